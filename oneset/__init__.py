@@ -1,0 +1,1 @@
+"""OneSet composition root: settings, app factory, Celery app, CLI, errors, audit chain."""
