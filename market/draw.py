@@ -91,7 +91,7 @@ def candidates_hash(codes: Sequence[str]) -> str:
     return hashlib.sha256("\n".join(codes).encode()).hexdigest()
 
 
-def draw_index(  # noqa: PLR0917 - the pinned signature of issue 3
+def draw_index(
     seed: bytes,
     purchase_id: str | int,
     cand_hash: str,

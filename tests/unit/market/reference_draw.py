@@ -11,7 +11,7 @@ import hmac
 from typing import Any
 
 
-def recompute_index(  # noqa: PLR0917 - mirrors the DESIGN.md formula
+def recompute_index(
     seed_hex: str, purchase_id: object, chash: str, beacon: str, purpose: str, rnd: int, n: int
 ) -> int:
     key = bytes.fromhex(seed_hex)
