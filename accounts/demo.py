@@ -1,0 +1,49 @@
+"""Demo organisations and users (idempotent). Every demo password is ``demo-pass-2026``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from stdnum.cn import uscc as stdnum_uscc
+
+from accounts import services
+from accounts.tables import User
+
+if TYPE_CHECKING:
+    from oneset.platform import Platform
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published demo credential
+DEMO_REGION = "330100"  # 杭州市
+
+DEMO_ORGS: tuple[tuple[str, str, str], ...] = (  # username, kind, name
+    ("operator", "operator", "市政务服务管理办公室（中介超市运营）"),
+    ("regulator", "regulator", "市发展和改革委员会（中介服务监管）"),
+    ("planning", "department", "市规划和自然资源局（规划核实）"),
+    ("land", "department", "市规划和自然资源局（土地核验）"),
+    ("registry", "department", "市不动产登记中心"),
+    ("fire", "department", "市住房和城乡建设局（消防审验）"),
+    ("civil-defence", "department", "市人民防空办公室"),
+    ("enterprise", "enterprise", "杭州示范置业有限公司"),
+    ("surveyor", "intermediary", "浙江示范测绘有限公司"),
+    ("reviewer-firm", "intermediary", "杭州示范施工图审查中心有限公司"),
+)
+
+
+def demo_uscc(serial: int, region: str = DEMO_REGION, kind_code: str = "91") -> str:
+    """A valid 统一社会信用代码 for demo/test data: 91 + region + serial + check digit."""
+    body = f"{kind_code}{region}{serial:09d}"
+    return body + stdnum_uscc.calc_check_digit(body)
+
+
+async def load(platform: Platform) -> None:
+    for serial, (username, kind, name) in enumerate(DEMO_ORGS, start=1):
+        if await User.exists().where(User.username == username):
+            continue
+        await services.create_organisation(
+            kind=kind,
+            name=name,
+            uscc=demo_uscc(serial),
+            username=username,
+            password=DEMO_PASSWORD,
+            region=DEMO_REGION,
+        )

@@ -1,0 +1,38 @@
+"""Litestar dependencies resolving the acting user from a bearer token or the session cookie."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+
+from accounts import services
+from accounts.actor import Actor
+from oneset.errors import NotAuthenticated
+from oneset.platform import Platform
+
+SESSION_COOKIE = "oneset_session"
+
+
+def _token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    header = connection.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value:
+        return value.strip()
+    return connection.cookies.get(SESSION_COOKIE) or None
+
+
+async def provide_optional_actor(
+    request: ASGIConnection[Any, Any, Any, Any], platform: Platform
+) -> Actor | None:
+    token = _token(request)
+    if token is None:
+        return None
+    return await services.actor_from_token(platform.settings, token)
+
+
+async def provide_actor(request: ASGIConnection[Any, Any, Any, Any], platform: Platform) -> Actor:
+    actor = await provide_optional_actor(request, platform)
+    if actor is None:
+        raise NotAuthenticated("需要登录", code="missing_token")
+    return actor

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from accounts.tables import LoginAttempt, Organisation, User
+
+APP_CONFIG = AppConfig(
+    app_name="accounts",
+    migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
+    table_classes=[Organisation, User, LoginAttempt],
+    migration_dependencies=["oneset.piccolo_app"],
+    commands=[],
+)

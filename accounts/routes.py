@@ -1,0 +1,105 @@
+"""Accounts API: self-registration, login, the current user, operator-created organisations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Router, get, post
+
+from accounts import services
+from accounts.actor import Actor
+from accounts.schemas import (
+    LoginIn,
+    MeOut,
+    OrganisationOut,
+    RegisteredOut,
+    RegisterIn,
+    TokenOut,
+    UserIn,
+)
+from oneset.platform import Platform
+
+
+def _registered(r: services.Registered) -> RegisteredOut:
+    return RegisteredOut(
+        organisation=OrganisationOut(id=r.org_id, kind=r.kind.value, name=r.name, uscc=r.uscc),
+        user_id=r.user_id,
+        username=r.username,
+    )
+
+
+@post("/register", operation_id="register", status_code=201)
+async def register(data: RegisterIn) -> RegisteredOut:
+    """Zero-threshold self-registration of an enterprise or intermediary: free, no approval gate."""
+    return _registered(
+        await services.create_organisation(
+            kind=data.kind,
+            name=data.name,
+            uscc=data.uscc,
+            username=data.username,
+            password=data.password,
+            region=data.region,
+            self_service=True,
+        )
+    )
+
+
+@post("/login", operation_id="login", status_code=200)
+async def login(
+    data: LoginIn, request: Request[Any, Any, Any], platform: Platform
+) -> TokenOut:
+    issued = await services.login(
+        platform.settings,
+        username=data.username,
+        password=data.password,
+        remote=request.client.host if request.client else "",
+    )
+    scheme = "bearer"
+    return TokenOut(access_token=issued.token, token_type=scheme, expires_at=issued.expires_at)
+
+
+@get("/me", operation_id="me")
+async def me(actor: Actor) -> MeOut:
+    return MeOut(
+        user_id=actor.user_id,
+        username=actor.username,
+        role=actor.role,
+        organisation=OrganisationOut(
+            id=actor.org_id, kind=actor.org_kind.value, name=actor.org_name, uscc=actor.uscc
+        ),
+    )
+
+
+@post("/organisations", operation_id="createOrganisation", status_code=201)
+async def create_organisation(data: RegisterIn, actor: Actor) -> RegisteredOut:
+    """The operator opens an account for a department, regulator or any other organisation."""
+    return _registered(
+        await services.create_organisation(
+            kind=data.kind,
+            name=data.name,
+            uscc=data.uscc,
+            username=data.username,
+            password=data.password,
+            region=data.region,
+            actor=actor,
+        )
+    )
+
+
+@post("/users", operation_id="addUser", status_code=201)
+async def add_user(data: UserIn, actor: Actor) -> dict[str, int]:
+    user_id = await services.add_user(
+        actor,
+        username=data.username,
+        password=data.password,
+        display_name=data.display_name,
+        role=data.role,
+    )
+    return {"userId": user_id}
+
+
+router = Router(
+    path="/api/v1/accounts",
+    route_handlers=[register, login, me, create_organisation, add_user],
+    tags=["accounts"],
+)

@@ -1,0 +1,201 @@
+"""Account use cases: registration, organisation creation, login, actor lookup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import anyio.to_thread
+
+from accounts import passwords, rules, tokens
+from accounts.actor import SYSTEM, Actor
+from accounts.rules import OrgKind
+from accounts.tables import LoginAttempt, Organisation, User
+from oneset import audit, clock
+from oneset.db import transaction
+from oneset.errors import Conflict, Forbidden, NotAuthenticated, NotFound, RateLimited
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from oneset.settings import Settings
+
+
+@dataclass(frozen=True)
+class Registered:
+    org_id: int
+    user_id: int
+    kind: OrgKind
+    name: str
+    uscc: str
+    username: str
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+    actor: Actor
+
+
+async def create_organisation(
+    *,
+    kind: str,
+    name: str,
+    uscc: str,
+    username: str,
+    password: str,
+    region: str = "",
+    actor: Actor | None = None,
+    self_service: bool = False,
+) -> Registered:
+    """Create an organisation with its first (admin) user.
+
+    ``self_service`` is the public registration path: only enterprises and intermediaries, no fee,
+    no approval gate. Other kinds are created by an operator (``actor``) or the CLI (no actor).
+    """
+    org_kind = rules.parse_kind(kind)
+    if self_service and org_kind not in rules.SELF_REGISTERING:
+        raise Forbidden("部门、运营方和监管机构账号由平台运营方开设", code="kind_not_self_service")
+    if actor is not None and not self_service and actor.org_kind != OrgKind.OPERATOR:
+        raise Forbidden("只有平台运营方可以开设机构账号")
+    clean_name = rules.check_name(name)
+    code = rules.normalise_uscc(uscc)
+    rules.check_username(username)
+    rules.check_password(password)
+    password_hash = await anyio.to_thread.run_sync(passwords.hash_password, password)
+    async with transaction():
+        if await Organisation.exists().where(Organisation.uscc == code):
+            raise Conflict("该统一社会信用代码已注册", field="uscc", code="uscc_taken")
+        if await User.exists().where(User.username == username):
+            raise Conflict("用户名已被占用", field="username", code="username_taken")
+        org = Organisation(kind=org_kind.value, name=clean_name, uscc=code, region=region)
+        await org.save()
+        user = User(username=username, password_hash=password_hash, organisation=org.id)
+        await user.save()
+        await audit.record(
+            actor=actor.label if actor else (f"self:{username}" if self_service else SYSTEM),
+            action="organisation.created",
+            subject=f"organisation:{org.id}",
+            payload={"kind": org_kind.value, "name": clean_name, "uscc": code, "admin": username},
+        )
+    return Registered(int(org.id), int(user.id), org_kind, clean_name, code, username)
+
+
+async def add_user(
+    actor: Actor, *, username: str, password: str, display_name: str = "", role: str = "member"
+) -> int:
+    """An organisation admin adds a colleague to their own organisation."""
+    if actor.role != "admin":
+        raise Forbidden("只有机构管理员可以添加用户")
+    rules.check_username(username)
+    rules.check_password(password)
+    password_hash = await anyio.to_thread.run_sync(passwords.hash_password, password)
+    async with transaction():
+        if await User.exists().where(User.username == username):
+            raise Conflict("用户名已被占用", field="username", code="username_taken")
+        user = User(
+            username=username,
+            password_hash=password_hash,
+            display_name=display_name,
+            organisation=actor.org_id,
+            role="admin" if role == "admin" else "member",
+        )
+        await user.save()
+        await audit.record(
+            actor=actor.label,
+            action="user.created",
+            subject=f"organisation:{actor.org_id}",
+            payload={"username": username, "role": user.role},
+        )
+    return int(user.id)
+
+
+async def login(
+    settings: Settings, *, username: str, password: str, remote: str = ""
+) -> IssuedToken:
+    """Check credentials; repeated failures for a username are rate-limited and audited."""
+    since = clock.now() - timedelta(seconds=settings.login_window_seconds)
+    failures = await LoginAttempt.count().where(
+        LoginAttempt.username == username,
+        LoginAttempt.succeeded.eq(False),
+        LoginAttempt.at >= since,
+    )
+    if failures >= settings.login_max_failures:
+        async with transaction():
+            await audit.record(
+                actor=f"anonymous:{remote}",
+                action="login.throttled",
+                subject=f"username:{username[:64]}",
+                payload={"failures": int(failures)},
+            )
+        raise RateLimited(
+            "登录失败次数过多，请稍后再试",
+            retry_after=settings.login_window_seconds,
+            code="login_throttled",
+        )
+    row = await User.objects().where(User.username == username).first()
+    ok = await anyio.to_thread.run_sync(
+        passwords.verify_password, row.password_hash if row else passwords.DUMMY_HASH, password
+    )
+    async with transaction():
+        await LoginAttempt.insert(
+            LoginAttempt(username=username[:64], succeeded=bool(ok and row), remote=remote[:64])
+        )
+        if not (ok and row and row.active):
+            await audit.record(
+                actor=f"anonymous:{remote}",
+                action="login.failed",
+                subject=f"username:{username[:64]}",
+                payload={"known_user": row is not None},
+            )
+            raise NotAuthenticated("用户名或密码错误", code="bad_credentials")
+    actor = await actor_for(int(row.id))
+    token, expires = tokens.issue(
+        actor.user_id, secret=settings.secret_key, ttl=timedelta(minutes=settings.token_ttl_minutes)
+    )
+    return IssuedToken(token, expires, actor)
+
+
+async def actor_for(user_id: int) -> Actor:
+    row = (
+        await User.select(
+            User.id,
+            User.username,
+            User.role,
+            User.active,
+            User.organisation.id,
+            User.organisation.kind,
+            User.organisation.name,
+            User.organisation.uscc,
+        )
+        .where(User.id == user_id)
+        .first()
+    )
+    if row is None or not row["active"]:
+        raise NotAuthenticated("账号不存在或已停用", code="unknown_user")
+    return Actor(
+        user_id=int(row["id"]),
+        username=str(row["username"]),
+        org_id=int(row["organisation.id"]),
+        org_kind=OrgKind(row["organisation.kind"]),
+        org_name=str(row["organisation.name"]),
+        uscc=str(row["organisation.uscc"]),
+        role=str(row["role"]),
+    )
+
+
+async def actor_from_token(settings: Settings, token: str) -> Actor:
+    return await actor_for(tokens.user_id_from(token, secret=settings.secret_key))
+
+
+async def organisation(org_id: int) -> dict[str, Any]:
+    row = await Organisation.select().where(Organisation.id == org_id).first()
+    if row is None:
+        raise NotFound("机构不存在")
+    return dict(row)
+
+
+async def organisations_by_kind(kind: OrgKind) -> list[dict[str, Any]]:
+    return [dict(r) for r in await Organisation.select().where(Organisation.kind == kind.value)]

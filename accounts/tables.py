@@ -1,0 +1,37 @@
+"""Organisations, their users, and login attempts."""
+
+from __future__ import annotations
+
+from piccolo.columns import Boolean, ForeignKey, Serial, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Organisation(Table, tablename="accounts_organisation"):
+    id = Serial(primary_key=True)
+    kind = Varchar(
+        length=20, index=True
+    )  # enterprise | intermediary | department | operator | regulator
+    name = Varchar(length=200)
+    uscc = Varchar(length=18, unique=True)  # 统一社会信用代码
+    region = Varchar(length=12, default="")  # 行政区划代码 of the registered address
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class User(Table, tablename="accounts_user"):
+    id = Serial(primary_key=True)
+    username = Varchar(length=64, unique=True)
+    password_hash = Varchar(length=200)
+    display_name = Varchar(length=100, default="")
+    organisation = ForeignKey(references=Organisation, index=True)
+    role = Varchar(length=20, default="admin")  # admin | member
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class LoginAttempt(Table, tablename="accounts_login_attempt"):
+    id = Serial(primary_key=True)
+    username = Varchar(length=64, index=True)
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+    succeeded = Boolean(default=False)
+    remote = Varchar(length=64, default="")

@@ -1,0 +1,3 @@
+from oneset.cli import main
+
+main()

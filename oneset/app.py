@@ -1,0 +1,90 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import anyio.to_thread
+import msgspec
+from litestar import Litestar, Response, get
+from litestar.di import Provide
+from litestar.logging.config import StructLoggingConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+
+from accounts.deps import provide_actor, provide_optional_actor
+from oneset import db, health
+from oneset.errors import DomainError
+from oneset.platform import Platform, build_platform, set_current
+from oneset.problems import EXCEPTION_HANDLERS
+from oneset.settings import get_settings
+from oneset.wiring import index_registrations, routers
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+log = logging.getLogger("oneset")
+
+
+class HealthOut(msgspec.Struct):
+    status: str
+    checks: dict[str, str]
+
+
+def create_app(platform: Platform | None = None, *, bind_database: bool = True) -> Litestar:
+    """Build the app; tests pass their own platform and bind the database themselves."""
+    plat = platform or build_platform(get_settings())
+    set_current(plat)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if bind_database:
+            db.bind(db.make_engine(plat.settings))
+        for registration in index_registrations():
+            try:
+                await anyio.to_thread.run_sync(plat.search.ensure_index, registration.spec)
+            except DomainError as exc:  # search down at start-up: /health reports it
+                log.warning("index %s not ensured: %s", registration.spec.name, exc.detail)
+        yield
+
+    @get("/health", operation_id="health", tags=["platform"], sync_to_thread=False)
+    async def health_check() -> Response[HealthOut]:
+        results = await health.checks(plat)
+        ok = all(value == "ok" for value in results.values())
+        return Response(
+            HealthOut(status="ok" if ok else "unavailable", checks=results),
+            status_code=200 if ok else 503,
+        )
+
+    def provide_platform() -> Platform:
+        return plat
+
+    return Litestar(
+        route_handlers=[health_check, *routers()],
+        dependencies={
+            "platform": Provide(provide_platform, sync_to_thread=False),
+            "actor": Provide(provide_actor),
+            "optional_actor": Provide(provide_optional_actor),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        request_max_body_size=plat.settings.max_json_bytes,
+        openapi_config=OpenAPIConfig(
+            title="OneSet API",
+            version="1",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        logging_config=StructLoggingConfig(log_exceptions="debug"),
+        debug=False,
+    )
+
+
+def app_from_env() -> Litestar:
+    """Uvicorn factory entry point (``oneset.app:app_from_env``)."""
+    return create_app()
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,92 @@
+"""Appending to and verifying the audit chain (I/O around ``oneset.audit_chain``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from oneset import clock
+from oneset.audit_chain import (
+    GENESIS,
+    ChainBreak,
+    ChainRow,
+    canonical_json,
+    entry_hash,
+    verify_chain,
+)
+from oneset.db import is_postgres, transaction
+from oneset.tables import AuditEntry
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+_PG_LOCK = 0x0AE7_C4A1  # advisory lock id serialising appends on PostgreSQL
+
+
+async def record(
+    *, actor: str, action: str, subject: str, payload: Mapping[str, Any] | None = None
+) -> str:
+    """Append one entry; call inside the transaction of the state change it records."""
+    async with transaction():
+        if is_postgres():
+            await AuditEntry.raw(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+        last = (
+            await AuditEntry.select(AuditEntry.seq, AuditEntry.digest)
+            .order_by(AuditEntry.seq, ascending=False)
+            .first()
+        )
+        seq = int(last["seq"]) + 1 if last else 1
+        prev = str(last["digest"]) if last else GENESIS
+        at = clock.now().isoformat(timespec="microseconds")
+        body = canonical_json(payload or {})
+        digest = entry_hash(
+            seq=seq,
+            prev_hash=prev,
+            at=at,
+            actor=actor,
+            action=action,
+            subject=subject,
+            payload=body,
+        )
+        await AuditEntry.insert(
+            AuditEntry(
+                seq=seq,
+                at=at,
+                actor=actor,
+                action=action,
+                subject=subject,
+                payload=body,
+                prev_hash=prev,
+                digest=digest,
+            )
+        )
+        return digest
+
+
+async def verify() -> tuple[int, ChainBreak | None]:
+    """Recompute the whole chain: (entries checked, first break or None)."""
+    rows = await AuditEntry.select().order_by(AuditEntry.id)
+    chain = [
+        ChainRow(
+            id=int(r["id"]),
+            seq=int(r["seq"]),
+            at=str(r["at"]),
+            actor=str(r["actor"]),
+            action=str(r["action"]),
+            subject=str(r["subject"]),
+            payload=str(r["payload"]),
+            prev_hash=str(r["prev_hash"]),
+            hash=str(r["digest"]),
+        )
+        for r in rows
+    ]
+    return len(chain), verify_chain(chain)
+
+
+async def entries_for(subject_prefix: str) -> list[dict[str, Any]]:
+    """Entries whose subject starts with ``subject_prefix`` (e.g. ``purchase:42``), in order."""
+    rows = (
+        await AuditEntry.select()
+        .where(AuditEntry.subject.like(f"{subject_prefix}%"))
+        .order_by(AuditEntry.seq)
+    )
+    return [dict(r) for r in rows]

@@ -1,0 +1,60 @@
+"""The Celery application: JSON only, late acks, tasks autodiscovered from the domain packages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from celery import Celery
+
+from oneset.settings import Settings, get_settings
+from oneset.wiring import TASK_PACKAGES, beat_schedule
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def broker_folder(settings: Settings) -> Path:
+    folder = settings.data_dir / "broker"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def configure(app: Celery, settings: Settings) -> None:
+    conf: dict[str, Any] = {
+        "broker_url": settings.broker_url,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "result_serializer": "json",
+        "task_ignore_result": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_timeout": 3,
+        "timezone": "Asia/Shanghai",
+        "enable_utc": True,
+        "task_time_limit": settings.task_time_limit_seconds,
+        "task_soft_time_limit": max(1, settings.task_time_limit_seconds - 30),
+        "beat_schedule_filename": str(settings.data_dir / "celerybeat-schedule"),
+        "beat_schedule": {
+            "dispatch-outbox": {
+                "task": "oneset.dispatch_outbox",
+                "schedule": settings.outbox_interval_seconds,
+            },
+            **beat_schedule(),
+        },
+    }
+    if settings.broker_kind == "filesystem":
+        folder = str(broker_folder(settings))
+        conf["broker_transport_options"] = {
+            "data_folder_in": folder,
+            "data_folder_out": folder,
+            "store_processed": False,
+        }
+        conf["worker_enable_remote_control"] = False  # no fanout on the filesystem transport
+    app.conf.update(conf)
+
+
+app = Celery("oneset")
+configure(app, get_settings())
+app.autodiscover_tasks(list(TASK_PACKAGES))

@@ -1,0 +1,82 @@
+"""Database engine selection, binding and transactions (Piccolo).
+
+Tables look their engine up through ``PICCOLO_CONF`` by default; ``bind`` pins every table of
+every OneSet app to one engine, which is how the web process, the workers and the tests choose
+SQLite or PostgreSQL at run time.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+if TYPE_CHECKING:
+    from piccolo.engine.base import Engine
+    from piccolo.table import Table
+
+    from oneset.settings import Settings
+
+PICCOLO_CONF = "oneset.piccolo_conf"
+_engine: ContextVar[Engine[Any] | None] = ContextVar("oneset_engine", default=None)
+_bound: dict[str, Engine[Any]] = {}
+
+
+def make_engine(settings: Settings) -> Engine[Any]:
+    if settings.database_kind == "postgres":
+        return PostgresEngine(config={"dsn": settings.database_url})
+    path = settings.sqlite_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # timeout: writers from the web process and the worker wait for each other instead of
+    # failing with "database is locked".
+    return SQLiteEngine(path=str(path), timeout=30)
+
+
+def all_tables() -> list[type[Table]]:
+    from oneset.wiring import piccolo_apps
+
+    tables: list[type[Table]] = []
+    for app in piccolo_apps():
+        tables.extend(app.table_classes)
+    return tables
+
+
+def bind(engine: Engine[Any]) -> None:
+    """Point every table at ``engine`` (process-wide)."""
+    for table in all_tables():
+        table._meta.db = engine
+    _bound["engine"] = engine
+    _engine.set(engine)
+
+
+def engine() -> Engine[Any]:
+    bound = _engine.get() or _bound.get("engine")
+    if bound is None:
+        raise RuntimeError("database engine not bound; call oneset.db.bind() at start-up")
+    return bound
+
+
+def is_postgres() -> bool:
+    return isinstance(engine(), PostgresEngine)
+
+
+def transaction() -> Any:
+    """A write transaction; IMMEDIATE on SQLite so concurrent writers queue, not deadlock."""
+    eng = engine()
+    if isinstance(eng, SQLiteEngine):
+        return eng.transaction(transaction_type=TransactionType.immediate)
+    return eng.transaction()
+
+
+def export_piccolo_conf() -> None:
+    """Tell Piccolo's own tooling (migrations) where our configuration lives."""
+    os.environ.setdefault("PICCOLO_CONF", PICCOLO_CONF)
+
+
+async def ping() -> None:
+    from oneset.tables import AuditEntry
+
+    await AuditEntry.raw("SELECT 1")

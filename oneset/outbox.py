@@ -1,0 +1,137 @@
+"""The outbox: work implied by a change, written in the change's own transaction.
+
+``index_later``/``task_later`` insert rows inside the caller's transaction, so a crash between
+commit and delivery loses nothing. ``dispatch`` (a Celery task kicked after commit and run by beat)
+applies index updates and sends tasks, retrying failed entries with backoff until they succeed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import anyio.to_thread
+
+from oneset import clock
+from oneset.tables import OutboxEntry
+
+if TYPE_CHECKING:
+    from oneset.platform import Platform
+    from search.documents import IndexRegistration
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = timedelta(minutes=10)
+Sender = Callable[[str, Sequence[Any]], None]
+
+
+async def index_later(index: str, doc_id: str | int) -> None:
+    await OutboxEntry.insert(OutboxEntry(kind="index", target=index, payload=str(doc_id)))
+
+
+async def task_later(name: str, *args: Any) -> None:
+    await OutboxEntry.insert(OutboxEntry(kind="task", target=name, payload=json.dumps(list(args))))
+
+
+def kick() -> None:
+    """Ask a worker to dispatch now; beat dispatches anyway, so failure here is harmless."""
+    from oneset.celery_app import app
+
+    try:
+        app.send_task("oneset.dispatch_outbox", retry=False)
+    except Exception as exc:
+        log.warning("outbox kick not sent: %s", exc)
+
+
+def celery_sender(name: str, args: Sequence[Any]) -> None:
+    from oneset.celery_app import app
+
+    app.send_task(name, args=list(args), retry=False)
+
+
+async def pending_count() -> int:
+    return int(await OutboxEntry.count().where(OutboxEntry.done_at.is_null()))
+
+
+async def dispatch(
+    platform: Platform,
+    registrations: Sequence[IndexRegistration],
+    send: Sender = celery_sender,
+    *,
+    limit: int = 500,
+) -> int:
+    """Apply up to ``limit`` due entries; returns how many were completed."""
+    now = clock.now()
+    rows = (
+        await OutboxEntry.select()
+        .where(OutboxEntry.done_at.is_null(), OutboxEntry.available_at <= now)
+        .order_by(OutboxEntry.id)
+        .limit(limit)
+    )
+    by_name = {r.spec.name: r for r in registrations}
+    done = 0
+    for row in rows:
+        try:
+            if row["kind"] == "index":
+                await _apply_index(platform, by_name, str(row["target"]), str(row["payload"]))
+            else:
+                args = json.loads(str(row["payload"]))
+                await anyio.to_thread.run_sync(send, str(row["target"]), args)
+        except Exception as exc:
+            await _retry_later(int(row["id"]), int(row["attempts"]) + 1, exc)
+            continue
+        await OutboxEntry.update({OutboxEntry.done_at: clock.now()}).where(
+            OutboxEntry.id == row["id"]
+        )
+        done += 1
+    return done
+
+
+async def _retry_later(entry_id: int, attempts: int, exc: Exception) -> None:
+    log.warning("outbox entry %s failed (attempt %s): %s", entry_id, attempts, exc)
+    await OutboxEntry.update(
+        {
+            OutboxEntry.attempts: attempts,
+            OutboxEntry.available_at: clock.now()
+            + min(timedelta(seconds=2**attempts), MAX_BACKOFF),
+            OutboxEntry.last_error: f"{type(exc).__name__}: {exc}"[:2000],
+        }
+    ).where(OutboxEntry.id == entry_id)
+
+
+async def _apply_index(
+    platform: Platform, by_name: dict[str, IndexRegistration], index: str, doc_id: str
+) -> None:
+    registration = by_name.get(index)
+    if registration is None:
+        raise LookupError(f"no index registered as {index!r}")
+    document = await registration.build(doc_id)
+    if document is None:
+        await anyio.to_thread.run_sync(platform.search.delete, index, [doc_id])
+    else:
+        await anyio.to_thread.run_sync(platform.search.upsert, index, [document])
+
+
+async def reindex(platform: Platform, registrations: Sequence[IndexRegistration]) -> dict[str, int]:
+    """Rebuild every index from the database; returns documents written per index."""
+    counts: dict[str, int] = {}
+    for registration in registrations:
+        name = registration.spec.name
+        await anyio.to_thread.run_sync(platform.search.ensure_index, registration.spec)
+        await anyio.to_thread.run_sync(platform.search.clear, name)
+        batch: list[Any] = []
+        counts[name] = 0
+        async for doc_id in registration.all_ids():
+            document = await registration.build(doc_id)
+            if document is not None:
+                batch.append(document)
+            if len(batch) >= 500:
+                await anyio.to_thread.run_sync(platform.search.upsert, name, batch)
+                counts[name] += len(batch)
+                batch = []
+        if batch:
+            await anyio.to_thread.run_sync(platform.search.upsert, name, batch)
+            counts[name] += len(batch)
+    return counts

@@ -1,0 +1,93 @@
+"""RFC 9457 problem details: the one place errors become HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from oneset.errors import DomainError, RateLimited
+
+log = logging.getLogger("oneset.problems")
+PROBLEM_JSON = "application/problem+json"
+
+_TITLES = {
+    400: "请求无效",
+    401: "需要登录",
+    403: "无权操作",
+    404: "未找到",
+    405: "不支持的请求方法",
+    409: "状态冲突",
+    413: "内容过大",
+    415: "不支持的文件类型",
+    422: "输入不符合要求",
+    429: "请求过于频繁",
+    500: "服务器内部错误",
+    503: "服务暂不可用",
+}
+
+
+def _problem(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response[Any]:
+    body = {"type": "about:blank", "title": _TITLES.get(status, "错误"), "status": status, **body}
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    body: dict[str, Any] = {"title": exc.title, "detail": exc.detail, "code": exc.code}
+    if exc.field:
+        body["field"] = exc.field
+        body["errors"] = [{"field": exc.field, "message": exc.detail}]
+    body.update(exc.extra)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return _problem(exc.status, body, headers)
+
+
+def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    items = exc.extra if isinstance(exc.extra, list) else []
+    errors = [
+        {"field": item.get("key"), "message": item.get("message")}
+        for item in items
+        if isinstance(item, dict)
+    ]
+    body: dict[str, Any] = {
+        "detail": "请求内容格式不正确：" + "；".join(str(e["message"]) for e in errors)
+        if errors
+        else "请求内容格式不正确",
+        "code": "validation_failed",
+        "errors": errors,
+    }
+    if errors and errors[0]["field"]:
+        body["field"] = errors[0]["field"]
+    return _problem(exc.status_code, body)
+
+
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    return _problem(
+        exc.status_code,
+        {
+            "detail": exc.detail or _TITLES.get(exc.status_code, ""),
+            "code": f"http_{exc.status_code}",
+        },
+        dict(exc.headers or {}),
+    )
+
+
+def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _problem(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        {"detail": "服务器内部错误，已记录，请稍后重试", "code": "internal_error"},
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

@@ -1,0 +1,56 @@
+"""What each domain package contributes to the platform: the one list to edit.
+
+Kept as plain functions importing lazily, so importing settings or the database layer never
+drags in every domain (and Celery workers, the web app and the CLI share one definition).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import click
+    from litestar import Router
+    from piccolo.conf.apps import AppConfig
+
+    from oneset.platform import Platform
+    from search.documents import IndexRegistration
+
+# Order matters for migrations only through each app's declared dependencies.
+PICCOLO_APPS = (
+    "oneset.piccolo_app",
+    "accounts.piccolo_app",
+)
+
+# Packages whose ``tasks.py`` Celery autodiscovers.
+TASK_PACKAGES = ("oneset", "accounts")
+
+
+def piccolo_apps() -> list[AppConfig]:
+    import importlib
+
+    return [importlib.import_module(path).APP_CONFIG for path in PICCOLO_APPS]
+
+
+def routers() -> list[Router]:
+    from accounts.routes import router as accounts
+
+    return [accounts]
+
+
+def index_registrations() -> list[IndexRegistration]:
+    return []
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    return {}
+
+
+def cli_commands() -> list[click.Command]:
+    return []
+
+
+async def load_demo(platform: Platform) -> None:
+    from accounts.demo import load as accounts_demo
+
+    await accounts_demo(platform)

@@ -1,0 +1,24 @@
+"""How a domain declares an index: its spec, how to build one document, how to list all ids.
+
+Builders read the database, so the index can always be rebuilt from it (``oneset reindex``) and
+an outbox entry only needs ``(index, document id)``: the dispatcher builds the current document,
+or deletes it when the builder returns None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from search.ports import IndexSpec
+
+Document = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class IndexRegistration:
+    spec: IndexSpec
+    build: Callable[[str], Awaitable[Document | None]]
+    all_ids: Callable[[], AsyncIterator[str]]

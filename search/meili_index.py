@@ -1,0 +1,159 @@
+"""Meilisearch adapter: the only module that imports ``meilisearch``.
+
+Writes are asynchronous tasks on the server; we wait for each (the outbox runs in a worker, so
+waiting there is cheap) and raise when one fails, so the outbox retries instead of losing it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import meilisearch
+from meilisearch.errors import (
+    MeilisearchApiError,
+    MeilisearchCommunicationError,
+    MeilisearchTimeoutError,
+)
+
+from search.errors import SearchUnavailable
+from search.ports import IndexSpec, Range, SearchQuery, SearchResult, validate_query
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+_ERRORS = (MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError)
+
+
+class MeiliSearchIndex:
+    name = "meilisearch"
+
+    def __init__(self, url: str, api_key: str | None, prefix: str, timeout: float) -> None:
+        self.client = meilisearch.Client(url, api_key, timeout=max(1, round(timeout)))
+        self.prefix = prefix
+        self._specs: dict[str, IndexSpec] = {}
+        self._wait_ms = int(timeout * 4000)
+
+    def _uid(self, index: str) -> str:
+        return f"{self.prefix}{index}"
+
+    def _wait(self, task: Any) -> None:
+        done = self.client.wait_for_task(task.task_uid, timeout_in_ms=self._wait_ms)
+        if done.status != "succeeded":
+            raise SearchUnavailable(f"Meilisearch 任务失败：{done.error}")
+
+    def ensure_index(self, spec: IndexSpec) -> None:
+        validate_query(spec, SearchQuery())
+        uid = self._uid(spec.name)
+        try:
+            task = self.client.create_index(uid, {"primaryKey": spec.primary_key})
+            done = self.client.wait_for_task(task.task_uid, timeout_in_ms=self._wait_ms)
+            if (
+                done.status != "succeeded"
+                and (done.error or {}).get("code") != "index_already_exists"
+            ):
+                raise SearchUnavailable(f"Meilisearch 建索引失败：{done.error}")
+            self._wait(
+                self.client.index(uid).update_settings(
+                    {
+                        "searchableAttributes": list(spec.searchable),
+                        "filterableAttributes": list(spec.filterable),
+                        "sortableAttributes": list(spec.sortable),
+                    }
+                )
+            )
+        except _ERRORS as exc:
+            raise SearchUnavailable() from exc
+        self._specs[spec.name] = spec
+
+    def _spec(self, index: str) -> IndexSpec:
+        if index not in self._specs:
+            try:
+                settings = self.client.index(self._uid(index)).get_settings()
+                primary = self.client.get_index(self._uid(index)).primary_key or "id"
+            except _ERRORS as exc:
+                raise SearchUnavailable(f"索引 {index} 尚未创建") from exc
+            self._specs[index] = IndexSpec(
+                name=index,
+                searchable=tuple(settings.get("searchableAttributes", [])),
+                filterable=tuple(settings.get("filterableAttributes", [])),
+                sortable=tuple(settings.get("sortableAttributes", [])),
+                primary_key=primary,
+            )
+        return self._specs[index]
+
+    def upsert(self, index: str, documents: Sequence[Mapping[str, Any]]) -> None:
+        if not documents:
+            return
+        spec = self._spec(index)
+        docs = [json.loads(json.dumps(d, default=str)) for d in documents]
+        try:
+            self._wait(self.client.index(self._uid(index)).add_documents(docs, spec.primary_key))
+        except _ERRORS as exc:
+            raise SearchUnavailable() from exc
+
+    def delete(self, index: str, ids: Sequence[str]) -> None:
+        if not ids:
+            return
+        try:
+            self._wait(self.client.index(self._uid(index)).delete_documents([str(i) for i in ids]))
+        except _ERRORS as exc:
+            raise SearchUnavailable() from exc
+
+    def clear(self, index: str) -> None:
+        try:
+            self._wait(self.client.index(self._uid(index)).delete_all_documents())
+        except _ERRORS as exc:
+            raise SearchUnavailable() from exc
+
+    def search(self, index: str, query: SearchQuery) -> SearchResult:
+        spec = self._spec(index)
+        validate_query(spec, query)
+        params: dict[str, Any] = {"offset": query.offset, "limit": query.limit}
+        filters = [_filter(name, value) for name, value in query.filters.items()]
+        if filters:
+            params["filter"] = filters
+        if query.facets:
+            params["facets"] = list(query.facets)
+        if query.sort:
+            params["sort"] = [f"{name}:{direction}" for name, direction in query.sort]
+        try:
+            raw = self.client.index(self._uid(index)).search(query.q, params)
+        except _ERRORS as exc:
+            raise SearchUnavailable() from exc
+        return SearchResult(
+            hits=list(raw["hits"]),
+            total=int(raw.get("estimatedTotalHits", raw.get("totalHits", 0))),
+            facets={k: dict(v) for k, v in (raw.get("facetDistribution") or {}).items()},
+        )
+
+    def check(self) -> None:
+        try:
+            health = self.client.health()
+        except _ERRORS as exc:
+            raise SearchUnavailable() from exc
+        if health.get("status") != "available":
+            raise SearchUnavailable()
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _filter(name: str, value: Any) -> str:
+    if isinstance(value, Range):
+        parts = []
+        if value.gte is not None:
+            parts.append(f"{name} >= {_literal(value.gte)}")
+        if value.lte is not None:
+            parts.append(f"{name} <= {_literal(value.lte)}")
+        return " AND ".join(parts) or f"{name} EXISTS"
+    if isinstance(value, list | tuple):
+        if not value:
+            return f"{name} IN []"
+        return f"{name} IN [{', '.join(_literal(v) for v in value)}]"
+    return f"{name} = {_literal(value)}"

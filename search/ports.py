@@ -1,0 +1,87 @@
+"""The search port: indexes with declared searchable / filterable / sortable fields.
+
+Filters are structured (never a query string), so each adapter translates them safely:
+a scalar means equality, a list means "any of", a ``Range`` bounds a numeric or ISO-date field.
+A filter on an array field matches when any element matches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from oneset.errors import Invalid
+
+Scalar = str | int | float | bool
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Range:
+    gte: float | str | None = None
+    lte: float | str | None = None
+
+
+FilterValue = Scalar | Sequence[Scalar] | Range
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    searchable: tuple[str, ...]
+    filterable: tuple[str, ...] = ()
+    sortable: tuple[str, ...] = ()
+    primary_key: str = "id"
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str = ""
+    filters: Mapping[str, FilterValue] = field(default_factory=dict)
+    facets: Sequence[str] = ()
+    sort: Sequence[tuple[str, Literal["asc", "desc"]]] = ()
+    offset: int = 0
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[dict[str, Any]]
+    total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def validate_query(spec: IndexSpec, query: SearchQuery) -> None:
+    """Reject fields the index does not declare (the same rule on every backend)."""
+    for name in query.filters:
+        if name not in spec.filterable:
+            raise Invalid(f"不能按“{name}”筛选", field=name, code="unknown_filter")
+    for name in query.facets:
+        if name not in spec.filterable:
+            raise Invalid(f"不能按“{name}”分面统计", field=name, code="unknown_facet")
+    for name, direction in query.sort:
+        if name not in spec.sortable or direction not in ("asc", "desc"):
+            raise Invalid(f"不能按“{name}”排序", field=name, code="unknown_sort")
+    if not 0 <= query.offset <= 100_000 or not 0 < query.limit <= 1000:
+        raise Invalid("分页参数超出范围", field="limit", code="bad_page")
+    for name in (*spec.searchable, *spec.filterable, *spec.sortable):
+        if not _FIELD.match(name):
+            raise Invalid(f"字段名无效：{name}", field=name)
+
+
+class SearchIndex(Protocol):
+    name: str
+
+    def ensure_index(self, spec: IndexSpec) -> None: ...
+
+    def upsert(self, index: str, documents: Sequence[Mapping[str, Any]]) -> None: ...
+
+    def delete(self, index: str, ids: Sequence[str]) -> None: ...
+
+    def clear(self, index: str) -> None: ...
+
+    def search(self, index: str, query: SearchQuery) -> SearchResult: ...
+
+    def check(self) -> None: ...

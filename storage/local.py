@@ -1,0 +1,133 @@
+"""Local-filesystem blob store: the embedded default.
+
+Writes go to a temporary file in the same filesystem, are fsynced, then renamed onto the content
+address, so a reader never sees a partial blob. Keys are validated SHA-256 hex strings, so no
+path can escape the root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from oneset.errors import Conflict
+from storage.errors import BlobNotFound, StorageUnavailable
+from storage.ports import CHUNK, BlobInfo, HashingReader, PresignedUpload, Readable, check_sha256
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+class LocalBlobStore:
+    name = "local"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._objects = root / "objects"
+        self._tmp = root / "tmp"
+        self._retention = root / "retention"
+        for folder in (self._objects, self._tmp, self._retention):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, sha256: str) -> Path:
+        check_sha256(sha256)
+        return self._objects / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, source: Readable, *, max_bytes: int | None = None) -> BlobInfo:
+        reader = HashingReader(source, max_bytes)
+        fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := reader.read(CHUNK):
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            target = self._path(reader.sha256)
+            if target.exists():
+                tmp.unlink()
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp.chmod(0o444)
+                os.replace(tmp, target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StorageUnavailable() from exc
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return BlobInfo(reader.sha256, reader.size)
+
+    def open(self, sha256: str, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        path = self._path(sha256)
+        if not path.exists():
+            raise BlobNotFound(sha256)
+        return _read_range(path, start, end)
+
+    def stat(self, sha256: str) -> BlobInfo | None:
+        path = self._path(sha256)
+        try:
+            return BlobInfo(sha256, path.stat().st_size)
+        except FileNotFoundError:
+            return None
+
+    def exists(self, sha256: str) -> bool:
+        return self._path(sha256).exists()
+
+    def delete(self, sha256: str) -> None:
+        until = self._retained_until(sha256)
+        if until and until > datetime.now(UTC):
+            raise Conflict("归档文件处于保留期内，不能删除", code="blob_retained")
+        self._path(sha256).unlink(missing_ok=True)
+
+    def presigned_get(
+        self, sha256: str, *, expires: timedelta, filename: str | None = None
+    ) -> str | None:
+        return None  # the API streams local blobs itself
+
+    def presigned_put(self, *, expires: timedelta) -> PresignedUpload | None:
+        return None
+
+    def adopt_upload(self, key: str, expected_sha256: str) -> BlobInfo:
+        raise Conflict("本地存储不支持预签名上传", code="presign_unsupported")
+
+    def retain(self, sha256: str, until: datetime) -> None:
+        if not self.exists(sha256):
+            raise BlobNotFound(sha256)
+        current = self._retained_until(sha256)
+        if current and current >= until:
+            return  # retention only ever extends, as with an object lock
+        (self._retention / sha256).write_text(json.dumps({"until": until.isoformat()}))
+
+    def _retained_until(self, sha256: str) -> datetime | None:
+        path = self._retention / check_sha256(sha256)
+        if not path.exists():
+            return None
+        return datetime.fromisoformat(json.loads(path.read_text())["until"])
+
+    def check(self) -> None:
+        try:
+            with tempfile.NamedTemporaryFile(dir=self._tmp):
+                pass
+            if shutil.disk_usage(self.root).free < 16 * 1024 * 1024:
+                raise StorageUnavailable("文件存储空间不足")
+        except OSError as exc:
+            raise StorageUnavailable(f"本地文件存储不可写：{exc.strerror}") from exc
+
+
+def _read_range(path: Path, start: int, end: int | None) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        handle.seek(start)
+        remaining = None if end is None else end - start + 1
+        while remaining is None or remaining > 0:
+            chunk = handle.read(CHUNK if remaining is None else min(CHUNK, remaining))
+            if not chunk:
+                return
+            if remaining is not None:
+                remaining -= len(chunk)
+            yield chunk

@@ -1,0 +1,259 @@
+"""MinIO blob store: the only module that imports ``minio``.
+
+Objects live at ``blobs/<sha256>``. A streamed put goes to ``staging/<uuid>`` while it is hashed,
+then is copied server-side to its content address (skipped when the bytes are already stored)
+and the staging version removed. The bucket is created with object lock so archived blobs can be
+put under retention. Every call has short timeouts and the region is set, so presigning is pure
+computation and a dead server fails fast.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import urllib3
+from minio import Minio
+from minio.commonconfig import COMPLIANCE, ComposeSource, CopySource
+from minio.error import InvalidResponseError, S3Error, ServerError
+from minio.retention import Retention
+
+from oneset.errors import Conflict, Invalid
+from storage.errors import BlobNotFound, StorageUnavailable
+from storage.ports import CHUNK, BlobInfo, HashingReader, PresignedUpload, Readable, check_sha256
+
+if TYPE_CHECKING:
+    from collections.abc import Generator, Iterator
+
+PART_SIZE = 16 * 1024 * 1024
+SINGLE_COPY_LIMIT = 5 * 1024**3  # CopyObject's limit; larger objects are composed in parts
+_UPLOAD_KEY = re.compile(r"^uploads/[0-9a-f]{32}$")
+_NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError, ServerError, InvalidResponseError)
+
+
+@contextmanager
+def _translated(key: str | None = None) -> Generator[None]:
+    try:
+        yield
+    except S3Error as exc:
+        if exc.code in {"NoSuchKey", "NoSuchObject", "NoSuchVersion"} and key:
+            raise BlobNotFound(key) from exc
+        if exc.code in {"AccessDenied", "ObjectLocked", "InvalidRequest"} and key:
+            raise Conflict("归档文件处于保留期内，不能删除或覆盖", code="blob_retained") from exc
+        raise StorageUnavailable(f"文件存储返回错误：{exc.code}") from exc
+    except _NETWORK_ERRORS as exc:
+        raise StorageUnavailable() from exc
+
+
+class MinioBlobStore:
+    name = "minio"
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        access_key: str,
+        secret_key: str,
+        bucket: str,
+        secure: bool = False,
+        region: str = "us-east-1",
+        timeout_seconds: float = 5.0,
+    ) -> None:
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=timeout_seconds, read=max(timeout_seconds, 30.0)),
+            retries=urllib3.Retry(total=1, backoff_factor=0.1, status_forcelist=[502, 503, 504]),
+            maxsize=16,
+        )
+        self.client = Minio(
+            endpoint,
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=secure,
+            region=region,
+            http_client=http,
+        )
+        self.bucket = bucket
+        self._ready = False
+
+    # -- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _key(sha256: str) -> str:
+        return f"blobs/{check_sha256(sha256)}"
+
+    def _ensure_bucket(self) -> None:
+        if self._ready:
+            return
+        with _translated():
+            if not self.client.bucket_exists(bucket_name=self.bucket):
+                try:
+                    self.client.make_bucket(bucket_name=self.bucket, object_lock=True)
+                except S3Error as exc:  # created concurrently by another process
+                    if exc.code not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                        raise
+        self._ready = True
+
+    def _remove_all_versions(self, key: str) -> None:
+        for obj in self.client.list_objects(
+            bucket_name=self.bucket, prefix=key, include_version=True
+        ):
+            if obj.object_name == key:
+                self.client.remove_object(
+                    bucket_name=self.bucket, object_name=key, version_id=obj.version_id
+                )
+
+    def _promote(self, staging_key: str, version_id: str | None, sha256: str, size: int) -> None:
+        """Copy a verified staging object to its content address unless already stored."""
+        target = self._key(sha256)
+        if self.stat(sha256) is None:
+            if size <= SINGLE_COPY_LIMIT:
+                self.client.copy_object(
+                    bucket_name=self.bucket,
+                    object_name=target,
+                    source=CopySource(self.bucket, staging_key, version_id=version_id),
+                )
+            else:
+                self.client.compose_object(
+                    bucket_name=self.bucket,
+                    object_name=target,
+                    sources=[ComposeSource(self.bucket, staging_key, version_id=version_id)],
+                )
+        self._remove_all_versions(staging_key)
+
+    # -- port ------------------------------------------------------------------------------
+    def put(self, source: Readable, *, max_bytes: int | None = None) -> BlobInfo:
+        self._ensure_bucket()
+        reader = HashingReader(source, max_bytes)
+        staging = f"staging/{uuid.uuid4().hex}"
+        try:
+            with _translated():
+                result = self.client.put_object(
+                    bucket_name=self.bucket,
+                    object_name=staging,
+                    data=reader,  # type: ignore[arg-type]  # minio only calls read()
+                    length=-1,
+                    part_size=PART_SIZE,
+                )
+                self._promote(staging, result.version_id, reader.sha256, reader.size)
+        except BaseException:
+            self._discard(staging)
+            raise
+        return BlobInfo(reader.sha256, reader.size)
+
+    def _discard(self, key: str) -> None:
+        try:
+            self._remove_all_versions(key)
+        except (S3Error, *_NETWORK_ERRORS):
+            pass  # best effort: a lifecycle rule on staging/ removes leftovers
+
+    def open(self, sha256: str, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        self._ensure_bucket()
+        key = self._key(sha256)
+        with _translated(key):
+            response = self.client.get_object(
+                bucket_name=self.bucket,
+                object_name=key,
+                offset=start,
+                length=0 if end is None else end - start + 1,
+            )
+        return self._stream(response, key)
+
+    @staticmethod
+    def _stream(response: urllib3.BaseHTTPResponse, key: str) -> Iterator[bytes]:
+        try:
+            with _translated(key):
+                yield from response.stream(CHUNK)
+        finally:
+            response.close()
+            response.release_conn()
+
+    def stat(self, sha256: str) -> BlobInfo | None:
+        self._ensure_bucket()
+        try:
+            with _translated(self._key(sha256)):
+                info = self.client.stat_object(
+                    bucket_name=self.bucket, object_name=self._key(sha256)
+                )
+        except BlobNotFound:
+            return None
+        return BlobInfo(sha256, int(info.size or 0))
+
+    def exists(self, sha256: str) -> bool:
+        return self.stat(sha256) is not None
+
+    def delete(self, sha256: str) -> None:
+        self._ensure_bucket()
+        key = self._key(sha256)
+        with _translated(key):
+            self._remove_all_versions(key)
+
+    def presigned_get(
+        self, sha256: str, *, expires: timedelta, filename: str | None = None
+    ) -> str | None:
+        headers: dict[str, str | list[str] | tuple[str]] | None = None
+        if filename:
+            from urllib.parse import quote
+
+            headers = {
+                "response-content-disposition": f"attachment; filename*=UTF-8''{quote(filename)}"
+            }
+        with _translated():
+            return self.client.presigned_get_object(
+                bucket_name=self.bucket,
+                object_name=self._key(sha256),
+                expires=expires,
+                response_headers=headers,
+            )
+
+    def presigned_put(self, *, expires: timedelta) -> PresignedUpload | None:
+        self._ensure_bucket()
+        key = f"uploads/{uuid.uuid4().hex}"
+        with _translated():
+            url = self.client.presigned_put_object(
+                bucket_name=self.bucket, object_name=key, expires=expires
+            )
+        return PresignedUpload(key=key, url=url, expires_at=datetime.now(UTC) + expires)
+
+    def adopt_upload(self, key: str, expected_sha256: str) -> BlobInfo:
+        if not _UPLOAD_KEY.match(key):
+            raise Invalid("上传标识无效", field="uploadKey", code="bad_upload_key")
+        check_sha256(expected_sha256)
+        self._ensure_bucket()
+        with _translated(key):
+            response = self.client.get_object(bucket_name=self.bucket, object_name=key)
+            reader = HashingReader(_IterReader(self._stream(response, key)))
+            while reader.read(CHUNK):
+                pass
+        if reader.sha256 != expected_sha256:
+            self._discard(key)
+            raise Invalid("上传文件的 SHA-256 与声明不一致", field="sha256", code="sha256_mismatch")
+        with _translated(key):
+            self._promote(key, None, reader.sha256, reader.size)
+        return BlobInfo(reader.sha256, reader.size)
+
+    def retain(self, sha256: str, until: datetime) -> None:
+        self._ensure_bucket()
+        key = self._key(sha256)
+        with _translated(key):
+            current = self.client.get_object_retention(bucket_name=self.bucket, object_name=key)
+            if current and current.retain_until_date and current.retain_until_date >= until:
+                return  # compliance retention can only be extended
+            self.client.set_object_retention(
+                bucket_name=self.bucket, object_name=key, config=Retention(COMPLIANCE, until)
+            )
+
+    def check(self) -> None:
+        self._ready = False
+        self._ensure_bucket()
+
+
+class _IterReader:
+    """Adapts an iterator of chunks to ``read()``."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+
+    def read(self, size: int = -1, /) -> bytes:
+        return next(self._chunks, b"")

@@ -1,0 +1,107 @@
+"""The blob-store port: content-addressed, immutable, streaming.
+
+Blobs are stored under the SHA-256 of their bytes, computed while streaming; the same bytes are
+stored once. Adapters are synchronous (the MinIO client is); async code calls them through
+``storage.aio``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from oneset.errors import Invalid, TooLarge
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from datetime import datetime, timedelta
+
+CHUNK = 1024 * 1024
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class PresignedUpload:
+    key: str
+    url: str
+    expires_at: datetime
+
+
+def check_sha256(value: str) -> str:
+    if not _SHA256.match(value):
+        raise Invalid("SHA-256 必须是 64 位小写十六进制", field="sha256", code="bad_sha256")
+    return value
+
+
+class HashingReader:
+    """Wraps a readable, hashing and counting bytes as they pass; enforces ``max_bytes``."""
+
+    def __init__(self, source: Readable, max_bytes: int | None = None) -> None:
+        self._source = source
+        self._max = max_bytes
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._source.read(size if size and size > 0 else CHUNK)
+        self.size += len(data)
+        if self._max is not None and self.size > self._max:
+            raise TooLarge(f"文件超过上限 {self._max} 字节", code="upload_too_large")
+        self.digest.update(data)
+        return data
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.hexdigest()
+
+
+class BlobStore(Protocol):
+    name: str
+
+    def put(self, source: Readable, *, max_bytes: int | None = None) -> BlobInfo:
+        """Stream ``source`` in; return its hash and size. Raises TooLarge past ``max_bytes``."""
+        ...
+
+    def open(self, sha256: str, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """Stream bytes ``start``..``end`` (inclusive, like HTTP ranges) of a blob."""
+        ...
+
+    def stat(self, sha256: str) -> BlobInfo | None: ...
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def delete(self, sha256: str) -> None: ...
+
+    def presigned_get(
+        self, sha256: str, *, expires: timedelta, filename: str | None = None
+    ) -> str | None:
+        """A time-limited download URL, or None where the backend serves none."""
+        ...
+
+    def presigned_put(self, *, expires: timedelta) -> PresignedUpload | None:
+        """A time-limited upload URL for a staging key, or None where unsupported."""
+        ...
+
+    def adopt_upload(self, key: str, expected_sha256: str) -> BlobInfo:
+        """Verify a presigned upload's hash and move it to its content address."""
+        ...
+
+    def retain(self, sha256: str, until: datetime) -> None:
+        """Make a blob undeletable until ``until`` (object lock on MinIO)."""
+        ...
+
+    def check(self) -> None:
+        """Raise StorageUnavailable when the backend cannot be used."""
+        ...
