@@ -106,7 +106,7 @@ def test_setback_beyond_tolerance_fails() -> None:
         (Decimal(20000), Decimal(100)),  # > 10000: 0.5 %
     ],
 )
-def test_area_tiers(area: Decimal, expected: D) -> None:
+def test_area_tiers(area: Decimal, expected: Decimal) -> None:
     assert allowance(AREA_TIERS, area) == expected
 
 
