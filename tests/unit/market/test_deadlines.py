@@ -1,0 +1,105 @@
+"""Working days on the official calendar and deadline lights (scenario 11, around 国庆 2026)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from market import deadlines
+from market.policy import load_policy
+from oneset.errors import Invalid
+
+D = dt.date
+START = D(2026, 9, 21)  # Monday before 中秋 (25 Sep) and 国庆 (1–7 Oct, 10 Oct is a workday)
+
+
+def test_official_holidays_and_adjusted_workdays() -> None:
+    assert not deadlines.is_working_day(D(2026, 9, 25))  # 中秋节 (Friday)
+    assert not deadlines.is_working_day(D(2026, 10, 1))
+    assert not deadlines.is_working_day(D(2026, 10, 7))
+    assert deadlines.is_working_day(D(2026, 10, 10))  # Saturday 调休上班
+    assert deadlines.is_working_day(D(2026, 9, 20))  # Sunday 调休上班
+    assert not deadlines.is_working_day(D(2026, 10, 11))
+    assert deadlines.calendar_is_official(D(2026, 10, 1))
+
+
+def test_years_beyond_the_package_fall_back_to_weekends() -> None:
+    new_year = D(2027, 1, 1)  # a Friday; the real holiday is unknown to chinesecalendar 1.11
+    assert not deadlines.calendar_is_official(new_year)
+    assert deadlines.is_working_day(new_year)
+    assert not deadlines.is_working_day(D(2027, 1, 2))
+    # Counting crosses from official data into the fallback without error.
+    assert deadlines.add_working_days(D(2026, 12, 30), 3) == D(2027, 1, 4)
+
+
+def test_add_and_count_working_days_across_national_day() -> None:
+    due = deadlines.add_working_days(START, 20)
+    # 22,23,24 | 28,29,30 | 8,9,10(Sat) | 12–16 | 19–23 | 26 → the 20th working day is 26 Oct.
+    assert due == D(2026, 10, 26)
+    assert deadlines.working_days_between(START, due) == 20
+    assert deadlines.working_days_between(due, START) == -20
+    assert deadlines.add_working_days(D(2026, 9, 30), 1) == D(2026, 10, 8)
+    assert deadlines.add_working_days(START, 0) == START
+    with pytest.raises(ValueError, match="negative"):
+        deadlines.add_working_days(START, -1)
+
+
+def _day(n: int) -> dt.date:
+    """Working day ``n`` of the service (day 0 = start)."""
+    return deadlines.add_working_days(START, n)
+
+
+def test_scenario_11_lights_escalation_and_extension() -> None:
+    due = _day(20)
+    assert deadlines.light(START, due, _day(15)).light == "green"
+    day17 = deadlines.light(START, due, _day(17))
+    assert (day17.light, day17.left_working_days) == ("yellow", 3)
+    assert deadlines.light(START, due, _day(20)).light == "yellow"
+    day21 = deadlines.light(START, due, _day(21))
+    assert (day21.light, day21.overdue_working_days, day21.escalate) == ("red", 1, False)
+    assert _day(21) == D(2026, 10, 27)
+    ten = deadlines.light(START, due, _day(30))
+    assert (ten.overdue_working_days, ten.escalate) == (10, False)
+    eleven = deadlines.light(START, due, _day(31))
+    assert (eleven.overdue_working_days, eleven.escalate) == (11, True)
+    # A weekend day after the due date counts as overdue only in working days.
+    saturday = D(2026, 10, 31)
+    assert deadlines.light(START, due, saturday).overdue_working_days == 4  # 27–30 Oct
+
+    approved_at = dt.datetime(2026, 10, 22, 9, 30, tzinfo=deadlines.SHANGHAI)
+    ext = deadlines.extend(due, 5, reason="业主补充资料延误", approved_by="owner-1",
+                           approved_at=approved_at)
+    assert (ext.old_due, ext.new_due) == (due, D(2026, 11, 2))
+    after = deadlines.light(START, ext.new_due, _day(21))
+    assert (after.light, after.left_working_days, after.limit_working_days) == ("yellow", 4, 25)
+    with pytest.raises(Invalid):
+        deadlines.extend(due, 5, reason=" ", approved_by="x", approved_at=approved_at)
+    with pytest.raises(Invalid):
+        deadlines.extend(due, 0, reason="r", approved_by="x", approved_at=approved_at)
+
+
+def test_yellow_thresholds_are_settings() -> None:
+    policy = load_policy({"deadlines": {"yellow_percent_left": 50, "yellow_working_days_left": 0}})
+    due = _day(20)
+    assert deadlines.light(START, due, _day(10), policy.deadlines).light == "yellow"
+    assert deadlines.light(START, due, _day(9), policy.deadlines).light == "green"
+
+
+def test_review_sla_and_dates_in_shanghai() -> None:
+    # Submitted 23:30 UTC on 29 Sep = 07:30 on 30 Sep in Shanghai → due 2 working days later.
+    submitted = dt.datetime(2026, 9, 29, 23, 30, tzinfo=dt.UTC)
+    assert deadlines.local_date(submitted) == D(2026, 9, 30)
+    assert deadlines.review_due(submitted) == D(2026, 10, 9)
+    with pytest.raises(ValueError, match="timezone"):
+        deadlines.local_date(dt.datetime(2026, 9, 30))  # noqa: DTZ001 - the point of the test
+
+
+def test_owner_idle_after_180_days_and_registration_period() -> None:
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    assert not deadlines.owner_idle(t0, t0 + dt.timedelta(days=179))
+    assert deadlines.owner_idle(t0, t0 + dt.timedelta(days=180))
+    published = dt.datetime(2026, 9, 30, 2, 0, tzinfo=dt.UTC)
+    earliest = deadlines.earliest_signup_deadline(published)
+    assert earliest.date() == D(2026, 10, 10)
+    assert earliest.tzinfo is deadlines.SHANGHAI

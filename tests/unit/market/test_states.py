@@ -1,0 +1,76 @@
+"""Purchase state machine (scenario 13: every transition recorded; illegal ones refused)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from market.states import (
+    TRANSITIONS,
+    Event,
+    Status,
+    allowed_events,
+    next_status,
+    transition,
+)
+from oneset.errors import Conflict, Invalid
+
+AT = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
+
+
+def test_happy_path_to_rated() -> None:
+    path = [
+        Event.PUBLISH, Event.CLOSE_SIGNUP, Event.START_SELECTION, Event.SELECT,
+        Event.CONFIRM_CONTRACT, Event.START_SERVICE, Event.SUBMIT_RESULT, Event.RETURN_RESULT,
+        Event.SUBMIT_RESULT, Event.ACCEPT_RESULT, Event.RATE,
+    ]
+    status = Status.DRAFT
+    history = []
+    for ev in path:
+        reason = "成果缺少质检报告" if ev is Event.RETURN_RESULT else ""
+        change = transition(status, ev, actor="u1", at=AT, reason=reason)
+        assert change.old == status
+        history.append(change)
+        status = change.new
+    assert status is Status.RATED
+    assert [h.new for h in history][-3:] == [Status.RESULT_SUBMITTED, Status.ACCEPTED,
+                                              Status.RATED]
+
+
+def test_abandonment_redraw_or_fail() -> None:
+    assert next_status(Status.SELECTED, Event.ABANDON) is Status.ABANDONED
+    assert next_status(Status.ABANDONED, Event.SELECT) is Status.SELECTED
+    assert next_status(Status.ABANDONED, Event.FAIL) is Status.FAILED
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_every_unlisted_transition_is_a_conflict(status: Status) -> None:
+    for ev in Event:
+        if (status, ev) in TRANSITIONS:
+            continue
+        with pytest.raises(Conflict) as err:
+            next_status(status, ev)
+        assert err.value.code == "illegal_transition"
+
+
+def test_terminal_states_allow_nothing() -> None:
+    for status in (Status.FAILED, Status.CANCELLED, Status.RATED):
+        assert allowed_events(status) == []
+    with pytest.raises(Conflict):
+        next_status("rated", "rate")
+    with pytest.raises(Conflict):
+        next_status("selected", "cancel")  # no silent cancel after the selection
+
+
+def test_reasons_required_and_unknown_names_invalid() -> None:
+    for status, ev in ((Status.SIGNUP_OPEN, Event.CANCEL), (Status.SELECTING, Event.FAIL),
+                       (Status.SELECTED, Event.ABANDON),
+                       (Status.RESULT_SUBMITTED, Event.RETURN_RESULT)):
+        with pytest.raises(Invalid) as err:
+            transition(status, ev, actor="u", at=AT, reason="  ")
+        assert err.value.field == "reason"
+    with pytest.raises(Invalid):
+        next_status("flying", "publish")
+    with pytest.raises(ValueError, match="timezone"):
+        transition("draft", "publish", actor="u", at=dt.datetime(2026, 1, 1))  # noqa: DTZ001
