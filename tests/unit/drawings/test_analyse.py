@@ -1,0 +1,82 @@
+"""Every corpus file through the isolated analysis ends as its MANIFEST says."""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from drawings.analyse import analyse_file, run_isolated
+from tests.paths import SHARED_DATA
+from tests.unit.drawings.corpus import CorpusFile, corpus
+
+if TYPE_CHECKING:
+    from drawings.results import Analysis
+
+FILES = corpus()
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Analysis]:
+    out = tmp_path_factory.mktemp("previews")
+
+    def run(item: CorpusFile) -> tuple[str, Analysis]:
+        preview = out / (item.path.replace("/", "_") + ".svg")
+        return item.path, run_isolated(SHARED_DATA / item.path, timeout_s=120,
+                                       preview_path=preview, max_memory_mb=2048)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(pool.map(run, FILES))
+
+
+def test_manifest_lists_the_whole_corpus() -> None:
+    on_disk = {str(p.relative_to(SHARED_DATA)) for p in SHARED_DATA.rglob("*") if p.is_file()}
+    assert {item.path for item in FILES} == on_disk - {"MANIFEST.md"}
+
+
+@pytest.mark.parametrize("item", FILES, ids=lambda item: item.path)
+def test_each_file_ends_as_the_manifest_says(item: CorpusFile,
+                                             outcomes: dict[str, Analysis]) -> None:
+    result = outcomes[item.path]
+    if item.outcome != "either":
+        assert result.status == item.outcome, (result.error, item.expected)
+    if result.status == "failed":
+        assert result.error
+        assert any("\u4e00" <= c <= "\u9fff" for c in result.error)
+        assert "Traceback" not in result.error
+    else:
+        assert result.error is None
+        assert result.format in {"dxf", "dwg", "pdf"}
+
+
+def test_zero_byte_file_fails(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.dxf"
+    empty.write_bytes(b"")
+    result = analyse_file(empty)
+    assert result.status == "failed"
+    assert result.error == "文件为空（0 字节）。"
+
+
+def test_timeout_becomes_a_failure(tmp_path: Path) -> None:
+    big = tmp_path / "lines.dxf"
+    body = "".join(f"0\nLINE\n8\n0\n10\n{i}\n20\n0\n11\n{i}\n21\n1\n" for i in range(300_000))
+    big.write_text(f"0\nSECTION\n2\nENTITIES\n{body}0\nENDSEC\n0\nEOF\n")
+    result = run_isolated(big, timeout_s=0.5, preview_path=tmp_path / "p.svg")
+    assert result.status == "failed"
+    assert result.error
+    assert "超时" in result.error
+
+
+def test_crash_of_the_child_becomes_a_failure(tmp_path: Path) -> None:
+    # A memory limit far below what the interpreter needs kills the child before it can answer.
+    result = run_isolated(SHARED_DATA / "dxf/sheet_0_12k.dxf", timeout_s=60, max_memory_mb=40)
+    assert result.status == "failed"
+    assert result.error
+    assert ("内存" in result.error or "异常" in result.error)
+
+
+def test_child_uses_this_interpreter() -> None:
+    assert Path(sys.executable).exists()
