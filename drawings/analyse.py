@@ -23,6 +23,7 @@ from oneset.errors import UnsupportedMedia
 log = logging.getLogger(__name__)
 
 _UNEXPECTED = (Exception,)
+_OUT_OF_MEMORY = "图纸解析所需内存超过限制，文件可能过大或已损坏。"
 
 
 def analyse_file(path: Path, preview_path: Path | None = None,
@@ -75,7 +76,9 @@ def run_isolated(path: Path, *, timeout_s: float, preview_path: Path | None = No
         command += ["--filename", filename]
     if max_memory_mb:
         command += ["--max-memory-mb", str(max_memory_mb)]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # One BLAS thread: numpy (pulled in by ezdxf) otherwise reserves memory per core.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1",
+           "OMP_NUM_THREADS": "1"}
     try:
         done = subprocess.run(  # noqa: S603 - our own interpreter and module
             command, capture_output=True, timeout=timeout_s, check=False, env=env,
@@ -85,11 +88,12 @@ def run_isolated(path: Path, *, timeout_s: float, preview_path: Path | None = No
     except OSError as error:
         return failed(None, f"无法启动图纸解析进程：{error}")
     if done.returncode != 0:
-        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        stderr = done.stderr.decode("utf-8", "replace")
+        tail = stderr.strip().splitlines()[-1:] or [""]
         if done.returncode < 0:
             reason = f"图纸解析进程异常终止（信号 {-done.returncode}），文件可能过大或已损坏。"
-        elif "MemoryError" in tail[0]:
-            reason = "图纸解析所需内存超过限制，文件可能过大或已损坏。"
+        elif "MemoryError" in stderr or "Memory allocation" in stderr:
+            reason = _OUT_OF_MEMORY
         else:
             reason = f"图纸解析进程异常退出（代码 {done.returncode}）：{tail[0][:200]}"
         log.warning("analysis of %s exited %s: %s", path, done.returncode, tail[0])
@@ -98,6 +102,17 @@ def run_isolated(path: Path, *, timeout_s: float, preview_path: Path | None = No
         return decode(done.stdout)
     except ValueError as error:
         return failed(None, f"图纸解析结果无法读取：{error}")
+
+
+def _caused_by_memory(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    for _ in range(20):
+        if seen is None:
+            return False
+        if isinstance(seen, MemoryError) or "failed to map segment" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,10 +133,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             result = analyse_file(args.file, args.preview, args.filename)
         except MemoryError:
-            result = failed(None, "图纸解析所需内存超过限制，文件可能过大或已损坏。")
+            result = failed(None, _OUT_OF_MEMORY)
         except _UNEXPECTED as error:  # last line of defence: a reason instead of a traceback
-            log.exception("unexpected analysis error")
-            result = failed(None, f"图纸解析时发生内部错误（{type(error).__name__}），已记录。")
+            if _caused_by_memory(error):
+                result = failed(None, _OUT_OF_MEMORY)
+            else:
+                log.exception("unexpected analysis error")
+                result = failed(None, f"图纸解析时发生内部错误（{type(error).__name__}），已记录。")
     sys.stdout.buffer.write(encode(result))
     sys.stdout.flush()
     return 0
