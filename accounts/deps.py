@@ -22,17 +22,16 @@ def _token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     return connection.cookies.get(SESSION_COOKIE) or None
 
 
-async def provide_optional_actor(
-    request: ASGIConnection[Any, Any, Any, Any], platform: Platform
-) -> Actor | None:
+async def provide_optional_actor(request: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
     token = _token(request)
     if token is None:
         return None
+    platform: Platform = request.app.state.platform
     return await services.actor_from_token(platform.settings, token)
 
 
-async def provide_actor(request: ASGIConnection[Any, Any, Any, Any], platform: Platform) -> Actor:
-    actor = await provide_optional_actor(request, platform)
+async def provide_actor(request: ASGIConnection[Any, Any, Any, Any]) -> Actor:
+    actor = await provide_optional_actor(request)
     if actor is None:
         raise NotAuthenticated("需要登录", code="missing_token")
     return actor

@@ -45,9 +45,7 @@ async def register(data: RegisterIn) -> RegisteredOut:
 
 
 @post("/login", operation_id="login", status_code=200)
-async def login(
-    data: LoginIn, request: Request[Any, Any, Any], platform: Platform
-) -> TokenOut:
+async def login(data: LoginIn, request: Request[Any, Any, Any], platform: Platform) -> TokenOut:
     issued = await services.login(
         platform.settings,
         username=data.username,

@@ -139,18 +139,20 @@ async def login(
     ok = await anyio.to_thread.run_sync(
         passwords.verify_password, row.password_hash if row else passwords.DUMMY_HASH, password
     )
+    succeeded = bool(ok and row is not None and row.active)
     async with transaction():
         await LoginAttempt.insert(
-            LoginAttempt(username=username[:64], succeeded=bool(ok and row), remote=remote[:64])
+            LoginAttempt(username=username[:64], succeeded=succeeded, remote=remote[:64])
         )
-        if not (ok and row and row.active):
+        if not succeeded:
             await audit.record(
                 actor=f"anonymous:{remote}",
                 action="login.failed",
                 subject=f"username:{username[:64]}",
                 payload={"known_user": row is not None},
             )
-            raise NotAuthenticated("用户名或密码错误", code="bad_credentials")
+    if not succeeded or row is None:  # raised after commit, so the failure stays recorded
+        raise NotAuthenticated("用户名或密码错误", code="bad_credentials")
     actor = await actor_for(int(row.id))
     token, expires = tokens.issue(
         actor.user_id, secret=settings.secret_key, ttl=timedelta(minutes=settings.token_ttl_minutes)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import anyio.to_thread
 import msgspec
 from litestar import Litestar, Response, get
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging.config import StructLoggingConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -49,7 +50,7 @@ def create_app(platform: Platform | None = None, *, bind_database: bool = True) 
                 log.warning("index %s not ensured: %s", registration.spec.name, exc.detail)
         yield
 
-    @get("/health", operation_id="health", tags=["platform"], sync_to_thread=False)
+    @get("/health", operation_id="health", tags=["platform"])
     async def health_check() -> Response[HealthOut]:
         results = await health.checks(plat)
         ok = all(value == "ok" for value in results.values())
@@ -69,6 +70,7 @@ def create_app(platform: Platform | None = None, *, bind_database: bool = True) 
             "optional_actor": Provide(provide_optional_actor),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        state=State({"platform": plat}),
         lifespan=[lifespan],
         request_max_body_size=plat.settings.max_json_bytes,
         openapi_config=OpenAPIConfig(

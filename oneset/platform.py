@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from oneset.settings import Settings, get_settings
 from search.factory import build_search_index
 from search.ports import SearchIndex  # noqa: TC001 - Litestar resolves these hints at runtime

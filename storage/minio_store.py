@@ -28,7 +28,7 @@ from storage.ports import CHUNK, BlobInfo, HashingReader, PresignedUpload, Reada
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterator
 
-PART_SIZE = 16 * 1024 * 1024
+PART_SIZE = 8 * 1024 * 1024  # memory per upload is a few parts; 10,000 parts cap at 80 GB
 SINGLE_COPY_LIMIT = 5 * 1024**3  # CopyObject's limit; larger objects are composed in parts
 _UPLOAD_KEY = re.compile(r"^uploads/[0-9a-f]{32}$")
 _NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError, ServerError, InvalidResponseError)

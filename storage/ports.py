@@ -55,12 +55,20 @@ class HashingReader:
         self.size = 0
 
     def read(self, size: int = -1, /) -> bytes:
-        data = self._source.read(size if size and size > 0 else CHUNK)
-        self.size += len(data)
+        """Up to ``size`` bytes, filled from as many source reads as needed (fewer, larger
+        chunks spare callers such as minio's part reader from repeated concatenation)."""
+        want = size if size and size > 0 else CHUNK
+        buffer = bytearray()
+        while len(buffer) < want:
+            data = self._source.read(want - len(buffer))
+            if not data:
+                break
+            buffer += data
+        self.size += len(buffer)
         if self._max is not None and self.size > self._max:
             raise TooLarge(f"文件超过上限 {self._max} 字节", code="upload_too_large")
-        self.digest.update(data)
-        return data
+        self.digest.update(buffer)
+        return bytes(buffer)
 
     @property
     def sha256(self) -> str:

@@ -30,9 +30,7 @@ DESCRIPTION = "initial"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="accounts", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="accounts", description=DESCRIPTION)
 
     manager.add_table(
         class_name="Organisation",
@@ -48,9 +46,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="User", tablename="accounts_user", schema=None, columns=None
-    )
+    manager.add_table(class_name="User", tablename="accounts_user", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Organisation",

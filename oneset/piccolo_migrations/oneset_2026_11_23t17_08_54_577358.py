@@ -13,9 +13,7 @@ DESCRIPTION = "initial"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="oneset", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="oneset", description=DESCRIPTION)
 
     manager.add_table(
         class_name="OutboxEntry",

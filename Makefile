@@ -1,0 +1,49 @@
+# The two commands: `make run` (the platform on embedded defaults) and `make test` (everything).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint check unit demo migrate makemigrations bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/oneset migrate
+	$(BIN)/oneset demo
+	$(BIN)/oneset serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+test: lint
+	$(BIN)/pytest
+
+check: test
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+migrate: $(STAMP)
+	$(BIN)/oneset migrate
+
+demo: $(STAMP)
+	$(BIN)/oneset demo
+
+# make makemigrations APP=market
+makemigrations: $(STAMP)
+	PICCOLO_CONF=oneset.piccolo_conf $(BIN)/piccolo migrations new $(APP) --auto
+
+bench: $(STAMP)
+	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

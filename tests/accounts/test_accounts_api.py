@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+from accounts.demo import demo_uscc
+from oneset import audit
+from oneset.tables import AuditEntry
+from tests import helpers
+from tests.conftest import Database
+
+
+def _registration(serial: int, **overrides: Any) -> dict[str, Any]:
+    return {
+        "kind": "intermediary",
+        "name": "浙江测试测绘有限公司",
+        "uscc": demo_uscc(serial),
+        "username": f"firm{serial}",
+        "password": "a-long-password",
+        **overrides,
+    }
+
+
+async def test_register_login_me(client: AsyncTestClient[Any], db: Database) -> None:
+    response = await client.post("/api/v1/accounts/register", json=_registration(1))
+    assert response.status_code == 201
+    body = response.json()
+    assert body["organisation"]["kind"] == "intermediary"
+    login = await client.post(
+        "/api/v1/accounts/login", json={"username": "firm1", "password": "a-long-password"}
+    )
+    assert login.status_code == 200
+    token = login.json()["accessToken"]
+    me = await client.get("/api/v1/accounts/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+    assert me.json()["organisation"]["uscc"] == demo_uscc(1)
+    assert (await client.get("/api/v1/accounts/me")).status_code == 401
+    bad = await client.get("/api/v1/accounts/me", headers={"Authorization": "Bearer nonsense"})
+    assert bad.status_code == 401
+    assert bad.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_invalid_uscc_is_422_naming_the_field_and_changes_nothing(
+    client: AsyncTestClient[Any], db: Database
+) -> None:
+    before = await AuditEntry.count()
+    wrong_check_digit = demo_uscc(2)[:-1] + ("0" if demo_uscc(2)[-1] != "0" else "1")
+    response = await client.post(
+        "/api/v1/accounts/register", json=_registration(2, uscc=wrong_check_digit)
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["field"] == "uscc"
+    assert await AuditEntry.count() == before
+
+
+async def test_duplicates_and_closed_kinds(client: AsyncTestClient[Any], db: Database) -> None:
+    assert (
+        await client.post("/api/v1/accounts/register", json=_registration(3))
+    ).status_code == 201
+    same_code = await client.post(
+        "/api/v1/accounts/register", json=_registration(3, username="other")
+    )
+    assert same_code.status_code == 409 and same_code.json()["field"] == "uscc"
+    department = await client.post(
+        "/api/v1/accounts/register", json=_registration(4, kind="department")
+    )
+    assert department.status_code == 403
+    unknown = await client.post("/api/v1/accounts/register", json={**_registration(5), "x": 1})
+    assert unknown.status_code == 400
+    weak = await client.post("/api/v1/accounts/register", json=_registration(6, password="short"))
+    assert weak.status_code == 422 and weak.json()["field"] == "password"
+
+
+async def test_operator_opens_department_accounts(
+    client: AsyncTestClient[Any], db: Database
+) -> None:
+    operator = await helpers.login_as(client, "operator")
+    enterprise = await helpers.login_as(client, "enterprise")
+    payload = _registration(7, kind="department", username="planning7")
+    refused = await client.post(
+        "/api/v1/accounts/organisations", json=payload, headers=enterprise.headers
+    )
+    assert refused.status_code == 403
+    created = await client.post(
+        "/api/v1/accounts/organisations", json=payload, headers=operator.headers
+    )
+    assert created.status_code == 201
+    assert created.json()["organisation"]["kind"] == "department"
+
+
+async def test_failed_logins_are_rate_limited_and_audited(
+    client: AsyncTestClient[Any], db: Database
+) -> None:
+    await client.post("/api/v1/accounts/register", json=_registration(8))
+    for _ in range(5):
+        response = await client.post(
+            "/api/v1/accounts/login", json={"username": "firm8", "password": "wrong-password"}
+        )
+        assert response.status_code == 401
+    throttled = await client.post(
+        "/api/v1/accounts/login", json={"username": "firm8", "password": "a-long-password"}
+    )
+    assert throttled.status_code == 429
+    assert "retry-after" in throttled.headers
+    failures = await AuditEntry.count().where(AuditEntry.action == "login.failed")
+    assert failures == 5
+    count, broken = await audit.verify()
+    assert broken is None and count >= 7

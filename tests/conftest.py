@@ -1,0 +1,254 @@
+"""Test harness: real servers on loopback, one schema per database engine, fresh data per test.
+
+The environment is set before any ``oneset`` module is imported, so module-level objects (the
+Celery app, Piccolo's configuration) never touch the repository's ``var/`` or a real broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="oneset-test-"))
+os.environ["ONESET_DATA_DIR"] = str(_SESSION_DIR / "var")
+os.environ["ONESET_BROKER_URL"] = "memory://"
+os.environ["ONESET_SECRET_KEY"] = "test-secret-key-with-enough-entropy-0123456789"
+os.environ.pop("ONESET_DATABASE_URL", None)
+os.environ.pop("ONESET_MINIO_ENDPOINT", None)
+
+from litestar.testing import AsyncTestClient  # noqa: E402
+from piccolo.engine.postgres import PostgresEngine  # noqa: E402
+from piccolo.engine.sqlite import SQLiteEngine  # noqa: E402
+
+from oneset import db as oneset_db  # noqa: E402
+from oneset.app import create_app  # noqa: E402
+from oneset.platform import Platform, build_platform, set_current  # noqa: E402
+from oneset.settings import Settings, load_settings, require_services  # noqa: E402
+from oneset.wiring import index_registrations  # noqa: E402
+from search.embedded import EmbeddedSearchIndex  # noqa: E402
+from search.meili_index import MeiliSearchIndex  # noqa: E402
+from search.ports import SearchIndex  # noqa: E402
+from storage.local import LocalBlobStore  # noqa: E402
+from storage.minio_store import MinioBlobStore  # noqa: E402
+from storage.ports import BlobStore  # noqa: E402
+from tests.support.servers import (  # noqa: E402
+    MINIO_PASSWORD,
+    MINIO_USER,
+    MeiliServer,
+    MinioServer,
+    PostgresServer,
+    RedisServer,
+    ServerUnavailable,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> None:
+    """Every ``async def test_*`` runs under anyio (asyncio backend), marked before anyio looks."""
+    if name.startswith("test") and inspect.iscoroutinefunction(obj):
+        pytest.mark.anyio(obj)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def missing_service(reason: str, *, required: bool = True) -> None:
+    """Skip with the reason, or fail when CI requires every service (ONESET_REQUIRE_SERVICES=1)."""
+    if required and require_services():
+        pytest.fail(f"required service missing: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+# -- servers ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    try:
+        server = PostgresServer()
+        server.start()
+    except (ServerUnavailable, subprocess.CalledProcessError, OSError) as exc:
+        missing_service(f"PostgreSQL: {exc}")
+        raise
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    try:
+        server = RedisServer()
+        url = server.start()
+    except (ServerUnavailable, OSError) as exc:
+        missing_service(f"Redis: {exc}")
+        raise
+    yield url
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def minio_server() -> Iterator[MinioServer]:
+    try:
+        server = MinioServer()
+        server.start()
+    except (ServerUnavailable, OSError) as exc:
+        missing_service(f"MinIO: {exc}")
+        raise
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def meili_url() -> Iterator[str]:
+    url = os.environ.get("ONESET_MEILI_URL")
+    if url:
+        yield url
+        return
+    try:
+        server = MeiliServer()
+        url = server.start()
+    except (ServerUnavailable, OSError) as exc:
+        missing_service(str(exc), required=False)
+        raise
+    yield url
+    server.cleanup()
+
+
+# -- database ----------------------------------------------------------------------------------
+
+
+def run_migrations(database_url: str) -> None:
+    env = {**os.environ, "ONESET_DATABASE_URL": database_url}
+    result = subprocess.run(
+        [sys.executable, "-m", "oneset", "migrate"],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"migrations failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
+    run_migrations(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> str:
+    url = postgres_server.create_database("oneset_test")
+    run_migrations(url)
+    return url
+
+
+@dataclass(frozen=True)
+class Database:
+    kind: str
+    url: str
+
+
+async def _truncate_all(url: str) -> None:
+    import asyncpg
+
+    names = ", ".join(f'"{t._meta.tablename}"' for t in oneset_db.all_tables())
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    """A migrated, empty database bound to every table; parametrised over both engines."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "oneset.sqlite3"
+        shutil.copyfile(template, path)
+        url = f"sqlite:///{path}"
+        oneset_db.bind(SQLiteEngine(path=str(path), timeout=30))
+    else:
+        url = request.getfixturevalue("postgres_template")
+        asyncio.run(_truncate_all(url))
+        oneset_db.bind(PostgresEngine(config={"dsn": url}))
+    return Database(request.param, url)
+
+
+# -- platform and app ------------------------------------------------------------------------------
+
+
+def platform_settings(database: Database, data_dir: Path, **extra: str) -> Settings:
+    env = {
+        "ONESET_DATA_DIR": str(data_dir),
+        "ONESET_DATABASE_URL": database.url,
+        "ONESET_SECRET_KEY": os.environ["ONESET_SECRET_KEY"],
+        "ONESET_BROKER_URL": "memory://",
+        "ONESET_INDEX_PREFIX": f"t{uuid.uuid4().hex[:8]}_",
+        **extra,
+    }
+    return load_settings(env)
+
+
+@pytest.fixture
+def platform(db: Database, tmp_path: Path) -> Platform:
+    plat = build_platform(platform_settings(db, tmp_path / "var"))
+    for registration in index_registrations():
+        plat.search.ensure_index(registration.spec)
+    set_current(plat)
+    return plat
+
+
+@pytest.fixture
+async def client(platform: Platform) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+    app = create_app(platform, bind_database=False)
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+# -- contract-suite adapters ---------------------------------------------------------
+
+
+@pytest.fixture(params=["local", "minio"])
+def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
+    if request.param == "local":
+        return LocalBlobStore(tmp_path / "blobs")
+    server: MinioServer = request.getfixturevalue("minio_server")
+    return MinioBlobStore(
+        endpoint=server.endpoint,
+        access_key=MINIO_USER,
+        secret_key=MINIO_PASSWORD,
+        bucket=f"t-{uuid.uuid4().hex[:12]}",
+        timeout_seconds=5,
+    )
+
+
+@pytest.fixture(params=["embedded", "meili"])
+def search_index(request: pytest.FixtureRequest, tmp_path: Path) -> SearchIndex:
+    prefix = f"t{uuid.uuid4().hex[:8]}_"
+    if request.param == "embedded":
+        return EmbeddedSearchIndex(tmp_path / "search.sqlite3", prefix)
+    url: str = request.getfixturevalue("meili_url")
+    return MeiliSearchIndex(url, os.environ.get("ONESET_MEILI_KEY"), prefix, timeout=5)

@@ -1,0 +1,129 @@
+"""One contract for every blob store: local filesystem and a real MinIO server."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tracemalloc
+import urllib.request
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from oneset.errors import Conflict, Invalid, TooLarge
+from storage.errors import BlobNotFound
+from storage.ports import BlobStore
+
+
+class PatternStream:
+    """``size`` bytes generated on the fly (never held in memory)."""
+
+    def __init__(self, size: int, seed: int = 7) -> None:
+        self.remaining = size
+        self.block = hashlib.sha256(str(seed).encode()).digest() * 2048  # 64 KiB
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1, /) -> bytes:
+        n = min(self.remaining, len(self.block) if size < 0 else min(size, len(self.block)))
+        self.remaining -= n
+        data = self.block[:n]
+        self.digest.update(data)
+        return data
+
+
+def test_put_is_content_addressed_and_deduplicated(blob_store: BlobStore) -> None:
+    data = "一套图纸 revision 1".encode() * 1000
+    first = blob_store.put(io.BytesIO(data))
+    second = blob_store.put(io.BytesIO(data))
+    assert first.sha256 == second.sha256 == hashlib.sha256(data).hexdigest()
+    assert first.size == len(data)
+    assert blob_store.exists(first.sha256)
+    assert blob_store.stat(first.sha256) == first
+    assert b"".join(blob_store.open(first.sha256)) == data
+
+
+def test_byte_ranges(blob_store: BlobStore) -> None:
+    data = bytes(range(256)) * 100
+    info = blob_store.put(io.BytesIO(data))
+    assert b"".join(blob_store.open(info.sha256, start=10, end=19)) == data[10:20]
+    assert b"".join(blob_store.open(info.sha256, start=25_000)) == data[25_000:]
+
+
+def test_missing_blob(blob_store: BlobStore) -> None:
+    missing = "0" * 64
+    assert blob_store.stat(missing) is None
+    assert not blob_store.exists(missing)
+    with pytest.raises(BlobNotFound):
+        b"".join(blob_store.open(missing))
+
+
+def test_keys_must_be_sha256(blob_store: BlobStore) -> None:
+    with pytest.raises(Invalid):
+        blob_store.stat("../../etc/passwd")
+
+
+def test_delete(blob_store: BlobStore) -> None:
+    info = blob_store.put(io.BytesIO(b"to be deleted"))
+    blob_store.delete(info.sha256)
+    assert not blob_store.exists(info.sha256)
+
+
+def test_oversize_put_stores_nothing(blob_store: BlobStore) -> None:
+    stream = PatternStream(3 * 1024 * 1024)
+    with pytest.raises(TooLarge):
+        blob_store.put(stream, max_bytes=1024 * 1024)
+    partial = hashlib.sha256(PatternStream(1024 * 1024 + 65536).read(10**9)).hexdigest()
+    assert not blob_store.exists(partial)
+
+
+def test_streaming_put_keeps_memory_bounded(blob_store: BlobStore) -> None:
+    """96 MiB through put(): Python allocations stay at a few upload parts, not the payload."""
+    size = 96 * 1024 * 1024
+    stream = PatternStream(size)
+    tracemalloc.start()
+    try:
+        info = blob_store.put(stream)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert info.size == size
+    assert info.sha256 == stream.digest.hexdigest()
+    assert peak < 48 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_retention_blocks_delete(blob_store: BlobStore) -> None:
+    info = blob_store.put(io.BytesIO(b"archived drawing"))
+    blob_store.retain(info.sha256, datetime.now(UTC) + timedelta(days=1))
+    with pytest.raises(Conflict):
+        blob_store.delete(info.sha256)
+    assert blob_store.exists(info.sha256)
+
+
+def test_presigned_urls_where_supported(blob_store: BlobStore) -> None:
+    data = b"presigned payload"
+    info = blob_store.put(io.BytesIO(data))
+    url = blob_store.presigned_get(info.sha256, expires=timedelta(minutes=5), filename="图纸.pdf")
+    upload = blob_store.presigned_put(expires=timedelta(minutes=5))
+    if blob_store.name == "local":
+        assert url is None and upload is None
+        return
+    assert url is not None and upload is not None
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback test server
+        assert response.read() == data
+    body = b"uploaded straight to the store"
+    request = urllib.request.Request(upload.url, data=body, method="PUT")  # noqa: S310
+    with urllib.request.urlopen(request, timeout=5):  # noqa: S310
+        pass
+    with pytest.raises(Invalid):
+        blob_store.adopt_upload(upload.key, "f" * 64)
+    again = blob_store.presigned_put(expires=timedelta(minutes=5))
+    assert again is not None
+    request = urllib.request.Request(again.url, data=body, method="PUT")  # noqa: S310
+    with urllib.request.urlopen(request, timeout=5):  # noqa: S310
+        pass
+    adopted = blob_store.adopt_upload(again.key, hashlib.sha256(body).hexdigest())
+    assert b"".join(blob_store.open(adopted.sha256)) == body
+
+
+def test_check_passes(blob_store: BlobStore) -> None:
+    blob_store.check()
