@@ -4,7 +4,8 @@ DXF matching (see ``match``): by handle first, then by a geometry fingerprint (t
 rounded coordinates), so a re-saved file whose handles changed does not look rewritten.
 Matched pairs whose attributes differ are ``modified``; the rest are ``added``/``removed``.
 Layer names compare case-insensitively (DXF layer names are), so a case-only rename is
-reported as such, not as changed entities. Only modelspace counts as geometry; paper-space layouts are summarised.
+reported as such, not as changed entities. Only modelspace counts as geometry; paper-space
+layouts are summarised.
 """
 
 from __future__ import annotations
