@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 PICCOLO_APPS = (
     "oneset.piccolo_app",
     "accounts.piccolo_app",
+    "market.piccolo_app",
 )
 
 # Packages whose ``tasks.py`` Celery autodiscovers.
