@@ -1,0 +1,174 @@
+"""Completion archive: a streamed zip of the set's files plus ``manifest.json``.
+
+The manifest lists every file with its SHA-256 and size, and the set's audit entries.
+``write_archive`` streams each file from an iterator of chunks (nothing is held whole in
+memory) and returns the SHA-256 of the whole archive, which the caller records in the audit log
+so a re-written manifest is also caught. ``verify_archive`` names every problem it finds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+import zlib
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from pathlib import Path
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = "oneset-archive/1"
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # deterministic bytes: same inputs, same archive
+_CHUNK = 1024 * 1024
+# What a damaged zip can raise from zipfile/zlib/json (a flipped byte can hit any field).
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError,
+               NotImplementedError, RuntimeError, UnicodeError, KeyError)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveFile:
+    """One member: ``chunks`` is called once, when the file is written."""
+
+    path: str
+    chunks: Callable[[], Iterable[bytes]]
+    expected_sha256: str | None = None
+
+
+class _HashingWriter:
+    """A write-only file object that hashes and counts what passes through."""
+
+    def __init__(self, sink: IO[bytes]) -> None:
+        self._sink = sink
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.sha256.update(data)
+        self.size += len(data)
+        return self._sink.write(data)
+
+    def flush(self) -> None:
+        self._sink.flush()
+
+    def tell(self) -> int:
+        return self.size
+
+    def close(self) -> None:
+        """The caller owns the sink; closing the zip must not close it."""
+
+
+def write_archive(sink: IO[bytes], files: Iterable[ArchiveFile], *,
+                  info: dict[str, Any], audit: list[dict[str, Any]]) -> str:
+    """Write the zip to ``sink`` (need not be seekable); return the archive's SHA-256."""
+    out = _HashingWriter(sink)
+    entries: list[dict[str, Any]] = []
+    # Members are STORED, not deflated: then every byte of a member is content covered by its
+    # SHA-256 (a flipped bit in a deflate stream can decompress to the same bytes), and the
+    # drawings in a set are mostly compressed formats anyway. A non-seekable sink makes zipfile
+    # write data descriptors; zip64 lifts the 4 GiB limit.
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for item in files:
+            _check_member_name(item.path)
+            member = zipfile.ZipInfo("files/" + item.path, date_time=_FIXED_TIME)
+            member.compress_type = zipfile.ZIP_STORED
+            digest = hashlib.sha256()
+            size = 0
+            with zf.open(member, "w", force_zip64=True) as target:
+                for chunk in item.chunks():
+                    digest.update(chunk)
+                    size += len(chunk)
+                    target.write(chunk)
+            sha = digest.hexdigest()
+            if item.expected_sha256 and item.expected_sha256 != sha:
+                raise ValueError(f"{item.path}: content hash {sha} != {item.expected_sha256}")
+            entries.append({"path": item.path, "sha256": sha, "size": size})
+        manifest = {"format": MANIFEST_FORMAT, **info, "files": entries, "audit": audit}
+        body = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode()
+        zf.writestr(zipfile.ZipInfo(MANIFEST_NAME, date_time=_FIXED_TIME), body)
+    return out.sha256.hexdigest()
+
+
+def _check_member_name(path: str) -> None:
+    if not path or path.startswith("/") or ".." in path.split("/") or "\\" in path:
+        raise ValueError(f"unsafe archive member name {path!r}")
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _member_sha256(zf: zipfile.ZipFile, name: str) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with zf.open(name) as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def verify_archive(path: Path, *, expected_sha256: str | None = None) -> list[str]:
+    """Problems found in the archive (empty list: intact). Messages are Chinese."""
+    problems: list[str] = []
+    if expected_sha256 is not None:
+        actual = _file_sha256(path)
+        if actual != expected_sha256:
+            problems.append(f"归档包整体哈希不符：登记为 {expected_sha256}，实际为 {actual}。")
+    try:
+        zf = zipfile.ZipFile(path)
+    except _ZIP_ERRORS as error:
+        return [*problems, f"归档包无法打开：{error}"]
+    with zf:
+        manifest, manifest_problem = _read_manifest(zf)
+        if manifest is None:
+            return [*problems, manifest_problem]
+        listed = {entry["path"]: entry for entry in manifest.get("files", [])}
+        present = {n.removeprefix("files/") for n in zf.namelist() if n.startswith("files/")}
+        problems += [f"缺少文件：{name}" for name in sorted(listed.keys() - present)]
+        problems += [f"清单外的多余文件：{name}" for name in sorted(present - listed.keys())]
+        problems += [f"不属于归档格式的成员：{name}" for name in zf.namelist()
+                     if name != MANIFEST_NAME and not name.startswith("files/")]
+        for name in sorted(listed.keys() & present):
+            problems += _check_member(zf, name, listed[name])
+    return problems
+
+
+def _read_manifest(zf: zipfile.ZipFile) -> tuple[dict[str, Any] | None, str]:
+    try:
+        manifest = json.loads(zf.read(MANIFEST_NAME))
+    except KeyError:
+        return None, "归档包中没有 manifest.json。"
+    except _ZIP_ERRORS as error:
+        return None, f"manifest.json 已损坏：{error}"
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        return None, "manifest.json 不是 OneSet 归档清单。"
+    return manifest, ""
+
+
+def _check_member(zf: zipfile.ZipFile, name: str, entry: dict[str, Any]) -> list[str]:
+    try:
+        sha, size = _member_sha256(zf, "files/" + name)
+    except _ZIP_ERRORS as error:
+        # zipfile checks CRC-32 while reading: a flipped byte usually ends here.
+        return [f"文件已被改动或损坏：{name}（{error}）"]
+    if sha != entry.get("sha256") or size != entry.get("size"):
+        return [f"文件内容与清单不符：{name}（清单 SHA-256 {entry.get('sha256')}，实际 {sha}）"]
+    return []
+
+
+def iter_file(path: Path, chunk_size: int = _CHUNK) -> Callable[[], Iterator[bytes]]:
+    """A chunk source for ``ArchiveFile`` reading a local file lazily."""
+
+    def chunks() -> Iterator[bytes]:
+        with path.open("rb") as handle:
+            while chunk := handle.read(chunk_size):
+                yield chunk
+
+    return chunks
