@@ -11,7 +11,9 @@ from accounts.actor import Actor
 from accounts.schemas import (
     LoginIn,
     MeOut,
+    OrganisationListItem,
     OrganisationOut,
+    OrganisationPage,
     RegisteredOut,
     RegisterIn,
     TokenOut,
@@ -84,6 +86,31 @@ async def create_organisation(data: RegisterIn, actor: Actor) -> RegisteredOut:
     )
 
 
+@get("/organisations", operation_id="searchOrganisations")
+async def search_organisations(
+    platform: Platform, q: str = "", kind: str | None = None, offset: int = 0, limit: int = 20
+) -> OrganisationPage:
+    """Public directory of organisations on the platform (name, kind, region)."""
+    result = await services.search_organisations(
+        platform, q=q, kind=kind, offset=offset, limit=limit
+    )
+    return OrganisationPage(
+        items=[
+            OrganisationListItem(
+                id=int(hit["id"]),
+                kind=hit["kind"],
+                kind_label=hit["kindLabel"],
+                name=hit["name"],
+                uscc=hit["uscc"],
+                region=hit["region"],
+            )
+            for hit in result.hits
+        ],
+        total=result.total,
+        facets=result.facets,
+    )
+
+
 @post("/users", operation_id="addUser", status_code=201)
 async def add_user(data: UserIn, actor: Actor) -> dict[str, int]:
     user_id = await services.add_user(
@@ -98,6 +125,6 @@ async def add_user(data: UserIn, actor: Actor) -> dict[str, int]:
 
 router = Router(
     path="/api/v1/accounts",
-    route_handlers=[register, login, me, create_organisation, add_user],
+    route_handlers=[register, login, me, create_organisation, search_organisations, add_user],
     tags=["accounts"],
 )

@@ -52,3 +52,18 @@ class MeOut(msgspec.Struct, rename="camel"):
     username: str
     role: str
     organisation: OrganisationOut
+
+
+class OrganisationListItem(msgspec.Struct, rename="camel"):
+    id: int
+    kind: str
+    kind_label: str
+    name: str
+    uscc: str
+    region: str
+
+
+class OrganisationPage(msgspec.Struct, rename="camel"):
+    items: list[OrganisationListItem]
+    total: int
+    facets: dict[str, dict[str, int]]

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
 from accounts import passwords, rules, tokens
 from accounts.actor import SYSTEM, Actor
 from accounts.rules import OrgKind
+from accounts.search_docs import ORGANISATIONS
 from accounts.tables import LoginAttempt, Organisation, User
-from oneset import audit, clock
+from oneset import audit, clock, outbox
 from oneset.db import transaction
-from oneset.errors import Conflict, Forbidden, NotAuthenticated, NotFound, RateLimited
+from oneset.errors import Conflict, Forbidden, NotAuthenticated, RateLimited
+from search.ports import SearchQuery
 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from oneset.platform import Platform
     from oneset.settings import Settings
+    from search.ports import FilterValue, SearchResult
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,8 @@ async def create_organisation(
             subject=f"organisation:{org.id}",
             payload={"kind": org_kind.value, "name": clean_name, "uscc": code, "admin": username},
         )
+        await outbox.index_later(ORGANISATIONS, org.id)
+    outbox.kick()
     return Registered(int(org.id), int(user.id), org_kind, clean_name, code, username)
 
 
@@ -192,12 +198,9 @@ async def actor_from_token(settings: Settings, token: str) -> Actor:
     return await actor_for(tokens.user_id_from(token, secret=settings.secret_key))
 
 
-async def organisation(org_id: int) -> dict[str, Any]:
-    row = await Organisation.select().where(Organisation.id == org_id).first()
-    if row is None:
-        raise NotFound("机构不存在")
-    return dict(row)
-
-
-async def organisations_by_kind(kind: OrgKind) -> list[dict[str, Any]]:
-    return [dict(r) for r in await Organisation.select().where(Organisation.kind == kind.value)]
+async def search_organisations(
+    platform: Platform, *, q: str, kind: str | None, offset: int, limit: int
+) -> SearchResult:
+    filters: dict[str, FilterValue] = {"kind": rules.parse_kind(kind).value} if kind else {}
+    query = SearchQuery(q=q, filters=filters, offset=offset, limit=limit, facets=("kind",))
+    return await anyio.to_thread.run_sync(platform.search.search, ORGANISATIONS, query)

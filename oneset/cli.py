@@ -155,6 +155,9 @@ def serve(host: str, port: int, with_worker: bool) -> None:
     asyncio.run(migrate_all(settings))
     child = subprocess.Popen(_worker_argv(beat=True)) if with_worker else None  # noqa: S603
     click.echo(f"OneSet serving at http://{host}:{port}/  (data: {settings.data_dir})", err=True)
+    # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through SystemExit instead
+    # lets the finally clause stop the worker rather than orphaning it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         uvicorn.run("oneset.app:app_from_env", factory=True, host=host, port=port, log_level="info")
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,15 @@ async def task_later(name: str, *args: Any) -> None:
 
 
 def kick() -> None:
-    """Ask a worker to dispatch now; beat dispatches anyway, so failure here is harmless."""
+    """Ask a worker to dispatch now, without waiting for the broker.
+
+    Beat dispatches every few seconds anyway, so a lost kick only delays the work; sending from a
+    daemon thread keeps a slow or unreachable broker out of the request path.
+    """
+    threading.Thread(target=_send_kick, name="outbox-kick", daemon=True).start()
+
+
+def _send_kick() -> None:
     from oneset.celery_app import app
 
     try:

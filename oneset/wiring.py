@@ -40,7 +40,9 @@ def routers() -> list[Router]:
 
 
 def index_registrations() -> list[IndexRegistration]:
-    return []
+    from accounts import search_docs as accounts_docs
+
+    return [accounts_docs.REGISTRATION]
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:

@@ -1,0 +1,60 @@
+"""/health reports every backend; a stopped MinIO turns it into 503 naming ``blobs``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from oneset.app import create_app
+from oneset.platform import build_platform
+from tests.conftest import Database, missing_service, platform_settings
+from tests.support.servers import MINIO_PASSWORD, MINIO_USER, MinioServer, ServerUnavailable
+
+
+async def test_health_ok_on_embedded_backends(client: AsyncTestClient[Any]) -> None:
+    response = await client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "blobs": "ok", "search": "ok", "broker": "ok"},
+    }
+
+
+@pytest.fixture
+def own_minio() -> Iterator[MinioServer]:
+    """A MinIO server this test may stop."""
+    try:
+        server = MinioServer()
+        server.start()
+    except (ServerUnavailable, OSError) as exc:
+        missing_service(f"MinIO: {exc}")
+        raise
+    yield server
+    server.cleanup()
+
+
+async def test_stopped_minio_turns_health_into_503(
+    db: Database, tmp_path: Path, own_minio: MinioServer
+) -> None:
+    settings = platform_settings(
+        db,
+        tmp_path / "var",
+        ONESET_MINIO_ENDPOINT=own_minio.endpoint,
+        ONESET_MINIO_ACCESS_KEY=MINIO_USER,
+        ONESET_MINIO_SECRET_KEY=MINIO_PASSWORD,
+        ONESET_MINIO_TIMEOUT_SECONDS="1",
+    )
+    app = create_app(build_platform(settings), bind_database=False)
+    async with AsyncTestClient(app=app) as client:
+        assert (await client.get("/health")).status_code == 200
+        own_minio.stop()
+        response = await client.get("/health")
+        assert response.status_code == 503
+        body = response.json()
+        assert body["status"] == "unavailable"
+        assert body["checks"]["blobs"] != "ok"
+        assert body["checks"]["database"] == "ok"

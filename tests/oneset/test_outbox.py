@@ -1,0 +1,98 @@
+"""The outbox: written with the change, applied by the dispatcher, retried until done."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from accounts import services
+from accounts.demo import demo_uscc
+from accounts.search_docs import ORGANISATIONS, REGISTRATION
+from oneset import outbox
+from oneset.db import transaction
+from oneset.errors import Conflict
+from oneset.platform import Platform
+from oneset.tables import OutboxEntry
+from search.errors import SearchUnavailable
+from search.ports import SearchQuery
+from tests.conftest import Database
+
+
+async def _register(serial: int) -> int:
+    created = await services.create_organisation(
+        kind="intermediary",
+        name=f"浙江联合测绘有限公司{serial}",
+        uscc=demo_uscc(serial),
+        username=f"u{serial}",
+        password="a-long-password",
+    )
+    return created.org_id
+
+
+def _names(platform: Platform, q: str) -> list[str]:
+    result = platform.search.search(ORGANISATIONS, SearchQuery(q=q))
+    return [hit["name"] for hit in result.hits]
+
+
+async def test_change_and_outbox_entry_commit_together(platform: Platform) -> None:
+    await _register(11)
+    assert await outbox.pending_count() == 1
+    assert _names(platform, "测绘") == []  # not yet applied
+    sent: list[tuple[str, Any]] = []
+    assert await outbox.dispatch(platform, [REGISTRATION], lambda n, a: sent.append((n, a))) == 1
+    assert _names(platform, "测绘") == ["浙江联合测绘有限公司11"]
+    assert await outbox.pending_count() == 0
+
+
+async def test_rolled_back_change_leaves_no_entry(platform: Platform) -> None:
+    async def fail_after_writing() -> None:
+        async with transaction():
+            await outbox.index_later(ORGANISATIONS, 999)
+            raise Conflict("boom")
+
+    with pytest.raises(Conflict):
+        await fail_after_writing()
+    assert await outbox.pending_count() == 0
+
+
+class _FailingSearch:
+    """Wraps a real index and refuses writes while ``down`` (as a stopped server would)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.down = True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def upsert(self, index: str, documents: Any) -> None:
+        if self.down:
+            raise SearchUnavailable()
+        self.inner.upsert(index, documents)
+
+
+async def test_failed_entries_are_retried_until_done(platform: Platform, db: Database) -> None:
+    await _register(12)
+    flaky = _FailingSearch(platform.search)
+    broken = Platform(platform.settings, platform.blobs, flaky)
+    assert await outbox.dispatch(broken, [REGISTRATION], lambda n, a: None) == 0
+    entry = await OutboxEntry.select().first()
+    assert entry is not None
+    assert entry["attempts"] == 1
+    assert "SearchUnavailable" in entry["last_error"]
+    # due again once its backoff has passed
+    await OutboxEntry.update({OutboxEntry.available_at: entry["created_at"]}).where(
+        OutboxEntry.id == entry["id"]
+    )
+    flaky.down = False
+    assert await outbox.dispatch(broken, [REGISTRATION], lambda n, a: None) == 1
+    assert _names(platform, "测绘") == ["浙江联合测绘有限公司12"]
+
+
+async def test_reindex_rebuilds_from_the_database(platform: Platform) -> None:
+    for serial in (21, 22, 23):
+        await _register(serial)
+    counts = await outbox.reindex(platform, [REGISTRATION])
+    assert counts == {ORGANISATIONS: 3}
+    assert len(_names(platform, "联合测绘")) == 3
