@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Router, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody
 
 from accounts import services
 from accounts.actor import Actor
@@ -31,7 +33,7 @@ def _registered(r: services.Registered) -> RegisteredOut:
 
 
 @post("/register", operation_id="register", status_code=201)
-async def register(data: RegisterIn) -> RegisteredOut:
+async def register(data: JSONBody[RegisterIn]) -> RegisteredOut:
     """Zero-threshold self-registration of an enterprise or intermediary: free, no approval gate."""
     return _registered(
         await services.create_organisation(
@@ -47,7 +49,9 @@ async def register(data: RegisterIn) -> RegisteredOut:
 
 
 @post("/login", operation_id="login", status_code=200)
-async def login(data: LoginIn, request: Request[Any, Any, Any], platform: Platform) -> TokenOut:
+async def login(
+    data: JSONBody[LoginIn], request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+) -> TokenOut:
     issued = await services.login(
         platform.settings,
         username=data.username,
@@ -59,7 +63,7 @@ async def login(data: LoginIn, request: Request[Any, Any, Any], platform: Platfo
 
 
 @get("/me", operation_id="me")
-async def me(actor: Actor) -> MeOut:
+async def me(actor: NamedDependency[Actor]) -> MeOut:
     return MeOut(
         user_id=actor.user_id,
         username=actor.username,
@@ -71,7 +75,9 @@ async def me(actor: Actor) -> MeOut:
 
 
 @post("/organisations", operation_id="createOrganisation", status_code=201)
-async def create_organisation(data: RegisterIn, actor: Actor) -> RegisteredOut:
+async def create_organisation(
+    data: JSONBody[RegisterIn], actor: NamedDependency[Actor]
+) -> RegisteredOut:
     """The operator opens an account for a department, regulator or any other organisation."""
     return _registered(
         await services.create_organisation(
@@ -88,7 +94,11 @@ async def create_organisation(data: RegisterIn, actor: Actor) -> RegisteredOut:
 
 @get("/organisations", operation_id="searchOrganisations")
 async def search_organisations(
-    platform: Platform, q: str = "", kind: str | None = None, offset: int = 0, limit: int = 20
+    platform: NamedDependency[Platform],
+    q: FromQuery[str] = "",
+    kind: FromQuery[str | None] = None,
+    offset: FromQuery[int] = 0,
+    limit: FromQuery[int] = 20,
 ) -> OrganisationPage:
     """Public directory of organisations on the platform (name, kind, region)."""
     result = await services.search_organisations(
@@ -112,7 +122,7 @@ async def search_organisations(
 
 
 @post("/users", operation_id="addUser", status_code=201)
-async def add_user(data: UserIn, actor: Actor) -> dict[str, int]:
+async def add_user(data: JSONBody[UserIn], actor: NamedDependency[Actor]) -> dict[str, int]:
     user_id = await services.add_user(
         actor,
         username=data.username,
