@@ -52,9 +52,12 @@ class DxfLoadError(Exception):
 
 
 def load(path: Path) -> tuple[Drawing, dict[str, Any]]:
-    """Load a DXF: the fast strict reader first, ``ezdxf.recover`` when that fails.
+    """Load a DXF: the fast strict reader first, ``ezdxf.recover`` (which audits) when that fails.
 
-    Returns the document and a ``loading`` dict (``recovered``, ``fixes``, ``auditErrors``).
+    A file the strict reader accepts is not audited: the audit "repairs" valid content away
+    (e.g. DIMENSIONs without a geometry block), and the report should describe the file as
+    uploaded. Returns the document and a ``loading`` dict (``recovered``, ``fixes``,
+    ``auditErrors``).
     """
     try:
         doc = ezdxf.readfile(str(path))  # type: ignore[attr-defined]
@@ -65,12 +68,10 @@ def load(path: Path) -> tuple[Drawing, dict[str, Any]]:
             doc, auditor = recover.readfile(str(path))
         except _LOAD_ERRORS as error:
             raise DxfLoadError(_load_reason(strict_error, error)) from error
-        recovered = True
     else:
-        auditor = doc.audit()
-        recovered = False
+        return doc, {"recovered": False, "fixes": 0, "auditErrors": []}
     return doc, {
-        "recovered": recovered,
+        "recovered": True,
         "fixes": len(auditor.fixes),
         "auditErrors": [str(e.message) for e in auditor.errors][:50],
     }
@@ -110,7 +111,7 @@ def _describe(doc: Drawing, loading: dict[str, Any], preview_path: Path | None) 
     histogram: Counter[str] = Counter()
     for entity in msp:
         histogram[entity.dxftype()] += 1
-        layer_counts[_layer_key(_layer_of(entity))] += 1
+        layer_counts[_layer_of(entity)] += 1
     layouts = []
     for name in doc.layouts.names_in_taborder():
         if name.lower() == "model":
@@ -119,18 +120,9 @@ def _describe(doc: Drawing, loading: dict[str, Any], preview_path: Path | None) 
         count = 0
         for entity in paper:
             count += 1
-            layer_counts[_layer_key(_layer_of(entity))] += 1
+            layer_counts[_layer_of(entity)] += 1
         layouts.append({"name": decode_dxf_unicode(name), "entities": count})
-    layers = [
-        {
-            "name": decode_dxf_unicode(layer.dxf.name),
-            "entities": layer_counts.get(_layer_key(layer.dxf.name), 0),
-            "color": layer.dxf.get("color", 7),
-            "off": layer.is_off(),
-            "frozen": layer.is_frozen(),
-        }
-        for layer in doc.layers
-    ]
+    layers = _layer_table(doc, layer_counts)
     blocks = [
         {"name": decode_dxf_unicode(block.name), "entities": len(block)}
         for block in doc.blocks
@@ -160,6 +152,29 @@ def _describe(doc: Drawing, loading: dict[str, Any], preview_path: Path | None) 
     return Analysis(status="ready", format="dxf", metadata=metadata, texts=texts,
                     warnings=warnings,
                     preview_path=str(preview_path) if metadata["preview"] else None)
+
+
+def _layer_table(doc: Drawing, counts: Counter[str]) -> list[dict[str, Any]]:
+    """Layers with entity counts (modelspace + paper space), including layers that entities
+    use without a LAYER table entry (common in generated files)."""
+    by_key: Counter[str] = Counter()
+    spelled: dict[str, str] = {}
+    for name, count in counts.items():
+        by_key[_layer_key(name)] += count
+        spelled.setdefault(_layer_key(name), name)
+    layers = []
+    for layer in doc.layers:
+        key = _layer_key(layer.dxf.name)
+        layers.append({
+            "name": decode_dxf_unicode(layer.dxf.name),
+            "entities": by_key.pop(key, 0),
+            "color": layer.dxf.get("color", 7),
+            "off": layer.is_off(),
+            "frozen": layer.is_frozen(),
+        })
+    layers.extend({"name": decode_dxf_unicode(spelled[key]), "entities": count,
+                   "undefined": True} for key, count in by_key.items())
+    return layers
 
 
 def _layer_of(entity: Any) -> str:
