@@ -103,7 +103,8 @@ async def submit_result(actor: Actor, purchase_id: int, *, evidence_sha256: str)
             raise Forbidden("服务成果由中选机构提交", code="not_winner")
         await _require_evidence(actor, purchase_id, evidence_sha256)
         now = clock.now()
-        await change_status(row, E.SUBMIT_RESULT, actor=actor.label, at=now, reason="提交服务成果")
+        await change_status(row, E.SUBMIT_RESULT, actor=actor.label, at=now, reason="提交服务成果",
+                            extra={"last_owner_activity_at": now})  # now waiting for the owner
         result = ServiceResult(purchase=purchase_id, sha256=evidence_sha256, uploaded_at=now)
         await result.save()
         await audit.record(

@@ -332,7 +332,9 @@ async def _select_winner(row: dict[str, Any], uscc: str, now: dt.datetime, actor
         raise NotFound("中选机构不存在")
     await change_status(
         row, E.SELECT, actor=actor, at=now, reason=reason,
-        extra={"winner": int(org["id"]), "winner_uscc": uscc, "selected_at": now},
+        # The owner's idle clock starts when the case begins to wait for the owner.
+        extra={"winner": int(org["id"]), "winner_uscc": uscc, "selected_at": now,
+               "last_owner_activity_at": now},
     )
 
 

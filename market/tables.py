@@ -145,6 +145,7 @@ class Purchase(Table, tablename="market_purchase"):
     service_due = Date(null=True, default=None)
     light = Varchar(length=10, default="")
     overdue_proposed = Boolean(default=False)
+    # Since when the case waits for the owner (selection, result submission, owner's own acts).
     last_owner_activity_at = Timestamptz(default=TimestamptzNow())
     idle_flagged = Boolean(default=False)
     reprocured_from = Integer(null=True, default=None)
