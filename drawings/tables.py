@@ -1,0 +1,158 @@
+"""Drawing-set tables (Piccolo). JSON is stored as text and decoded in services.
+
+Uniqueness across two columns is kept in a ``key`` column (``"<project id>/<sheet number>"``
+etc.) so both SQLite and PostgreSQL enforce it without composite constraints.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    BigInt,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from accounts.tables import Organisation
+
+
+class DrawingProject(Table, tablename="drawings_project"):
+    """One authoritative drawing set per project, keyed by its 项目代码."""
+
+    id = Serial(primary_key=True)
+    project_code = Varchar(length=32, unique=True, index=True)
+    name = Varchar(length=200)
+    owner = ForeignKey(references=Organisation, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    archived_at = Timestamptz(null=True, default=None)
+    archive_sha256 = Varchar(length=64, default="")
+    archive_size = BigInt(default=0)
+
+
+class DrawingGrant(Table, tablename="drawings_grant"):
+    """An organisation's access to a project's set (departments, review agency, designers)."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=64, unique=True)  # "<project>/<organisation>"
+    project = ForeignKey(references=DrawingProject, index=True)
+    organisation = ForeignKey(references=Organisation, index=True)
+    role = Varchar(length=20)  # read | review | contribute
+    granted_by = Varchar(length=200)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Sheet(Table, tablename="drawings_sheet"):
+    id = Serial(primary_key=True)
+    key = Varchar(length=120, unique=True)  # "<project>/<number>"
+    project = ForeignKey(references=DrawingProject, index=True)
+    number = Varchar(length=64)
+    title = Varchar(length=200, default="")
+    discipline = Varchar(length=40, default="")
+    stage = Varchar(length=20, default="design")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Revision(Table, tablename="drawings_revision"):
+    """One immutable uploaded file of a sheet."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=140, unique=True)  # "<sheet>/<seq>"
+    project = ForeignKey(references=DrawingProject, index=True)
+    sheet = ForeignKey(references=Sheet, index=True)
+    seq = Integer()  # 1, 2, ... within the sheet
+    sha256 = Varchar(length=64, index=True)
+    size = BigInt()
+    format = Varchar(length=8)  # dxf | dwg | pdf
+    filename = Varchar(length=255, default="")
+    status = Varchar(length=12, default="processing", index=True)
+    error = Text(default="")
+    metadata = Text(default="{}")
+    warnings = Text(default="[]")
+    preview_sha256 = Varchar(length=64, default="")
+    state = Varchar(length=12, default="wip", index=True)
+    uploaded_by = Varchar(length=200)
+    uploaded_org = ForeignKey(references=Organisation)
+    created_at = Timestamptz(default=TimestamptzNow())
+    processed_at = Timestamptz(null=True, default=None)
+    certificate_number = Varchar(length=64, default="")
+    reviewer = Varchar(length=200, default="")
+    review_org = Integer(null=True, default=None)  # organisation id that published it
+    published_at = Timestamptz(null=True, default=None)
+    stamped_sha256 = Varchar(length=64, default="")
+
+
+class RevisionText(Table, tablename="drawings_revision_text"):
+    """Extracted text in search-sized chunks; the search index is rebuilt from these rows."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=40, unique=True)  # "<revision>-<chunk>" = search document id
+    revision = ForeignKey(references=Revision, index=True)
+    chunk = Integer()
+    text = Text()
+
+
+class DesignChange(Table, tablename="drawings_design_change"):
+    """A change after review: minor (ruling recorded) or major (re-review required)."""
+
+    id = Serial(primary_key=True)
+    project = ForeignKey(references=DrawingProject, index=True)
+    sheet = ForeignKey(references=Sheet, index=True)
+    base_revision = ForeignKey(references=Revision)  # the published revision being changed
+    revision = Integer(null=True, default=None)  # the new revision carrying the change
+    kind = Varchar(length=8)  # minor | major
+    description = Text()
+    status = Varchar(length=16, default="pending")  # pending | approved | rejected
+    ruling = Text(default="")
+    requested_by = Varchar(length=200)
+    decided_by = Varchar(length=200, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    decided_at = Timestamptz(null=True, default=None)
+
+
+class ReviewComment(Table, tablename="drawings_comment"):
+    """A review opinion pinned to a revision at a point (x, y) or a box (x..x2, y..y2)."""
+
+    id = Serial(primary_key=True)
+    revision = ForeignKey(references=Revision, index=True)
+    sheet = ForeignKey(references=Sheet, index=True)
+    x = Float()
+    y = Float()
+    x2 = Float(null=True, default=None)
+    y2 = Float(null=True, default=None)
+    page = Integer(default=1)
+    clause = Varchar(length=200, default="")
+    severity = Varchar(length=12, default="minor")  # info | minor | major
+    mandatory = Boolean(default=False)  # 强制性条文 (强条)
+    body = Text()
+    status = Varchar(length=12, default="open", index=True)  # open | answered | closed
+    reply = Text(default="")
+    author = Varchar(length=200)
+    author_org = ForeignKey(references=Organisation)
+    replied_by = Varchar(length=200, default="")
+    closed_by = Varchar(length=200, default="")
+    carried_from = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class PendingUpload(Table, tablename="drawings_pending_upload"):
+    """A presigned direct-to-MinIO upload awaiting confirmation by hash."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=200, unique=True)
+    project = ForeignKey(references=DrawingProject)
+    sheet_number = Varchar(length=64)
+    user = Varchar(length=200)
+    expires_at = Timestamptz()
+    done = Boolean(default=False)
+
+
+TABLES = (DrawingProject, DrawingGrant, Sheet, Revision, RevisionText, DesignChange,
+          ReviewComment, PendingUpload)
