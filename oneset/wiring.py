@@ -21,6 +21,7 @@ PICCOLO_APPS = (
     "oneset.piccolo_app",
     "accounts.piccolo_app",
     "market.piccolo_app",
+    "drawings.piccolo_app",
 )
 
 # Packages whose ``tasks.py`` Celery autodiscovers.
