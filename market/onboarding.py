@@ -76,6 +76,33 @@ async def store_evidence(
     return int(row.id), info.sha256
 
 
+async def check_subject(actor: Actor, subject: str) -> None:
+    """May ``actor`` attach files to ``subject``? (its own onboarding, qualification, purchase)."""
+    kind, _, raw = subject.partition(":")
+    if not raw.isdigit():
+        raise Invalid("材料归属格式应为 intermediary:ID、qualification:ID 或 purchase:ID",
+                      field="subject")
+    ident = int(raw)
+    ok = False
+    if kind == "intermediary":
+        ok = await Intermediary.exists().where(
+            Intermediary.id == ident, Intermediary.organisation == actor.org_id
+        )
+    elif kind == "qualification":
+        ok = await Qualification.exists().where(
+            Qualification.id == ident, Qualification.intermediary.organisation == actor.org_id
+        )
+    elif kind == "purchase":
+        ok = await Purchase.exists().where(
+            Purchase.id == ident,
+            (Purchase.owner == actor.org_id) | (Purchase.winner == actor.org_id),
+        ) or await Signup.exists().where(
+            Signup.purchase == ident, Signup.intermediary == actor.org_id
+        )
+    if not ok:
+        raise Forbidden("无权为该对象上传材料", code="not_your_subject")
+
+
 async def _intermediary_of(actor: Actor) -> dict[str, Any]:
     row = await Intermediary.select().where(Intermediary.organisation == actor.org_id).first()
     if row is None:

@@ -620,3 +620,17 @@ async def eligible_open_purchases(platform: Platform, actor: Actor) -> list[dict
         if not eligibility.signup_problems(who, onboarding.signup_terms(dict(r)), now, policy)
     ]
     return await _views(ok)
+
+
+async def run_due(platform: Platform) -> dict[str, int]:
+    """Beat: close sign-ups past their deadline and run selections past their time."""
+    now = clock.now()
+    rows = await Purchase.select(Purchase.id).where(
+        ((Purchase.status == S.SIGNUP_OPEN.value) & (Purchase.signup_deadline <= now))
+        | ((Purchase.status == S.SIGNUP_CLOSED.value) & (Purchase.selection_time <= now))
+    ).order_by(Purchase.id)
+    counts: dict[str, int] = {}
+    for r in rows:
+        status = await run_selection(platform, int(r["id"]))
+        counts[status] = counts.get(status, 0) + 1
+    return counts

@@ -1,0 +1,45 @@
+"""Celery entry points of the marketplace (beat-driven, idempotent, ids in)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from celery import shared_task
+
+from market import purchases, supervision
+from oneset import jobs, outbox
+
+if TYPE_CHECKING:
+    from oneset.platform import Platform
+
+
+async def _run_due(platform: Platform) -> dict[str, int]:
+    counts = await purchases.run_due(platform)
+    if counts:
+        outbox.kick()
+    return counts
+
+
+async def _supervise(platform: Platform) -> dict[str, int]:
+    counts = await supervision.refresh_lights(platform)
+    counts["idle"] = len(await supervision.flag_idle_owners(platform))
+    outbox.kick()
+    return counts
+
+
+@shared_task(name="market.run_due", acks_late=True, ignore_result=True)
+def run_due() -> dict[str, int]:
+    """Close sign-ups at their deadline and run selections at their time (idempotent)."""
+    return jobs.run(_run_due)
+
+
+@shared_task(name="market.supervise", acks_late=True, ignore_result=True)
+def supervise() -> dict[str, int]:
+    """Deadline lights, overdue escalations and idle-owner flags (idempotent)."""
+    return jobs.run(_supervise)
+
+
+@shared_task(name="market.select", acks_late=True, ignore_result=True)
+def select(purchase_id: int) -> str:
+    """Run one purchase's selection now if it is due (idempotent)."""
+    return jobs.run(purchases.run_selection, purchase_id)
