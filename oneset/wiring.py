@@ -25,7 +25,7 @@ PICCOLO_APPS = (
 )
 
 # Packages whose ``tasks.py`` Celery autodiscovers.
-TASK_PACKAGES = ("oneset", "accounts")
+TASK_PACKAGES = ("oneset", "accounts", "market", "drawings")
 
 
 def piccolo_apps() -> list[AppConfig]:
@@ -36,22 +36,31 @@ def piccolo_apps() -> list[AppConfig]:
 
 def routers() -> list[Router]:
     from accounts.routes import router as accounts
+    from drawings.routes import router as drawings
+    from market.routes import router as market
 
-    return [accounts]
+    return [accounts, market, drawings]
 
 
 def index_registrations() -> list[IndexRegistration]:
     from accounts import search_docs as accounts_docs
+    from drawings import search_docs as drawings_docs
+    from market import search_docs as market_docs
 
-    return [accounts_docs.REGISTRATION]
+    return [accounts_docs.REGISTRATION, *market_docs.REGISTRATIONS, drawings_docs.REGISTRATION]
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
-    return {}
+    from market import beat as market_beat
+
+    return {**market_beat.BEAT_SCHEDULE}
 
 
 def cli_commands() -> list[click.Command]:
-    return []
+    from drawings.cli import verify_archive_command
+    from market import cli as market_cli
+
+    return [*market_cli.COMMANDS, verify_archive_command]
 
 
 async def load_demo(platform: Platform) -> None:
