@@ -1,0 +1,277 @@
+"""Form actions on one purchase for its owner, bidders and winner (one service call each)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
+
+from accounts.actor import Actor
+from market import delivery, onboarding, purchases, supervision
+from oneset.errors import Forbidden
+from oneset.platform import Platform
+from web import forms, labels, session
+from web.forms import Form
+from web.render import done
+
+UPLOAD_LIMIT = 2**62  # the service enforces the platform's max_upload_bytes while streaming
+
+
+def _back(purchase_id: FromPath[int]) -> str:
+    return f"/purchases/{purchase_id}"
+
+
+@post("/files", status_code=201, request_max_body_size=UPLOAD_LIMIT)
+async def upload_file(
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    subject: FromQuery[str],
+    kind: FromQuery[str],
+    filename: FromQuery[str] = "",
+) -> dict[str, Any]:
+    """Stream the raw body into the blob store and attach it to ``subject`` (progress bar)."""
+    actor = session.require(viewer)
+    await onboarding.check_subject(actor, subject)
+    ident, sha = await onboarding.store_evidence(
+        platform,
+        actor.org_id,
+        subject=subject,
+        kind=kind,
+        chunks=request.stream(),
+        filename=filename,
+    )
+    return {"id": ident, "sha256": sha}
+
+
+@post("/purchases/{purchase_id:int}/publish")
+async def publish(
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    purchase_id: FromPath[int],
+) -> Redirect:
+    await purchases.publish(platform, session.require(viewer), purchase_id)
+    return done(_back(purchase_id), "采购公告已发布，种子承诺值已公开")
+
+
+@post("/purchases/{purchase_id:int}/cancel")
+async def cancel(
+    viewer: NamedDependency[Actor | None], data: Form, purchase_id: FromPath[int]
+) -> Redirect:
+    await purchases.cancel(session.require(viewer), purchase_id, forms.text(data, "reason"))
+    return done(_back(purchase_id), "采购项目已撤销")
+
+
+@post("/purchases/{purchase_id:int}/run-selection")
+async def run_selection(
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    purchase_id: FromPath[int],
+) -> Redirect:
+    """The owner starts the selection at the selection time (idempotent; the beat job does too)."""
+    actor = session.require(viewer)
+    view = await purchases.purchase_view(purchase_id)
+    if view["owner_id"] != actor.org_id:
+        raise Forbidden("只有项目业主可以执行此操作", code="not_owner")
+    before = view["status"]
+    after = await purchases.run_selection(platform, purchase_id)
+    note = "选取已完成，种子已公开" if after != before else "尚未到达选取时间，未执行选取"
+    return done(_back(purchase_id), note)
+
+
+@post("/purchases/{purchase_id:int}/choose")
+async def choose(
+    viewer: NamedDependency[Actor | None], data: Form, purchase_id: FromPath[int]
+) -> Redirect:
+    await purchases.choose(
+        session.require(viewer), purchase_id, forms.required(data, "uscc", "中选机构")
+    )
+    return done(_back(purchase_id), "已选定中选机构")
+
+
+@post("/purchases/{purchase_id:int}/signup")
+async def sign_up(
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    data: Form,
+    purchase_id: FromPath[int],
+) -> Redirect:
+    quote = forms.maybe_hundredths(data, "quote", "报价")
+    await purchases.sign_up(platform, session.require(viewer), purchase_id, quote)
+    return done(_back(purchase_id), "报名成功，报价已密封")
+
+
+@post("/purchases/{purchase_id:int}/quote")
+async def quote(
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    data: Form,
+    purchase_id: FromPath[int],
+) -> Redirect:
+    value = forms.hundredths(data, "quote", "报价")
+    await purchases.submit_quote(platform, session.require(viewer), purchase_id, value)
+    return done(_back(purchase_id), "报价已提交并密封")
+
+
+@post("/purchases/{purchase_id:int}/abandon")
+async def abandon(
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    data: Form,
+    purchase_id: FromPath[int],
+) -> Redirect:
+    await purchases.abandon(
+        platform, session.require(viewer), purchase_id, forms.text(data, "reason")
+    )
+    return done(_back(purchase_id), "已放弃中选资格（已记录负面行为）")
+
+
+@post("/purchases/{purchase_id:int}/redraw")
+async def redraw(
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    data: Form,
+    purchase_id: FromPath[int],
+) -> Redirect:
+    await purchases.redraw(
+        platform, session.require(viewer), purchase_id, forms.text(data, "uscc") or None
+    )
+    return done(_back(purchase_id), "已重新选取")
+
+
+@post("/purchases/{purchase_id:int}/reprocure")
+async def reprocure(viewer: NamedDependency[Actor | None], purchase_id: FromPath[int]) -> Redirect:
+    new_id = await purchases.reprocure(session.require(viewer), purchase_id)
+    return done(_back(new_id), "已复制为新的采购公告草稿")
+
+
+@post("/purchases/{purchase_id:int}/contract")
+async def upload_contract(
+    viewer: NamedDependency[Actor | None], data: Form, purchase_id: FromPath[int]
+) -> Redirect:
+    start, end = (
+        forms.date(data, "start_on", "服务开始日期"),
+        forms.date(data, "end_on", "服务结束日期"),
+    )
+    amount = forms.hundredths(data, "amount", "合同金额")
+    await delivery.upload_contract(
+        session.require(viewer),
+        purchase_id,
+        evidence_sha256=forms.required(data, "sha256", "合同文件"),
+        amount_fen=amount,
+        start_on=start,
+        end_on=end,
+    )
+    return done(_back(purchase_id), "合同已上传，待对方确认")
+
+
+@post("/purchases/{purchase_id:int}/contract/confirm")
+async def confirm_contract(
+    viewer: NamedDependency[Actor | None], purchase_id: FromPath[int]
+) -> Redirect:
+    await delivery.confirm_contract(session.require(viewer), purchase_id)
+    return done(_back(purchase_id), "合同已确认，服务开始计时")
+
+
+@post("/purchases/{purchase_id:int}/result")
+async def submit_result(
+    viewer: NamedDependency[Actor | None], data: Form, purchase_id: FromPath[int]
+) -> Redirect:
+    await delivery.submit_result(
+        session.require(viewer),
+        purchase_id,
+        evidence_sha256=forms.required(data, "sha256", "成果文件"),
+    )
+    return done(_back(purchase_id), "服务成果已提交")
+
+
+@post("/purchases/{purchase_id:int}/result/accept")
+async def accept_result(
+    viewer: NamedDependency[Actor | None], purchase_id: FromPath[int]
+) -> Redirect:
+    await delivery.accept_result(session.require(viewer), purchase_id)
+    return done(_back(purchase_id), "服务成果已确认，可以评价")
+
+
+@post("/purchases/{purchase_id:int}/result/return")
+async def return_result(
+    viewer: NamedDependency[Actor | None], data: Form, purchase_id: FromPath[int]
+) -> Redirect:
+    await delivery.return_result(session.require(viewer), purchase_id, forms.text(data, "reason"))
+    return done(_back(purchase_id), "服务成果已退回")
+
+
+@post("/purchases/{purchase_id:int}/rating")
+async def rate(
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    data: Form,
+    purchase_id: FromPath[int],
+) -> Redirect:
+    scores: dict[str, int] = {}
+    for key, label in labels.RATING_DIMENSIONS.items():
+        scores[key] = forms.integer(data, key, label)
+    await delivery.rate(
+        platform, session.require(viewer), purchase_id, scores, forms.text(data, "comment")
+    )
+    return done(_back(purchase_id), "评价已提交")
+
+
+@post("/purchases/{purchase_id:int}/extension")
+async def extend(
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    data: Form,
+    purchase_id: FromPath[int],
+) -> Redirect:
+    days = forms.integer(data, "working_days", "延长工作日")
+    await delivery.extend(
+        platform,
+        session.require(viewer),
+        purchase_id,
+        working_days=days,
+        reason=forms.text(data, "reason"),
+    )
+    return done(_back(purchase_id), "已批准延期")
+
+
+@post("/purchases/{purchase_id:int}/complaint")
+async def complain(
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    data: Form,
+    purchase_id: FromPath[int],
+) -> Redirect:
+    await supervision.file_complaint(
+        platform,
+        session.require(viewer),
+        subject=forms.text(data, "subject"),
+        body=forms.text(data, "body"),
+        purchase_id=purchase_id,
+    )
+    return done(_back(purchase_id), "投诉已受理，平台运营方将在答复期限内处理")
+
+
+HANDLERS = [
+    upload_file,
+    publish,
+    cancel,
+    run_selection,
+    choose,
+    sign_up,
+    quote,
+    abandon,
+    redraw,
+    reprocure,
+    upload_contract,
+    confirm_contract,
+    submit_result,
+    accept_result,
+    return_result,
+    rate,
+    extend,
+    complain,
+]

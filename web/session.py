@@ -1,0 +1,60 @@
+"""The cookie session: the same JWT the API issues, in an HttpOnly, SameSite=Lax cookie."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from litestar.connection import ASGIConnection  # noqa: TC002 - Litestar reads the annotation
+from litestar.datastructures import Cookie
+
+from accounts.actor import Actor  # noqa: TC001 - Litestar reads the annotation
+from accounts.deps import SESSION_COOKIE, provide_optional_actor
+from oneset.errors import NotAuthenticated
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from oneset.settings import Settings
+
+
+async def provide_viewer(request: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
+    """The signed-in user, or None (an expired or revoked session reads as signed out)."""
+    try:
+        return await provide_optional_actor(request)
+    except NotAuthenticated:
+        return None
+
+
+def require(viewer: Actor | None) -> Actor:
+    """The signed-in user; pages that need one send the visitor to the sign-in page."""
+    if viewer is None:
+        raise NotAuthenticated("请先登录", code="login_required")
+    return viewer
+
+
+def _secure(settings: Settings) -> bool:
+    return settings.public_url.startswith("https://")
+
+
+def session_cookie(token: str, expires_at: dt.datetime, settings: Settings) -> Cookie:
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=token,
+        path="/",
+        expires=int(expires_at.timestamp()),
+        httponly=True,
+        samesite="lax",
+        secure=_secure(settings),
+    )
+
+
+def cleared_session(settings: Settings) -> Cookie:
+    return Cookie(
+        key=SESSION_COOKIE,
+        value="",
+        path="/",
+        max_age=0,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(settings),
+    )
