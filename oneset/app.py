@@ -22,6 +22,7 @@ from oneset.platform import Platform, build_platform, set_current
 from oneset.problems import EXCEPTION_HANDLERS
 from oneset.settings import get_settings
 from oneset.wiring import index_registrations, routers
+from web import setup as web
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -63,7 +64,9 @@ def create_app(platform: Platform | None = None, *, bind_database: bool = True) 
         return plat
 
     return Litestar(
-        route_handlers=[health_check, *routers()],
+        route_handlers=[health_check, *routers(), web.router()],
+        template_config=web.template_config(),
+        csrf_config=web.csrf_config(plat.settings),
         dependencies={
             "platform": Provide(provide_platform, sync_to_thread=False),
             "actor": Provide(provide_actor),
