@@ -22,6 +22,7 @@ PICCOLO_APPS = (
     "accounts.piccolo_app",
     "market.piccolo_app",
     "drawings.piccolo_app",
+    "surveys.piccolo_app",
 )
 
 # Packages whose ``tasks.py`` Celery autodiscovers.
