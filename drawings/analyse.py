@@ -26,8 +26,9 @@ _UNEXPECTED = (Exception,)
 _OUT_OF_MEMORY = "图纸解析所需内存超过限制，文件可能过大或已损坏。"
 
 
-def analyse_file(path: Path, preview_path: Path | None = None,
-                 filename: str | None = None) -> Analysis:
+def analyse_file(
+    path: Path, preview_path: Path | None = None, filename: str | None = None
+) -> Analysis:
     """Sniff the format and dispatch; never raises for a bad file."""
     try:
         with path.open("rb") as handle:
@@ -52,12 +53,14 @@ def analyse_file(path: Path, preview_path: Path | None = None,
         from drawings.dwg import analyse_dwg
 
         result = analyse_dwg(path, preview_path)
-    result.metadata.setdefault("sniffed", {"format": sniffed.format,
-                                           "encoding": sniffed.encoding,
-                                           "version": sniffed.version})
+    result.metadata.setdefault(
+        "sniffed",
+        {"format": sniffed.format, "encoding": sniffed.encoding, "version": sniffed.version},
+    )
     if filename and not _extension_matches(filename, sniffed.format):
         result.warnings.append(
-            f"文件扩展名与内容不符：按内容识别为 {sniffed.format.upper()}（文件名 {filename}）。")
+            f"文件扩展名与内容不符：按内容识别为 {sniffed.format.upper()}（文件名 {filename}）。"
+        )
     return result
 
 
@@ -66,8 +69,14 @@ def _extension_matches(filename: str, fmt: str) -> bool:
     return suffix in {"", fmt} or (fmt == "dxf" and suffix == "dxb")
 
 
-def run_isolated(path: Path, *, timeout_s: float, preview_path: Path | None = None,
-                 filename: str | None = None, max_memory_mb: int | None = None) -> Analysis:
+def run_isolated(
+    path: Path,
+    *,
+    timeout_s: float,
+    preview_path: Path | None = None,
+    filename: str | None = None,
+    max_memory_mb: int | None = None,
+) -> Analysis:
     """Run ``analyse_file`` in a child interpreter; timeouts, crashes and bad exits → failed."""
     command = [sys.executable, "-m", "drawings.analyse", str(path)]
     if preview_path is not None:
@@ -77,11 +86,19 @@ def run_isolated(path: Path, *, timeout_s: float, preview_path: Path | None = No
     if max_memory_mb:
         command += ["--max-memory-mb", str(max_memory_mb)]
     # One BLAS thread: numpy (pulled in by ezdxf) otherwise reserves memory per core.
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1",
-           "OMP_NUM_THREADS": "1"}
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+    }
     try:
         done = subprocess.run(  # noqa: S603 - our own interpreter and module
-            command, capture_output=True, timeout=timeout_s, check=False, env=env,
+            command,
+            capture_output=True,
+            timeout=timeout_s,
+            check=False,
+            env=env,
         )
     except subprocess.TimeoutExpired:
         return failed(None, f"图纸解析超时（超过 {timeout_s:g} 秒），文件可能过大或结构异常。")

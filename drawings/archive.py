@@ -24,8 +24,17 @@ MANIFEST_FORMAT = "oneset-archive/1"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # deterministic bytes: same inputs, same archive
 _CHUNK = 1024 * 1024
 # What a damaged zip can raise from zipfile/zlib/json (a flipped byte can hit any field).
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError,
-               NotImplementedError, RuntimeError, UnicodeError, KeyError)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    ValueError,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    UnicodeError,
+    KeyError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +69,13 @@ class _HashingWriter:
         """The caller owns the sink; closing the zip must not close it."""
 
 
-def write_archive(sink: IO[bytes], files: Iterable[ArchiveFile], *,
-                  info: dict[str, Any], audit: list[dict[str, Any]]) -> str:
+def write_archive(
+    sink: IO[bytes],
+    files: Iterable[ArchiveFile],
+    *,
+    info: dict[str, Any],
+    audit: list[dict[str, Any]],
+) -> str:
     """Write the zip to ``sink`` (need not be seekable); return the archive's SHA-256."""
     out = _HashingWriter(sink)
     entries: list[dict[str, Any]] = []
@@ -133,8 +147,11 @@ def verify_archive(path: Path, *, expected_sha256: str | None = None) -> list[st
         present = {n.removeprefix("files/") for n in zf.namelist() if n.startswith("files/")}
         problems += [f"缺少文件：{name}" for name in sorted(listed.keys() - present)]
         problems += [f"清单外的多余文件：{name}" for name in sorted(present - listed.keys())]
-        problems += [f"不属于归档格式的成员：{name}" for name in zf.namelist()
-                     if name != MANIFEST_NAME and not name.startswith("files/")]
+        problems += [
+            f"不属于归档格式的成员：{name}"
+            for name in zf.namelist()
+            if name != MANIFEST_NAME and not name.startswith("files/")
+        ]
         for name in sorted(listed.keys() & present):
             problems += _check_member(zf, name, listed[name])
     return problems

@@ -29,18 +29,49 @@ log = logging.getLogger(__name__)
 
 _TEXT_TYPES = frozenset({"TEXT", "MTEXT", "ATTDEF"})
 # Exceptions ezdxf is known to raise on bad input (MANIFEST): its own plus builtins.
-_LOAD_ERRORS = (DXFError, ValueError, OSError, UnicodeError, EOFError, IndexError, KeyError,
-                TypeError, AttributeError, AssertionError, RecursionError, MemoryError)
+_LOAD_ERRORS = (
+    DXFError,
+    ValueError,
+    OSError,
+    UnicodeError,
+    EOFError,
+    IndexError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    AssertionError,
+    RecursionError,
+    MemoryError,
+)
 
 _UNIT_NAMES = {
-    0: "无单位", 1: "英寸", 2: "英尺", 3: "英里", 4: "毫米", 5: "厘米", 6: "米", 7: "千米",
-    8: "微英寸", 9: "密耳", 10: "码", 11: "埃", 12: "纳米", 13: "微米", 14: "分米", 15: "十米",
-    16: "百米", 17: "吉米", 18: "天文单位", 19: "光年", 20: "秒差距",
+    0: "无单位",
+    1: "英寸",
+    2: "英尺",
+    3: "英里",
+    4: "毫米",
+    5: "厘米",
+    6: "米",
+    7: "千米",
+    8: "微英寸",
+    9: "密耳",
+    10: "码",
+    11: "埃",
+    12: "纳米",
+    13: "微米",
+    14: "分米",
+    15: "十米",
+    16: "百米",
+    17: "吉米",
+    18: "天文单位",
+    19: "光年",
+    20: "秒差距",
 }
 
 
-NO_PREVIEW = ("模型空间没有可显示的图形（空图纸、仅含三维实体/参照底图，"
-              "或内容全部在布局中），未生成预览。")
+NO_PREVIEW = (
+    "模型空间没有可显示的图形（空图纸、仅含三维实体/参照底图，或内容全部在布局中），未生成预览。"
+)
 
 
 class DxfLoadError(Exception):
@@ -62,8 +93,11 @@ def load(path: Path) -> tuple[Drawing, dict[str, Any]]:
     try:
         doc = ezdxf.readfile(str(path))  # type: ignore[attr-defined]
     except _LOAD_ERRORS as strict_error:
-        log.info("strict DXF read failed (%s: %s); trying recover", type(strict_error).__name__,
-                 strict_error)
+        log.info(
+            "strict DXF read failed (%s: %s); trying recover",
+            type(strict_error).__name__,
+            strict_error,
+        )
         try:
             doc, auditor = recover.readfile(str(path))
         except _LOAD_ERRORS as error:
@@ -80,8 +114,10 @@ def load(path: Path) -> tuple[Drawing, dict[str, Any]]:
 def _load_reason(strict: BaseException, recovering: BaseException) -> str:
     text = f"{strict} {recovering}"
     if "is not a DXF file" in text or "Invalid group code" in text:
-        return ("文件内容不是有效的 DXF 图纸结构（缺少 SECTION/HEADER 等基本结构，"
-                "或者是其他格式的文件），无法读取。")
+        return (
+            "文件内容不是有效的 DXF 图纸结构（缺少 SECTION/HEADER 等基本结构，"
+            "或者是其他格式的文件），无法读取。"
+        )
     if isinstance(recovering, MemoryError):
         return "DXF 文件过大，解析时内存不足。"
     if isinstance(recovering, RecursionError):
@@ -149,9 +185,14 @@ def _describe(doc: Drawing, loading: dict[str, Any], preview_path: Path | None) 
         "loading": loading,
         "preview": preview_path is not None and extents is not None,
     }
-    return Analysis(status="ready", format="dxf", metadata=metadata, texts=texts,
-                    warnings=warnings,
-                    preview_path=str(preview_path) if metadata["preview"] else None)
+    return Analysis(
+        status="ready",
+        format="dxf",
+        metadata=metadata,
+        texts=texts,
+        warnings=warnings,
+        preview_path=str(preview_path) if metadata["preview"] else None,
+    )
 
 
 def _layer_table(doc: Drawing, counts: Counter[str]) -> list[dict[str, Any]]:
@@ -165,15 +206,19 @@ def _layer_table(doc: Drawing, counts: Counter[str]) -> list[dict[str, Any]]:
     layers = []
     for layer in doc.layers:
         key = _layer_key(layer.dxf.name)
-        layers.append({
-            "name": decode_dxf_unicode(layer.dxf.name),
-            "entities": by_key.pop(key, 0),
-            "color": layer.dxf.get("color", 7),
-            "off": layer.is_off(),
-            "frozen": layer.is_frozen(),
-        })
-    layers.extend({"name": decode_dxf_unicode(spelled[key]), "entities": count,
-                   "undefined": True} for key, count in by_key.items())
+        layers.append(
+            {
+                "name": decode_dxf_unicode(layer.dxf.name),
+                "entities": by_key.pop(key, 0),
+                "color": layer.dxf.get("color", 7),
+                "off": layer.is_off(),
+                "frozen": layer.is_frozen(),
+            }
+        )
+    layers.extend(
+        {"name": decode_dxf_unicode(spelled[key]), "entities": count, "undefined": True}
+        for key, count in by_key.items()
+    )
     return layers
 
 
@@ -218,13 +263,15 @@ def extract_texts(doc: Drawing) -> list[TextItem]:
                     log.info("undecodable text %s: %r", text_entity.dxf.handle, error)
                     continue
                 if text:
-                    items.append(TextItem(
-                        text=text,
-                        kind=text_entity.dxftype(),
-                        where=decode_dxf_unicode(where),
-                        layer=decode_dxf_unicode(_layer_of(text_entity)),
-                        handle=text_entity.dxf.get("handle"),
-                    ))
+                    items.append(
+                        TextItem(
+                            text=text,
+                            kind=text_entity.dxftype(),
+                            where=decode_dxf_unicode(where),
+                            layer=decode_dxf_unicode(_layer_of(text_entity)),
+                            handle=text_entity.dxf.get("handle"),
+                        )
+                    )
     return items
 
 
@@ -273,6 +320,8 @@ def render_svg(doc: Drawing) -> tuple[str, list[list[float]]]:
         Frontend(RenderContext(doc), backend, config=config).draw_layout(doc.modelspace())
     box = backend.player().bbox()
     text = backend.get_string(layout.Page(0, 0, layout.Units.mm, margins=layout.Margins.all(2)))
-    extents = [[round(box.extmin.x, 6), round(box.extmin.y, 6)],
-               [round(box.extmax.x, 6), round(box.extmax.y, 6)]]
+    extents = [
+        [round(box.extmin.x, 6), round(box.extmin.y, 6)],
+        [round(box.extmax.x, 6), round(box.extmax.y, 6)],
+    ]
     return text, extents

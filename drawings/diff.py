@@ -29,16 +29,39 @@ if TYPE_CHECKING:
 
 GREY, GREEN, RED = "#a0a0a0", "#00a000", "#e00000"
 MAX_LISTED_CHANGES = 2000
-_IGNORED_ATTRIBS = frozenset({
-    "handle", "owner", "layer", "plotstyle_handle", "material_handle", "visualstyle_handle",
-    "shadow_mode",
-})
+_IGNORED_ATTRIBS = frozenset(
+    {
+        "handle",
+        "owner",
+        "layer",
+        "plotstyle_handle",
+        "material_handle",
+        "visualstyle_handle",
+        "shadow_mode",
+    }
+)
 # Scalars that are geometry (belong in the fingerprint); the rest are appearance.
-_GEOMETRIC_SCALARS = frozenset({
-    "radius", "start_angle", "end_angle", "ratio", "start_param", "end_param", "height",
-    "rotation", "width", "xscale", "yscale", "zscale", "thickness", "const_width", "elevation",
-    "char_height", "defined_height",
-})
+_GEOMETRIC_SCALARS = frozenset(
+    {
+        "radius",
+        "start_angle",
+        "end_angle",
+        "ratio",
+        "start_param",
+        "end_param",
+        "height",
+        "rotation",
+        "width",
+        "xscale",
+        "yscale",
+        "zscale",
+        "thickness",
+        "const_width",
+        "elevation",
+        "char_height",
+        "defined_height",
+    }
+)
 
 Box = tuple[float, float, float, float]  # xmin, ymin, xmax, ymax
 
@@ -64,7 +87,8 @@ class DxfDiff:
     added: list[EntityRecord] = field(default_factory=list)
     removed: list[EntityRecord] = field(default_factory=list)
     modified: list[tuple[EntityRecord, EntityRecord, dict[str, list[Any]]]] = field(
-        default_factory=list)
+        default_factory=list
+    )
     unchanged: list[tuple[EntityRecord, EntityRecord]] = field(default_factory=list)
     tables: dict[str, Any] = field(default_factory=dict)
 
@@ -85,9 +109,13 @@ class DxfDiff:
             if box is not None:
                 layer_boxes[rec.layer] = _union(layer_boxes.get(rec.layer), box) or box
             if len(changes) < MAX_LISTED_CHANGES:
-                item: dict[str, Any] = {"change": kind, "type": rec.dxftype,
-                                        "layer": rec.layer, "handle": rec.handle,
-                                        "box": _round_box(box, decimals)}
+                item: dict[str, Any] = {
+                    "change": kind,
+                    "type": rec.dxftype,
+                    "layer": rec.layer,
+                    "handle": rec.handle,
+                    "box": _round_box(box, decimals),
+                }
                 if deltas is not None:
                     item["attributes"] = deltas
                 changes.append(item)
@@ -109,13 +137,19 @@ class DxfDiff:
             "modified": len(self.modified),
             "unchanged": len(self.unchanged),
             "geometryChanged": self.geometry_changed,
-            "formatVersion": {"old": self.old_version, "new": self.new_version,
-                              "changed": versions_differ},
-            "message": _message(self.geometry_changed, versions_differ, self.old_version,
-                                self.new_version),
-            "layers": {name: {k: c.get(k, 0) for k in ("added", "removed", "modified")}
-                       | {"box": _round_box(layer_boxes.get(name), decimals)}
-                       for name, c in sorted(layers.items())},
+            "formatVersion": {
+                "old": self.old_version,
+                "new": self.new_version,
+                "changed": versions_differ,
+            },
+            "message": _message(
+                self.geometry_changed, versions_differ, self.old_version, self.new_version
+            ),
+            "layers": {
+                name: {k: c.get(k, 0) for k in ("added", "removed", "modified")}
+                | {"box": _round_box(layer_boxes.get(name), decimals)}
+                for name, c in sorted(layers.items())
+            },
             "types": {name: dict(c) for name, c in sorted(types.items())},
             "box": _round_box(overall, decimals),
             "changes": changes,
@@ -173,8 +207,9 @@ def _path_points(path: Any) -> list[Any]:
         return [tuple(v) for v in path.vertices]
     points: list[Any] = []
     for edge in getattr(path, "edges", ()):
-        points.extend(getattr(edge, name) for name in ("start", "end", "center")
-                      if hasattr(edge, name))
+        points.extend(
+            getattr(edge, name) for name in ("start", "end", "center") if hasattr(edge, name)
+        )
     return points
 
 
@@ -186,17 +221,20 @@ def records(entities: Iterable[Any], *, decimals: int = 6) -> list[EntityRecord]
         attrs = {k: _norm(v, decimals) for k, v in raw.items() if k not in _IGNORED_ATTRIBS}
         layer = decode_dxf_unicode(str(getattr(entity.dxf, "layer", "0")))
         geometry = tuple(
-            (key, repr(value)) for key, value in sorted(attrs.items())
+            (key, repr(value))
+            for key, value in sorted(attrs.items())
             if key in _GEOMETRIC_SCALARS or _is_coordinates(raw[key])
         )
-        out.append(EntityRecord(
-            entity=entity,
-            handle=raw.get("handle"),
-            dxftype=entity.dxftype(),
-            layer=layer,
-            attrs=attrs,
-            fingerprint=(entity.dxftype(), layer.casefold(), geometry),
-        ))
+        out.append(
+            EntityRecord(
+                entity=entity,
+                handle=raw.get("handle"),
+                dxftype=entity.dxftype(),
+                layer=layer,
+                attrs=attrs,
+                fingerprint=(entity.dxftype(), layer.casefold(), geometry),
+            )
+        )
     return out
 
 
@@ -294,13 +332,17 @@ def attribute_deltas(old: EntityRecord, new: EntityRecord) -> dict[str, list[Any
 
 def diff_dxf(old_doc: Drawing, new_doc: Drawing, *, decimals: int = 6) -> DxfDiff:
     """Entity-level diff of two documents' modelspace plus table and layout changes."""
-    result = match(records(old_doc.modelspace(), decimals=decimals),
-                   records(new_doc.modelspace(), decimals=decimals))
+    result = match(
+        records(old_doc.modelspace(), decimals=decimals),
+        records(new_doc.modelspace(), decimals=decimals),
+    )
     result.old_version = old_doc.dxfversion
     result.new_version = new_doc.dxfversion
     result.tables = {
-        "layers": _name_changes([layer.dxf.name for layer in old_doc.layers],
-                                [layer.dxf.name for layer in new_doc.layers]),
+        "layers": _name_changes(
+            [layer.dxf.name for layer in old_doc.layers],
+            [layer.dxf.name for layer in new_doc.layers],
+        ),
         "blocks": _block_changes(old_doc, new_doc, decimals),
         "layouts": _layout_changes(old_doc, new_doc, decimals),
     }
@@ -313,14 +355,20 @@ def _name_changes(old: Iterable[str], new: Iterable[str]) -> dict[str, Any]:
     return {
         "added": sorted(new_map[k] for k in new_map.keys() - old_map.keys()),
         "removed": sorted(old_map[k] for k in old_map.keys() - new_map.keys()),
-        "renamedCase": sorted([old_map[k], new_map[k]] for k in old_map.keys() & new_map.keys()
-                              if old_map[k] != new_map[k]),
+        "renamedCase": sorted(
+            [old_map[k], new_map[k]]
+            for k in old_map.keys() & new_map.keys()
+            if old_map[k] != new_map[k]
+        ),
     }
 
 
 def _user_blocks(doc: Drawing) -> dict[str, Any]:
-    return {block.name: block for block in doc.blocks
-            if not block.name.startswith("*") and not block.block_record.is_any_layout}
+    return {
+        block.name: block
+        for block in doc.blocks
+        if not block.name.startswith("*") and not block.block_record.is_any_layout
+    }
 
 
 def _block_changes(old_doc: Drawing, new_doc: Drawing, decimals: int) -> dict[str, Any]:
@@ -353,12 +401,16 @@ def _layout_changes(old_doc: Drawing, new_doc: Drawing, decimals: int) -> dict[s
         other = new_lookup.get(name.casefold())
         if other is None:
             continue
-        inner = match(records(old_doc.layouts.get(name), decimals=decimals),
-                      records(new_doc.layouts.get(other), decimals=decimals))
+        inner = match(
+            records(old_doc.layouts.get(name), decimals=decimals),
+            records(new_doc.layouts.get(other), decimals=decimals),
+        )
         if inner.geometry_changed:
-            changed[decode_dxf_unicode(name)] = {"added": len(inner.added),
-                                                 "removed": len(inner.removed),
-                                                 "modified": len(inner.modified)}
+            changed[decode_dxf_unicode(name)] = {
+                "added": len(inner.added),
+                "removed": len(inner.removed),
+                "modified": len(inner.modified),
+            }
     changes["changed"] = changed
     return changes
 
@@ -403,22 +455,26 @@ def render_overlay(old_doc: Drawing, new_doc: Drawing, diff: DxfDiff) -> str | N
         properties.color = colour["now"]
 
     backend = svg.SVGBackend()
-    config = Configuration(background_policy=BackgroundPolicy.WHITE,
-                           color_policy=ColorPolicy.COLOR)
+    config = Configuration(background_policy=BackgroundPolicy.WHITE, color_policy=ColorPolicy.COLOR)
     new_front = Frontend(RenderContext(new_doc), backend, config=config)
     old_front = Frontend(RenderContext(old_doc), backend, config=config)
     for front in (new_front, old_front):
         front.push_property_override_function(paint)
-    steps = ((new_front, new_doc, grey, GREY), (old_front, old_doc, red, RED),
-             (new_front, new_doc, green, GREEN))
+    steps = (
+        (new_front, new_doc, grey, GREY),
+        (old_front, old_doc, red, RED),
+        (new_front, new_doc, green, GREEN),
+    )
     with contextlib.redirect_stdout(io.StringIO()):
         for index, (front, doc, wanted, hue) in enumerate(steps):
             colour["now"] = hue
-            front.draw_layout(doc.modelspace(), finalize=index == len(steps) - 1,
-                              filter_func=_member_of(wanted))
+            front.draw_layout(
+                doc.modelspace(), finalize=index == len(steps) - 1, filter_func=_member_of(wanted)
+            )
     try:
-        return str(backend.get_string(
-            layout.Page(0, 0, layout.Units.mm, margins=layout.Margins.all(2))))
+        return str(
+            backend.get_string(layout.Page(0, 0, layout.Units.mm, margins=layout.Margins.all(2)))
+        )
     except ValueError:  # "empty bounding box": nothing drawable on either side
         return None
 
@@ -430,8 +486,12 @@ def _member_of(wanted: set[int]) -> Callable[[Any], bool]:
     return check
 
 
-def diff_pdf_text(old_pages: Sequence[str], new_pages: Sequence[str],
-                  old_sizes: Sequence[Any] = (), new_sizes: Sequence[Any] = ()) -> dict[str, Any]:
+def diff_pdf_text(
+    old_pages: Sequence[str],
+    new_pages: Sequence[str],
+    old_sizes: Sequence[Any] = (),
+    new_sizes: Sequence[Any] = (),
+) -> dict[str, Any]:
     """Line diff of extracted text, page by page (page N against page N)."""
     pages = []
     for index in range(max(len(old_pages), len(new_pages))):
@@ -442,17 +502,25 @@ def diff_pdf_text(old_pages: Sequence[str], new_pages: Sequence[str],
         removed = [line[1:] for line in lines[2:] if line.startswith("-")]
         old_size = old_sizes[index] if index < len(old_sizes) else None
         new_size = new_sizes[index] if index < len(new_sizes) else None
-        pages.append({
-            "page": index + 1,
-            "status": ("added" if index >= len(old_pages) else
-                       "removed" if index >= len(new_pages) else
-                       "changed" if added or removed or old_size != new_size else "same"),
-            "addedLines": added,
-            "removedLines": removed,
-            "sizeChanged": old_size != new_size,
-            "oldSize": old_size,
-            "newSize": new_size,
-        })
+        pages.append(
+            {
+                "page": index + 1,
+                "status": (
+                    "added"
+                    if index >= len(old_pages)
+                    else "removed"
+                    if index >= len(new_pages)
+                    else "changed"
+                    if added or removed or old_size != new_size
+                    else "same"
+                ),
+                "addedLines": added,
+                "removedLines": removed,
+                "sizeChanged": old_size != new_size,
+                "oldSize": old_size,
+                "newSize": new_size,
+            }
+        )
     return {
         "oldPages": len(old_pages),
         "newPages": len(new_pages),

@@ -42,25 +42,42 @@ def analyse_dwg(path: Path, preview_path: Path | None = None) -> Analysis:
     converter = find_converter()
     if converter is None:
         return Analysis(
-            status="ready", format="dwg", metadata=metadata,
+            status="ready",
+            format="dwg",
+            metadata=metadata,
             warnings=["服务器未安装 DWG 转换工具，已保存并登记版本，但不生成预览和文字索引。"],
         )
     with tempfile.TemporaryDirectory(prefix="oneset-dwg-") as tmp:
         converted = _convert(converter, path, Path(tmp))
         if converted is None:
-            return Analysis(status="ready", format="dwg", metadata=metadata,
-                            warnings=["DWG 转换失败，已保存并登记版本，但不生成预览和文字索引。"])
+            return Analysis(
+                status="ready",
+                format="dwg",
+                metadata=metadata,
+                warnings=["DWG 转换失败，已保存并登记版本，但不生成预览和文字索引。"],
+            )
         from drawings.cad import analyse_dxf
 
         inner = analyse_dxf(converted, preview_path)
     if inner.status != "ready":
-        return Analysis(status="ready", format="dwg", metadata=metadata,
-                        warnings=[f"DWG 转换后的图纸无法分析：{inner.error}"])
+        return Analysis(
+            status="ready",
+            format="dwg",
+            metadata=metadata,
+            warnings=[f"DWG 转换后的图纸无法分析：{inner.error}"],
+        )
     return Analysis(
-        status="ready", format="dwg",
-        metadata={**inner.metadata, **metadata, "converter": converter,
-                  "preview": inner.preview_path is not None},
-        texts=inner.texts, warnings=inner.warnings, preview_path=inner.preview_path,
+        status="ready",
+        format="dwg",
+        metadata={
+            **inner.metadata,
+            **metadata,
+            "converter": converter,
+            "preview": inner.preview_path is not None,
+        },
+        texts=inner.texts,
+        warnings=inner.warnings,
+        preview_path=inner.preview_path,
     )
 
 
@@ -70,7 +87,9 @@ def _convert(converter: str, path: Path, out_dir: Path) -> Path | None:
             target = out_dir / "converted.dxf"
             subprocess.run(  # noqa: S603 - fixed executable, our own temp paths
                 [converter, "-y", "-o", str(target), str(path)],
-                check=False, capture_output=True, timeout=_CONVERT_TIMEOUT_S,
+                check=False,
+                capture_output=True,
+                timeout=_CONVERT_TIMEOUT_S,
             )
             return target if target.exists() else None
         src = out_dir / "in"
@@ -78,7 +97,9 @@ def _convert(converter: str, path: Path, out_dir: Path) -> Path | None:
         shutil.copy(path, src / "drawing.dwg")
         subprocess.run(  # noqa: S603
             [converter, str(src), str(out_dir), "ACAD2018", "DXF", "0", "1", "*.DWG"],
-            check=False, capture_output=True, timeout=_CONVERT_TIMEOUT_S,
+            check=False,
+            capture_output=True,
+            timeout=_CONVERT_TIMEOUT_S,
         )
         target = out_dir / "drawing.dxf"
         return target if target.exists() else None

@@ -27,9 +27,22 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_PDF_ERRORS = (PyPdfError, DeprecationError, DependencyError, ValueError, TypeError, KeyError,
-               IndexError, AttributeError, AssertionError, ZeroDivisionError, OSError,
-               UnicodeError, RecursionError, MemoryError)
+_PDF_ERRORS = (
+    PyPdfError,
+    DeprecationError,
+    DependencyError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    AssertionError,
+    ZeroDivisionError,
+    OSError,
+    UnicodeError,
+    RecursionError,
+    MemoryError,
+)
 _LOCKED = "PDF 文件已加密，需要密码才能打开；请上传未加密的版本。"
 _PT_PER_MM = 72 / 25.4
 _MAX_TEXT_PAGES = 2000  # beyond this a "drawing" is a document dump; keep the job bounded
@@ -82,8 +95,7 @@ def analyse_pdf(path: Path) -> Analysis:
         "encrypted": encryption != "plain",
         "info": _info(reader),
     }
-    return Analysis(status="ready", format="pdf", metadata=metadata, texts=texts,
-                    warnings=warnings)
+    return Analysis(status="ready", format="pdf", metadata=metadata, texts=texts, warnings=warnings)
 
 
 def _unlock(reader: PdfReader) -> str:

@@ -19,8 +19,9 @@ def qr_png(url: str, *, box_size: int = 8) -> bytes:
 
 
 def qr_svg(url: str) -> bytes:
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4,
-                         image_factory=qrcode.image.svg.SvgPathImage)
+    code = qrcode.QRCode(
+        error_correction=ERROR_CORRECT_M, border=4, image_factory=qrcode.image.svg.SvgPathImage
+    )
     code.add_data(url)
     code.make(fit=True)
     buffer = io.BytesIO()

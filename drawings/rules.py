@@ -50,7 +50,9 @@ class Access(StrEnum):
 
 
 STATE_LABELS = {
-    State.WIP: "编制中", State.SHARED: "已共享", State.PUBLISHED: "审查合格（已锁定）",
+    State.WIP: "编制中",
+    State.SHARED: "已共享",
+    State.PUBLISHED: "审查合格（已锁定）",
     State.ARCHIVED: "已归档",
 }
 
@@ -61,8 +63,7 @@ _TRANSITIONS: dict[State, frozenset[State]] = {
     State.ARCHIVED: frozenset(),
 }
 
-READERS = frozenset({Access.READ, Access.REVIEW, Access.CONTRIBUTE, Access.OWNER,
-                     Access.SUPERVISE})
+READERS = frozenset({Access.READ, Access.REVIEW, Access.CONTRIBUTE, Access.OWNER, Access.SUPERVISE})
 UPLOADERS = frozenset({Access.OWNER, Access.CONTRIBUTE})
 COMMENTERS = frozenset({Access.READ, Access.REVIEW})
 
@@ -93,9 +94,7 @@ def check_transition(current: State, target: State) -> None:
 def check_mutable(current: State) -> None:
     """Any edit or deletion of a revision: only before publication."""
     if current in (State.PUBLISHED, State.ARCHIVED):
-        raise Conflict(
-            f"该版本已{STATE_LABELS[current]}，不能修改或删除。", code="revision_locked"
-        )
+        raise Conflict(f"该版本已{STATE_LABELS[current]}，不能修改或删除。", code="revision_locked")
 
 
 SHEET_NUMBER_MAX = 64

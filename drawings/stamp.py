@@ -97,6 +97,7 @@ def stamp_pdf(original: bytes, text: StampText) -> bytes:
         out = io.BytesIO()
         writer.write(out)
     except (PyPdfError, ValueError, KeyError, TypeError) as error:
-        raise Invalid(f"PDF 无法加盖审查章：{error}", field="file",
-                      code="pdf_unstampable") from error
+        raise Invalid(
+            f"PDF 无法加盖审查章：{error}", field="file", code="pdf_unstampable"
+        ) from error
     return out.getvalue()

@@ -154,5 +154,13 @@ class PendingUpload(Table, tablename="drawings_pending_upload"):
     done = Boolean(default=False)
 
 
-TABLES = (DrawingProject, DrawingGrant, Sheet, Revision, RevisionText, DesignChange,
-          ReviewComment, PendingUpload)
+TABLES = (
+    DrawingProject,
+    DrawingGrant,
+    Sheet,
+    Revision,
+    RevisionText,
+    DesignChange,
+    ReviewComment,
+    PendingUpload,
+)

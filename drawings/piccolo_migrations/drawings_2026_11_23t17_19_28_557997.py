@@ -73,9 +73,7 @@ DESCRIPTION = "initial"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="drawings", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="drawings", description=DESCRIPTION)
 
     manager.add_table(
         class_name="DrawingProject",
@@ -84,9 +82,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Sheet", tablename="drawings_sheet", schema=None, columns=None
-    )
+    manager.add_table(class_name="Sheet", tablename="drawings_sheet", schema=None, columns=None)
 
     manager.add_table(
         class_name="DrawingGrant",

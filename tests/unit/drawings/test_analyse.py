@@ -25,8 +25,9 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Analysis]:
 
     def run(item: CorpusFile) -> tuple[str, Analysis]:
         preview = out / (item.path.replace("/", "_") + ".svg")
-        return item.path, run_isolated(SHARED_DATA / item.path, timeout_s=120,
-                                       preview_path=preview, max_memory_mb=2048)
+        return item.path, run_isolated(
+            SHARED_DATA / item.path, timeout_s=120, preview_path=preview, max_memory_mb=2048
+        )
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         return dict(pool.map(run, FILES))
@@ -38,8 +39,9 @@ def test_manifest_lists_the_whole_corpus() -> None:
 
 
 @pytest.mark.parametrize("item", FILES, ids=lambda item: item.path)
-def test_each_file_ends_as_the_manifest_says(item: CorpusFile,
-                                             outcomes: dict[str, Analysis]) -> None:
+def test_each_file_ends_as_the_manifest_says(
+    item: CorpusFile, outcomes: dict[str, Analysis]
+) -> None:
     result = outcomes[item.path]
     if item.outcome != "either":
         assert result.status == item.outcome, (result.error, item.expected)
@@ -73,8 +75,12 @@ def test_timeout_becomes_a_failure(tmp_path: Path) -> None:
 @pytest.mark.parametrize("limit_mb", [40, 100])
 def test_running_out_of_memory_becomes_a_failure(limit_mb: int, tmp_path: Path) -> None:
     # 40 MB breaks the child's imports, 100 MB the rendering of 12k entities.
-    result = run_isolated(SHARED_DATA / "dxf/sheet_0_12k.dxf", timeout_s=60,
-                          preview_path=tmp_path / "p.svg", max_memory_mb=limit_mb)
+    result = run_isolated(
+        SHARED_DATA / "dxf/sheet_0_12k.dxf",
+        timeout_s=60,
+        preview_path=tmp_path / "p.svg",
+        max_memory_mb=limit_mb,
+    )
     assert result.status == "failed"
     assert result.error == "图纸解析所需内存超过限制，文件可能过大或已损坏。"
 

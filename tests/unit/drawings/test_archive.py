@@ -30,13 +30,21 @@ class PipeSink(io.RawIOBase):
 
 
 def build(tmp_path: Path) -> tuple[Path, str]:
-    files = [ArchiveFile(path=f"sheets/{Path(s).name}", chunks=iter_file(SHARED_DATA / s, 4096),
-                         expected_sha256=hashlib.sha256((SHARED_DATA / s).read_bytes())
-                         .hexdigest())
-             for s in SOURCES]
+    files = [
+        ArchiveFile(
+            path=f"sheets/{Path(s).name}",
+            chunks=iter_file(SHARED_DATA / s, 4096),
+            expected_sha256=hashlib.sha256((SHARED_DATA / s).read_bytes()).hexdigest(),
+        )
+        for s in SOURCES
+    ]
     sink = PipeSink()
-    sha = write_archive(sink, files, info={"projectCode": "2019-440305-70-03-012345"},  # type: ignore[arg-type]
-                        audit=[{"seq": 1, "action": "drawings.revision_uploaded"}])
+    sha = write_archive(
+        sink,
+        files,
+        info={"projectCode": "2019-440305-70-03-012345"},  # type: ignore[arg-type]
+        audit=[{"seq": 1, "action": "drawings.revision_uploaded"}],
+    )
     path = tmp_path / "archive.zip"
     path.write_bytes(bytes(sink.data))
     return path, sha
@@ -85,8 +93,11 @@ def test_changed_content_is_named_without_the_recorded_hash(tmp_path: Path) -> N
         name_len = int.from_bytes(handle.read(2), "little")
         extra_len = int.from_bytes(handle.read(2), "little")
     data_start = target.header_offset + 30 + name_len + extra_len
-    for offset in (data_start, data_start + target.compress_size // 2,
-                   data_start + target.compress_size - 1):
+    for offset in (
+        data_start,
+        data_start + target.compress_size // 2,
+        data_start + target.compress_size - 1,
+    ):
         problems = verify_archive(flipped(path, offset, tmp_path / "bad.zip"))
         assert problems
         assert any("annotated_pdf.pdf" in p for p in problems)

@@ -27,8 +27,12 @@ def test_flange_v1_to_v2() -> None:
             assert not {"start", "end", "center", "radius"} & set(change["attributes"])
     layers = summary["tables"]["layers"]
     assert layers["removed"] == ["boundary"]
-    assert layers["renamedCase"] == [["Border", "border"], ["Defpoints", "defpoints"],
-                                     ["Revision", "revision"], ["Title", "title"]]
+    assert layers["renamedCase"] == [
+        ["Border", "border"],
+        ["Defpoints", "defpoints"],
+        ["Revision", "revision"],
+        ["Title", "title"],
+    ]
     assert summary["tables"]["layouts"]["added"] == ["Layout2"]
     assert summary["formatVersion"]["changed"] is False
     xmin, ymin, xmax, ymax = summary["box"]
@@ -36,12 +40,16 @@ def test_flange_v1_to_v2() -> None:
 
 
 def test_text_alignments_v1_to_v2() -> None:
-    summary = diff_dxf(load("dxf/text_alignments.v1.dxf"),
-                       load("dxf/text_alignments.v2.dxf")).summary()
+    summary = diff_dxf(
+        load("dxf/text_alignments.v1.dxf"), load("dxf/text_alignments.v2.dxf")
+    ).summary()
     assert summary["added"] == 34
     assert summary["removed"] == 0
     assert {t: c.get("added", 0) for t, c in summary["types"].items()} == {
-        "CIRCLE": 32, "TEXT": 1, "LINE": 1}
+        "CIRCLE": 32,
+        "TEXT": 1,
+        "LINE": 1,
+    }
     # Two texts were lengthened in place: modified with the text delta, not re-added.
     modified = [c for c in summary["changes"] if c["change"] == "modified"]
     assert {c["type"] for c in modified} == {"TEXT"}
@@ -95,12 +103,18 @@ def test_generated_edits_give_exact_counts(base: Path, tmp_path: Path) -> None:
     summary = diff.summary()
     assert (summary["added"], summary["removed"], summary["modified"]) == (1, 1, 2)
     assert summary["unchanged"] == 1
-    assert summary["layers"]["WALL"] == {"added": 1, "removed": 0, "modified": 1,
-                                         "box": [0.0, 0.0, 22.0, 22.0]}
+    assert summary["layers"]["WALL"] == {
+        "added": 1,
+        "removed": 0,
+        "modified": 1,
+        "box": [0.0, 0.0, 22.0, 22.0],
+    }
     assert summary["layers"]["TEXT"]["modified"] == 1
     deltas = {c["type"]: c["attributes"] for c in summary["changes"] if c["change"] == "modified"}
-    assert deltas["LINE"] == {"start": [[0.0, 0.0, 0.0], [3.0, 4.0, 0.0]],
-                              "end": [[10.0, 0.0, 0.0], [13.0, 4.0, 0.0]]}
+    assert deltas["LINE"] == {
+        "start": [[0.0, 0.0, 0.0], [3.0, 4.0, 0.0]],
+        "end": [[10.0, 0.0, 0.0], [13.0, 4.0, 0.0]],
+    }
     assert deltas["TEXT"] == {"text": ["一层平面图", "一层平面图（修改）"]}
     svg = render_overlay(old, new, diff)
     assert svg is not None
@@ -123,8 +137,11 @@ def test_handles_reassigned_still_match_by_geometry(base: Path, tmp_path: Path) 
 
 
 def test_layer_rename_by_case_is_not_a_change(base: Path, tmp_path: Path) -> None:
-    old, new = edited(base, tmp_path, lambda msp: [
-        e.dxf.set("layer", "wall") for e in msp.query('*[layer=="WALL"]')])
+    old, new = edited(
+        base,
+        tmp_path,
+        lambda msp: [e.dxf.set("layer", "wall") for e in msp.query('*[layer=="WALL"]')],
+    )
     summary = diff_dxf(old, new).summary()
     assert (summary["added"], summary["removed"], summary["modified"]) == (0, 0, 0)
 
@@ -136,8 +153,7 @@ def test_pdf_flange_pages_and_watermark() -> None:
     new = analyse_pdf(SHARED_DATA / "pdf/flange.v2.pdf")
     size = [(p["widthMm"], p["heightMm"]) for p in old.metadata["pageSizes"]]
     new_size = [(p["widthMm"], p["heightMm"]) for p in new.metadata["pageSizes"]]
-    result = diff_pdf_text([t.text for t in old.texts], [t.text for t in new.texts],
-                           size, new_size)
+    result = diff_pdf_text([t.text for t in old.texts], [t.text for t in new.texts], size, new_size)
     page = result["pages"][0]
     assert result["changedPages"] == [1]
     assert page["sizeChanged"] is True

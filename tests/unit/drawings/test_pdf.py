@@ -74,8 +74,11 @@ def test_broken_pdfs_fail_with_a_chinese_reason(relative: str, needle: str) -> N
 
 @pytest.mark.parametrize(
     "relative",
-    ["malformed/a85_deprecated_filter.pdf", "malformed/operator_list_cycle.pdf",
-     "malformed/poppler-90-0-fuzzed.pdf"],
+    [
+        "malformed/a85_deprecated_filter.pdf",
+        "malformed/operator_list_cycle.pdf",
+        "malformed/poppler-90-0-fuzzed.pdf",
+    ],
 )
 def test_partial_pdfs_are_ready_with_page_warnings(relative: str) -> None:
     result = analyse_pdf(SHARED_DATA / relative)

@@ -13,13 +13,18 @@ from drawings.stamp import StampText, stamp_pdf
 from oneset.errors import Invalid
 from tests.paths import SHARED_DATA
 
-TEXT = StampText(certificate_number="粤施审字2026第0001号", reviewer="张三",
-                 review_date=date(2026, 11, 23), revision_sha256="ab" * 32,
-                 organisation="深圳市施工图审查中心")
+TEXT = StampText(
+    certificate_number="粤施审字2026第0001号",
+    reviewer="张三",
+    review_date=date(2026, 11, 23),
+    revision_sha256="ab" * 32,
+    organisation="深圳市施工图审查中心",
+)
 
 
-@pytest.mark.parametrize("relative", ["pdf/flange.v2.pdf", "pdf/pdflatex-4-pages.pdf",
-                                      "pdf/survey_plan_A0.pdf"])
+@pytest.mark.parametrize(
+    "relative", ["pdf/flange.v2.pdf", "pdf/pdflatex-4-pages.pdf", "pdf/survey_plan_A0.pdf"]
+)
 def test_stamp_on_every_page_original_untouched(relative: str) -> None:
     original = (SHARED_DATA / relative).read_bytes()
     before = hashlib.sha256(original).hexdigest()
@@ -35,8 +40,10 @@ def test_stamp_on_every_page_original_untouched(relative: str) -> None:
         assert "粤施审字2026第0001号" in text
         assert "张三" in text and "2026-11-23" in text
         assert "ab" * 16 in text
-        assert (page.mediabox.width, page.mediabox.height) == (old.mediabox.width,
-                                                               old.mediabox.height)
+        assert (page.mediabox.width, page.mediabox.height) == (
+            old.mediabox.width,
+            old.mediabox.height,
+        )
 
 
 def test_stamping_a_locked_pdf_is_invalid() -> None:

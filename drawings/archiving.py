@@ -1,0 +1,137 @@
+"""Completion archive of a project's set: every revision's file (and stamped PDF), a manifest with
+their SHA-256 and the set's audit entries; stored as a blob under retention."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio.to_thread
+
+from drawings.archive import ArchiveFile, write_archive
+from drawings.common import project_by_code, require_access, subject
+from drawings.projects import normalize_project_code
+from drawings.rules import Access, State
+from drawings.tables import DrawingProject, Revision
+from oneset import audit, clock
+from oneset.db import transaction
+from oneset.errors import Conflict
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from accounts.actor import Actor
+    from oneset.platform import Platform
+
+RETENTION = timedelta(days=365 * 30)  # 建设工程档案：长期保存
+
+
+async def archive_project(platform: Platform, actor: Actor, project_code: str) -> dict[str, Any]:
+    project = await project_by_code(normalize_project_code(project_code))
+    await require_access(actor, project, {Access.OWNER})
+    if project["archived_at"] is not None:
+        raise Conflict("该项目图纸已归档。", code="already_archived")
+    revisions = (
+        await Revision.select(
+            Revision.id,
+            Revision.seq,
+            Revision.sha256,
+            Revision.format,
+            Revision.state,
+            Revision.stamped_sha256,
+            Revision.sheet.number.as_alias("sheet_number"),
+        )
+        .where(Revision.project == project["id"])
+        .order_by(Revision.sheet, Revision.seq)
+    )
+    if not any(r["state"] == State.PUBLISHED.value for r in revisions):
+        raise Conflict("没有审查合格的版本，不能竣工归档。", code="nothing_published")
+    audit_rows = await set_audit_entries(int(project["id"]))
+    info = {
+        "projectCode": project["project_code"],
+        "projectName": project["name"],
+        "createdAt": clock.now().isoformat(timespec="seconds"),
+    }
+    sha, size = await anyio.to_thread.run_sync(_build, platform, revisions, info, audit_rows)
+    async with transaction():
+        await DrawingProject.update(
+            {
+                DrawingProject.archived_at: clock.now(),
+                DrawingProject.archive_sha256: sha,
+                DrawingProject.archive_size: size,
+            }
+        ).where(DrawingProject.id == project["id"])
+        await Revision.update({Revision.state: State.ARCHIVED.value}).where(
+            Revision.project == project["id"], Revision.state == State.PUBLISHED.value
+        )
+        await audit.record(
+            actor=actor.label,
+            action="drawings.archived",
+            subject=subject(project["id"]),
+            payload={"archiveSha256": sha, "size": size, "files": len(revisions)},
+        )
+    return {"sha256": sha, "size": size, "files": len(revisions)}
+
+
+def _build(
+    platform: Platform,
+    revisions: list[dict[str, Any]],
+    info: dict[str, Any],
+    audit_rows: list[dict[str, Any]],
+) -> tuple[str, int]:
+    files: list[ArchiveFile] = []
+    for rev in revisions:
+        base = f"{rev['sheet_number']}/r{rev['seq']}"
+        files.append(
+            ArchiveFile(
+                f"{base}.{rev['format']}",
+                _blob(platform, rev["sha256"]),
+                expected_sha256=rev["sha256"],
+            )
+        )
+        if rev["stamped_sha256"]:
+            files.append(
+                ArchiveFile(
+                    f"{base}.stamped.pdf",
+                    _blob(platform, rev["stamped_sha256"]),
+                    expected_sha256=rev["stamped_sha256"],
+                )
+            )
+    scratch = platform.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="oneset-archive-", dir=scratch) as tmp:
+        path = Path(tmp) / "archive.zip"
+        with path.open("wb") as out:
+            written = write_archive(out, files, info=info, audit=audit_rows)
+        with path.open("rb") as handle:
+            stored = platform.blobs.put(handle)
+    if stored.sha256 != written:
+        raise RuntimeError("archive changed between writing and storing")
+    until = clock.now() + RETENTION
+    for sha in {
+        stored.sha256,
+        *(r["sha256"] for r in revisions),
+        *(r["stamped_sha256"] for r in revisions if r["stamped_sha256"]),
+    }:
+        platform.blobs.retain(sha, until)
+    return stored.sha256, stored.size
+
+
+def _blob(platform: Platform, sha256: str) -> Any:
+    def chunks() -> Iterator[bytes]:
+        return platform.blobs.open(sha256)
+
+    return chunks
+
+
+async def set_audit_entries(project_id: int) -> list[dict[str, Any]]:
+    """Every audit entry of the set, in chain order (subject ``drawings:<id>`` or below)."""
+    own = subject(project_id)
+    rows = await audit.entries_for(own)  # LIKE prefix: also matches drawings:<id>0..., filter
+    return [
+        {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k != "id"}
+        for row in rows
+        if row["subject"] == own or str(row["subject"]).startswith(own + ":")
+    ]

@@ -1,0 +1,97 @@
+"""Compare two revisions of a set (the service behind the diff endpoint)."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio.to_thread
+
+from drawings.common import project_by_id, require_access, revision_row
+from drawings.rules import READERS, Status
+from oneset.errors import Conflict, Invalid
+
+if TYPE_CHECKING:
+    from accounts.actor import Actor
+    from oneset.platform import Platform
+
+
+async def compare(
+    platform: Platform, actor: Actor, revision_id: int, other_id: int
+) -> dict[str, Any]:
+    """Diff ``revision_id`` (old) against ``other_id`` (new): DXF entities or PDF text."""
+    old, new = await revision_row(revision_id), await revision_row(other_id)
+    if old["project"] != new["project"]:
+        raise Invalid("只能比较同一项目图纸集中的版本。", field="otherId")
+    await require_access(actor, await project_by_id(int(old["project"])), READERS)
+    for row in (old, new):
+        if row["status"] != Status.READY.value:
+            raise Conflict(f"版本 {row['id']} 尚未解析成功，不能比较。", code="revision_not_ready")
+    formats = {old["format"], new["format"]}
+    if formats == {"dxf"}:
+        result = await anyio.to_thread.run_sync(_compare_dxf, platform, old, new)
+    elif formats == {"pdf"}:
+        result = await anyio.to_thread.run_sync(_compare_pdf, platform, old, new)
+    else:
+        raise Invalid("只能比较两个 DXF 版本或两个 PDF 版本（DWG 需先转换）。", field="otherId")
+    return {"revisionId": revision_id, "otherId": other_id, "format": old["format"], **result}
+
+
+def _download(platform: Platform, sha256: str, folder: Path, name: str) -> Path:
+    path = folder / name
+    with path.open("wb") as out:
+        for chunk in platform.blobs.open(sha256):
+            out.write(chunk)
+    return path
+
+
+def _compare_dxf(platform: Platform, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    from drawings.cad import load
+    from drawings.diff import diff_dxf, render_overlay
+
+    scratch = platform.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="oneset-diff-", dir=scratch) as tmp:
+        old_doc, _ = load(_download(platform, str(old["sha256"]), Path(tmp), "old.dxf"))
+        new_doc, _ = load(_download(platform, str(new["sha256"]), Path(tmp), "new.dxf"))
+    diff = diff_dxf(old_doc, new_doc)
+    summary = diff.summary()
+    svg = render_overlay(old_doc, new_doc, diff)
+    summary["overlaySha256"] = (
+        platform.blobs.put(io.BytesIO(svg.encode("utf-8"))).sha256 if svg else None
+    )
+    return summary
+
+
+def _compare_pdf(platform: Platform, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    from drawings.diff import diff_pdf_text
+    from drawings.pdf import analyse_pdf
+
+    scratch = platform.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    pages: list[list[str]] = []
+    sizes: list[list[Any]] = []
+    with tempfile.TemporaryDirectory(prefix="oneset-diff-", dir=scratch) as tmp:
+        for name, row in (("old.pdf", old), ("new.pdf", new)):
+            analysis = analyse_pdf(_download(platform, str(row["sha256"]), Path(tmp), name))
+            count = int(analysis.metadata.get("pages", 0))
+            by_page = {int(t.where): t.text for t in analysis.texts}
+            pages.append([by_page.get(n, "") for n in range(1, count + 1)])
+            sizes.append(
+                [
+                    (p.get("widthMm"), p.get("heightMm"))
+                    for p in analysis.metadata.get("pageSizes", [])
+                ]
+            )
+    result = diff_pdf_text(pages[0], pages[1], sizes[0], sizes[1])
+    added = sum(len(p["addedLines"]) for p in result["pages"])
+    removed = sum(len(p["removedLines"]) for p in result["pages"])
+    return {
+        "added": added,
+        "removed": removed,
+        "modified": len(result["changedPages"]),
+        "layers": {},
+        **result,
+    }

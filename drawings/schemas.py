@@ -1,0 +1,198 @@
+"""Wire contracts of the drawings API (inputs forbid unknown fields, outputs are camelCase)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+
+class ProjectIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+    project_code: str
+    name: str
+
+
+class ProjectOut(msgspec.Struct, rename="camel"):
+    id: int
+    project_code: str
+    name: str
+    owner_org_id: int
+    created_at: datetime
+    archived_at: datetime | None = None
+    archive_sha256: str = ""
+    access: str = ""
+
+
+class ProjectPage(msgspec.Struct, rename="camel"):
+    items: list[ProjectOut]
+    total: int
+
+
+class GrantIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+    org_id: int
+    role: str = "read"
+
+
+class GrantOut(msgspec.Struct, rename="camel"):
+    org_id: int
+    org_name: str
+    role: str
+    created_at: datetime
+
+
+class RevisionCreatedOut(msgspec.Struct, rename="camel"):
+    id: int
+    sha256: str
+    status: str
+
+
+class RevisionOut(msgspec.Struct, rename="camel"):
+    id: int
+    sha256: str
+    status: str
+    format: str
+    metadata: dict[str, Any]
+    error: str | None
+    size: int
+    seq: int
+    state: str
+    sheet_id: int
+    sheet_number: str
+    project_code: str
+    filename: str
+    warnings: list[str]
+    preview: bool
+    uploaded_by: str
+    created_at: datetime
+    processed_at: datetime | None
+    certificate_number: str
+    published_at: datetime | None
+    stamped: bool
+
+
+class RevisionBrief(msgspec.Struct, rename="camel"):
+    id: int
+    seq: int
+    state: str
+    status: str
+    format: str
+
+
+class SheetOut(msgspec.Struct, rename="camel"):
+    id: int
+    number: str
+    title: str
+    discipline: str
+    stage: str
+    latest: RevisionBrief | None
+
+
+class TransitionIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+    to: str
+    certificate_number: str = ""
+
+
+class PresignOut(msgspec.Struct, rename="camel"):
+    key: str
+    url: str
+    expires_at: datetime
+
+
+class ConfirmIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+    key: str
+    sha256: str
+    filename: str = ""
+
+
+class CommentIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+    x: float
+    y: float
+    body: str
+    x2: float | None = None
+    y2: float | None = None
+    page: int = 1
+    clause: str = ""
+    severity: str = "minor"
+    mandatory: bool = False
+
+
+class ReplyIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+    reply: str
+
+
+class CommentOut(msgspec.Struct, rename="camel"):
+    id: int
+    revision_id: int
+    x: float
+    y: float
+    x2: float | None
+    y2: float | None
+    page: int
+    clause: str
+    severity: str
+    mandatory: bool
+    body: str
+    status: str
+    reply: str
+    author: str
+    carried_from: int | None
+
+
+class ChangeIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+    kind: str
+    description: str
+
+
+class DecisionIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+    approve: bool
+    ruling: str
+
+
+class ChangeOut(msgspec.Struct, rename="camel"):
+    id: int
+    kind: str
+    description: str
+    status: str
+    base_revision_id: int
+    revision_id: int | None
+    ruling: str
+    requested_by: str
+    decided_by: str
+
+
+class CurrencyOut(msgspec.Struct, rename="camel"):
+    revision_id: int
+    project_code: str
+    project_name: str
+    sheet_number: str
+    sheet_title: str
+    seq: int
+    state: str
+    sha256: str
+    newer_exists: bool
+    latest_revision_id: int
+    latest_seq: int
+    latest_published_revision_id: int | None
+    checked_at: str
+
+
+class SearchHit(msgspec.Struct, rename="camel"):
+    revision_id: int
+    project_code: str
+    sheet_number: str
+    sheet_title: str
+    seq: int
+    state: str
+    text: str
+
+
+class SearchPage(msgspec.Struct, rename="camel"):
+    items: list[SearchHit]
+    total: int
+
+
+class ArchiveOut(msgspec.Struct, rename="camel"):
+    sha256: str
+    size: int
+    files: int

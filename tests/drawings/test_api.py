@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from drawings import processing
+from drawings.tables import Revision
+from oneset.tables import AuditEntry
+from tests import helpers
+from tests.conftest import Database
+from tests.drawings.conftest import API, CODE, World
+from tests.paths import SHARED_DATA
+
+
+async def test_upload_process_read_and_download(world: World, db: Database) -> None:
+    data = (SHARED_DATA / "dxf/block_color_cn.dxf").read_bytes()
+    response = await world.upload(
+        "建施-01",
+        "dxf/block_color_cn.dxf",
+        title="一层平面图",
+        filename="一层平面图.dxf",
+        stage="construction",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == {"id", "sha256", "status"}
+    assert body["sha256"] == hashlib.sha256(data).hexdigest()
+    assert body["status"] == "processing"
+    assert world.platform.blobs.exists(body["sha256"])
+
+    assert await processing.process_revision(world.platform, body["id"]) == "ready"
+    assert await processing.process_revision(world.platform, body["id"]) == "ready"  # idempotent
+    revision = (await world.get(f"/revisions/{body['id']}")).json()
+    assert {"id", "sha256", "status", "format", "metadata", "error"} <= set(revision)
+    assert (revision["status"], revision["format"], revision["error"]) == ("ready", "dxf", None)
+    assert revision["metadata"]["dxfVersion"] == "AC1027"
+    assert revision["sheetNumber"] == "建施-01" and revision["projectCode"] == CODE
+
+    sheets = (await world.get(f"/projects/{CODE}/sheets")).json()
+    assert [(s["number"], s["title"], s["stage"]) for s in sheets] == [
+        ("建施-01", "一层平面图", "construction")
+    ]
+
+    whole = await world.get(f"/revisions/{body['id']}/file")
+    assert whole.status_code == 200
+    assert whole.content == data
+    part = await world.client.get(
+        f"{API}/revisions/{body['id']}/file",
+        headers={**world.owner.headers, "Range": "bytes=10-19"},
+    )
+    assert part.status_code == 206
+    assert part.content == data[10:20]
+    assert part.headers["content-range"] == f"bytes 10-19/{len(data)}"
+    preview = await world.get(f"/revisions/{body['id']}/preview.svg")
+    assert preview.status_code == 200
+    assert b"<svg" in preview.content
+
+
+async def test_same_bytes_twice_is_one_revision(world: World, db: Database) -> None:
+    first = (await world.upload("S-1", "dxf/bin_dxf_r12.dxf")).json()
+    second = (await world.upload("S-1", "dxf/bin_dxf_r12.dxf")).json()
+    assert first["id"] == second["id"]
+    assert await Revision.count() == 1
+
+
+async def test_unknown_format_is_415_and_stores_nothing(world: World, db: Database) -> None:
+    before = await AuditEntry.count()
+    response = await world.upload("S-1", b"\x89PNG\r\n\x1a\n" + b"\x00" * 10_000)
+    assert response.status_code == 415
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "DXF" in response.json()["detail"]
+    assert await Revision.count() == 0
+    assert await AuditEntry.count() == before
+    assert (await world.upload("S-1", b"")).status_code == 422
+
+
+async def test_bad_project_code_names_the_field(world: World, db: Database) -> None:
+    response = await world.client.post(
+        f"{API}/projects",
+        json={"projectCode": "2019-44030-70-03-012345", "name": "x"},
+        headers=world.owner.headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "projectCode"
+    again = await world.client.post(
+        f"{API}/projects", json={"projectCode": CODE, "name": "y"}, headers=world.owner.headers
+    )
+    assert again.status_code == 409
+
+
+async def test_department_without_grant_sees_nothing(world: World, db: Database) -> None:
+    revision_id = await world.uploaded("电施-01", "dxf/justify_test_cn.dxf")
+    await world.dispatch()
+    fire = await helpers.login_as(world.client, "department", name="市消防救援支队")
+    defence = await helpers.login_as(world.client, "department", name="市人防办")
+    await world.grant(fire)
+
+    async def sees(who: helpers.Session) -> dict[str, Any]:
+        return {
+            "list": [p["projectCode"] for p in (await world.get("/projects", who)).json()["items"]],
+            "project": (await world.get(f"/projects/{CODE}", who)).status_code,
+            "sheets": (await world.get(f"/projects/{CODE}/sheets", who)).status_code,
+            "revision": (await world.get(f"/revisions/{revision_id}", who)).status_code,
+            "file": (await world.get(f"/revisions/{revision_id}/file", who)).status_code,
+            "preview": (await world.get(f"/revisions/{revision_id}/preview.svg", who)).status_code,
+            "search": (await world.get("/search", who, params={"q": "防火门"})).json()["total"],
+            "scoped": (
+                await world.get("/search", who, params={"q": "防火门", "projectCode": CODE})
+            ).status_code,
+        }
+
+    assert await sees(defence) == {
+        "list": [],
+        "project": 403,
+        "sheets": 403,
+        "revision": 403,
+        "file": 403,
+        "preview": 403,
+        "search": 0,
+        "scoped": 403,
+    }
+    granted = await sees(fire)
+    assert granted["list"] == [CODE]
+    assert granted["search"] >= 1
+    assert {granted[k] for k in ("project", "sheets", "revision", "file", "preview", "scoped")} == {
+        200
+    }
+    # Read access does not let a department upload or manage grants.
+    assert (await world.upload("电施-02", "dxf/bin_dxf_r12.dxf", who=fire)).status_code == 403
+    assert (
+        await world.post(f"/projects/{CODE}/grants", fire, json={"orgId": defence.org_id})
+    ).status_code == 403
+    # Revoking closes the door again.
+    revoke = await world.client.delete(
+        f"{API}/projects/{CODE}/grants/{fire.org_id}", headers=world.owner.headers
+    )
+    assert revoke.status_code == 204
+    assert (await sees(fire))["revision"] == 403
+    assert (await world.client.get(f"{API}/revisions/{revision_id}")).status_code == 401
+
+
+async def test_diff_endpoint_on_real_pair(world: World, db: Database) -> None:
+    v1 = await world.uploaded("M-01", "dxf/flange.v1.dxf")
+    v2 = await world.uploaded("M-01", "dxf/flange.v2.dxf")
+    response = await world.get(f"/revisions/{v1}/diff/{v2}")
+    assert response.status_code == 200, response.text
+    diff = response.json()
+    assert (diff["added"], diff["removed"]) == (0, 11)
+    assert diff["layers"]["boundary"]["removed"] == 11
+    overlay = await world.get(f"/revisions/{v1}/diff/{v2}/overlay.svg")
+    assert overlay.status_code == 200
+    assert b"#e00000" in overlay.content  # the removed lines, in red
+
+
+async def test_pdf_diff_and_mixed_formats(world: World, db: Database) -> None:
+    v1 = await world.uploaded("P-01", "pdf/flange.v1.pdf")
+    v2 = await world.uploaded("P-01", "pdf/flange.v2.pdf")
+    diff = (await world.get(f"/revisions/{v1}/diff/{v2}")).json()
+    assert diff["changedPages"] == [1]
+    assert diff["pages"][0]["sizeChanged"] is True
+    dxf = await world.uploaded("M-01", "dxf/bin_dxf_r12.dxf")
+    assert (await world.get(f"/revisions/{v1}/diff/{dxf}")).status_code == 422
+
+
+async def test_qr_and_newer_revision(world: World, db: Database) -> None:
+    v1 = await world.uploaded("S-9", "dxf/text_alignments.v1.dxf")
+    qr = await world.get(f"/revisions/{v1}/qr.png")
+    assert qr.status_code == 200
+    assert qr.content.startswith(b"\x89PNG")
+    before = (await world.client.get(f"{API}/revisions/{v1}/currency")).json()
+    assert before["newerExists"] is False
+    v2 = await world.uploaded("S-9", "dxf/text_alignments.v2.dxf")
+    after = (await world.client.get(f"{API}/revisions/{v1}/currency")).json()
+    assert after["newerExists"] is True
+    assert after["latestRevisionId"] == v2
+    assert after["projectCode"] == CODE
