@@ -23,7 +23,8 @@ class Commission(Table, tablename="surveys_commission"):
     stage = Varchar(length=20)
     items = Text()  # JSON list of check items
     owner = ForeignKey(references=Organisation, index=True)
-    purchase = ForeignKey(references=Purchase, unique=True)
+    purchase = ForeignKey(references=Purchase, index=True)
+    purchase_key = Varchar(length=20, unique=True)  # str(purchase id): one commission per purchase
     status = Varchar(length=20, default="commissioned", index=True)
     latest_version = Integer(null=True, default=None)
     created_by = Varchar(length=200)
