@@ -1,0 +1,97 @@
+"""Storing survey files (DXF, report PDF, certificates) as revisions of the project's drawing set.
+
+Surveys authorises the actor itself (the selected surveyor, a granted department) and then records
+the revision through the drawings service, so the set stays the one place files live. The drawings
+package offers ``add_revision_from_blob`` only to organisations with upload rights on the set
+(owner / contributor); a department issuing a certificate has read rights only, hence the call to
+``drawings.services._record`` below — the one place to change when drawings exposes an entry point
+for revisions authorised by another domain.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+import anyio.to_thread
+
+from drawings import services as drawing_services
+from drawings.common import project_by_code
+from drawings.projects import normalize_project_code
+from drawings.rules import Stage, check_sheet_number
+from drawings.sniff import HEAD_BYTES, sniff
+from oneset.errors import Invalid, NotFound
+from storage.aio import put_async_stream
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from accounts.actor import Actor
+    from oneset.platform import Platform
+    from storage.ports import BlobInfo
+
+
+class StoredFile:
+    __slots__ = ("revision_id", "sha256", "size")
+
+    def __init__(self, sha256: str, size: int, revision_id: int) -> None:
+        self.sha256 = sha256
+        self.size = size
+        self.revision_id = revision_id
+
+
+async def put_blob(platform: Platform, data: bytes) -> BlobInfo:
+    max_bytes = platform.settings.max_upload_bytes or None
+    return await anyio.to_thread.run_sync(
+        lambda: platform.blobs.put(io.BytesIO(data), max_bytes=max_bytes)
+    )
+
+
+async def put_stream(platform: Platform, chunks: AsyncIterator[bytes]) -> BlobInfo:
+    """Stream a request body into the blob store (hashed while streaming, never held whole)."""
+    max_bytes = platform.settings.max_upload_bytes or None
+    return await put_async_stream(platform.blobs, chunks, max_bytes=max_bytes)
+
+
+async def read_blob(platform: Platform, sha256: str, *, limit: int) -> bytes:
+    """A stored file's bytes (survey DXFs are parsed whole); ``Invalid`` past ``limit``."""
+    info = await anyio.to_thread.run_sync(platform.blobs.stat, sha256)
+    if info is None:
+        raise NotFound("文件不存在，请先上传", code="blob_not_found")
+    if info.size > limit:
+        raise Invalid(f"文件超过 {limit // 2**20} MiB，无法解析", field="sha256")
+    return await anyio.to_thread.run_sync(lambda: b"".join(platform.blobs.open(sha256)))
+
+
+async def store_revision(
+    platform: Platform,
+    actor: Actor,
+    project_code: str,
+    sheet_number: str,
+    sha256: str,
+    *,
+    filename: str,
+    title: str,
+) -> StoredFile:
+    """Record a stored blob as the sheet's next revision (the same bytes as the sheet's latest
+    revision return that revision)."""
+    info = await anyio.to_thread.run_sync(platform.blobs.stat, sha256)
+    if info is None:
+        raise NotFound("文件不存在，请先上传", code="blob_not_found")
+    head = await anyio.to_thread.run_sync(
+        lambda: b"".join(platform.blobs.open(sha256, start=0, end=HEAD_BYTES - 1))
+    )
+    sniffed = sniff(head)  # UnsupportedMedia for anything but DXF/DWG/PDF
+    project = await project_by_code(normalize_project_code(project_code))
+    created = await drawing_services._record(  # private: see the module docstring
+        actor,
+        project,
+        check_sheet_number(sheet_number),
+        info,
+        sniffed,
+        filename=filename,
+        title=title,
+        discipline="测绘",
+        stage=Stage.COMPLETION,
+    )
+    return StoredFile(info.sha256, info.size, created.id)

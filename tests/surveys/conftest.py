@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+import pytest
+
+from oneset import clock
+from tests.market.world import MONDAY, FakeClock
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock(MONDAY)
+    monkeypatch.setattr(clock, "now", fake.now)
+    return fake
