@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from accounts.rules import ORG_KIND_LABELS, OrgKind
+from market.states import STATUS_LABELS
 from oneset.clock import SHANGHAI
 from web import labels
 
@@ -82,6 +83,7 @@ def register(env: Environment) -> None:
         light_label=_label(labels.LIGHT_LABELS),
         review_label=_label(labels.REVIEW_STATUS_LABELS),
         purpose_label=_label(labels.PURPOSE_LABELS),
+        status_label=_label({s.value: label for s, label in STATUS_LABELS.items()}),
     )
     env.globals.update(
         METHOD_LABELS=labels.METHOD_LABELS,
