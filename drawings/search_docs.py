@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from drawings.common import DRAWING_TEXT_INDEX
@@ -12,9 +13,17 @@ from search.ports import IndexSpec
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+# Drawings letter-space Chinese titles ("防 火 门"); index a copy with those spaces removed.
+_SPACED_CJK = re.compile(r"(?<=[\u3400-\u9fff])[ \t\u3000]+(?=[\u3400-\u9fff])")
+
+
+def compact(text: str) -> str:
+    return _SPACED_CJK.sub("", text)
+
+
 SPEC = IndexSpec(
     name=DRAWING_TEXT_INDEX,
-    searchable=("text", "sheetNumber", "sheetTitle", "projectName"),
+    searchable=("text", "compact", "sheetNumber", "sheetTitle", "projectName"),
     filterable=("projectId", "projectCode", "sheetId", "revisionId", "format", "state"),
     sortable=("revisionId",),
 )
@@ -49,6 +58,7 @@ async def build(doc_id: str) -> Document | None:
     return {
         "id": doc_id,
         "text": text["text"],
+        "compact": compact(str(text["text"])),
         "chunk": text["chunk"],
         "revisionId": row["id"],
         "seq": row["seq"],
