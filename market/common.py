@@ -49,12 +49,15 @@ def policy_for(platform: Platform | None) -> MarketPolicy:
     return _policy_from_file(str(path))
 
 
-async def purchase_row(purchase_id: int, *, lock: bool = False) -> dict[str, Any]:
+async def purchase_row(
+    purchase_id: int, *, lock: bool = False, shared: bool = False
+) -> dict[str, Any]:
     """One purchase as a dict; ``lock`` takes a row lock on PostgreSQL (SQLite: the IMMEDIATE
-    transaction already serialises writers)."""
+    transaction already serialises writers). ``shared`` (FOR SHARE) lets sign-ups proceed
+    together while still excluding a status change, which takes FOR UPDATE."""
     query = Purchase.select().where(Purchase.id == purchase_id)
     if lock and is_postgres():
-        query = query.lock_rows()
+        query = query.lock_rows("SHARE" if shared else "UPDATE")
     row = await query.first()
     if row is None:
         raise NotFound("采购项目不存在", code="purchase_not_found")

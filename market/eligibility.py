@@ -105,8 +105,18 @@ def qualification_problems(
     return [Problem("qualification", f"{lead}：{names}", "qualifications")]
 
 
-def window_problems(terms: SignupTerms, now: datetime) -> list[Problem]:
-    if terms.status != Status.SIGNUP_OPEN or (terms.opens_at and now < terms.opens_at):
+def window_problems(
+    terms: SignupTerms, now: datetime, *, in_flight: bool = False
+) -> list[Problem]:
+    """Inside the sign-up window at ``now``.
+
+    ``in_flight``: ``now`` is when the request was received; the deadline job may have closed
+    sign-ups since, which does not make a timely request late.
+    """
+    open_states = {Status.SIGNUP_OPEN.value}
+    if in_flight:
+        open_states.add(Status.SIGNUP_CLOSED.value)
+    if terms.status not in open_states or (terms.opens_at and now < terms.opens_at):
         return [Problem("signup_not_open", "该采购项目当前不在报名期内", "status", "conflict")]
     if now >= terms.signup_deadline:
         return [Problem("signup_closed", "报名已截止", "signupDeadline", "conflict")]
@@ -115,10 +125,10 @@ def window_problems(terms: SignupTerms, now: datetime) -> list[Problem]:
 
 def signup_problems(
     applicant: Applicant, terms: SignupTerms, now: datetime,
-    policy: MarketPolicy = DEFAULT_POLICY,
+    policy: MarketPolicy = DEFAULT_POLICY, *, in_flight: bool = False,
 ) -> list[Problem]:
     """Every reason ``applicant`` may not sign up now (empty = eligible)."""
-    problems = window_problems(terms, now)
+    problems = window_problems(terms, now, in_flight=in_flight)
     problems.extend(standing_problems(applicant, terms, now.date(), policy))
     return problems
 

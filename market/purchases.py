@@ -161,36 +161,55 @@ async def cancel(actor: Actor, purchase_id: int, reason: str) -> None:
 async def sign_up(
     platform: Platform, actor: Actor, purchase_id: int, quote: int | None = None
 ) -> int:
-    """报名 (with an optional sealed quote), checked and recorded under the purchase lock."""
+    """报名 (with an optional sealed quote), timed by when the request was received.
+
+    A sign-up received before the deadline is accepted even if the beat job closed sign-ups while
+    it was in flight; one received at or after the deadline never is. Eligibility is read before
+    any lock; the status is then checked under a shared row lock (sign-ups run side by side, a
+    status change takes the exclusive lock), and a unique index makes a second sign-up of the
+    same intermediary impossible even when both arrive at the same instant.
+    """
+    received = clock.now()
     actor.require_kind(OrgKind.INTERMEDIARY)
     policy = policy_for(platform)
-    async with transaction():
-        row = await purchase_row(purchase_id, lock=True)
-        now = clock.now()  # read under the lock: nothing is accepted at or after the deadline
-        who = await onboarding.applicant(actor.org_id, deadlines.local_date(now))
-        terms = onboarding.signup_terms(row)
-        problems = eligibility.signup_problems(who, terms, now, policy)
-        if not problems:
-            problems = eligibility.quote_problems(
-                quote, terms.bounds, method=row["method"], already_quoted=False, policy=policy
+    row = await purchase_row(purchase_id)
+    who = await onboarding.applicant(actor.org_id, deadlines.local_date(received))
+    terms = onboarding.signup_terms(row)
+    problems = eligibility.signup_problems(who, terms, received, policy, in_flight=True)
+    if not problems:
+        problems = eligibility.quote_problems(
+            quote, terms.bounds, method=row["method"], already_quoted=False, policy=policy
+        )
+    eligibility.ensure(problems)
+    try:
+        async with transaction():
+            locked = await purchase_row(purchase_id, lock=True, shared=True)
+            eligibility.ensure(eligibility.window_problems(
+                onboarding.signup_terms(locked), received, in_flight=True
+            ))
+            signup = Signup(
+                purchase=purchase_id, intermediary=actor.org_id, uscc=actor.uscc,
+                signed_at=received, quote=quote,
+                quoted_at=received if quote is not None else None,
+                quote_count=1 if quote is not None else 0,
             )
-        eligibility.ensure(problems)
-        if await Signup.exists().where(
-            Signup.purchase == purchase_id, Signup.intermediary == actor.org_id
-        ):
-            raise Conflict("已报名该采购项目", code="already_signed_up")
-        signup = Signup(
-            purchase=purchase_id, intermediary=actor.org_id, uscc=actor.uscc, signed_at=now,
-            quote=quote, quoted_at=now if quote is not None else None,
-            quote_count=1 if quote is not None else 0,
-        )
-        await signup.save()
-        # The quote itself never goes into the audit payload: it stays sealed.
-        await audit.record(
-            actor=actor.label, action="signup.created", subject=f"purchase:{purchase_id}",
-            payload={"signup": signup.id, "quoted": quote is not None},
-        )
+            await signup.save()
+            # The quote itself never goes into the audit payload: it stays sealed.
+            await audit.record(
+                actor=actor.label, action="signup.created", subject=f"purchase:{purchase_id}",
+                payload={"signup": signup.id, "quoted": quote is not None},
+            )
+    except Exception as exc:
+        if _is_unique_violation(exc):
+            raise Conflict("已报名该采购项目", code="already_signed_up") from exc
+        raise
     return int(signup.id)
+
+
+def _is_unique_violation(exc: Exception) -> bool:
+    """The database refused a second sign-up (PostgreSQL or SQLite wording)."""
+    name = type(exc).__name__
+    return name in {"UniqueViolationError", "IntegrityError"} and "market_signup" in str(exc)
 
 
 async def submit_quote(platform: Platform, actor: Actor, purchase_id: int, quote: int) -> None:

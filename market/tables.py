@@ -167,7 +167,8 @@ class PurchaseHistory(Table, tablename="market_purchase_history"):
 
 
 class Signup(Table, tablename="market_signup"):
-    """报名 with its sealed quote; one row per purchase and intermediary."""
+    """报名 with its sealed quote; one row per purchase and intermediary (a unique index,
+    ``market_signup_once``, created by the migration, enforces it in the database)."""
 
     id = Serial(primary_key=True)
     purchase = ForeignKey(references=Purchase, index=True)

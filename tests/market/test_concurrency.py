@@ -1,0 +1,117 @@
+"""200 concurrent sign-ups in the last second before the deadline (PostgreSQL).
+
+Each sign-up is recorded exactly once (every firm also fires a duplicate at the same instant) and
+nothing received at or after the deadline is accepted, while the deadline job closes sign-ups in
+the middle of the burst.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+from typing import Any
+
+import pytest
+
+from accounts.actor import Actor
+from accounts.demo import demo_uscc
+from accounts.rules import OrgKind
+from accounts.tables import Organisation
+from market import purchases
+from market.tables import Intermediary, Purchase, Qualification, Signup
+from oneset import db as oneset_db
+from oneset.errors import Conflict
+from oneset.platform import Platform
+from tests.conftest import Database
+from tests.market.world import SURVEY, WAN, make_world
+
+FIRMS = 200
+LATE = 20
+
+
+async def _bulk_firms(n: int, start: int) -> list[Actor]:
+    orgs = [Organisation(kind="intermediary", name=f"并发测试测绘公司{i}",
+                         uscc=demo_uscc(start + i), region="330100") for i in range(n)]
+    await Organisation.insert(*orgs)
+    rows = await Organisation.select().where(
+        Organisation.uscc.is_in([o.uscc for o in orgs])
+    ).order_by(Organisation.id)
+    await Intermediary.insert(*[
+        Intermediary(organisation=r["id"], uscc=r["uscc"], name=r["name"], status="approved")
+        for r in rows
+    ])
+    inter = await Intermediary.select(Intermediary.id).order_by(Intermediary.id)
+    await Qualification.insert(*[
+        Qualification(intermediary=i["id"], type=SURVEY, grade="甲级", certificate_no=f"C{i['id']}",
+                      status="approved")
+        for i in inter
+    ])
+    return [Actor(0, f"firm{r['id']}", r["id"], OrgKind.INTERMEDIARY, r["name"], r["uscc"],
+                  "admin") for r in rows]
+
+
+async def test_200_concurrent_signups_in_the_last_second(db: Database, platform: Platform) -> None:
+    if db.kind != "postgres":
+        pytest.skip("the concurrency guarantee is tested on PostgreSQL")
+    engine: Any = oneset_db.engine()
+    await engine.start_connection_pool(min_size=10, max_size=60)
+    try:
+        w = await make_world(platform)
+        firms = await _bulk_firms(FIRMS + LATE, 900_000)
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=10)
+        pid = await w.purchase(signup_deadline=later, selection_time=later)
+        deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2.5)
+        await Purchase.update({Purchase.signup_deadline: deadline}).where(Purchase.id == pid)
+        rng = random.Random(7)
+        window_start = deadline - dt.timedelta(seconds=1)
+
+        sent: dict[str, list[dt.datetime]] = {}
+
+        async def attempt(firm: Actor, at: dt.datetime) -> tuple[str, str]:
+            await asyncio.sleep(max(0.0, (at - dt.datetime.now(dt.UTC)).total_seconds()))
+            sent.setdefault(firm.uscc, []).append(dt.datetime.now(dt.UTC))
+            try:
+                await purchases.sign_up(platform, firm, pid, 6 * WAN)
+            except Conflict as exc:
+                return firm.uscc, exc.code
+            return firm.uscc, "ok"
+
+        async def close_at_deadline() -> tuple[str, str]:
+            await asyncio.sleep(max(0.0, (deadline - dt.datetime.now(dt.UTC)).total_seconds()))
+            return "beat", await purchases.close_signup(pid)
+
+        jobs = [close_at_deadline()]
+        for firm in firms[:FIRMS]:
+            # Uniformly over the last second (sent no later than 30 ms before the deadline).
+            at = window_start + dt.timedelta(seconds=rng.uniform(0, 0.97))
+            jobs += [attempt(firm, at), attempt(firm, at)]  # a duplicate at the same instant
+        for firm in firms[FIRMS:]:
+            jobs.append(attempt(firm, deadline + dt.timedelta(milliseconds=rng.randint(1, 300))))
+        results = await asyncio.gather(*jobs)
+        late_try = await attempt(firms[-1], deadline)
+    finally:
+        await engine.close_connection_pool()
+
+    assert results[0] == ("beat", "signup_closed")
+    results = results[1:]
+    accepted = [u for u, code in results if code == "ok"]
+    assert len(accepted) == len(set(accepted)), "a firm was recorded twice"
+    assert {code for _, code in results} <= {"ok", "already_signed_up", "signup_closed"}
+    rows = await Signup.select().where(Signup.purchase == pid)
+    assert sorted(r["uscc"] for r in rows) == sorted(accepted)
+    assert all(r["signed_at"] < deadline for r in rows)
+    late = {f.uscc for f in firms[FIRMS:]}
+    assert not late & set(accepted)
+    assert {code for u, code in results if u in late} == {"signup_closed"}
+    assert late_try[1] == "signup_closed"
+    margin = dt.timedelta(milliseconds=5)
+    timely = [f for f in firms[:FIRMS] if max(sent[f.uscc]) < deadline - margin]
+    for firm in timely:
+        codes = sorted(code for u, code in results if u == firm.uscc)
+        assert codes == ["already_signed_up", "ok"], codes
+    # Event-loop lag on a loaded machine may push a few sends past the deadline: those are late.
+    assert len(timely) >= FIRMS * 0.9
+    for uscc in accepted:
+        assert min(sent[uscc]) < deadline
+    assert await purchases.close_signup(pid) == "signup_closed"
