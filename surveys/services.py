@@ -337,7 +337,9 @@ async def list_commissions(actor: Actor, project_code: str) -> list[dict[str, An
 # ---- permitted values ---------------------------------------------------------------------
 
 
-def _parse_conditions(department: str, values: Mapping[str, str | int | float]) -> dict[str, str]:
+def _parse_conditions(
+    department: str, values: Mapping[str, str | int | float | Decimal]
+) -> dict[str, str]:
     known = {r.indicator for r in rule_set(department).rules}
     parsed: dict[str, str] = {}
     for indicator, raw in values.items():
@@ -371,7 +373,7 @@ async def set_permitted(
     commission_id: int,
     *,
     department: str,
-    values: Mapping[str, str | int | float],
+    values: Mapping[str, str | int | float | Decimal],
     boundary: Sequence[Sequence[float]] | None = None,
     source: str = "",
 ) -> dict[str, Any]:

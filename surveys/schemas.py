@@ -1,0 +1,190 @@
+"""Wire contracts of the joint-survey API (inputs forbid unknown fields, outputs camelCase)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import msgspec
+
+from surveys.checks import Discrepancy
+from surveys.indicators import Measurement
+from surveys.sections import DeclaredIndicators, QcReport
+
+
+class In(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+    pass
+
+
+class Out(msgspec.Struct, rename="camel"):
+    pass
+
+
+class CommissionIn(In):
+    purchase_id: int
+    items: list[str]
+    stage: str = "completion"
+    departments: dict[str, int] = msgspec.field(default_factory=dict)
+    """Department role (planning, land, property, civil_air_defence, green) → organisation id."""
+
+
+class GrantIn(In):
+    department: str
+    org_id: int
+
+
+class PermittedIn(In):
+    values: dict[str, Decimal]
+    """Indicator → permitted value: ``far``, ``greenRatio`` (a fraction), ``setback:道路红线``."""
+    boundary: list[tuple[float, float]] | None = None
+    """Land contract boundary coordinates in metres (land only)."""
+    source: str = ""
+
+
+class PackageIn(In):
+    dxf_sha256: str
+    report_sha256: str
+    declared: DeclaredIndicators
+    qc: QcReport
+    dxf_filename: str = "survey.dxf"
+    report_filename: str = "report.pdf"
+    note: str = ""
+
+
+class DecisionIn(In):
+    decision: str
+    """``confirm`` the computed outcome or ``override`` it (with ``outcome`` and a comment)."""
+    outcome: str | None = None
+    comment: str = ""
+
+
+class CertificateIn(In):
+    kind: str
+
+
+class FileOut(Out):
+    sha256: str
+    size: int
+
+
+class DepartmentOut(Out):
+    department: str
+    org_id: int
+    org_name: str
+
+
+class ItemOut(Out):
+    indicator: str
+    label: str
+    direction: str
+    permitted: Decimal
+    measured: Decimal | None
+    allowance: Decimal
+    tolerance: str
+    outcome: str
+    note: str
+
+
+class CheckOut(Out):
+    department: str
+    department_label: str
+    status: str
+    package_version: int | None
+    rule_set_version: str
+    computed_outcome: str | None
+    final_outcome: str | None
+    decision: str | None
+    comment: str
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decided_version: int | None
+    reopened_count: int
+    items: list[ItemOut]
+
+
+class CommissionOut(Out):
+    id: int
+    project_code: str
+    project_name: str
+    stage: str
+    stage_label: str
+    items: list[str]
+    status: str
+    latest_version: int | None
+    purchase_id: int
+    purchase_status: str
+    surveyor_org_id: int | None
+    owner_org_id: int
+    my_roles: list[str]
+    departments: list[DepartmentOut]
+    checks: list[CheckOut]
+    created_at: dt.datetime
+
+
+class FileRef(Out):
+    sha256: str
+    revision_id: int | None
+
+
+class PackageOut(Out):
+    commission_id: int
+    project_code: str
+    version: int
+    declared: DeclaredIndicators
+    computed: Measurement
+    qc: QcReport
+    section_hashes: dict[str, str]
+    discrepancies: list[Discrepancy]
+    dxf: FileRef
+    report: FileRef
+    note: str
+    submitted_by: str
+    submitted_at: dt.datetime
+
+
+class SubmittedOut(Out):
+    version: int
+    section_hashes: dict[str, str]
+    discrepancies: list[Discrepancy]
+    problems: list[str]
+    checks_kept: list[str]
+    checks_reopened: list[str]
+
+
+class UnitOut(Out):
+    unit: str
+    building: str
+    floor_area: Decimal
+    inner_area: Decimal | None = None
+    shared_area: Decimal | None = None
+    use: str = ""
+
+
+class PropertySectionOut(Out):
+    commission_id: int
+    project_code: str
+    version: int
+    section_hash: str | None
+    gross_floor_area: Decimal | None
+    above_ground_floor_area: Decimal | None
+    below_ground_floor_area: Decimal | None
+    units: list[UnitOut]
+
+
+class CertificateOut(Out):
+    number: str
+    kind: str
+    package_version: int
+    sha256: str
+    revision_id: int | None
+    issued_by: str
+    issued_at: dt.datetime
+
+
+T = TypeVar("T")
+
+
+def convert(value: Any, kind: type[T]) -> T:
+    """A service's camelCase dict as a typed output Struct."""
+    return msgspec.convert(value, type=kind, strict=False)
