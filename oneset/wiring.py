@@ -39,8 +39,9 @@ def routers() -> list[Router]:
     from accounts.routes import router as accounts
     from drawings.routes import router as drawings
     from market.routes import router as market
+    from surveys.routes import router as surveys
 
-    return [accounts, market, drawings]
+    return [accounts, market, drawings, surveys]
 
 
 def index_registrations() -> list[IndexRegistration]:
