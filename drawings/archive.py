@@ -13,7 +13,7 @@ import json
 import zipfile
 import zlib
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -46,10 +46,18 @@ class ArchiveFile:
     expected_sha256: str | None = None
 
 
+class Sink(Protocol):
+    """Where an archive is written: a file, a pipe, a response body (need not seek)."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+
 class _HashingWriter:
     """A write-only file object that hashes and counts what passes through."""
 
-    def __init__(self, sink: IO[bytes]) -> None:
+    def __init__(self, sink: Sink) -> None:
         self._sink = sink
         self.sha256 = hashlib.sha256()
         self.size = 0
@@ -70,7 +78,7 @@ class _HashingWriter:
 
 
 def write_archive(
-    sink: IO[bytes],
+    sink: Sink,
     files: Iterable[ArchiveFile],
     *,
     info: dict[str, Any],

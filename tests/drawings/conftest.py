@@ -52,7 +52,7 @@ class World:
 
     async def uploaded(self, sheet: str, relative: str, **params: str) -> int:
         """Upload and process; returns the revision id (status ready or failed)."""
-        response = await self.upload(sheet, relative, **params)
+        response = await self.upload(sheet, relative, who=None, code=CODE, **params)
         assert response.status_code == 201, response.text
         revision_id = int(response.json()["id"])
         await processing.process_revision(self.platform, revision_id)

@@ -42,7 +42,7 @@ def build(tmp_path: Path) -> tuple[Path, str]:
     sha = write_archive(
         sink,
         files,
-        info={"projectCode": "2019-440305-70-03-012345"},  # type: ignore[arg-type]
+        info={"projectCode": "2019-440305-70-03-012345"},
         audit=[{"seq": 1, "action": "drawings.revision_uploaded"}],
     )
     path = tmp_path / "archive.zip"

@@ -80,7 +80,7 @@ def test_mtext_inline_codes_are_stripped(tmp_path: Path) -> None:
 
 
 def test_attribs_of_inserts_are_extracted(tmp_path: Path) -> None:
-    doc = ezdxf.new("R2010")
+    doc = ezdxf.new("R2010")  # type: ignore[attr-defined]
     block = doc.blocks.new("TITLE")
     block.add_attdef("SHEET", (0, 0))
     msp = doc.modelspace()

@@ -69,7 +69,7 @@ def test_resaved_in_another_version_reports_format_change_only() -> None:
 
 @pytest.fixture
 def base(tmp_path: Path) -> Path:
-    doc = ezdxf.new("R2018")
+    doc = ezdxf.new("R2018")  # type: ignore[attr-defined]
     doc.layers.add("WALL")
     msp = doc.modelspace()
     msp.add_line((0, 0), (10, 0), dxfattribs={"layer": "WALL"})
@@ -125,7 +125,7 @@ def test_generated_edits_give_exact_counts(base: Path, tmp_path: Path) -> None:
 def test_handles_reassigned_still_match_by_geometry(base: Path, tmp_path: Path) -> None:
     old = ezdxf.readfile(str(base))  # type: ignore[attr-defined]
     # Rebuild the same drawing from scratch in reverse order: every handle differs.
-    doc = ezdxf.new("R2018")
+    doc = ezdxf.new("R2018")  # type: ignore[attr-defined]
     for entity in reversed(list(old.modelspace())):
         doc.modelspace().add_entity(entity.copy())
     path = tmp_path / "rebuilt.dxf"
