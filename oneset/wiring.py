@@ -61,11 +61,14 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
 def cli_commands() -> list[click.Command]:
     from drawings.cli import verify_archive_command
     from market import cli as market_cli
+    from surveys.cli import survey_indicators
 
-    return [*market_cli.COMMANDS, verify_archive_command]
+    return [*market_cli.COMMANDS, verify_archive_command, survey_indicators]
 
 
 async def load_demo(platform: Platform) -> None:
     from accounts.demo import load as accounts_demo
+    from surveys.demo import load as surveys_demo
 
     await accounts_demo(platform)
+    await surveys_demo(platform)
