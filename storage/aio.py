@@ -48,11 +48,17 @@ class _AsyncChunksReader:
 
 
 async def put_async_stream(
-    store: BlobStore, chunks: AsyncIterator[bytes], *, max_bytes: int | None = None
+    store: BlobStore,
+    chunks: AsyncIterator[bytes],
+    *,
+    max_bytes: int | None = None,
+    expected_sha256: str | None = None,
 ) -> BlobInfo:
     """Stream an async body (e.g. ``request.stream()``) into the store without buffering it."""
     reader = _AsyncChunksReader(chunks)
-    return await anyio.to_thread.run_sync(lambda: store.put(reader, max_bytes=max_bytes))
+    return await anyio.to_thread.run_sync(
+        lambda: store.put(reader, max_bytes=max_bytes, expected_sha256=expected_sha256)
+    )
 
 
 async def iterate_in_thread(make: Callable[[], Iterator[T]]) -> AsyncIterator[T]:

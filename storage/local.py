@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING
 
 from oneset.errors import Conflict
 from storage.errors import BlobNotFound, StorageUnavailable
-from storage.ports import CHUNK, BlobInfo, HashingReader, PresignedUpload, Readable, check_sha256
+from storage.ports import (
+    CHUNK,
+    BlobInfo,
+    HashingReader,
+    PresignedUpload,
+    Readable,
+    check_sha256,
+    hash_mismatch,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -38,7 +46,15 @@ class LocalBlobStore:
         check_sha256(sha256)
         return self._objects / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, source: Readable, *, max_bytes: int | None = None) -> BlobInfo:
+    def put(
+        self,
+        source: Readable,
+        *,
+        max_bytes: int | None = None,
+        expected_sha256: str | None = None,
+    ) -> BlobInfo:
+        if expected_sha256 is not None:
+            check_sha256(expected_sha256)
         reader = HashingReader(source, max_bytes)
         fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
         tmp = Path(tmp_name)
@@ -48,6 +64,8 @@ class LocalBlobStore:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
+            if expected_sha256 is not None and reader.sha256 != expected_sha256:
+                raise hash_mismatch()
             target = self._path(reader.sha256)
             if target.exists():
                 tmp.unlink()

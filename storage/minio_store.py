@@ -23,7 +23,15 @@ from minio.retention import Retention
 
 from oneset.errors import Conflict, Invalid
 from storage.errors import BlobNotFound, StorageUnavailable
-from storage.ports import CHUNK, BlobInfo, HashingReader, PresignedUpload, Readable, check_sha256
+from storage.ports import (
+    CHUNK,
+    BlobInfo,
+    HashingReader,
+    PresignedUpload,
+    Readable,
+    check_sha256,
+    hash_mismatch,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterator
@@ -123,8 +131,16 @@ class MinioBlobStore:
         self._remove_all_versions(staging_key)
 
     # -- port ------------------------------------------------------------------------------
-    def put(self, source: Readable, *, max_bytes: int | None = None) -> BlobInfo:
+    def put(
+        self,
+        source: Readable,
+        *,
+        max_bytes: int | None = None,
+        expected_sha256: str | None = None,
+    ) -> BlobInfo:
         self._ensure_bucket()
+        if expected_sha256 is not None:
+            return self._put_declared(source, max_bytes, check_sha256(expected_sha256))
         reader = HashingReader(source, max_bytes)
         staging = f"staging/{uuid.uuid4().hex}"
         try:
@@ -141,6 +157,36 @@ class MinioBlobStore:
             self._discard(staging)
             raise
         return BlobInfo(reader.sha256, reader.size)
+
+    def _put_declared(self, source: Readable, max_bytes: int | None, expected: str) -> BlobInfo:
+        """Write straight to the declared content address, verifying as the bytes pass.
+
+        The object becomes visible when the upload completes and is removed at once if the hash
+        differs; no database row can point at it meanwhile, because rows are written only after
+        this returns.
+        """
+        reader = HashingReader(source, max_bytes)
+        if self.stat(expected) is not None:  # already stored: verify the bytes, write nothing
+            reader.drain()
+            if reader.sha256 != expected:
+                raise hash_mismatch()
+            return BlobInfo(expected, reader.size)
+        key = self._key(expected)
+        with _translated():
+            result = self.client.put_object(
+                bucket_name=self.bucket,
+                object_name=key,
+                data=reader,  # type: ignore[arg-type]  # minio only calls read()
+                length=-1,
+                part_size=PART_SIZE,
+            )
+        if reader.sha256 != expected:
+            with _translated(key):
+                self.client.remove_object(
+                    bucket_name=self.bucket, object_name=key, version_id=result.version_id
+                )
+            raise hash_mismatch()
+        return BlobInfo(expected, reader.size)
 
     def _discard(self, key: str) -> None:
         try:
@@ -224,11 +270,10 @@ class MinioBlobStore:
         with _translated(key):
             response = self.client.get_object(bucket_name=self.bucket, object_name=key)
             reader = HashingReader(_IterReader(self._stream(response, key)))
-            while reader.read(CHUNK):
-                pass
+            reader.drain()
         if reader.sha256 != expected_sha256:
             self._discard(key)
-            raise Invalid("上传文件的 SHA-256 与声明不一致", field="sha256", code="sha256_mismatch")
+            raise hash_mismatch()
         with _translated(key):
             self._promote(key, None, reader.sha256, reader.size)
         return BlobInfo(reader.sha256, reader.size)

@@ -39,6 +39,10 @@ class PresignedUpload:
     expires_at: datetime
 
 
+def hash_mismatch() -> Invalid:
+    return Invalid("上传内容的 SHA-256 与声明不一致", field="sha256", code="sha256_mismatch")
+
+
 def check_sha256(value: str) -> str:
     if not _SHA256.match(value):
         raise Invalid("SHA-256 必须是 64 位小写十六进制", field="sha256", code="bad_sha256")
@@ -74,12 +78,27 @@ class HashingReader:
     def sha256(self) -> str:
         return self.digest.hexdigest()
 
+    def drain(self) -> None:
+        while self.read(CHUNK):
+            pass
+
 
 class BlobStore(Protocol):
     name: str
 
-    def put(self, source: Readable, *, max_bytes: int | None = None) -> BlobInfo:
-        """Stream ``source`` in; return its hash and size. Raises TooLarge past ``max_bytes``."""
+    def put(
+        self,
+        source: Readable,
+        *,
+        max_bytes: int | None = None,
+        expected_sha256: str | None = None,
+    ) -> BlobInfo:
+        """Stream ``source`` in; return its hash and size. Raises TooLarge past ``max_bytes``.
+
+        With ``expected_sha256`` (declared by the uploader) the bytes are written straight to
+        their content address, saving MinIO's server-side copy; a mismatch stores nothing and
+        raises ``Invalid(field="sha256")``.
+        """
         ...
 
     def open(self, sha256: str, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:

@@ -127,3 +127,17 @@ def test_presigned_urls_where_supported(blob_store: BlobStore) -> None:
 
 def test_check_passes(blob_store: BlobStore) -> None:
     blob_store.check()
+
+
+def test_declared_hash_is_verified(blob_store: BlobStore) -> None:
+    data = b"declared upload " * 4096
+    digest = hashlib.sha256(data).hexdigest()
+    with pytest.raises(Invalid):
+        blob_store.put(io.BytesIO(data), expected_sha256=hashlib.sha256(b"other").hexdigest())
+    assert not blob_store.exists(hashlib.sha256(b"other").hexdigest())
+    assert blob_store.put(io.BytesIO(data), expected_sha256=digest).sha256 == digest
+    assert b"".join(blob_store.open(digest)) == data
+    # already stored: the bytes are still checked against the declaration
+    with pytest.raises(Invalid):
+        blob_store.put(io.BytesIO(b"tampered" + data[8:]), expected_sha256=digest)
+    assert blob_store.put(io.BytesIO(data), expected_sha256=digest).size == len(data)

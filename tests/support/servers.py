@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -260,7 +261,18 @@ class MinioServer(Server):
     def _live(self) -> bool:
         url = f"http://{self.endpoint}/minio/health/ready"
         with contextlib.closing(urllib.request.urlopen(url, timeout=1)) as response:
-            return bool(response.status == 200)
+            if response.status != 200:
+                return False
+        # "ready" can precede the object layer accepting writes: create and drop a bucket.
+        from minio import Minio
+
+        client = Minio(
+            self.endpoint, access_key=MINIO_USER, secret_key=MINIO_PASSWORD, secure=False
+        )
+        probe = f"readiness-{uuid.uuid4().hex[:12]}"
+        client.make_bucket(bucket_name=probe)
+        client.remove_bucket(bucket_name=probe)
+        return True
 
 
 class MeiliServer(Server):
