@@ -91,12 +91,11 @@ async def _actor(username: str) -> Actor | None:
 
 async def _purchase_in_service(owner: Actor, surveyor: Actor) -> int:
     """The demo's 54C purchase, selected and contracted three weeks ago."""
-    await load_catalog()
-    item = (
-        await CatalogItem.select(CatalogItem.id)
-        .where(CatalogItem.code == rules.SERVICE_ITEM_CODE)
-        .first()
-    )
+    query = CatalogItem.select(CatalogItem.id).where(CatalogItem.code == rules.SERVICE_ITEM_CODE)
+    item = await query.first()
+    if item is None:  # loading the catalogue is only needed on a fresh database
+        await load_catalog()
+        item = await query.first()
     if item is None:
         raise RuntimeError("service item 54C missing from the catalogue")
     now = clock.now()
