@@ -9,7 +9,15 @@ from litestar.di import Provide
 from litestar.static_files import create_static_files_router
 
 from web.errors import EXCEPTION_HANDLERS
-from web.pages import auth, enterprise, intermediary, public, purchase_actions, supervise
+from web.pages import (
+    auth,
+    enterprise,
+    intermediary,
+    public,
+    purchase_actions,
+    review,
+    supervise,
+)
 from web.session import provide_viewer
 
 STATIC = Path(__file__).parent / "static"
@@ -31,6 +39,7 @@ router = Router(
         *intermediary.HANDLERS,
         *enterprise.HANDLERS,
         *supervise.HANDLERS,
+        *review.HANDLERS,
         static_files,
     ],
     dependencies={"viewer": Provide(provide_viewer)},

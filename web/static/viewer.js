@@ -1,0 +1,138 @@
+// Drawing viewer: pan (drag, arrow keys), zoom (wheel, +/- keys, buttons), layer toggles (the
+// server re-renders without the hidden layers), and review comments pinned by clicking.
+// The preview is an <img>, so nothing inside the SVG can run; pins live in a sibling <svg>.
+"use strict";
+(function () {
+  function panZoom(viewer, onClick) {
+    const stage = viewer.querySelector(".stage");
+    let scale = 1, tx = 0, ty = 0, drag = null;
+    const apply = () => { stage.style.transform = `translate(${tx}px, ${ty}px) scale(${scale})`; };
+    const zoom = (factor, cx, cy) => {
+      const rect = viewer.getBoundingClientRect();
+      const x = (cx ?? rect.width / 2), y = (cy ?? rect.height / 2);
+      const next = Math.min(40, Math.max(0.2, scale * factor));
+      tx = x - ((x - tx) * next) / scale; ty = y - ((y - ty) * next) / scale; scale = next; apply();
+    };
+    const reset = () => { scale = 1; tx = 0; ty = 0; apply(); };
+    viewer.addEventListener("wheel", (e) => {
+      e.preventDefault();
+      const rect = viewer.getBoundingClientRect();
+      zoom(e.deltaY < 0 ? 1.2 : 1 / 1.2, e.clientX - rect.left, e.clientY - rect.top);
+    }, { passive: false });
+    viewer.addEventListener("pointerdown", (e) => { drag = { x: e.clientX, y: e.clientY, tx, ty, moved: false }; viewer.setPointerCapture(e.pointerId); });
+    viewer.addEventListener("pointermove", (e) => {
+      if (!drag) return;
+      const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+      if (Math.abs(dx) + Math.abs(dy) > 4) drag.moved = true;
+      if (drag.moved) { tx = drag.tx + dx; ty = drag.ty + dy; apply(); }
+    });
+    viewer.addEventListener("pointerup", (e) => {
+      const wasClick = drag && !drag.moved;
+      drag = null;
+      if (wasClick && onClick) onClick(e);
+    });
+    viewer.addEventListener("keydown", (e) => {
+      const step = 40, keys = { ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
+      if (keys[e.key]) { tx += keys[e.key][0]; ty += keys[e.key][1]; apply(); e.preventDefault(); }
+      else if (e.key === "+" || e.key === "=") { zoom(1.2); e.preventDefault(); }
+      else if (e.key === "-") { zoom(1 / 1.2); e.preventDefault(); }
+      else if (e.key === "0") { reset(); e.preventDefault(); }
+    });
+    document.querySelectorAll("[data-zoom]").forEach((b) => b.addEventListener("click", () => {
+      if (b.dataset.zoom === "in") zoom(1.2); else if (b.dataset.zoom === "out") zoom(1 / 1.2); else reset();
+    }));
+  }
+
+  // Page geometry "W,H,xmin,ymin,xmax,ymax": the drawing is fitted, centred, inside 2 mm margins.
+  function mapping(header) {
+    const [W, H, xmin, ymin, xmax, ymax] = header.split(",").map(Number);
+    const ew = Math.max(xmax - xmin, 1e-9), eh = Math.max(ymax - ymin, 1e-9);
+    const s = Math.min((W - 4) / ew, (H - 4) / eh);
+    const offx = 2 + ((W - 4) - ew * s) / 2, offy = 2 + ((H - 4) - eh * s) / 2;
+    return {
+      W, H,
+      toDrawing: (fx, fy) => [xmin + (fx * W - offx) / s, ymax - (fy * H - offy) / s],
+      toPage: (x, y) => [offx + (x - xmin) * s, offy + (ymax - y) * s],
+    };
+  }
+
+  function pinViewer(viewer) {
+    const img = viewer.querySelector("img");
+    const pins = viewer.querySelector("svg.pins");
+    const form = document.getElementById("comment-form");
+    const status = document.getElementById("pin-status");
+    let map = mapping(viewer.dataset.geometry);
+    let pending = null;
+    const NS = "http://www.w3.org/2000/svg";
+
+    function pin(x, y, label, cls) {
+      const [px, py] = map.toPage(x, y);
+      const r = Math.max(map.W, map.H) / 50;
+      const g = document.createElementNS(NS, "g");
+      g.setAttribute("class", cls);
+      const c = document.createElementNS(NS, "circle");
+      c.setAttribute("cx", px); c.setAttribute("cy", py); c.setAttribute("r", r);
+      c.setAttribute("class", "pin");
+      const t = document.createElementNS(NS, "text");
+      t.setAttribute("x", px); t.setAttribute("y", py + r * 0.4); t.setAttribute("font-size", r * 1.2);
+      t.setAttribute("text-anchor", "middle"); t.setAttribute("fill", "#fff");
+      t.textContent = label;
+      g.append(c, t);
+      pins.append(g);
+      return g;
+    }
+    function draw() {
+      pins.setAttribute("viewBox", `0 0 ${map.W} ${map.H}`);
+      pins.setAttribute("preserveAspectRatio", "none");
+      pins.replaceChildren();
+      document.querySelectorAll("#comment-list li[data-x]").forEach((li, i) => {
+        pin(Number(li.dataset.x), Number(li.dataset.y), String(i + 1), "saved " + li.dataset.status);
+      });
+      if (pending) pending = pin(pending.x, pending.y, "+", "pending") && pending;
+    }
+    function place(x, y) {
+      if (!form) return;
+      form.elements.x.value = x.toFixed(3);
+      form.elements.y.value = y.toFixed(3);
+      pending = { x, y };
+      draw();
+      status.textContent = `已选择位置 (${x.toFixed(3)}, ${y.toFixed(3)})，请填写意见内容。`;
+      form.elements.body.focus();
+    }
+    panZoom(viewer, (e) => {
+      const rect = img.getBoundingClientRect();
+      const fx = (e.clientX - rect.left) / rect.width, fy = (e.clientY - rect.top) / rect.height;
+      if (fx < 0 || fx > 1 || fy < 0 || fy > 1) return;
+      const [x, y] = map.toDrawing(fx, fy);
+      place(x, y);
+    });
+    draw();
+
+    const toggles = document.querySelectorAll(".layer-toggle");
+    const layerStatus = document.getElementById("layer-status");
+    toggles.forEach((box) => box.addEventListener("change", async () => {
+      const hidden = Array.from(toggles).filter((b) => !b.checked && !b.disabled).map((b) => b.value);
+      const url = viewer.dataset.preview + (hidden.length ? "?hide=" + encodeURIComponent(hidden.join("\n")) : "");
+      layerStatus.textContent = "正在重新生成预览…";
+      const response = await fetch(url, { headers: { "HX-Request": "true" } });
+      if (!response.ok) {
+        const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+        layerStatus.textContent = doc.body.textContent.trim() || "预览生成失败";
+        return;
+      }
+      map = mapping(response.headers.get("X-Drawing-Geometry"));
+      const old = img.src;
+      img.src = URL.createObjectURL(await response.blob());
+      if (old.startsWith("blob:")) URL.revokeObjectURL(old);
+      draw();
+      layerStatus.textContent = hidden.length ? `已隐藏 ${hidden.length} 个图层` : "显示全部图层";
+    }));
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const viewer = document.getElementById("viewer");
+    if (viewer && viewer.dataset.geometry) pinViewer(viewer);
+    const overlay = document.getElementById("overlay-viewer");
+    if (overlay) panZoom(overlay, null);
+  });
+})();
