@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
-from drawings.analyse import run_isolated
 from drawings.common import DRAWING_TEXT_INDEX, dumps, subject
+from drawings.isolation import analyse_isolated
 from drawings.results import Analysis, failed
 from drawings.rules import Status, chunk_text
 from drawings.tables import Revision, RevisionText
@@ -60,7 +60,7 @@ def _analyse_blob(platform: Platform, row: dict[str, Any]) -> tuple[Analysis, st
         except BlobNotFound:
             return failed(None, "文件在存储中不存在，无法解析。"), ""
         preview = Path(tmp) / "preview.svg"
-        analysis = run_isolated(
+        analysis = analyse_isolated(
             source,
             timeout_s=platform.settings.file_analysis_timeout_seconds,
             preview_path=preview,

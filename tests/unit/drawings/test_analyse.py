@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from drawings.analyse import analyse_file, run_isolated
+from drawings.isolation import analyse_isolated
 from tests.paths import SHARED_DATA
 from tests.unit.drawings.corpus import CorpusFile, corpus
 
@@ -25,7 +26,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Analysis]:
 
     def run(item: CorpusFile) -> tuple[str, Analysis]:
         preview = out / (item.path.replace("/", "_") + ".svg")
-        return item.path, run_isolated(
+        return item.path, analyse_isolated(
             SHARED_DATA / item.path, timeout_s=120, preview_path=preview, max_memory_mb=2048
         )
 
@@ -62,14 +63,32 @@ def test_zero_byte_file_fails(tmp_path: Path) -> None:
     assert result.error == "文件为空（0 字节）。"
 
 
-def test_timeout_becomes_a_failure(tmp_path: Path) -> None:
-    big = tmp_path / "lines.dxf"
+@pytest.fixture(scope="module")
+def slow_dxf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    big = tmp_path_factory.mktemp("slow") / "lines.dxf"
     body = "".join(f"0\nLINE\n8\n0\n10\n{i}\n20\n0\n11\n{i}\n21\n1\n" for i in range(300_000))
     big.write_text(f"0\nSECTION\n2\nENTITIES\n{body}0\nENDSEC\n0\nEOF\n")
-    result = run_isolated(big, timeout_s=0.5, preview_path=tmp_path / "p.svg")
+    return big
+
+
+@pytest.mark.parametrize("runner", [run_isolated, analyse_isolated])
+def test_timeout_becomes_a_failure(runner: Any, slow_dxf: Path, tmp_path: Path) -> None:
+    result = runner(slow_dxf, timeout_s=0.5, preview_path=tmp_path / "p.svg")
     assert result.status == "failed"
     assert result.error
     assert "超时" in result.error
+    # The fork server survives its child being killed and serves the next request.
+    after = analyse_isolated(SHARED_DATA / "dxf/bin_dxf_r12.dxf", timeout_s=30)
+    assert after.status == "ready"
+
+
+def test_fork_server_child_out_of_memory() -> None:
+    result = analyse_isolated(
+        SHARED_DATA / "dxf/sheet_0_12k.dxf", timeout_s=60, preview_path=None, max_memory_mb=64
+    )
+    assert result.status == "failed"
+    assert result.error
+    assert "内存" in result.error
 
 
 @pytest.mark.parametrize("limit_mb", [40, 100])

@@ -1,0 +1,309 @@
+"""Warm, isolated analysis: a fork server that imports ezdxf/pypdf once and forks per file.
+
+A fresh interpreter per file costs ~0.5 s of imports, more than the analysis of most drawings.
+The worker therefore keeps one helper process (started with ``subprocess``: Celery prefork
+children are daemonic and may not use ``multiprocessing``) running ``serve()``. For each request
+the helper forks a child that applies the memory limit, analyses the file, writes the JSON
+result to a file and exits; the helper enforces the time limit (SIGKILL) and reports crashes, so
+a hostile file can take down only its own child. The helper is single-threaded (forking from a
+threaded process is unsafe) and handles many requests at once.
+
+Protocol: one JSON object per line. Request ``{"id", "path", "preview", "filename", "timeout",
+"maxMemoryMb"}``; reply ``{"id", "result"}`` (an encoded ``Analysis``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from drawings.results import Analysis, decode, encode, failed
+
+log = logging.getLogger(__name__)
+
+_OUT_OF_MEMORY = "图纸解析所需内存超过限制，文件可能过大或已损坏。"
+_GRACE_S = 15.0  # client-side margin over the server-enforced limit
+
+
+# -- server (runs in the helper process) ----------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    request_id: int
+    pid: int
+    deadline: float
+    result_path: str
+    timeout: float
+
+
+def serve(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
+    """The helper's main loop; returns when stdin closes (the client went away)."""
+    import drawings.analyse
+    import drawings.cad
+    import drawings.pdf  # noqa: F401
+
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    scratch = tempfile.mkdtemp(prefix="oneset-forkserver-")
+    jobs: dict[int, _Job] = {}
+    selector = selectors.DefaultSelector()
+    selector.register(stdin, selectors.EVENT_READ)
+    open_input = True
+    buffer = ""
+    while open_input or jobs:
+        if open_input and selector.select(timeout=0.02):
+            chunk = os.read(stdin.fileno(), 65536).decode()
+            if not chunk:
+                open_input = False
+                selector.unregister(stdin)
+            buffer += chunk
+            while "\n" in buffer:
+                line, buffer = buffer.split("\n", 1)
+                if line.strip():
+                    request = json.loads(line)
+                    job = _start(request, scratch)
+                    jobs[job.pid] = job
+        elif not open_input:
+            time.sleep(0.02)
+        _reap(jobs, stdout)
+    with contextlib.suppress(OSError):
+        os.rmdir(scratch)
+
+
+def _start(request: dict[str, Any], scratch: str) -> _Job:
+    result_path = os.path.join(scratch, f"{request['id']}.json")
+    pid = os.fork()
+    if pid == 0:  # child: never returns
+        _child(request, result_path)
+    timeout = float(request["timeout"])
+    return _Job(int(request["id"]), pid, time.monotonic() + timeout, result_path, timeout)
+
+
+def _child(request: dict[str, Any], result_path: str) -> None:
+    code = 1
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)  # fd 1 is the protocol pipe: libraries must not write to it
+        os.dup2(devnull, 0)
+        limit_mb = request.get("maxMemoryMb")
+        if limit_mb:
+            import resource
+
+            limit = int(limit_mb) * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        from drawings.analyse import analyse_file
+
+        try:
+            result = analyse_file(
+                Path(request["path"]),
+                Path(request["preview"]) if request.get("preview") else None,
+                request.get("filename") or None,
+            )
+        except MemoryError:
+            result = failed(None, _OUT_OF_MEMORY)
+        except Exception as error:  # last line of defence: a reason, not a traceback
+            result = failed(None, f"图纸解析时发生内部错误（{type(error).__name__}），已记录。")
+        with open(result_path + ".tmp", "wb") as out:
+            out.write(encode(result))
+        os.replace(result_path + ".tmp", result_path)
+        code = 0
+    except MemoryError:
+        code = 3
+    finally:
+        os._exit(code)
+
+
+def _reap(jobs: dict[int, _Job], stdout: IO[str]) -> None:
+    now = time.monotonic()
+    for pid, job in list(jobs.items()):
+        if now > job.deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            _reply(
+                stdout,
+                job,
+                failed(None, f"图纸解析超时（超过 {job.timeout:g} 秒），文件可能过大或结构异常。"),
+            )
+            del jobs[pid]
+            continue
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done == 0:
+            continue
+        del jobs[pid]
+        _reply(stdout, job, _outcome(job, status))
+
+
+def _outcome(job: _Job, status: int) -> Analysis:
+    if os.WIFSIGNALED(status):
+        return failed(
+            None, f"图纸解析进程异常终止（信号 {os.WTERMSIG(status)}），文件可能过大或已损坏。"
+        )
+    code = os.WEXITSTATUS(status)
+    if code == 3:
+        return failed(None, _OUT_OF_MEMORY)
+    try:
+        with open(job.result_path, "rb") as handle:
+            return decode(handle.read())
+    except (OSError, ValueError):
+        return failed(None, f"图纸解析进程异常退出（代码 {code}）。")
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(job.result_path)
+
+
+def _reply(stdout: IO[str], job: _Job, result: Analysis) -> None:
+    stdout.write(json.dumps({"id": job.request_id, "result": encode(result).decode()}) + "\n")
+    stdout.flush()
+
+
+# -- client (runs in the worker) ------------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    event: threading.Event = field(default_factory=threading.Event)
+    result: Analysis | None = None
+
+
+class ForkServerClient:
+    """Thread-safe handle on one helper process; restarts it if it dies."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._pending: dict[int, _Pending] = {}
+        self._next = 0
+
+    def _ensure(self) -> subprocess.Popen[bytes]:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        self._fail_all("图纸解析服务进程意外退出，请重试。")
+        env = {
+            **os.environ,
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "drawings.isolation"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        threading.Thread(
+            target=self._read, args=(self._process,), daemon=True, name="analysis-forkserver-reader"
+        ).start()
+        return self._process
+
+    def _read(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdout is not None  # noqa: S101 - created with stdout=PIPE
+        for raw in process.stdout:
+            reply = json.loads(raw)
+            with self._lock:
+                pending = self._pending.pop(int(reply["id"]), None)
+            if pending is not None:
+                pending.result = decode(reply["result"].encode())
+                pending.event.set()
+        with self._lock:
+            self._fail_all("图纸解析服务进程意外退出，请重试。")
+
+    def _fail_all(self, reason: str) -> None:
+        for pending in self._pending.values():
+            pending.result = failed(None, reason)
+            pending.event.set()
+        self._pending.clear()
+
+    def analyse(
+        self,
+        path: Path,
+        *,
+        timeout_s: float,
+        preview_path: Path | None = None,
+        filename: str | None = None,
+        max_memory_mb: int | None = None,
+    ) -> Analysis:
+        pending = _Pending()
+        with self._lock:
+            process = self._ensure()
+            self._next += 1
+            request_id = self._next
+            self._pending[request_id] = pending
+            request = {
+                "id": request_id,
+                "path": str(path),
+                "preview": str(preview_path) if preview_path else None,
+                "filename": filename,
+                "timeout": timeout_s,
+                "maxMemoryMb": max_memory_mb,
+            }
+            try:
+                assert process.stdin is not None  # noqa: S101 - created with stdin=PIPE
+                process.stdin.write((json.dumps(request) + "\n").encode())
+                process.stdin.flush()
+            except OSError:
+                self._pending.pop(request_id, None)
+                return failed(None, "无法连接图纸解析服务进程，请重试。")
+        if not pending.event.wait(timeout_s + _GRACE_S) or pending.result is None:
+            with self._lock:
+                self._pending.pop(request_id, None)
+            return failed(None, f"图纸解析超时（超过 {timeout_s:g} 秒），文件可能过大或结构异常。")
+        return pending.result
+
+    def close(self) -> None:
+        with self._lock:
+            process, self._process = self._process, None
+        if process is not None and process.stdin is not None:
+            process.stdin.close()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+_client: list[ForkServerClient] = []
+_client_lock = threading.Lock()
+
+
+def client() -> ForkServerClient:
+    """This process's fork-server client (created on first use)."""
+    with _client_lock:
+        if not _client:
+            _client.append(ForkServerClient())
+        return _client[0]
+
+
+def analyse_isolated(
+    path: Path,
+    *,
+    timeout_s: float,
+    preview_path: Path | None = None,
+    filename: str | None = None,
+    max_memory_mb: int | None = None,
+) -> Analysis:
+    return client().analyse(
+        path,
+        timeout_s=timeout_s,
+        preview_path=preview_path,
+        filename=filename,
+        max_memory_mb=max_memory_mb,
+    )
+
+
+if __name__ == "__main__":
+    # Damaged files make ezdxf/pypdf log a warning per repaired object: keep only errors.
+    logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
+    serve()
