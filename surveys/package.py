@@ -3,9 +3,8 @@ and the land boundary's deviation from the contract coordinates. Pure."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
-
-from shapely.geometry import Polygon
 
 from surveys.checks import SETBACK_PREFIX, indicator_values, to_decimal
 
@@ -43,12 +42,17 @@ def declared_values(declared: DeclaredIndicators) -> dict[str, Decimal | None]:
 def boundary_offset(
     contract: Sequence[Sequence[float]], surveyed: Sequence[Sequence[float]]
 ) -> Decimal | None:
-    """Largest distance between the contract boundary and the surveyed one (Hausdorff, metres)."""
+    """Largest boundary-point (界址点) deviation in metres: every contract point to the nearest
+    surveyed point and back (a vertex-to-vertex Hausdorff distance)."""
     if len(contract) < 3 or len(surveyed) < 3:
         return None
-    a = Polygon([(float(x), float(y)) for x, y in contract])
-    b = Polygon([(float(x), float(y)) for x, y in surveyed])
-    return to_decimal(round(float(a.hausdorff_distance(b)), BOUNDARY_DIGITS))
+    a = [(float(x), float(y)) for x, y in contract]
+    b = [(float(x), float(y)) for x, y in surveyed]
+
+    def farthest(points: list[tuple[float, float]], others: list[tuple[float, float]]) -> float:
+        return max(min(math.dist(p, q) for q in others) for p in points)
+
+    return to_decimal(round(max(farthest(a, b), farthest(b, a)), BOUNDARY_DIGITS))
 
 
 def measured_values(

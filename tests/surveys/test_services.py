@@ -1,0 +1,100 @@
+"""Edges of the joint-survey services beyond the three scenarios."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from oneset.errors import Conflict, Forbidden, Invalid
+from oneset.platform import Platform
+from surveys import services
+from surveys.sample import sample_dxf, sample_report_pdf
+from tests.conftest import Database
+from tests.market.world import FakeClock, new_org
+from tests.surveys.world import DECLARED, QC, make_survey_world
+
+
+async def test_declared_figures_disagreeing_with_the_drawing_are_flagged(
+    db: Database, platform: Platform, fake_clock: FakeClock
+) -> None:
+    sw = await make_survey_world(platform, fake_clock)
+    cid = await sw.commission()
+    wrong = msgspec.structs.replace(DECLARED, far=msgspec.convert("2.45", type=type(DECLARED.far)))
+    result = await services.submit_package_bytes(
+        platform,
+        sw.surveyor,
+        cid,
+        dxf=sample_dxf(),
+        report_pdf=sample_report_pdf(),
+        declared=wrong,
+        qc=QC,
+    )
+    assert [d["indicator"] for d in result["discrepancies"]] == ["far"]
+    package = await services.package_view(sw.planning, cid)
+    assert package["discrepancies"][0]["computed"] == "2.53"
+    assert package["discrepancies"][0]["declared"] == "2.45"
+
+
+async def test_commission_needs_the_owners_54c_purchase(
+    db: Database, platform: Platform, fake_clock: FakeClock
+) -> None:
+    sw = await make_survey_world(platform, fake_clock)
+    other_item = await sw.market.purchase(item_code="ZJ1-001", publish=False)
+    with pytest.raises(Invalid) as wrong_item:
+        await sw.commission(purchase_id=other_item)
+    assert wrong_item.value.field == "purchaseId"
+    with pytest.raises(Forbidden):
+        await services.create_commission(
+            await new_org("enterprise"),
+            purchase_id=sw.purchase_id,
+            stage="completion",
+            items=["planning_verification", "land_verification", "property_survey"],
+        )
+    with pytest.raises(Invalid, match="房产测量"):
+        await sw.commission(items=["planning_verification", "land_verification"])
+    with pytest.raises(Invalid):
+        await sw.commission(departments={"planning": sw.surveyor.org_id})  # not a department
+    cid = await sw.commission()
+    with pytest.raises(Conflict) as linked:
+        await sw.commission(stage="land_use", items=["land_verification"])
+    assert linked.value.code == "purchase_already_linked"
+    assert linked.value.extra["commissionId"] == cid
+
+
+async def test_checks_wait_for_a_package_and_supervisors_read_everything(
+    db: Database, platform: Platform, fake_clock: FakeClock
+) -> None:
+    sw = await make_survey_world(platform, fake_clock)
+    cid = await sw.commission()
+    waiting = await services.set_permitted(
+        sw.planning, cid, department="planning", values={"far": "2.6"}
+    )
+    assert waiting["status"] == "waiting"
+    with pytest.raises(Conflict):
+        await services.decide_check(sw.planning, cid, department="planning", decision="confirm")
+    await services.submit_package_bytes(
+        platform,
+        sw.surveyor,
+        cid,
+        dxf=sample_dxf(),
+        report_pdf=sample_report_pdf(),
+        declared=DECLARED,
+        qc=QC,
+    )
+    opened = await services.check_view(sw.planning, cid, "planning")
+    assert opened["status"] == "open"
+    assert opened["computedOutcome"] == "pass"
+    regulator = await new_org("regulator")
+    assert (await services.package_view(regulator, cid))["version"] == 1
+    with pytest.raises(Forbidden):
+        await services.decide_check(regulator, cid, department="planning", decision="confirm")
+    with pytest.raises(Invalid):
+        await services.submit_package_bytes(
+            platform,
+            sw.surveyor,
+            cid,
+            dxf=sample_dxf(),
+            report_pdf=b"not a pdf",
+            declared=DECLARED,
+            qc=QC,
+        )
