@@ -1,0 +1,146 @@
+"""A purchase from sign-up to rating through the pages: every state renders for each party."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from market import deadlines, draw
+from oneset import clock
+from oneset.platform import Platform
+from tests import helpers
+from tests.market.world import FakeClock, make_world
+from tests.web.pages import csrf, form
+
+_PROOF = re.compile(r'<script type="application/json" id="draw-proof-data">(.*?)</script>', re.S)
+
+
+async def _token(client: AsyncTestClient[Any], username: str) -> str:
+    response = await form(client, "/login", {"username": username, "password": helpers.PASSWORD})
+    assert response.status_code == 303, response.text
+    return str(response.cookies["oneset_session"])
+
+
+def _as(client: AsyncTestClient[Any], token: str | None) -> None:
+    if token is None:
+        client.cookies.delete("oneset_session")
+    else:
+        client.cookies.set("oneset_session", token)
+
+
+async def _ok(client: AsyncTestClient[Any], path: str, data: dict[str, str]) -> None:
+    response = await form(client, path, data)
+    assert response.status_code == 303, (path, response.status_code, response.text[:800])
+
+
+async def _page(client: AsyncTestClient[Any], path: str) -> str:
+    response = await client.get(path)
+    assert response.status_code == 200, (path, response.text[:800])
+    return response.text
+
+
+async def _upload(client: AsyncTestClient[Any], pid: int, kind: str, body: bytes) -> str:
+    token = await csrf(client, f"/purchases/{pid}")
+    response = await client.post(
+        f"/files?subject=purchase:{pid}&kind={kind}&filename={kind}.pdf",
+        content=body,
+        headers={"x-csrftoken": token, "content-type": "application/octet-stream"},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["sha256"])
+
+
+async def test_purchase_lifecycle_pages(
+    client: AsyncTestClient[Any], platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeClock(dt.datetime.now(dt.UTC))
+    monkeypatch.setattr(clock, "now", fake.now)
+    world = await make_world(platform)
+    firms = [await world.firm() for _ in range(3)]
+    signup_deadline = deadlines.earliest_signup_deadline(fake.now()) + dt.timedelta(hours=10)
+    pid = await world.purchase(
+        signup_deadline=signup_deadline, selection_time=signup_deadline + dt.timedelta(hours=1)
+    )
+    tokens = {a.username: await _token(client, a.username) for a in [world.owner, *firms]}
+    operator = await _token(client, world.operator.username)
+
+    for i, firm in enumerate(firms):
+        _as(client, tokens[firm.username])
+        assert f'href="/purchases/{pid}"' in await _page(client, "/me/open")
+        assert 'id="signup-form"' in await _page(client, f"/purchases/{pid}")
+        await _ok(client, f"/purchases/{pid}/signup", {"quote": str(60000 + 500 * i)})
+        assert "您已报名" in await _page(client, f"/purchases/{pid}")
+    _as(client, tokens[world.owner.username])
+    assert "报名及报价在选取时间前密封" in await _page(client, f"/purchases/{pid}")
+
+    fake.advance(days=30)
+    await _ok(client, f"/purchases/{pid}/run-selection", {})
+    text = await _page(client, f"/purchases/{pid}")
+    winner_uscc = re.search(r'id="winner">([0-9A-Z]{18})<', text)
+    assert winner_uscc
+    winner = next(f for f in firms if f.uscc == winner_uscc.group(1))
+
+    _as(client, None)
+    public = await _page(client, f"/purchases/{pid}")
+    assert "在浏览器中验证" in public
+    proof = json.loads(_PROOF.search(public).group(1))  # type: ignore[union-attr]
+    assert draw.verify_proof(proof) == []
+
+    # Contract: the winner uploads it with its file, the owner confirms.
+    _as(client, tokens[winner.username])
+    assert "贵机构为中选机构" in await _page(client, f"/purchases/{pid}")
+    sha = await _upload(client, pid, "contract", b"%PDF-1.4 contract")
+    today = deadlines.local_date(fake.now())
+    await _ok(
+        client,
+        f"/purchases/{pid}/contract",
+        {
+            "sha256": sha,
+            "amount": "61000.00",
+            "start_on": today.isoformat(),
+            "end_on": (today + dt.timedelta(days=40)).isoformat(),
+        },
+    )
+    _as(client, tokens[world.owner.username])
+    await _ok(client, f"/purchases/{pid}/contract/confirm", {})
+
+    # Result: submitted, returned once with a reason, resubmitted, accepted, rated.
+    for attempt in range(2):
+        _as(client, tokens[winner.username])
+        assert "提交服务成果" in await _page(client, f"/purchases/{pid}")
+        sha = await _upload(client, pid, "result", f"%PDF-1.4 result {attempt}".encode())
+        await _ok(client, f"/purchases/{pid}/result", {"sha256": sha})
+        assert "服务成果" in await _page(client, "/me/commissions")
+        _as(client, tokens[world.owner.username])
+        assert "确认服务成果" in await _page(client, f"/purchases/{pid}")
+        if attempt == 0:
+            await _ok(client, f"/purchases/{pid}/result/return", {"reason": "缺少房产分户图"})
+    await _ok(client, f"/purchases/{pid}/result/accept", {})
+    assert "服务评价" in await _page(client, f"/purchases/{pid}")
+    scores = {"quality": "5", "timeliness": "4", "attitude": "5", "fee": "4", "compliance": "5"}
+    await _ok(client, f"/purchases/{pid}/rating", {**scores, "comment": "成果规范"})
+
+    _as(client, None)
+    profile = await _page(client, f"/intermediaries/{winner.org_id}")
+    assert "服务评价（1 次）" in profile
+    assert "已评价" in await _page(client, f"/purchases/{pid}")
+
+    # A complaint reaches the operator, who answers it; the outcome is public.
+    _as(client, tokens[firms[0].username])
+    await _ok(
+        client, f"/purchases/{pid}/complaint", {"subject": "资质要求过高", "body": "要求乙级"}
+    )
+    _as(client, operator)
+    complaints = await _page(client, "/supervise/complaints")
+    cid = re.search(r'action="/supervise/complaints/(\d+)"', complaints)
+    assert cid
+    await _ok(client, f"/supervise/complaints/{cid.group(1)}", {"outcome": "要求合理，不予支持"})
+    for path in ("/supervise/onboarding", "/supervise/records", "/supervise/lights"):
+        await _page(client, path)
+    _as(client, None)
+    assert "要求合理，不予支持" in await _page(client, f"/purchases/{pid}")
