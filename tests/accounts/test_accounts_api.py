@@ -110,7 +110,9 @@ async def test_failed_logins_are_rate_limited_and_audited(
     assert broken is None and count >= 7
 
 
-async def test_oversize_json_body_is_413_problem(client: AsyncTestClient[Any], db: Database) -> None:
+async def test_oversize_json_body_is_413_problem(
+    client: AsyncTestClient[Any], db: Database
+) -> None:
     huge = _registration(9, name="测" * 600_000)  # ~1.8 MB of JSON, over the 1 MiB default
     response = await client.post("/api/v1/accounts/register", json=huge)
     assert response.status_code == 413

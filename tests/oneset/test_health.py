@@ -9,9 +9,12 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from drawings.tables import Revision
 from oneset.app import create_app
 from oneset.platform import build_platform
+from tests import helpers
 from tests.conftest import Database, missing_service, platform_settings
+from tests.paths import SHARED_DATA
 from tests.support.servers import MINIO_PASSWORD, MINIO_USER, MinioServer, ServerUnavailable
 
 
@@ -58,3 +61,41 @@ async def test_stopped_minio_turns_health_into_503(
         assert body["status"] == "unavailable"
         assert body["checks"]["blobs"] != "ok"
         assert body["checks"]["database"] == "ok"
+
+
+async def test_upload_while_minio_is_down_is_503_and_leaves_no_dangling_row(
+    db: Database, tmp_path: Path, own_minio: MinioServer
+) -> None:
+    settings = platform_settings(
+        db,
+        tmp_path / "var",
+        ONESET_MINIO_ENDPOINT=own_minio.endpoint,
+        ONESET_MINIO_ACCESS_KEY=MINIO_USER,
+        ONESET_MINIO_SECRET_KEY=MINIO_PASSWORD,
+        ONESET_MINIO_TIMEOUT_SECONDS="1",
+    )
+    platform = build_platform(settings)
+    drawing = (SHARED_DATA / "dxf" / "r9_entities.dxf").read_bytes()
+    app = create_app(platform, bind_database=False)
+    async with AsyncTestClient(app=app) as client:
+        owner = await helpers.login_as(client, "enterprise")
+        created = await client.post(
+            "/api/v1/drawings/projects",
+            json={"projectCode": "2026-330100-47-01-000001", "name": "示范项目"},
+            headers=owner.headers,
+        )
+        assert created.status_code == 201, created.text
+        url = "/api/v1/drawings/projects/2026-330100-47-01-000001/sheets/A-01/revisions"
+        first = await client.post(url, content=drawing, headers=owner.headers)
+        assert first.status_code == 201, first.text
+
+        own_minio.stop()
+        down = await client.post(url, content=drawing + b"\n999\n", headers=owner.headers)
+        assert down.status_code == 503
+        assert down.headers["content-type"].startswith("application/problem+json")
+        assert down.json()["backend"] == "blobs"
+
+        own_minio.start()
+        rows = await Revision.select(Revision.sha256)
+        assert len(rows) == 1
+        assert all(platform.blobs.exists(str(row["sha256"])) for row in rows)
