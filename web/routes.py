@@ -17,6 +17,7 @@ from web.pages import (
     purchase_actions,
     review,
     supervise,
+    surveys,
 )
 from web.session import provide_viewer
 
@@ -40,6 +41,7 @@ router = Router(
         *enterprise.HANDLERS,
         *supervise.HANDLERS,
         *review.HANDLERS,
+        *surveys.HANDLERS,
         static_files,
     ],
     dependencies={"viewer": Provide(provide_viewer)},

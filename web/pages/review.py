@@ -19,6 +19,7 @@ from accounts.rules import OrgKind
 from drawings import compare, review, services
 from oneset.errors import Invalid, NotFound
 from oneset.platform import Platform
+from surveys import services as surveys
 from web import forms, previews, session
 from web.forms import Form
 from web.render import done, page
@@ -96,6 +97,7 @@ async def project_page(
         sheets=await services.list_sheets(actor, code),
         grants=await services.list_grants(actor, code),
         departments=departments,
+        commissions=await surveys.list_commissions(actor, project["project_code"]),
         **_labels(),
     )
 
