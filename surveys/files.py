@@ -63,6 +63,15 @@ async def read_blob(platform: Platform, sha256: str, *, limit: int) -> bytes:
     return await anyio.to_thread.run_sync(lambda: b"".join(platform.blobs.open(sha256)))
 
 
+async def read_head(platform: Platform, sha256: str, size: int) -> bytes:
+    """The first ``size`` bytes of a stored file."""
+    if await anyio.to_thread.run_sync(platform.blobs.stat, sha256) is None:
+        raise NotFound("文件不存在，请先上传", code="blob_not_found")
+    return await anyio.to_thread.run_sync(
+        lambda: b"".join(platform.blobs.open(sha256, start=0, end=size - 1))
+    )
+
+
 async def store_revision(
     platform: Platform,
     actor: Actor,

@@ -25,7 +25,7 @@ from drawings.projects import normalize_project_code
 from market.common import purchase_row
 from market.tables import CatalogItem
 from oneset import audit, clock
-from oneset.db import transaction
+from oneset.db import is_postgres, transaction
 from oneset.errors import Conflict, Forbidden, Invalid, NotFound
 from surveys import files, rules
 from surveys.certificates import (
@@ -94,8 +94,13 @@ def rule_set(department: str) -> RuleSet:
 # ---- access --------------------------------------------------------------------------------
 
 
-async def commission_row(commission_id: int) -> dict[str, Any]:
-    row = await Commission.select().where(Commission.id == commission_id).first()
+async def commission_row(commission_id: int, *, lock: bool = False) -> dict[str, Any]:
+    """One commission; ``lock`` takes the row lock on PostgreSQL (SQLite's IMMEDIATE write
+    transaction already serialises writers)."""
+    query = Commission.select().where(Commission.id == commission_id)
+    if lock and is_postgres():
+        query = query.lock_rows()
+    row = await query.first()
     if row is None:
         raise NotFound("联合测绘委托不存在", code="survey_commission_not_found")
     return dict(row)
@@ -172,6 +177,8 @@ async def create_commission(
         raise Conflict("该采购项目已撤销或流标，不能登记委托", code="purchase_closed")
     code = normalize_project_code(str(purchase["project_code"]))
     async with transaction():
+        if is_postgres():  # one registration per project at a time, so the overlap check holds
+            await Commission.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"surveys:{code}")
         linked = (
             await Commission.select(Commission.id).where(Commission.purchase == purchase_id).first()
         )
@@ -388,6 +395,7 @@ async def set_permitted(
         conditions["boundaryOffset"] = "0"
     key = f"{commission_id}/{department}"
     async with transaction():
+        await commission_row(commission_id, lock=True)  # serialised with resubmissions
         await PermittedValues.delete().where(PermittedValues.key == key)
         await PermittedValues.insert(
             PermittedValues(
@@ -500,7 +508,7 @@ async def submit_package(
     if row["status"] == "cancelled":
         raise Conflict("该委托已撤销", code="commission_cancelled")
     _validate_qc(qc)
-    report_head = (await files.read_blob(platform, report_sha256, limit=2**62))[:1024]
+    report_head = await files.read_head(platform, report_sha256, 1024)
     if b"%PDF-" not in report_head:
         raise Invalid("测绘成果报告须为 PDF 文件", field="reportSha256")
     dxf = await files.read_blob(platform, dxf_sha256, limit=MAX_DXF_BYTES)
@@ -510,7 +518,7 @@ async def submit_package(
         raise Invalid(f"测绘图形无法按图层约定计算指标：{problems}", field="dxf")
     flags = discrepancies(comparable_declared(declared), indicator_values(measurement.indicators))
     async with transaction():
-        fresh = await commission_row(commission_id)
+        fresh = await commission_row(commission_id, lock=True)  # versions are sequential
         version = int(fresh["latest_version"] or 0) + 1
         dxf_file = await files.store_revision(
             platform,
@@ -743,6 +751,7 @@ async def decide_check(
         except ValueError:
             raise Invalid("核验结论须为 pass、pass_with_fee 或 fail", field="outcome") from None
     async with transaction():
+        await commission_row(commission_id, lock=True)  # serialised with resubmissions
         check = await _check_row(commission_id, department)
         if check is None:
             raise NotFound("该委托不包含此项核验", code="survey_check_not_found")
