@@ -98,3 +98,31 @@ async def test_checks_wait_for_a_package_and_supervisors_read_everything(
             declared=DECLARED,
             qc=QC,
         )
+
+
+async def test_concurrent_submissions_get_consecutive_versions(
+    db: Database, platform: Platform, fake_clock: FakeClock
+) -> None:
+    import anyio
+
+    sw = await make_survey_world(platform, fake_clock)
+    cid = await sw.commission()
+    results: list[int] = []
+
+    async def submit(revision: int) -> None:
+        result = await services.submit_package_bytes(
+            platform,
+            sw.surveyor,
+            cid,
+            dxf=sample_dxf(),
+            report_pdf=sample_report_pdf(revision=revision),
+            declared=DECLARED,
+            qc=QC,
+        )
+        results.append(result["version"])
+
+    async with anyio.create_task_group() as tg:
+        for revision in range(1, 5):
+            tg.start_soon(submit, revision)
+    assert sorted(results) == [1, 2, 3, 4]
+    assert (await services.package_view(sw.owner, cid))["version"] == 4
