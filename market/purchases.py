@@ -155,6 +155,28 @@ async def cancel(actor: Actor, purchase_id: int, reason: str) -> None:
         await change_status(row, E.CANCEL, actor=actor.label, at=clock.now(), reason=reason)
 
 
+async def set_beacon(actor: Actor, purchase_id: int, beacon: str) -> None:
+    """A public beacon (e.g. that day's lottery numbers) added before the selection time.
+
+    It enters every draw's HMAC message, so even the holder of the committed seed cannot know
+    the outcome in advance. Owner, operator or regulator may set it; it is audited.
+    """
+    if not 0 < len(beacon.strip()) <= 200:
+        raise Invalid("公开随机数须为 1–200 个字符", field="beacon")
+    async with transaction():
+        row = await purchase_row(purchase_id, lock=True)
+        if actor.org_id != row["owner"] and not actor.is_supervisor:
+            raise Forbidden("只有项目业主、运营方或监管部门可以登记公开随机数")
+        now = clock.now()
+        if row["status"] not in (S.DRAFT, S.SIGNUP_OPEN, S.SIGNUP_CLOSED) or (
+            now >= row["selection_time"]
+        ):
+            raise Conflict("选取时间后不能再登记公开随机数", code="beacon_too_late")
+        await Purchase.update({Purchase.beacon: beacon.strip()}).where(Purchase.id == purchase_id)
+        await audit.record(actor=actor.label, action="purchase.beacon_set",
+                           subject=f"purchase:{purchase_id}", payload={"beacon": beacon.strip()})
+
+
 # ---------------------------------------------------------------- sign-up and sealed quotes
 
 

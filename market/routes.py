@@ -17,6 +17,7 @@ from market import (
     supervision,
 )
 from market.schemas import (
+    BeaconIn,
     BlacklistIn,
     ChoiceIn,
     ComplaintAnswerIn,
@@ -200,6 +201,12 @@ async def cancel(pid: int, data: ReasonIn, actor: Actor) -> None:
     await purchases.cancel(actor, pid, data.reason)
 
 
+@post("/purchases/{pid:int}/beacon", operation_id="marketSetBeacon")
+async def set_beacon(pid: int, data: BeaconIn, actor: Actor) -> None:
+    """A witness's public beacon (e.g. that day's lottery draw) for the verifiable draw."""
+    await purchases.set_beacon(actor, pid, data.beacon)
+
+
 @post("/purchases/{pid:int}/signups", operation_id="marketSignUp", status_code=201)
 async def sign_up(pid: int, data: QuoteIn, actor: Actor, platform: Platform) -> IdOut:
     return IdOut(id=await purchases.sign_up(platform, actor, pid, data.quote))
@@ -338,7 +345,7 @@ router = Router(
     route_handlers=[
         catalog, directory, profile, board, apply, review, declare, review_qualification,
         save_guide, upload_evidence, create_purchase, list_purchases, my_purchases, eligible,
-        get_purchase, purchase_history, draw_proof, publish, cancel, sign_up, quote,
+        get_purchase, purchase_history, draw_proof, publish, cancel, set_beacon, sign_up, quote,
         list_signups, get_signup, choose, abandon, redraw, reprocure, upload_contract,
         confirm_contract, submit_result, return_result, accept_result, rate, extend,
         file_complaint, answer_complaint, public_complaints, blacklist, decide_record, flags,

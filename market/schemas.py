@@ -63,6 +63,10 @@ class ReasonIn(In):
     reason: str
 
 
+class BeaconIn(In):
+    beacon: str
+
+
 class QuoteIn(In):
     quote: int | None = None
 

@@ -215,6 +215,31 @@ async def flag_idle_owners(platform: Platform | None) -> list[int]:
     return flagged
 
 
+async def flag_overdue_reviews() -> list[int]:
+    """Onboarding applications still pending after their review deadline → operator."""
+    today = deadlines.local_date(clock.now())
+    rows = await Intermediary.select(Intermediary.id, Intermediary.name,
+                                     Intermediary.review_due).where(
+        Intermediary.status == "pending", Intermediary.review_due < today
+    )
+    flagged: list[int] = []
+    for row in rows:
+        subject = f"intermediary:{row['id']}"
+        if await OperatorFlag.exists().where(
+            OperatorFlag.kind == "review_overdue", OperatorFlag.subject == subject
+        ):
+            continue
+        async with transaction():
+            await OperatorFlag.insert(OperatorFlag(
+                kind="review_overdue", subject=subject,
+                detail=f"{row['name']} 的入驻申请已超过审核期限（{row['review_due']}）",
+            ))
+            await audit.record(actor=SYSTEM, action="intermediary.review_overdue",
+                               subject=subject, payload={"due": str(row["review_due"])})
+        flagged.append(int(row["id"]))
+    return flagged
+
+
 async def flags(actor: Actor, kind: str | None = None) -> list[dict[str, Any]]:
     require_operator_or_regulator(actor)
     query = OperatorFlag.select().order_by(OperatorFlag.id)

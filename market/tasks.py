@@ -23,6 +23,7 @@ async def _run_due(platform: Platform) -> dict[str, int]:
 async def _supervise(platform: Platform) -> dict[str, int]:
     counts = await supervision.refresh_lights(platform)
     counts["idle"] = len(await supervision.flag_idle_owners(platform))
+    counts["reviewsOverdue"] = len(await supervision.flag_overdue_reviews())
     outbox.kick()
     return counts
 
