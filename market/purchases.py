@@ -567,8 +567,12 @@ async def history(purchase_id: int) -> list[dict[str, Any]]:
     ]
 
 
-async def purchase_view(purchase_id: int) -> dict[str, Any]:
+async def purchase_view(purchase_id: int, actor: Actor | None = None,
+                        *, public: bool = False) -> dict[str, Any]:
+    """One purchase; with ``public`` a draft is visible to its owner only."""
     row = await purchase_row(purchase_id)
+    if public and row["status"] == S.DRAFT and (actor is None or actor.org_id != row["owner"]):
+        raise NotFound("采购项目不存在", code="purchase_not_found")
     return (await _views([row]))[0]
 
 

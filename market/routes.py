@@ -176,8 +176,8 @@ async def eligible(actor: Actor, platform: Platform) -> list[PurchaseOut]:
 
 
 @get("/purchases/{pid:int}", operation_id="marketGetPurchase")
-async def get_purchase(pid: int) -> PurchaseOut:
-    return _purchase_out(await purchases.purchase_view(pid))
+async def get_purchase(pid: int, optional_actor: Actor | None) -> PurchaseOut:
+    return _purchase_out(await purchases.purchase_view(pid, optional_actor, public=True))
 
 
 @get("/purchases/{pid:int}/history", operation_id="marketPurchaseHistory")
