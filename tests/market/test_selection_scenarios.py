@@ -122,9 +122,18 @@ async def test_scenario_6_reference_price_97_percent(
     codes = sorted(f.uscc for f in firms)
     chash = hashlib.sha256("\n".join(codes).encode()).hexdigest()
     seed = next(
-        s for i in range(2000)
-        if recompute_index((s := hashlib.sha256(f"s6/{i}".encode()).digest()).hex(), pid, chash,
-                           "", "coefficient", 0, 4) == 2
+        s
+        for i in range(2000)
+        if recompute_index(
+            (s := hashlib.sha256(f"s6/{i}".encode()).digest()).hex(),
+            pid,
+            chash,
+            "",
+            "coefficient",
+            0,
+            4,
+        )
+        == 2
     )
     await Purchase.update(
         {Purchase.seed_hex: seed.hex(), Purchase.commitment: draw.commitment(seed)}
@@ -157,15 +166,26 @@ async def test_scenario_7_credit_merit_short_list_and_owner_pick(
     db: Database, platform: Platform, fake_clock: FakeClock
 ) -> None:
     w = await make_world(platform)
-    pid = await w.purchase(method="credit_merit", long_list_size=6, short_list_size=3,
-                           price_floor=None, price_ceiling=None)
+    pid = await w.purchase(
+        method="credit_merit",
+        long_list_size=6,
+        short_list_size=3,
+        price_floor=None,
+        price_ceiling=None,
+    )
     firms = [await w.firm() for _ in range(10)]
     # Give four firms a worse record so that the long list is decided by credit.
     for f in firms[6:]:
-        await NegativeRecord.insert(NegativeRecord(
-            intermediary=f.org_id, kind="late_contract", points=3,
-            occurred_on=dt.date(2026, 11, 1), note="测试", status="confirmed",
-        ))
+        await NegativeRecord.insert(
+            NegativeRecord(
+                intermediary=f.org_id,
+                kind="late_contract",
+                points=3,
+                occurred_on=dt.date(2026, 11, 1),
+                note="测试",
+                status="confirmed",
+            )
+        )
         await recompute_credit(platform, f.org_id)
     for f in firms:
         await purchases.sign_up(platform, f, pid)
@@ -179,7 +199,9 @@ async def test_scenario_7_credit_merit_short_list_and_owner_pick(
     proof = await purchases.draw_proof(pid)
     assert draw.verify_proof(proof) == []
     assert [(d["purpose"], d["round"]) for d in proof["draws"]] == [
-        ("short_list", 0), ("short_list", 1), ("short_list", 2)
+        ("short_list", 0),
+        ("short_list", 1),
+        ("short_list", 2),
     ]
     assert proof["draws"][0]["weights"] == [10_000] * 6  # six clean records: 100.00 points
     with pytest.raises(Invalid):
@@ -230,7 +252,8 @@ async def test_sealed_quotes_for_every_role(
     a, b = await w.firm(), await w.firm()
     sa = await purchases.sign_up(platform, a, pid, 6 * WAN)
     regulator = await new_org("regulator")
-    for reader in (w.owner, w.operator, regulator, b, None):
+    department = await new_org("department")
+    for reader in (w.owner, w.operator, regulator, department, b, None):
         with pytest.raises(Forbidden) as err:
             await purchases.get_signup(reader, pid, sa)
         assert err.value.code == "quote_sealed"
