@@ -1,0 +1,85 @@
+"""The demo data in Chromium: public pages, search as you type, a proof of every selection method
+recomputed by the page's WebCrypto code, and a department reading its survey checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from market.policy import METHODS
+from tests.browser.conftest import screenshot
+from tests.browser.platform import RunningPlatform
+
+pytestmark = pytest.mark.browser
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+def _page(browser: Any, platform: RunningPlatform) -> Any:
+    context = browser.new_context(
+        base_url=platform.base, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(30_000)
+    return context.new_page()
+
+
+def _with_draws(platform: RunningPlatform, method: str) -> int | None:
+    """A demo purchase of ``method`` whose published proof has at least one draw."""
+    listing = platform.api("GET", f"/api/v1/market/purchases?method={method}&limit=200")
+    for item in listing["items"]:
+        if item["status"] in ("draft", "signup_open", "signup_closed", "cancelled"):
+            continue
+        try:
+            proof = platform.api("GET", f"/api/v1/market/purchases/{item['id']}/draw-proof")
+        except AssertionError:  # not published (e.g. a re-procured draft)
+            continue
+        if proof.get("seed") and proof.get("draws"):
+            return int(item["id"])
+    return None
+
+
+def test_demo_tour(browser: Any, running_platform: RunningPlatform) -> None:
+    platform = running_platform
+    platform.cli("demo")
+    visitor = _page(browser, platform)
+
+    visitor.goto("/")
+    assert int(visitor.locator(".figure").first.inner_text()) > 0
+    screenshot(visitor, "demo-home")
+
+    visitor.goto("/directory")
+    visitor.get_by_label("搜索机构、服务事项或资质").press_sequentially("测绘", delay=50)
+    visitor.wait_for_url("**/directory?q=*")
+    rows = visitor.locator("#directory-results tbody tr")
+    rows.first.wait_for()
+    assert "测绘" in visitor.locator("#directory-results").inner_text()
+    screenshot(visitor, "demo-directory-search")
+    rows.first.get_by_role("link").first.click()
+    visitor.wait_for_load_state()
+    assert "信用分" in visitor.content()
+    screenshot(visitor, "demo-intermediary-profile")
+
+    verified = []
+    for method in METHODS:
+        pid = _with_draws(platform, method)
+        if pid is None:
+            continue
+        visitor.goto(f"/purchases/{pid}#proof")
+        visitor.get_by_role("button", name="在浏览器中验证").click()
+        visitor.locator('#verify-summary[data-result="match"]').wait_for()
+        assert visitor.locator("td.check.mismatch").count() == 0
+        verified.append(method)
+    assert {"random_draw", "credit_merit"} <= set(verified), verified
+    screenshot(visitor, "demo-proof-verified")
+
+    planning = _page(browser, platform)
+    planning.goto("/login")
+    planning.get_by_label("用户名").fill("planning")
+    planning.get_by_label("密码").fill(DEMO_PASSWORD)
+    planning.get_by_role("button", name="登录").click()
+    planning.wait_for_load_state()
+    planning.locator('a[href^="/review/projects/"]').first.click()
+    planning.locator('a[href^="/review/surveys/"]').first.click()
+    planning.wait_for_load_state()
+    assert "规划核验" in planning.content()
+    screenshot(planning, "demo-survey-checks")
