@@ -49,6 +49,11 @@ PURCHASE_SPEC = IndexSpec(
 )
 
 SORTS = {"credit": "creditScore", "rating": "rating", "completed": "completedCount"}
+RANKING_RULE = (
+    "排序仅依据访问者选择的字段：信用分（默认）、评价平均分或已完成委托数，均从高到低，"
+    "相同时按名称排序；输入关键词时按文本相关度匹配。平台不提供任何付费、人工或隐藏的排序加权，"
+    "排序所用数据均在机构公开信息中展示。"
+)
 
 
 async def build_intermediary(doc_id: str) -> Document | None:
@@ -170,7 +175,8 @@ async def search_directory(platform: Platform, query: SearchQuery) -> dict[str, 
     result = await anyio.to_thread.run_sync(
         platform.search.search, INTERMEDIARIES_INDEX, query
     )
-    return {"items": result.hits, "total": result.total, "facets": result.facets}
+    return {"items": result.hits, "total": result.total, "facets": result.facets,
+            "rankingRule": RANKING_RULE}
 
 
 async def search_board(platform: Platform, query: SearchQuery) -> dict[str, Any]:

@@ -84,8 +84,18 @@ async def public_profile(platform: Platform | None, org_id: int) -> dict[str, An
         for d in DIMENSIONS
     }
     b = await credit_breakdown(platform, org_id)
+    today = deadlines.local_date(clock.now())
+    blacklist = [
+        {"reason": r["reason"], "authority": r["authority"], "legalBasis": r["legal_basis"],
+         "startsOn": r["starts_on"], "endsOn": r["ends_on"]}
+        for r in await BlacklistEntry.select().where(
+            BlacklistEntry.intermediary == org_id, BlacklistEntry.revoked.eq(False),
+            BlacklistEntry.ends_on >= today,
+        )
+    ]
     return {
-        "orgId": org_id, "name": inter["name"], "uscc": inter["uscc"], "region": inter["region"],
+        "orgId": org_id, "blacklist": blacklist, "name": inter["name"], "uscc": inter["uscc"],
+        "region": inter["region"],
         "status": inter["status"], "completedCount": inter["completed_count"],
         "ratingCount": len(ratings), "ratingAverages": averages,
         "credit": msgspec.to_builtins(b),

@@ -31,32 +31,55 @@ async def _onboarded(client: Client, operator: helpers.Session) -> helpers.Sessi
     ident = r.json()["id"]
     body = ("营业执照 " + firm.uscc).encode() * 1000
     r = await client.post(
-        f"{API}/evidence", params={"subject": f"intermediary:{ident}", "kind": "business_licence",
-                                   "filename": "licence.pdf"},
-        content=body, headers={**firm.headers, "Content-Type": "application/octet-stream"},
+        f"{API}/evidence",
+        params={
+            "subject": f"intermediary:{ident}",
+            "kind": "business_licence",
+            "filename": "licence.pdf",
+        },
+        content=body,
+        headers={**firm.headers, "Content-Type": "application/octet-stream"},
     )
     assert r.status_code == 201, r.text
     assert len(r.json()["sha256"]) == 64
-    r = await client.post(f"{API}/onboarding/{ident}/review", json={"approve": False},
-                          headers=operator.headers)
+    r = await client.post(
+        f"{API}/onboarding/{ident}/review", json={"approve": False}, headers=operator.headers
+    )
     assert r.status_code == 422
     assert r.json()["field"] == "reason"
-    r = await client.post(f"{API}/onboarding/{ident}/review", json={"approve": True},
-                          headers=operator.headers)
+    r = await client.post(
+        f"{API}/onboarding/{ident}/review", json={"approve": True}, headers=operator.headers
+    )
     assert r.status_code in (200, 201, 204), r.text
-    r = await client.post(f"{API}/qualifications", headers=firm.headers, json={
-        "type": SURVEY, "grade": "甲级", "certificateNo": f"甲测资字{firm.org_id:06d}",
-        "validUntil": "2030-12-31",
-    })
+    r = await client.post(
+        f"{API}/qualifications",
+        headers=firm.headers,
+        json={
+            "type": SURVEY,
+            "grade": "甲级",
+            "certificateNo": f"甲测资字{firm.org_id:06d}",
+            "validUntil": "2030-12-31",
+        },
+    )
     assert r.status_code == 201, r.text
-    r = await client.post(f"{API}/qualifications/{r.json()['id']}/review",
-                          json={"approve": True}, headers=operator.headers)
+    r = await client.post(
+        f"{API}/qualifications/{r.json()['id']}/review",
+        json={"approve": True},
+        headers=operator.headers,
+    )
     assert r.status_code in (200, 201), r.text
-    r = await client.post(f"{API}/guides", headers=firm.headers, json={
-        "itemCode": "54C", "scope": "竣工联合测绘", "standard": "GB/T 17986",
-        "process": "受理—外业—成果",
-        "fee": "按建筑面积 1.2 元/㎡", "promisedWorkingDays": 12,
-    })
+    r = await client.post(
+        f"{API}/guides",
+        headers=firm.headers,
+        json={
+            "itemCode": "54C",
+            "scope": "竣工联合测绘",
+            "standard": "GB/T 17986",
+            "process": "受理—外业—成果",
+            "fee": "按建筑面积 1.2 元/㎡",
+            "promisedWorkingDays": 12,
+        },
+    )
     assert r.status_code in (200, 201), r.text
     return firm
 
@@ -73,14 +96,24 @@ async def test_random_draw_over_http_with_pinned_endpoints(
     firms = [await _onboarded(client, operator) for _ in range(4)]
     fake_clock.set(MONDAY)
 
-    r = await client.post(f"{API}/purchases", headers=owner.headers, json={
-        "projectCode": "2026-330100-48-01-654321", "projectName": "滨江科创中心",
-        "itemCode": "54C", "content": "竣工联合测绘", "method": "random_draw",
-        "fundType": "state", "signupDeadline": DEADLINE.isoformat(),
-        "selectionTime": SELECTION.isoformat(), "serviceWorkingDays": 15,
-        "priceFloor": 5 * WAN, "priceCeiling": 8 * WAN,
-        "qualificationRule": {"kind": "any", "items": [{"type": SURVEY, "minGrade": "乙级"}]},
-    })
+    r = await client.post(
+        f"{API}/purchases",
+        headers=owner.headers,
+        json={
+            "projectCode": "2026-330100-48-01-654321",
+            "projectName": "滨江科创中心",
+            "itemCode": "54C",
+            "content": "竣工联合测绘",
+            "method": "random_draw",
+            "fundType": "state",
+            "signupDeadline": DEADLINE.isoformat(),
+            "selectionTime": SELECTION.isoformat(),
+            "serviceWorkingDays": 15,
+            "priceFloor": 5 * WAN,
+            "priceCeiling": 8 * WAN,
+            "qualificationRule": {"kind": "any", "items": [{"type": SURVEY, "minGrade": "乙级"}]},
+        },
+    )
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
     bad = await client.post(f"{API}/purchases", headers=owner.headers, json={"surprise": 1})
@@ -94,12 +127,14 @@ async def test_random_draw_over_http_with_pinned_endpoints(
 
     signups = []
     for i, f in enumerate(firms):
-        r = await client.post(f"{API}/purchases/{pid}/signups", json={"quote": 6 * WAN + i},
-                              headers=f.headers)
+        r = await client.post(
+            f"{API}/purchases/{pid}/signups", json={"quote": 6 * WAN + i}, headers=f.headers
+        )
         assert r.status_code == 201, r.text
         signups.append(r.json()["id"])
-    r = await client.post(f"{API}/purchases/{pid}/signups", json={"quote": 6 * WAN},
-                          headers=firms[0].headers)
+    r = await client.post(
+        f"{API}/purchases/{pid}/signups", json={"quote": 6 * WAN}, headers=firms[0].headers
+    )
     assert r.status_code == 409
     # Sealed: nobody but the author reads a quote before the selection time.
     for reader in (owner.headers, operator.headers, firms[1].headers, {}):
@@ -111,8 +146,7 @@ async def test_random_draw_over_http_with_pinned_endpoints(
 
     fake_clock.set(SELECTION + dt.timedelta(seconds=5))
     assert await purchases.run_due(platform) == {"selected": 1}
-    r = await client.get(f"{API}/purchases", params={"method": "random_draw",
-                                                     "status": "selected"})
+    r = await client.get(f"{API}/purchases", params={"method": "random_draw", "status": "selected"})
     body = r.json()
     assert body["total"] == 1
     assert body["items"][0]["id"] == pid
@@ -120,8 +154,15 @@ async def test_random_draw_over_http_with_pinned_endpoints(
     assert (await client.get(f"{API}/purchases", params={"status": "nope"})).status_code == 422
 
     proof = (await client.get(f"{API}/purchases/{pid}/draw-proof")).json()
-    assert set(proof) == {"purchaseId", "commitment", "seed", "beacon", "candidates",
-                          "candidatesHash", "draws"}
+    assert set(proof) == {
+        "purchaseId",
+        "commitment",
+        "seed",
+        "beacon",
+        "candidates",
+        "candidatesHash",
+        "draws",
+    }
     assert proof["commitment"] == commitment
     assert draw.verify_proof(proof) == []
     replay(proof)
@@ -151,6 +192,7 @@ async def test_random_draw_over_http_with_pinned_endpoints(
     directory = (await client.get(f"{API}/intermediaries", params={"item": "54C"})).json()
     assert directory["total"] == 4
     assert {h["creditGrade"] for h in directory["items"]} == {"A"}
+    assert "付费" in directory["rankingRule"]
     profile = (await client.get(f"{API}/intermediaries/{firms[0].org_id}")).json()
     assert profile["credit"]["grade"] == "A"
     assert "信用分" in profile["credit"]["formula"]
@@ -159,5 +201,8 @@ async def test_random_draw_over_http_with_pinned_endpoints(
 def _verify_cli(path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "oneset", "verify-draw", str(path)],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )

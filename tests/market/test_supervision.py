@@ -45,6 +45,8 @@ async def test_blacklist_and_grade_d_block_sign_up(
         await purchases.sign_up(platform, weak, pid, 6 * WAN)
     assert grade_d.value.code == "credit_grade_d"
     await purchases.sign_up(platform, fine, pid, 6 * WAN)
+    profile = await supervision.public_profile(platform, listed.org_id)
+    assert profile["blacklist"][0]["authority"] == "市发展和改革委员会"
     # The entry expires: after its validity the firm may sign up again.
     fake_clock.set(dt.datetime(2027, 7, 1, 9, tzinfo=dt.UTC))
     later = await w.purchase(signup_deadline=dt.datetime(2027, 7, 9, 9, tzinfo=dt.UTC),
