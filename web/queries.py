@@ -67,6 +67,17 @@ async def public_guides(org_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+async def public_history(org_id: int) -> list[dict[str, Any]]:
+    """Commissions an intermediary won, newest first, for its public profile."""
+    rows = (
+        await Purchase.select(Purchase.id)
+        .where(Purchase.winner == org_id)
+        .order_by(Purchase.id, ascending=False)
+        .limit(50)
+    )
+    return [await purchases.purchase_view(int(r["id"])) for r in rows]
+
+
 async def won_purchases(actor: Actor) -> list[dict[str, Any]]:
     """The caller's commissions (market: a winner filter on ``list_purchases``)."""
     rows = (

@@ -14,7 +14,7 @@ from market import purchases, search_docs, supervision
 from market.states import STATUS_LABELS
 from oneset.errors import DomainError, Forbidden, NotFound
 from oneset.platform import Platform
-from web import labels
+from web import labels, queries
 from web.render import page
 
 PAGE_SIZE = 20
@@ -86,7 +86,16 @@ async def profile(
     org_id: FromPath[int],
 ) -> Template:
     data = await supervision.public_profile(platform, org_id)
-    return page("profile.html", request, viewer, p=data, dimensions=labels.RATING_DIMENSIONS)
+    return page(
+        "profile.html",
+        request,
+        viewer,
+        p=data,
+        dimensions=labels.RATING_DIMENSIONS,
+        qualifications=await queries.public_qualifications(org_id),
+        guides=await queries.public_guides(org_id),
+        history=await queries.public_history(org_id),
+    )
 
 
 @get("/purchases")

@@ -13,12 +13,13 @@ from accounts.actor import Actor
 from oneset.errors import NotFound
 from surveys import services
 from surveys.checks import OUTCOME_LABELS
-from surveys.rules import DEPARTMENT_LABELS
+from surveys.rules import DEPARTMENT_LABELS, ITEM_LABELS
 from web import forms, session
 from web.forms import Form
 from web.render import done, page
 
 CHECK_STATUS_LABELS = {"waiting": "待成果/许可值", "open": "待部门确认", "confirmed": "已办结"}
+COMMISSION_STATUS_LABELS = {"open": "办理中", "completed": "已办结"}
 DIRECTION_LABELS = {"max": "不大于许可值", "min": "不小于许可值", "target": "与许可值一致"}
 
 
@@ -44,6 +45,8 @@ async def commission_page(
         department_labels=DEPARTMENT_LABELS,
         check_status_labels=CHECK_STATUS_LABELS,
         direction_labels=DIRECTION_LABELS,
+        item_labels={str(k): v for k, v in ITEM_LABELS.items()},
+        commission_status_labels=COMMISSION_STATUS_LABELS,
     )
 
 
