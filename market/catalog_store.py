@@ -24,11 +24,14 @@ async def load_catalog(items: Sequence[CatalogEntry] | None = None) -> tuple[int
         existing = {r["code"]: r for r in await CatalogItem.select()}
         for item in entries:
             values: dict[str, Any] = {
-                "name": item.name, "stage": item.stage, "legal_basis": item.legal_basis,
+                "name": item.name,
+                "stage": item.stage,
+                "legal_basis": item.legal_basis,
                 "approving_department": item.approving_department,
                 "required_qualification": item.required_qualification,
                 "qualification_types": dumps(list(item.qualification_types)),
-                "fee_standard": item.fee_standard, "fee_basis": item.fee_basis,
+                "fee_standard": item.fee_standard,
+                "fee_basis": item.fee_basis,
                 "time_limit_working_days": item.time_limit_working_days,
                 "supervising_department": item.supervising_department,
                 "complaint_phone": item.complaint_phone,
@@ -44,7 +47,9 @@ async def load_catalog(items: Sequence[CatalogEntry] | None = None) -> tuple[int
                 ).where(CatalogItem.code == item.code)
                 updated += 1
         await audit.record(
-            actor=SYSTEM, action="catalog.loaded", subject="catalog",
+            actor=SYSTEM,
+            action="catalog.loaded",
+            subject="catalog",
             payload={"created": created, "updated": updated},
         )
     return created, updated

@@ -38,8 +38,13 @@ def verify_draw(proof_file: Path) -> None:
 
 
 @click.command("load-catalog")
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="catalog JSON (default: the bundled seed of real items)")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="catalog JSON (default: the bundled seed of real items)",
+)
 def load_catalog(path: Path | None) -> None:
     """Load the service item catalog (中介服务事项清单); updates existing codes."""
     from market.catalog import parse_catalog

@@ -90,8 +90,13 @@ async def change_status(
     await Purchase.update(values).where(Purchase.id == row["id"])
     await PurchaseHistory.insert(
         PurchaseHistory(
-            purchase=row["id"], old=change.old.value, new=change.new.value,
-            event=change.event.value, actor=actor, at=at, reason=reason,
+            purchase=row["id"],
+            old=change.old.value,
+            new=change.new.value,
+            event=change.event.value,
+            actor=actor,
+            at=at,
+            reason=reason,
         )
     )
     await audit.record(

@@ -140,8 +140,11 @@ def breakdown(
     live = sorted(active_records(records, today, policy), key=lambda r: (r.occurred_on, r.kind))
     lines = tuple(
         DeductionLine(
-            kind=r.kind, label=NEGATIVE_KINDS.get(r.kind, r.kind), occurred_on=r.occurred_on,
-            points=r.points, note=r.note,
+            kind=r.kind,
+            label=NEGATIVE_KINDS.get(r.kind, r.kind),
+            occurred_on=r.occurred_on,
+            points=r.points,
+            note=r.note,
         )
         for r in live
     )
@@ -150,13 +153,17 @@ def breakdown(
     score = max(Decimal(0), Decimal(policy.base_score) - deducted + component).quantize(CENT)
     average = None
     if overalls:
-        average = (sum(overalls, Decimal(0)) / len(overalls)).quantize(
-            CENT, rounding=ROUND_HALF_UP
-        )
+        average = (sum(overalls, Decimal(0)) / len(overalls)).quantize(CENT, rounding=ROUND_HALF_UP)
     return CreditBreakdown(
-        base=policy.base_score, deductions=lines, deducted=deducted, rating_count=len(overalls),
-        rating_average=average, rating_component=component, score=score,
-        grade=grade_for(score, policy), formula=formula_text(policy),
+        base=policy.base_score,
+        deductions=lines,
+        deducted=deducted,
+        rating_count=len(overalls),
+        rating_average=average,
+        rating_component=component,
+        score=score,
+        grade=grade_for(score, policy),
+        formula=formula_text(policy),
     )
 
 

@@ -101,18 +101,22 @@ def light(
     if today > due:
         overdue = working_days_between(due, today)
         return LightState(
-            light="red", limit_working_days=limit, left_working_days=-overdue,
+            light="red",
+            limit_working_days=limit,
+            left_working_days=-overdue,
             overdue_working_days=overdue,
             escalate=overdue > policy.overdue_escalation_working_days,
         )
     left = working_days_between(today, due)
     yellow = (
-        left * 100 <= limit * policy.yellow_percent_left
-        or left <= policy.yellow_working_days_left
+        left * 100 <= limit * policy.yellow_percent_left or left <= policy.yellow_working_days_left
     )
     return LightState(
-        light="yellow" if yellow else "green", limit_working_days=limit, left_working_days=left,
-        overdue_working_days=0, escalate=False,
+        light="yellow" if yellow else "green",
+        limit_working_days=limit,
+        left_working_days=left,
+        overdue_working_days=0,
+        escalate=False,
     )
 
 
@@ -135,8 +139,12 @@ def extend(
     if not reason.strip():
         raise Invalid("延期须说明原因", field="reason")
     return Extension(
-        old_due=due, new_due=add_working_days(due, working_days), working_days=working_days,
-        reason=reason, approved_by=approved_by, approved_at=approved_at,
+        old_due=due,
+        new_due=add_working_days(due, working_days),
+        working_days=working_days,
+        reason=reason,
+        approved_by=approved_by,
+        approved_at=approved_at,
     )
 
 

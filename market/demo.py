@@ -48,11 +48,42 @@ PURCHASES = 1000
 S = states.Status
 SERIAL_BASE = 3_000_000
 
-CITIES = (("杭州", "330100"), ("宁波", "330200"), ("温州", "330300"), ("嘉兴", "330400"),
-          ("湖州", "330500"), ("绍兴", "330600"), ("金华", "330700"), ("台州", "331000"),
-          ("上海", "310000"), ("南京", "320100"), ("苏州", "320500"), ("合肥", "340100"))
-WORDS = ("恒信", "正元", "天勘", "华测", "中衡", "永诚", "联创", "博远", "精准", "开元", "新地",
-         "同济", "鸿业", "明远", "建科", "广源", "德润", "信达", "卓越", "国信")
+CITIES = (
+    ("杭州", "330100"),
+    ("宁波", "330200"),
+    ("温州", "330300"),
+    ("嘉兴", "330400"),
+    ("湖州", "330500"),
+    ("绍兴", "330600"),
+    ("金华", "330700"),
+    ("台州", "331000"),
+    ("上海", "310000"),
+    ("南京", "320100"),
+    ("苏州", "320500"),
+    ("合肥", "340100"),
+)
+WORDS = (
+    "恒信",
+    "正元",
+    "天勘",
+    "华测",
+    "中衡",
+    "永诚",
+    "联创",
+    "博远",
+    "精准",
+    "开元",
+    "新地",
+    "同济",
+    "鸿业",
+    "明远",
+    "建科",
+    "广源",
+    "德润",
+    "信达",
+    "卓越",
+    "国信",
+)
 TRADES: dict[str, tuple[str, ...]] = {
     "测绘": ("测绘资质·工程测量", "测绘资质·不动产测绘"),
     "工程咨询": ("工程咨询资信·建筑",),
@@ -64,40 +95,82 @@ TRADES: dict[str, tuple[str, ...]] = {
     "地质勘查": ("地质灾害防治·危险性评估", "工程勘察·岩土工程"),
 }
 GRADES = ("甲级", "甲级", "乙级", "乙级", "丙级")
-PROJECTS = ("产业园", "人才公寓", "中学新建工程", "综合体", "污水处理厂提标改造", "物流中心",
-            "安置房", "医院门诊楼", "科创中心", "体育馆", "城市更新片区", "智能制造基地")
+PROJECTS = (
+    "产业园",
+    "人才公寓",
+    "中学新建工程",
+    "综合体",
+    "污水处理厂提标改造",
+    "物流中心",
+    "安置房",
+    "医院门诊楼",
+    "科创中心",
+    "体育馆",
+    "城市更新片区",
+    "智能制造基地",
+)
 # Share of each final status among the demo purchases (every status appears for every method).
 STATUS_WEIGHTS: dict[S, int] = {
-    S.RATED: 34, S.ACCEPTED: 7, S.RESULT_SUBMITTED: 6, S.IN_SERVICE: 9, S.CONTRACTED: 4,
-    S.SELECTED: 6, S.SELECTING: 3, S.FAILED: 8, S.ABANDONED: 3, S.CANCELLED: 4,
-    S.SIGNUP_OPEN: 9, S.SIGNUP_CLOSED: 3, S.DRAFT: 4,
+    S.RATED: 34,
+    S.ACCEPTED: 7,
+    S.RESULT_SUBMITTED: 6,
+    S.IN_SERVICE: 9,
+    S.CONTRACTED: 4,
+    S.SELECTED: 6,
+    S.SELECTING: 3,
+    S.FAILED: 8,
+    S.ABANDONED: 3,
+    S.CANCELLED: 4,
+    S.SIGNUP_OPEN: 9,
+    S.SIGNUP_CLOSED: 3,
+    S.DRAFT: 4,
 }
 PATHS: dict[S, list[states.Event]] = {}
 E = states.Event
 _AFTER_SELECT = [E.PUBLISH, E.CLOSE_SIGNUP, E.START_SELECTION, E.SELECT]
-PATHS.update({
-    S.DRAFT: [], S.SIGNUP_OPEN: [E.PUBLISH], S.SIGNUP_CLOSED: [E.PUBLISH, E.CLOSE_SIGNUP],
-    S.SELECTING: [E.PUBLISH, E.CLOSE_SIGNUP, E.START_SELECTION],
-    S.FAILED: [E.PUBLISH, E.CLOSE_SIGNUP, E.START_SELECTION, E.FAIL],
-    S.CANCELLED: [E.PUBLISH, E.CANCEL], S.SELECTED: _AFTER_SELECT,
-    S.ABANDONED: [*_AFTER_SELECT, E.ABANDON],
-    S.CONTRACTED: [*_AFTER_SELECT, E.CONFIRM_CONTRACT],
-    S.IN_SERVICE: [*_AFTER_SELECT, E.CONFIRM_CONTRACT, E.START_SERVICE],
-    S.RESULT_SUBMITTED: [*_AFTER_SELECT, E.CONFIRM_CONTRACT, E.START_SERVICE, E.SUBMIT_RESULT],
-    S.ACCEPTED: [*_AFTER_SELECT, E.CONFIRM_CONTRACT, E.START_SERVICE, E.SUBMIT_RESULT,
-                 E.ACCEPT_RESULT],
-    S.RATED: [*_AFTER_SELECT, E.CONFIRM_CONTRACT, E.START_SERVICE, E.SUBMIT_RESULT,
-              E.ACCEPT_RESULT, E.RATE],
-})
-REASONS = {E.FAIL: "有效报名不足，流标", E.CANCEL: "项目计划调整，撤销采购",
-           E.ABANDON: "中选机构放弃中选资格", E.CLOSE_SIGNUP: "报名截止",
-           E.START_SELECTION: "到达选取时间"}
+PATHS.update(
+    {
+        S.DRAFT: [],
+        S.SIGNUP_OPEN: [E.PUBLISH],
+        S.SIGNUP_CLOSED: [E.PUBLISH, E.CLOSE_SIGNUP],
+        S.SELECTING: [E.PUBLISH, E.CLOSE_SIGNUP, E.START_SELECTION],
+        S.FAILED: [E.PUBLISH, E.CLOSE_SIGNUP, E.START_SELECTION, E.FAIL],
+        S.CANCELLED: [E.PUBLISH, E.CANCEL],
+        S.SELECTED: _AFTER_SELECT,
+        S.ABANDONED: [*_AFTER_SELECT, E.ABANDON],
+        S.CONTRACTED: [*_AFTER_SELECT, E.CONFIRM_CONTRACT],
+        S.IN_SERVICE: [*_AFTER_SELECT, E.CONFIRM_CONTRACT, E.START_SERVICE],
+        S.RESULT_SUBMITTED: [*_AFTER_SELECT, E.CONFIRM_CONTRACT, E.START_SERVICE, E.SUBMIT_RESULT],
+        S.ACCEPTED: [
+            *_AFTER_SELECT,
+            E.CONFIRM_CONTRACT,
+            E.START_SERVICE,
+            E.SUBMIT_RESULT,
+            E.ACCEPT_RESULT,
+        ],
+        S.RATED: [
+            *_AFTER_SELECT,
+            E.CONFIRM_CONTRACT,
+            E.START_SERVICE,
+            E.SUBMIT_RESULT,
+            E.ACCEPT_RESULT,
+            E.RATE,
+        ],
+    }
+)
+REASONS = {
+    E.FAIL: "有效报名不足，流标",
+    E.CANCEL: "项目计划调整，撤销采购",
+    E.ABANDON: "中选机构放弃中选资格",
+    E.CLOSE_SIGNUP: "报名截止",
+    E.START_SELECTION: "到达选取时间",
+}
 
 
 async def _insert(rows: list[Any]) -> None:
     """Bulk insert in chunks (PostgreSQL allows at most 32 767 query arguments)."""
     for start in range(0, len(rows), 400):
-        await type(rows[0]).insert(*rows[start:start + 400])
+        await type(rows[0]).insert(*rows[start : start + 400])
 
 
 def _firm_name(i: int) -> tuple[str, str, str]:
@@ -110,12 +183,17 @@ def _firm_name(i: int) -> tuple[str, str, str]:
 async def _organisations(
     kind: str, names: list[tuple[str, str]], serial: int
 ) -> list[dict[str, Any]]:
-    rows = [Organisation(kind=kind, name=n, uscc=demo_uscc(serial + i), region=r)
-            for i, (n, r) in enumerate(names)]
+    rows = [
+        Organisation(kind=kind, name=n, uscc=demo_uscc(serial + i), region=r)
+        for i, (n, r) in enumerate(names)
+    ]
     await _insert(rows)
-    return [dict(r) for r in await Organisation.select().where(
-        Organisation.uscc.is_in([r.uscc for r in rows])
-    ).order_by(Organisation.id)]
+    return [
+        dict(r)
+        for r in await Organisation.select()
+        .where(Organisation.uscc.is_in([r.uscc for r in rows]))
+        .order_by(Organisation.id)
+    ]
 
 
 async def _firms(rng: random.Random, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -127,14 +205,24 @@ async def _firms(rng: random.Random, items: list[dict[str, Any]]) -> list[dict[s
     )
     trades = [t for _, _, t in names] + ["测绘" for _ in existing]
     orgs += [dict(e) for e in existing]  # the accounts demo's own intermediaries join in
-    await _insert([
-        Intermediary(organisation=o["id"], uscc=o["uscc"], name=o["name"], region=o["region"],
-                     intro=f"{o['name']}，专业从事{trades[i]}相关中介服务。", status="approved",
-                     reviewed_by=SYSTEM)
-        for i, o in enumerate(orgs)
-    ])
-    inter = {r["organisation"]: r["id"] for r in await Intermediary.select(
-        Intermediary.id, Intermediary.organisation)}
+    await _insert(
+        [
+            Intermediary(
+                organisation=o["id"],
+                uscc=o["uscc"],
+                name=o["name"],
+                region=o["region"],
+                intro=f"{o['name']}，专业从事{trades[i]}相关中介服务。",
+                status="approved",
+                reviewed_by=SYSTEM,
+            )
+            for i, o in enumerate(orgs)
+        ]
+    )
+    inter = {
+        r["organisation"]: r["id"]
+        for r in await Intermediary.select(Intermediary.id, Intermediary.organisation)
+    }
     firms: list[dict[str, Any]] = []
     quals: list[Qualification] = []
     guides: list[ServiceGuide] = []
@@ -142,25 +230,41 @@ async def _firms(rng: random.Random, items: list[dict[str, Any]]) -> list[dict[s
         types = TRADES[trades[i]]
         grade = rng.choice(GRADES)
         for t in types:
-            quals.append(Qualification(
-                intermediary=inter[o["id"]], type=t, grade=grade,
-                certificate_no=f"证{o['id']:06d}{len(quals):04d}",
-                valid_until=dt.date(2029, 12, 31), status="approved", reviewed_by=SYSTEM,
-            ))
+            quals.append(
+                Qualification(
+                    intermediary=inter[o["id"]],
+                    type=t,
+                    grade=grade,
+                    certificate_no=f"证{o['id']:06d}{len(quals):04d}",
+                    valid_until=dt.date(2029, 12, 31),
+                    status="approved",
+                    reviewed_by=SYSTEM,
+                )
+            )
         offered = [it for it in items if set(it["types"]) & set(types)]
         generic = [it for it in items if not it["types"]]
         offered += rng.sample(generic, k=min(len(generic), 3))
         guides.extend(
             ServiceGuide(
-                intermediary=inter[o["id"]], item=it["id"], scope=f"{it['name']}全过程服务",
-                standard="按国家及行业现行标准执行", process="受理—踏勘—编制—内审—提交成果",
+                intermediary=inter[o["id"]],
+                item=it["id"],
+                scope=f"{it['name']}全过程服务",
+                standard="按国家及行业现行标准执行",
+                process="受理—踏勘—编制—内审—提交成果",
                 fee=f"{rng.randint(2, 30)} 万元起，按工作量协商",
                 promised_working_days=max(1, it["days"] - rng.randint(0, 3)),
             )
             for it in offered
         )
-        firms.append({"org": o["id"], "uscc": o["uscc"], "types": set(types), "grade": grade,
-                      "items": {it["id"] for it in offered}})
+        firms.append(
+            {
+                "org": o["id"],
+                "uscc": o["uscc"],
+                "types": set(types),
+                "grade": grade,
+                "items": {it["id"] for it in offered},
+            }
+        )
     await _insert(quals)
     await _insert(guides)
     return firms
@@ -171,8 +275,11 @@ def _status_for(i: int, method: str, rng: random.Random) -> S:
         status = list(STATUS_WEIGHTS)[i // len(METHODS)]
     else:
         status = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
-    if status is S.SELECTING and method not in {"direct_selection", "credit_merit",
-                                                 "proposal_merit"}:
+    if status is S.SELECTING and method not in {
+        "direct_selection",
+        "credit_merit",
+        "proposal_merit",
+    }:
         # Automatic methods pass through "selecting" inside one transaction; it never rests.
         return S.SELECTED
     return status
@@ -207,36 +314,59 @@ async def _load(platform: Platform) -> None:
     rng = random.Random(20261123)
     await load_catalog()
     items = [
-        {"id": r["id"], "code": r["code"], "name": r["name"], "days": r["time_limit_working_days"],
-         "types": loads(r["qualification_types"], [])}
+        {
+            "id": r["id"],
+            "code": r["code"],
+            "name": r["name"],
+            "days": r["time_limit_working_days"],
+            "types": loads(r["qualification_types"], []),
+        }
         for r in await CatalogItem.select()
     ]
     async with transaction():
         firms = await _firms(rng, items)
         owners = await _organisations(
             "enterprise",
-            [(f"{CITIES[i % 8][0]}{PROJECTS[i % len(PROJECTS)][:2]}建设发展有限公司{i + 1}号",
-              CITIES[i % 8][1]) for i in range(OWNERS)],
+            [
+                (
+                    f"{CITIES[i % 8][0]}{PROJECTS[i % len(PROJECTS)][:2]}建设发展有限公司{i + 1}号",
+                    CITIES[i % 8][1],
+                )
+                for i in range(OWNERS)
+            ],
             SERIAL_BASE + 10_000,
         )
         plans = _plan_purchases(rng, items, firms, owners)
-        await _insert([Purchase({getattr(Purchase, k): v for k, v in p.row.items()})
-                       for p in plans])
-        ids = [r["id"] for r in await Purchase.select(Purchase.id).where(
-            Purchase.project_code.like("DEMO-%")).order_by(Purchase.id)]
+        await _insert(
+            [Purchase({getattr(Purchase, k): v for k, v in p.row.items()}) for p in plans]
+        )
+        ids = [
+            r["id"]
+            for r in await Purchase.select(Purchase.id)
+            .where(Purchase.project_code.like("DEMO-%"))
+            .order_by(Purchase.id)
+        ]
         children = _Children()
         for pid, plan in zip(ids, plans, strict=True):
             await _settle(pid, plan, rng, children)
         await children.flush()
-        await audit.record(actor=SYSTEM, action="market.demo_loaded", subject="market",
-                           payload={"firms": len(firms), "purchases": len(plans)})
+        await audit.record(
+            actor=SYSTEM,
+            action="market.demo_loaded",
+            subject="market",
+            payload={"firms": len(firms), "purchases": len(plans)},
+        )
     for f in firms:
         await recompute_credit(platform, f["org"])
     await outbox.reindex(platform, REGISTRATIONS)
 
 
-def _plan_purchases(rng: random.Random, items: list[dict[str, Any]],
-                    firms: list[dict[str, Any]], owners: list[dict[str, Any]]) -> list[_Plan]:
+def _plan_purchases(
+    rng: random.Random,
+    items: list[dict[str, Any]],
+    firms: list[dict[str, Any]],
+    owners: list[dict[str, Any]],
+) -> list[_Plan]:
     now = clock.now()
     today = deadlines.local_date(now)
     plans = []
@@ -283,19 +413,27 @@ def _plan_purchases(rng: random.Random, items: list[dict[str, Any]],
             "project_name": f"{CITIES[i % 8][0]}{PROJECTS[i % len(PROJECTS)]}（{item['name']}）",
             "item": item["id"],
             "content": f"{item['name']}：按采购公告及服务指南提供完整服务成果。",
-            "method": method, "fund_type": fund, "quote_type": quote_type,
-            "price_floor": floor, "price_ceiling": ceiling, "signup_deadline": deadline,
-            "selection_time": sel_time, "service_working_days": item["days"],
+            "method": method,
+            "fund_type": fund,
+            "quote_type": quote_type,
+            "price_floor": floor,
+            "price_ceiling": ceiling,
+            "signup_deadline": deadline,
+            "selection_time": sel_time,
+            "service_working_days": item["days"],
             "qualification_rule": dumps({"kind": "any", "items": []}),
-            "status": S.DRAFT.value, "seed_hex": "" if status is S.DRAFT else seed.hex(),
+            "status": S.DRAFT.value,
+            "seed_hex": "" if status is S.DRAFT else seed.hex(),
             "commitment": "" if status is S.DRAFT else draw.commitment(seed),
-            "published_at": None if status is S.DRAFT else dt.datetime.combine(
-                published, dt.time(9), tzinfo=deadlines.SHANGHAI),
+            "published_at": None
+            if status is S.DRAFT
+            else dt.datetime.combine(published, dt.time(9), tzinfo=deadlines.SHANGHAI),
             "long_list_size": 6 if method == "credit_merit" else None,
             "short_list_size": 3 if method == "credit_merit" else None,
             "complaint_phone": "12345",
-            "witnesses": dumps([{"name": "张见证", "phone": "0571-12345678"}]
-                               if i % 5 == 0 else []),
+            "witnesses": dumps(
+                [{"name": "张见证", "phone": "0571-12345678"}] if i % 5 == 0 else []
+            ),
         }
         plans.append(_Plan(row=row, status=status, signups=signups))
     return plans
@@ -314,8 +452,14 @@ class _Children:
         self.completed: dict[int, int] = {}
 
     async def flush(self) -> None:
-        for rows in (self.signups, self.history, self.contracts, self.results, self.ratings,
-                     self.records):
+        for rows in (
+            self.signups,
+            self.history,
+            self.contracts,
+            self.results,
+            self.ratings,
+            self.records,
+        ):
             if rows:
                 await _insert(rows)
         for org, n in self.completed.items():
@@ -329,89 +473,151 @@ async def _settle(pid: int, plan: _Plan, rng: random.Random, kids: _Children) ->
     row, status = plan.row, plan.status
     at = row["published_at"] or row["signup_deadline"] - dt.timedelta(days=7)
     for f, q in plan.signups:
-        kids.signups.append(Signup(purchase=pid, intermediary=f["org"], uscc=f["uscc"],
-                                   signed_at=at + dt.timedelta(hours=rng.randint(1, 48)),
-                                   quote=q, quoted_at=at, quote_count=1))
+        kids.signups.append(
+            Signup(
+                purchase=pid,
+                intermediary=f["org"],
+                uscc=f["uscc"],
+                signed_at=at + dt.timedelta(hours=rng.randint(1, 48)),
+                quote=q,
+                quoted_at=at,
+                quote_count=1,
+            )
+        )
     values: dict[str, Any] = {"status": status.value}
     winner: dict[str, Any] | None = None
     past_selection = status not in {S.DRAFT, S.SIGNUP_OPEN, S.SIGNUP_CLOSED, S.CANCELLED}
     if past_selection:
-        cands = sorted((selection.Candidate(f["uscc"], q, Decimal(100)) for f, q in plan.signups),
-                       key=lambda c: c.uscc)
+        cands = sorted(
+            (selection.Candidate(f["uscc"], q, Decimal(100)) for f, q in plan.signups),
+            key=lambda c: c.uscc,
+        )
         codes = [c.uscc for c in cands]
         drawer = draw.Drawer(bytes.fromhex(row["seed_hex"]), pid, codes)
-        terms = selection.Terms(row["method"], row["fund_type"], row["quote_type"],
-                                row["long_list_size"], row["short_list_size"])
+        terms = selection.Terms(
+            row["method"],
+            row["fund_type"],
+            row["quote_type"],
+            row["long_list_size"],
+            row["short_list_size"],
+        )
         outcome = selection.run_selection(cands, terms, drawer)
         if outcome.status in {"awaiting_owner", "short_listed"} and status is not S.SELECTING:
             outcome = selection.choose(outcome, outcome.short_list[0])
         if status is not S.SELECTING and outcome.status == "selected":
             winner = next(f for f, _ in plan.signups if f["uscc"] == outcome.winner)
-        values.update(candidates=dumps(codes),
-                      draws=dumps([msgspec.to_builtins(d) for d in drawer.records]),
-                      outcome=dumps(msgspec.to_builtins(outcome)))
+        values.update(
+            candidates=dumps(codes),
+            draws=dumps([msgspec.to_builtins(d) for d in drawer.records]),
+            outcome=dumps(msgspec.to_builtins(outcome)),
+        )
         if status is not S.FAILED and status is not S.SELECTING and winner is None:
             status = S.FAILED  # too few after all (small pools): it honestly failed
             values["status"] = status.value
     if winner is not None:
-        values.update(winner=winner["org"], winner_uscc=winner["uscc"],
-                      selected_at=row["selection_time"])
+        values.update(
+            winner=winner["org"], winner_uscc=winner["uscc"], selected_at=row["selection_time"]
+        )
     if status is S.ABANDONED and winner is not None:
         values.update(excluded=dumps([winner["uscc"]]), winner=None, winner_uscc="")
-        kids.records.append(NegativeRecord(
-            intermediary=winner["org"], purchase=pid, kind="abandon_selection",
-            points=DEFAULT_POLICY.credit.deductions["abandon_selection"],
-            occurred_on=deadlines.local_date(row["selection_time"]), note="演示数据",
-        ))
+        kids.records.append(
+            NegativeRecord(
+                intermediary=winner["org"],
+                purchase=pid,
+                kind="abandon_selection",
+                points=DEFAULT_POLICY.credit.deductions["abandon_selection"],
+                occurred_on=deadlines.local_date(row["selection_time"]),
+                note="演示数据",
+            )
+        )
     await _service(pid, row, status, winner, values, rng, kids)
     t = row["published_at"] or row["signup_deadline"]
     previous = S.DRAFT
     for ev in PATHS[status]:
         new = states.next_status(previous, ev)
         t = t + dt.timedelta(hours=rng.randint(1, 30))
-        kids.history.append(PurchaseHistory(purchase=pid, old=previous.value, new=new.value,
-                                            event=ev.value, actor=SYSTEM, at=t,
-                                            reason=REASONS.get(ev, "")))
+        kids.history.append(
+            PurchaseHistory(
+                purchase=pid,
+                old=previous.value,
+                new=new.value,
+                event=ev.value,
+                actor=SYSTEM,
+                at=t,
+                reason=REASONS.get(ev, ""),
+            )
+        )
         previous = new
     await Purchase.update({getattr(Purchase, k): v for k, v in values.items()}).where(
         Purchase.id == pid
     )
 
 
-async def _service(pid: int, row: dict[str, Any], status: S, winner: dict[str, Any] | None,
-                   values: dict[str, Any], rng: random.Random, kids: _Children) -> None:
+async def _service(
+    pid: int,
+    row: dict[str, Any],
+    status: S,
+    winner: dict[str, Any] | None,
+    values: dict[str, Any],
+    rng: random.Random,
+    kids: _Children,
+) -> None:
     delivered = {S.CONTRACTED, S.IN_SERVICE, S.RESULT_SUBMITTED, S.ACCEPTED, S.RATED}
     if status not in delivered or winner is None:
         return
     start = deadlines.local_date(row["selection_time"]) + dt.timedelta(days=rng.randint(3, 10))
     due = deadlines.add_working_days(start, row["service_working_days"])
     amount = row["price_floor"] if row["quote_type"] == "amount" else 5_000_000
-    kids.contracts.append(Contract(purchase=pid, sha256="0" * 64, amount_fen=amount or 1,
-                                   start_on=start, end_on=due, uploaded_by=winner["org"],
-                                   confirmed_by=SYSTEM, confirmed_at=row["selection_time"]))
+    kids.contracts.append(
+        Contract(
+            purchase=pid,
+            sha256="0" * 64,
+            amount_fen=amount or 1,
+            start_on=start,
+            end_on=due,
+            uploaded_by=winner["org"],
+            confirmed_by=SYSTEM,
+            confirmed_at=row["selection_time"],
+        )
+    )
     values.update(service_start=start, service_due=due)
     today = deadlines.local_date(clock.now())
     if status in {S.IN_SERVICE, S.RESULT_SUBMITTED}:
         # Keep running services around today so the lights mean something.
         values["service_start"] = today - dt.timedelta(days=rng.randint(5, 40))
-        values["service_due"] = deadlines.add_working_days(values["service_start"],
-                                                           row["service_working_days"])
-        values["light"] = deadlines.light(values["service_start"], values["service_due"],
-                                          today).light
+        values["service_due"] = deadlines.add_working_days(
+            values["service_start"], row["service_working_days"]
+        )
+        values["light"] = deadlines.light(
+            values["service_start"], values["service_due"], today
+        ).light
     if status in {S.RESULT_SUBMITTED, S.ACCEPTED, S.RATED}:
-        kids.results.append(ServiceResult(purchase=pid, sha256="1" * 64,
-                                          status="submitted" if status is S.RESULT_SUBMITTED
-                                          else "accepted"))
+        kids.results.append(
+            ServiceResult(
+                purchase=pid,
+                sha256="1" * 64,
+                status="submitted" if status is S.RESULT_SUBMITTED else "accepted",
+            )
+        )
     if status in {S.ACCEPTED, S.RATED}:
         kids.completed[winner["org"]] = kids.completed.get(winner["org"], 0) + 1
     if status is S.RATED:
         base = rng.choice((5, 5, 4, 4, 4, 3, 2))
-        scores = {d: max(1, min(5, base + rng.choice((-1, 0, 0, 1))))
-                  for d in DEFAULT_POLICY.rating.dimensions}
+        scores = {
+            d: max(1, min(5, base + rng.choice((-1, 0, 0, 1))))
+            for d in DEFAULT_POLICY.rating.dimensions
+        }
         overall = credit.overall_rating(scores)
-        kids.ratings.append(Rating(
-            purchase=pid, intermediary=winner["org"], overall_cents=int(overall * 100),
-            comment="" if min(scores.values()) >= 3 else "成果质量有待提高，多次修改",
-            quality=scores["quality"], timeliness=scores["timeliness"],
-            attitude=scores["attitude"], fee=scores["fee"], compliance=scores["compliance"],
-        ))
+        kids.ratings.append(
+            Rating(
+                purchase=pid,
+                intermediary=winner["org"],
+                overall_cents=int(overall * 100),
+                comment="" if min(scores.values()) >= 3 else "成果质量有待提高，多次修改",
+                quality=scores["quality"],
+                timeliness=scores["timeliness"],
+                attitude=scores["attitude"],
+                fee=scores["fee"],
+                compliance=scores["compliance"],
+            )
+        )

@@ -176,7 +176,12 @@ class Drawer:
             raise ValueError(f"round {rnd} of {purpose} was already drawn")
         if weights is None:
             index = draw_index(
-                self.seed, self.purchase_id, self.candidates_hash, self.beacon, purpose, rnd,
+                self.seed,
+                self.purchase_id,
+                self.candidates_hash,
+                self.beacon,
+                purpose,
+                rnd,
                 len(pool),
             )
             frozen_weights: tuple[int, ...] | None = None
@@ -184,12 +189,21 @@ class Drawer:
             _check_weights(weights, len(pool))
             frozen_weights = tuple(weights)
             r = draw_index(
-                self.seed, self.purchase_id, self.candidates_hash, self.beacon, purpose, rnd,
+                self.seed,
+                self.purchase_id,
+                self.candidates_hash,
+                self.beacon,
+                purpose,
+                rnd,
                 sum(frozen_weights),
             )
             index = weighted_index(frozen_weights, r)
         record = DrawRecord(
-            purpose=purpose, round=rnd, pool=tuple(pool), weights=frozen_weights, index=index,
+            purpose=purpose,
+            round=rnd,
+            pool=tuple(pool),
+            weights=frozen_weights,
+            index=index,
             selected=pool[index],
         )
         self.records.append(record)
@@ -225,8 +239,13 @@ class Drawer:
 def sealed_proof(purchase_id: str | int, commitment_hex: str) -> DrawProof:
     """What is public before the selection time: the commitment only."""
     return DrawProof(
-        purchase_id=purchase_id, commitment=commitment_hex, seed=None, beacon="", candidates=(),
-        candidates_hash=None, draws=(),
+        purchase_id=purchase_id,
+        commitment=commitment_hex,
+        seed=None,
+        beacon="",
+        candidates=(),
+        candidates_hash=None,
+        draws=(),
     )
 
 
@@ -259,7 +278,11 @@ class _Inputs(msgspec.Struct, frozen=True):
 
 def _draw_problems(i: int, d: Mapping[str, Any], inp: _Inputs) -> list[str]:
     seed, pid, chash, beacon, candidates = (
-        inp.seed, inp.pid, inp.chash, inp.beacon, inp.candidates,
+        inp.seed,
+        inp.pid,
+        inp.chash,
+        inp.beacon,
+        inp.candidates,
     )
     where = f"draws[{i}]"
     purpose, rnd, pool = d.get("purpose"), d.get("round"), d.get("pool")
@@ -289,9 +312,7 @@ def _draw_problems(i: int, d: Mapping[str, Any], inp: _Inputs) -> list[str]:
     if index != expected:
         problems.append(f"{where}.index: published {index!r}, recomputed {expected}")
     if selected != pool[expected]:
-        problems.append(
-            f"{where}.selected: published {selected!r}, recomputed {pool[expected]!r}"
-        )
+        problems.append(f"{where}.selected: published {selected!r}, recomputed {pool[expected]!r}")
     return problems
 
 

@@ -98,16 +98,12 @@ def qualification_problems(
     missing = [req for req in rule.items if req not in met]
     if rule.kind == "all" and not missing:
         return []
-    names = "、".join(
-        r.type + (f"（{r.min_grade}及以上）" if r.min_grade else "") for r in missing
-    )
+    names = "、".join(r.type + (f"（{r.min_grade}及以上）" if r.min_grade else "") for r in missing)
     lead = "须具备以下任一资质" if rule.kind == "any" else "缺少以下资质"
     return [Problem("qualification", f"{lead}：{names}", "qualifications")]
 
 
-def window_problems(
-    terms: SignupTerms, now: datetime, *, in_flight: bool = False
-) -> list[Problem]:
+def window_problems(terms: SignupTerms, now: datetime, *, in_flight: bool = False) -> list[Problem]:
     """Inside the sign-up window at ``now``.
 
     ``in_flight``: ``now`` is when the request was received; the deadline job may have closed
@@ -124,8 +120,12 @@ def window_problems(
 
 
 def signup_problems(
-    applicant: Applicant, terms: SignupTerms, now: datetime,
-    policy: MarketPolicy = DEFAULT_POLICY, *, in_flight: bool = False,
+    applicant: Applicant,
+    terms: SignupTerms,
+    now: datetime,
+    policy: MarketPolicy = DEFAULT_POLICY,
+    *,
+    in_flight: bool = False,
 ) -> list[Problem]:
     """Every reason ``applicant`` may not sign up now (empty = eligible)."""
     problems = window_problems(terms, now, in_flight=in_flight)
@@ -163,15 +163,17 @@ def quote_direction(quote_type: QuoteType) -> str:
 
 
 def quote_problems(
-    quote: int | None, bounds: PriceBounds, *, method: str, already_quoted: bool,
+    quote: int | None,
+    bounds: PriceBounds,
+    *,
+    method: str,
+    already_quoted: bool,
     policy: MarketPolicy = DEFAULT_POLICY,
 ) -> list[Problem]:
     """A sealed quote inside the announced range; one quote only where the method says so."""
     problems: list[Problem] = []
     if already_quoted and method in policy.selection.single_quote_methods:
-        problems.append(
-            Problem("second_quote", "本项目每家机构只能报价一次", "quote", "conflict")
-        )
+        problems.append(Problem("second_quote", "本项目每家机构只能报价一次", "quote", "conflict"))
     if quote is None:
         if method in {"lowest_price", "reference_price"}:
             problems.append(Problem("quote_required", "竞价选取须填写报价", "quote"))
@@ -182,13 +184,9 @@ def quote_problems(
         problems.append(Problem("quote_range", "下浮率须在 0%–100% 之间", "quote"))
     unit = "分" if bounds.quote_type == "amount" else "基点"
     if bounds.floor is not None and quote < bounds.floor:
-        problems.append(
-            Problem("quote_range", f"报价低于下限（{bounds.floor} {unit}）", "quote")
-        )
+        problems.append(Problem("quote_range", f"报价低于下限（{bounds.floor} {unit}）", "quote"))
     if bounds.ceiling is not None and quote > bounds.ceiling:
-        problems.append(
-            Problem("quote_range", f"报价高于上限（{bounds.ceiling} {unit}）", "quote")
-        )
+        problems.append(Problem("quote_range", f"报价高于上限（{bounds.ceiling} {unit}）", "quote"))
     return problems
 
 

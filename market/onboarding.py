@@ -65,12 +65,18 @@ async def store_evidence(
         raise Invalid("上传的文件为空", field="file")
     async with transaction():
         row = Evidence(
-            organisation=org_id, subject=subject, kind=kind, sha256=info.sha256, size=info.size,
+            organisation=org_id,
+            subject=subject,
+            kind=kind,
+            sha256=info.sha256,
+            size=info.size,
             filename=filename[:255],
         )
         await row.save()
         await audit.record(
-            actor=f"org:{org_id}", action="evidence.attached", subject=subject,
+            actor=f"org:{org_id}",
+            action="evidence.attached",
+            subject=subject,
             payload={"kind": kind, "sha256": info.sha256, "size": info.size},
         )
     return int(row.id), info.sha256
@@ -80,8 +86,9 @@ async def check_subject(actor: Actor, subject: str) -> None:
     """May ``actor`` attach files to ``subject``? (its own onboarding, qualification, purchase)."""
     kind, _, raw = subject.partition(":")
     if not raw.isdigit():
-        raise Invalid("材料归属格式应为 intermediary:ID、qualification:ID 或 purchase:ID",
-                      field="subject")
+        raise Invalid(
+            "材料归属格式应为 intermediary:ID、qualification:ID 或 purchase:ID", field="subject"
+        )
     ident = int(raw)
     ok = False
     if kind == "intermediary":
@@ -110,9 +117,7 @@ async def _intermediary_of(actor: Actor) -> dict[str, Any]:
     return dict(row)
 
 
-async def apply(
-    platform: Platform, actor: Actor, *, region: str = "", intro: str = ""
-) -> int:
+async def apply(platform: Platform, actor: Actor, *, region: str = "", intro: str = "") -> int:
     """Zero-threshold onboarding: free, any region, reviewed formally within the SLA."""
     actor.require_kind(OrgKind.INTERMEDIARY)
     now = clock.now()
@@ -124,8 +129,14 @@ async def apply(
         if existing and existing["status"] != "rejected":
             raise Conflict("入驻申请已提交", code="already_applied")
         values: dict[str, Any] = {
-            "uscc": actor.uscc, "name": actor.org_name, "region": region, "intro": intro,
-            "status": "pending", "submitted_at": now, "review_due": due, "review_reason": "",
+            "uscc": actor.uscc,
+            "name": actor.org_name,
+            "region": region,
+            "intro": intro,
+            "status": "pending",
+            "submitted_at": now,
+            "review_due": due,
+            "review_reason": "",
         }
         if existing:
             await Intermediary.update(
@@ -138,7 +149,9 @@ async def apply(
             await row.save()
             ident = int(row.id)
         await audit.record(
-            actor=actor.label, action="intermediary.applied", subject=f"intermediary:{ident}",
+            actor=actor.label,
+            action="intermediary.applied",
+            subject=f"intermediary:{ident}",
             payload={"reviewDue": due.isoformat()},
         )
     return ident
@@ -165,8 +178,10 @@ async def review(actor: Actor, intermediary_id: int, *, approve: bool, reason: s
             }
         ).where(Intermediary.id == intermediary_id)
         await audit.record(
-            actor=actor.label, action=f"intermediary.{status}",
-            subject=f"intermediary:{intermediary_id}", payload={"reason": reason},
+            actor=actor.label,
+            action=f"intermediary.{status}",
+            subject=f"intermediary:{intermediary_id}",
+            payload={"reason": reason},
         )
         await outbox.index_later(INTERMEDIARIES_INDEX, int(row["organisation"]))
 
@@ -192,19 +207,27 @@ async def declare_qualification(
     due = deadlines.review_due(clock.now(), policy.deadlines)
     async with transaction():
         if replaces is not None:
-            old = await Qualification.select().where(
-                Qualification.id == replaces, Qualification.intermediary == me["id"]
-            ).first()
+            old = (
+                await Qualification.select()
+                .where(Qualification.id == replaces, Qualification.intermediary == me["id"])
+                .first()
+            )
             if old is None or old["status"] != "approved":
                 raise Invalid("只能变更已确认的资质", field="replaces")
         row = Qualification(
-            intermediary=me["id"], type=type_.strip(), grade=grade,
-            certificate_no=certificate_no.strip(), valid_until=valid_until, replaces=replaces,
+            intermediary=me["id"],
+            type=type_.strip(),
+            grade=grade,
+            certificate_no=certificate_no.strip(),
+            valid_until=valid_until,
+            replaces=replaces,
             review_due=due,
         )
         await row.save()
         await audit.record(
-            actor=actor.label, action="qualification.declared", subject=f"qualification:{row.id}",
+            actor=actor.label,
+            action="qualification.declared",
+            subject=f"qualification:{row.id}",
             payload={"type": type_, "grade": grade, "replaces": replaces},
         )
     return int(row.id)
@@ -229,8 +252,10 @@ async def review_qualification(
         status = "approved" if approve else "rejected"
         await Qualification.update(
             {
-                Qualification.status: status, Qualification.reviewed_at: clock.now(),
-                Qualification.reviewed_by: actor.label, Qualification.review_reason: reason,
+                Qualification.status: status,
+                Qualification.reviewed_at: clock.now(),
+                Qualification.reviewed_by: actor.label,
+                Qualification.review_reason: reason,
             }
         ).where(Qualification.id == qualification_id)
         if approve and row["replaces"] is not None:
@@ -238,12 +263,16 @@ async def review_qualification(
                 Qualification.id == row["replaces"]
             )
         await audit.record(
-            actor=actor.label, action=f"qualification.{status}",
-            subject=f"qualification:{qualification_id}", payload={"reason": reason},
+            actor=actor.label,
+            action=f"qualification.{status}",
+            subject=f"qualification:{qualification_id}",
+            payload={"reason": reason},
         )
-        inter = await Intermediary.select(Intermediary.organisation).where(
-            Intermediary.id == row["intermediary"]
-        ).first()
+        inter = (
+            await Intermediary.select(Intermediary.organisation)
+            .where(Intermediary.id == row["intermediary"])
+            .first()
+        )
         org_id = int(inter["organisation"]) if inter else 0
         flagged = await recheck_signups(platform, org_id) if approve else []
         await outbox.index_later(INTERMEDIARIES_INDEX, org_id)
@@ -256,7 +285,9 @@ async def held_qualifications(org_id: int) -> tuple[eligibility.HeldQualificatio
     )
     return tuple(
         eligibility.HeldQualification(
-            type=r["type"], grade=r["grade"], certificate_no=r["certificate_no"],
+            type=r["type"],
+            grade=r["grade"],
+            certificate_no=r["certificate_no"],
             valid_until=r["valid_until"],
         )
         for r in rows
@@ -269,8 +300,10 @@ async def applicant(org_id: int, today: dt.date) -> eligibility.Applicant:
     if org is None:
         raise NotFound("机构不存在")
     blacklisted = await BlacklistEntry.exists().where(
-        BlacklistEntry.intermediary == org_id, BlacklistEntry.revoked.eq(False),
-        BlacklistEntry.starts_on <= today, BlacklistEntry.ends_on >= today,
+        BlacklistEntry.intermediary == org_id,
+        BlacklistEntry.revoked.eq(False),
+        BlacklistEntry.starts_on <= today,
+        BlacklistEntry.ends_on >= today,
     )
     return eligibility.Applicant(
         uscc=str(org["uscc"]),
@@ -323,7 +356,9 @@ async def recheck_signups(platform: Platform, org_id: int) -> list[int]:
                 {Signup.flagged: True, Signup.flag_reason: problems[0].detail}
             ).where(Signup.id == s["id"])
             await audit.record(
-                actor=SYSTEM, action="signup.flagged", subject=f"purchase:{s['purchase']}",
+                actor=SYSTEM,
+                action="signup.flagged",
+                subject=f"purchase:{s['purchase']}",
                 payload={"signup": s["id"], "reason": problems[0].detail},
             )
             flagged.append(int(s["id"]))
@@ -349,12 +384,16 @@ async def upsert_guide(
     if item is None:
         raise Invalid("服务事项不在清单中", field="itemCode")
     async with transaction():
-        existing = await ServiceGuide.select(ServiceGuide.id).where(
-            ServiceGuide.intermediary == me["id"], ServiceGuide.item == item["id"]
-        ).first()
+        existing = (
+            await ServiceGuide.select(ServiceGuide.id)
+            .where(ServiceGuide.intermediary == me["id"], ServiceGuide.item == item["id"])
+            .first()
+        )
         values: dict[Column | str, Any] = {
-            ServiceGuide.scope: scope, ServiceGuide.standard: standard,
-            ServiceGuide.process: process, ServiceGuide.fee: fee,
+            ServiceGuide.scope: scope,
+            ServiceGuide.standard: standard,
+            ServiceGuide.process: process,
+            ServiceGuide.fee: fee,
             ServiceGuide.promised_working_days: promised_working_days,
             ServiceGuide.updated_at: clock.now(),
         }
@@ -363,13 +402,20 @@ async def upsert_guide(
             ident = int(existing["id"])
         else:
             row = ServiceGuide(
-                intermediary=me["id"], item=item["id"], scope=scope, standard=standard,
-                process=process, fee=fee, promised_working_days=promised_working_days,
+                intermediary=me["id"],
+                item=item["id"],
+                scope=scope,
+                standard=standard,
+                process=process,
+                fee=fee,
+                promised_working_days=promised_working_days,
             )
             await row.save()
             ident = int(row.id)
         await audit.record(
-            actor=actor.label, action="guide.saved", subject=f"guide:{ident}",
+            actor=actor.label,
+            action="guide.saved",
+            subject=f"guide:{ident}",
             payload={"item": item_code},
         )
         await outbox.index_later(INTERMEDIARIES_INDEX, actor.org_id)

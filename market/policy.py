@@ -58,7 +58,11 @@ class MinEligible(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 _PRIVATE_MIN = MinEligible(
-    direct_selection=1, random_draw=1, lowest_price=1, reference_price=1, credit_merit=2,
+    direct_selection=1,
+    random_draw=1,
+    lowest_price=1,
+    reference_price=1,
+    credit_merit=2,
     proposal_merit=2,
 )
 

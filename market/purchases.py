@@ -102,22 +102,35 @@ async def create(platform: Platform, actor: Actor, data: PurchaseIn) -> int:
     }
     async with transaction():
         row = Purchase(
-            owner=actor.org_id, project_code=data.project_code.strip(),
-            project_name=data.project_name.strip(), item=item["id"], content=data.content,
-            method=data.method, fund_type=data.fund_type, quote_type=data.quote_type,
-            price_floor=data.price_floor, price_ceiling=data.price_ceiling,
-            signup_deadline=data.signup_deadline, selection_time=data.selection_time,
+            owner=actor.org_id,
+            project_code=data.project_code.strip(),
+            project_name=data.project_name.strip(),
+            item=item["id"],
+            content=data.content,
+            method=data.method,
+            fund_type=data.fund_type,
+            quote_type=data.quote_type,
+            price_floor=data.price_floor,
+            price_ceiling=data.price_ceiling,
+            signup_deadline=data.signup_deadline,
+            selection_time=data.selection_time,
             qualification_rule=dumps(rule),
             avoided=dumps({a.uscc: a.reason.strip() for a in data.avoided}),
             witnesses=dumps([{"name": w.name, "phone": w.phone} for w in data.witnesses]),
-            long_list_size=data.long_list_size, short_list_size=data.short_list_size,
-            service_working_days=data.service_working_days, contact=data.contact,
+            long_list_size=data.long_list_size,
+            short_list_size=data.short_list_size,
+            service_working_days=data.service_working_days,
+            contact=data.contact,
             complaint_phone=data.complaint_phone or str(item["complaint_phone"]),
-            beacon=data.beacon, status=S.DRAFT.value, last_owner_activity_at=clock.now(),
+            beacon=data.beacon,
+            status=S.DRAFT.value,
+            last_owner_activity_at=clock.now(),
         )
         await row.save()
         await audit.record(
-            actor=actor.label, action="purchase.created", subject=f"purchase:{row.id}",
+            actor=actor.label,
+            action="purchase.created",
+            subject=f"purchase:{row.id}",
             payload={"method": data.method, "item": data.item_code},
         )
     return int(row.id)
@@ -139,9 +152,14 @@ async def publish(platform: Platform, actor: Actor, purchase_id: int) -> str:
             )
         seed = draw.new_seed()
         await change_status(
-            row, E.PUBLISH, actor=actor.label, at=now,
+            row,
+            E.PUBLISH,
+            actor=actor.label,
+            at=now,
             extra={
-                "seed_hex": seed.hex(), "commitment": draw.commitment(seed), "published_at": now,
+                "seed_hex": seed.hex(),
+                "commitment": draw.commitment(seed),
+                "published_at": now,
                 "last_owner_activity_at": now,
             },
         )
@@ -173,8 +191,12 @@ async def set_beacon(actor: Actor, purchase_id: int, beacon: str) -> None:
         ):
             raise Conflict("选取时间后不能再登记公开随机数", code="beacon_too_late")
         await Purchase.update({Purchase.beacon: beacon.strip()}).where(Purchase.id == purchase_id)
-        await audit.record(actor=actor.label, action="purchase.beacon_set",
-                           subject=f"purchase:{purchase_id}", payload={"beacon": beacon.strip()})
+        await audit.record(
+            actor=actor.label,
+            action="purchase.beacon_set",
+            subject=f"purchase:{purchase_id}",
+            payload={"beacon": beacon.strip()},
+        )
 
 
 # ---------------------------------------------------------------- sign-up and sealed quotes
@@ -206,19 +228,26 @@ async def sign_up(
     try:
         async with transaction():
             locked = await purchase_row(purchase_id, lock=True, shared=True)
-            eligibility.ensure(eligibility.window_problems(
-                onboarding.signup_terms(locked), received, in_flight=True
-            ))
+            eligibility.ensure(
+                eligibility.window_problems(
+                    onboarding.signup_terms(locked), received, in_flight=True
+                )
+            )
             signup = Signup(
-                purchase=purchase_id, intermediary=actor.org_id, uscc=actor.uscc,
-                signed_at=received, quote=quote,
+                purchase=purchase_id,
+                intermediary=actor.org_id,
+                uscc=actor.uscc,
+                signed_at=received,
+                quote=quote,
                 quoted_at=received if quote is not None else None,
                 quote_count=1 if quote is not None else 0,
             )
             await signup.save()
             # The quote itself never goes into the audit payload: it stays sealed.
             await audit.record(
-                actor=actor.label, action="signup.created", subject=f"purchase:{purchase_id}",
+                actor=actor.label,
+                action="signup.created",
+                subject=f"purchase:{purchase_id}",
                 payload={"signup": signup.id, "quoted": quote is not None},
             )
     except Exception as exc:
@@ -243,22 +272,29 @@ async def submit_quote(platform: Platform, actor: Actor, purchase_id: int, quote
         now = clock.now()
         terms = onboarding.signup_terms(row)
         eligibility.ensure(eligibility.window_problems(terms, now))
-        mine = await Signup.select().where(
-            Signup.purchase == purchase_id, Signup.intermediary == actor.org_id
-        ).first()
+        mine = (
+            await Signup.select()
+            .where(Signup.purchase == purchase_id, Signup.intermediary == actor.org_id)
+            .first()
+        )
         if mine is None:
             raise Conflict("请先报名再报价", code="not_signed_up")
         eligibility.ensure(
             eligibility.quote_problems(
-                quote, terms.bounds, method=row["method"],
-                already_quoted=mine["quote_count"] > 0, policy=policy,
+                quote,
+                terms.bounds,
+                method=row["method"],
+                already_quoted=mine["quote_count"] > 0,
+                policy=policy,
             )
         )
         await Signup.update(
             {Signup.quote: quote, Signup.quoted_at: now, Signup.quote_count: Signup.quote_count + 1}
         ).where(Signup.id == mine["id"])
         await audit.record(
-            actor=actor.label, action="quote.submitted", subject=f"purchase:{purchase_id}",
+            actor=actor.label,
+            action="quote.submitted",
+            subject=f"purchase:{purchase_id}",
             payload={"signup": mine["id"], "count": int(mine["quote_count"]) + 1},
         )
 
@@ -270,10 +306,16 @@ def is_sealed(row: dict[str, Any], now: dt.datetime) -> bool:
 
 def _signup_out(s: dict[str, Any], *, reveal: bool) -> dict[str, Any]:
     return {
-        "id": s["id"], "purchase_id": s["purchase"], "uscc": s["uscc"],
-        "intermediary_id": s["intermediary"], "signed_at": s["signed_at"],
-        "quote": s["quote"] if reveal else None, "sealed": not reveal,
-        "quote_count": s["quote_count"], "flagged": s["flagged"], "flag_reason": s["flag_reason"],
+        "id": s["id"],
+        "purchase_id": s["purchase"],
+        "uscc": s["uscc"],
+        "intermediary_id": s["intermediary"],
+        "signed_at": s["signed_at"],
+        "quote": s["quote"] if reveal else None,
+        "sealed": not reveal,
+        "quote_count": s["quote_count"],
+        "flagged": s["flagged"],
+        "flag_reason": s["flag_reason"],
     }
 
 
@@ -316,7 +358,8 @@ async def _candidates(row: dict[str, Any], usccs: list[str] | None) -> list[sele
     }
     out = [
         selection.Candidate(
-            uscc=s["uscc"], quote=s["quote"],
+            uscc=s["uscc"],
+            quote=s["quote"],
             credit_score=scores.get(s["intermediary"], Decimal(100)),
         )
         for s in signups
@@ -327,8 +370,9 @@ async def _candidates(row: dict[str, Any], usccs: list[str] | None) -> list[sele
     return sorted(out, key=lambda c: c.uscc)
 
 
-async def _eligible_now(row: dict[str, Any], cands: list[selection.Candidate],
-                        platform: Platform) -> list[selection.Candidate]:
+async def _eligible_now(
+    row: dict[str, Any], cands: list[selection.Candidate], platform: Platform
+) -> list[selection.Candidate]:
     """Re-check standing eligibility at the freeze (blacklist or grade D since sign-up)."""
     today = deadlines.local_date(clock.now())
     terms = onboarding.signup_terms(row)
@@ -346,13 +390,17 @@ async def _eligible_now(row: dict[str, Any], cands: list[selection.Candidate],
 
 def _terms(row: dict[str, Any]) -> selection.Terms:
     return selection.Terms(
-        method=row["method"], fund_type=row["fund_type"], quote_type=row["quote_type"],
-        long_list_size=row["long_list_size"], short_list_size=row["short_list_size"],
+        method=row["method"],
+        fund_type=row["fund_type"],
+        quote_type=row["quote_type"],
+        long_list_size=row["long_list_size"],
+        short_list_size=row["short_list_size"],
     )
 
 
-async def _apply_outcome(row: dict[str, Any], outcome: selection.Outcome, now: dt.datetime,
-                         actor: str) -> str:
+async def _apply_outcome(
+    row: dict[str, Any], outcome: selection.Outcome, now: dt.datetime, actor: str
+) -> str:
     await Purchase.update(
         {
             Purchase.draws: dumps([msgspec.to_builtins(d) for d in outcome.draws]),
@@ -366,16 +414,25 @@ async def _apply_outcome(row: dict[str, Any], outcome: selection.Outcome, now: d
     return str(row["status"])
 
 
-async def _select_winner(row: dict[str, Any], uscc: str, now: dt.datetime, actor: str,
-                         reason: str) -> None:
+async def _select_winner(
+    row: dict[str, Any], uscc: str, now: dt.datetime, actor: str, reason: str
+) -> None:
     org = await Organisation.select(Organisation.id).where(Organisation.uscc == uscc).first()
     if org is None:
         raise NotFound("中选机构不存在")
     await change_status(
-        row, E.SELECT, actor=actor, at=now, reason=reason,
+        row,
+        E.SELECT,
+        actor=actor,
+        at=now,
+        reason=reason,
         # The owner's idle clock starts when the case begins to wait for the owner.
-        extra={"winner": int(org["id"]), "winner_uscc": uscc, "selected_at": now,
-               "last_owner_activity_at": now},
+        extra={
+            "winner": int(org["id"]),
+            "winner_uscc": uscc,
+            "selected_at": now,
+            "last_owner_activity_at": now,
+        },
     )
 
 
@@ -402,13 +459,14 @@ async def run_selection(platform: Platform, purchase_id: int) -> str:
         codes = [c.uscc for c in cands]
         await Purchase.update({Purchase.candidates: dumps(codes)}).where(Purchase.id == row["id"])
         drawer = draw.Drawer(bytes.fromhex(row["seed_hex"]), row["id"], codes, row["beacon"])
-        outcome = selection.run_selection(
-            cands, _terms(row), drawer, policy=policy_for(platform)
-        )
+        outcome = selection.run_selection(cands, _terms(row), drawer, policy=policy_for(platform))
         await audit.record(
-            actor=SYSTEM, action="purchase.draw", subject=f"purchase:{row['id']}",
+            actor=SYSTEM,
+            action="purchase.draw",
+            subject=f"purchase:{row['id']}",
             payload={
-                "candidatesHash": drawer.candidates_hash, "seed": row["seed_hex"],
+                "candidatesHash": drawer.candidates_hash,
+                "seed": row["seed_hex"],
                 "draws": [msgspec.to_builtins(d) for d in drawer.records],
                 "outcome": outcome.status,
             },
@@ -431,10 +489,12 @@ async def choose(actor: Actor, purchase_id: int, uscc: str) -> None:
             raise Conflict("当前不在待业主选定阶段", code="not_awaiting_owner")
         picked = selection.choose(prior, uscc)
         now = clock.now()
-        await Purchase.update({Purchase.outcome: dumps(msgspec.to_builtins(picked)),
-                               Purchase.last_owner_activity_at: now}).where(
-            Purchase.id == purchase_id
-        )
+        await Purchase.update(
+            {
+                Purchase.outcome: dumps(msgspec.to_builtins(picked)),
+                Purchase.last_owner_activity_at: now,
+            }
+        ).where(Purchase.id == purchase_id)
         await _select_winner(row, uscc, now, actor.label, picked.reason)
 
 
@@ -457,18 +517,30 @@ async def abandon(platform: Platform, actor: Actor, purchase_id: int, reason: st
         kind = credit.abandonment_kind([r["occurred_on"] for r in earlier], today, policy.credit)
         excluded = [*loads(row["excluded"], []), row["winner_uscc"]]
         await change_status(
-            row, E.ABANDON, actor=actor.label, at=now, reason=reason,
+            row,
+            E.ABANDON,
+            actor=actor.label,
+            at=now,
+            reason=reason,
             extra={"excluded": dumps(excluded), "winner": None, "winner_uscc": ""},
         )
         record = credit.new_record(kind, today, f"采购项目 {purchase_id}：{reason}", policy.credit)
         await NegativeRecord.insert(
             NegativeRecord(
-                intermediary=actor.org_id, purchase=purchase_id, kind=kind, points=record.points,
-                occurred_on=today, note=record.note, status="confirmed", decided_by=SYSTEM,
+                intermediary=actor.org_id,
+                purchase=purchase_id,
+                kind=kind,
+                points=record.points,
+                occurred_on=today,
+                note=record.note,
+                status="confirmed",
+                decided_by=SYSTEM,
             )
         )
         await audit.record(
-            actor=SYSTEM, action="negative_record.created", subject=f"org:{actor.org_id}",
+            actor=SYSTEM,
+            action="negative_record.created",
+            subject=f"org:{actor.org_id}",
             payload={"kind": kind, "points": record.points, "purchase": purchase_id},
         )
         from market.supervision import recompute_credit
@@ -477,8 +549,9 @@ async def abandon(platform: Platform, actor: Actor, purchase_id: int, reason: st
     return kind
 
 
-async def redraw(platform: Platform, actor: Actor, purchase_id: int,
-                 uscc: str | None = None) -> str:
+async def redraw(
+    platform: Platform, actor: Actor, purchase_id: int, uscc: str | None = None
+) -> str:
     """After abandonment: select again among the remaining eligible (same seed, next rounds)."""
     async with transaction():
         row = await purchase_row(purchase_id, lock=True)
@@ -490,10 +563,15 @@ async def redraw(platform: Platform, actor: Actor, purchase_id: int,
         prior = _outcome(row)
         cands = await _candidates(row, codes)
         previous = [msgspec.convert(d, draw.DrawRecord) for d in loads(row["draws"], [])]
-        drawer = draw.Drawer(bytes.fromhex(row["seed_hex"]), row["id"], codes, row["beacon"],
-                             records=previous)
+        drawer = draw.Drawer(
+            bytes.fromhex(row["seed_hex"]), row["id"], codes, row["beacon"], records=previous
+        )
         outcome = selection.run_selection(
-            cands, _terms(row), drawer, policy=policy_for(platform), excluded=excluded,
+            cands,
+            _terms(row),
+            drawer,
+            policy=policy_for(platform),
+            excluded=excluded,
             prior=prior,
         )
         if outcome.status in {"awaiting_owner", "short_listed"}:
@@ -518,10 +596,27 @@ async def reprocure(actor: Actor, purchase_id: int) -> int:
         if row["status"] != S.FAILED:
             raise Conflict("只有流标的采购项目可以重新采购", code="not_failed")
         copy_fields = (
-            "owner", "project_code", "project_name", "item", "content", "method", "fund_type",
-            "quote_type", "price_floor", "price_ceiling", "signup_deadline", "selection_time",
-            "qualification_rule", "avoided", "witnesses", "long_list_size", "short_list_size",
-            "service_working_days", "contact", "complaint_phone", "beacon",
+            "owner",
+            "project_code",
+            "project_name",
+            "item",
+            "content",
+            "method",
+            "fund_type",
+            "quote_type",
+            "price_floor",
+            "price_ceiling",
+            "signup_deadline",
+            "selection_time",
+            "qualification_rule",
+            "avoided",
+            "witnesses",
+            "long_list_size",
+            "short_list_size",
+            "service_working_days",
+            "contact",
+            "complaint_phone",
+            "beacon",
         )
         new = Purchase({getattr(Purchase, f): row[f] for f in copy_fields})
         new.status = S.DRAFT.value
@@ -529,7 +624,9 @@ async def reprocure(actor: Actor, purchase_id: int) -> int:
         new.last_owner_activity_at = now
         await new.save()
         await audit.record(
-            actor=actor.label, action="purchase.reprocured", subject=f"purchase:{new.id}",
+            actor=actor.label,
+            action="purchase.reprocured",
+            subject=f"purchase:{new.id}",
             payload={"from": purchase_id},
         )
     return int(new.id)
@@ -549,8 +646,11 @@ async def draw_proof(purchase_id: int) -> dict[str, Any]:
         return draw.proof_to_dict(draw.sealed_proof(row["id"], row["commitment"]))
     codes = loads(row["candidates"], [])
     proof = draw.DrawProof(
-        purchase_id=row["id"], commitment=row["commitment"], seed=row["seed_hex"],
-        beacon=row["beacon"], candidates=tuple(codes),
+        purchase_id=row["id"],
+        commitment=row["commitment"],
+        seed=row["seed_hex"],
+        beacon=row["beacon"],
+        candidates=tuple(codes),
         candidates_hash=draw.candidates_hash(codes),
         draws=tuple(msgspec.convert(d, draw.DrawRecord) for d in loads(row["draws"], [])),
     )
@@ -559,16 +659,17 @@ async def draw_proof(purchase_id: int) -> dict[str, Any]:
 
 async def history(purchase_id: int) -> list[dict[str, Any]]:
     await purchase_row(purchase_id)
-    rows = await PurchaseHistory.select().where(
-        PurchaseHistory.purchase == purchase_id
-    ).order_by(PurchaseHistory.id)
-    return [
-        {k: r[k] for k in ("old", "new", "event", "actor", "at", "reason")} for r in rows
-    ]
+    rows = (
+        await PurchaseHistory.select()
+        .where(PurchaseHistory.purchase == purchase_id)
+        .order_by(PurchaseHistory.id)
+    )
+    return [{k: r[k] for k in ("old", "new", "event", "actor", "at", "reason")} for r in rows]
 
 
-async def purchase_view(purchase_id: int, actor: Actor | None = None,
-                        *, public: bool = False) -> dict[str, Any]:
+async def purchase_view(
+    purchase_id: int, actor: Actor | None = None, *, public: bool = False
+) -> dict[str, Any]:
     """One purchase; with ``public`` a draft is visible to its owner only."""
     row = await purchase_row(purchase_id)
     if public and row["status"] == S.DRAFT and (actor is None or actor.org_id != row["owner"]):
@@ -580,14 +681,16 @@ async def _views(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not rows:
         return []
     items = {
-        r["id"]: r for r in await CatalogItem.select(
-            CatalogItem.id, CatalogItem.code, CatalogItem.name
-        ).where(CatalogItem.id.is_in(list({r["item"] for r in rows})))
+        r["id"]: r
+        for r in await CatalogItem.select(CatalogItem.id, CatalogItem.code, CatalogItem.name).where(
+            CatalogItem.id.is_in(list({r["item"] for r in rows}))
+        )
     }
     owners = {
-        r["id"]: r["name"] for r in await Organisation.select(
-            Organisation.id, Organisation.name
-        ).where(Organisation.id.is_in(list({r["owner"] for r in rows})))
+        r["id"]: r["name"]
+        for r in await Organisation.select(Organisation.id, Organisation.name).where(
+            Organisation.id.is_in(list({r["owner"] for r in rows}))
+        )
     }
     counts: dict[int, int] = {}
     for s in await Signup.select(Signup.purchase).where(
@@ -600,32 +703,53 @@ async def _views(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         outcome = loads(r["outcome"])
         if outcome is not None:
             outcome = {k: v for k, v in outcome.items() if k != "draws"}
-        out.append({
-            "id": r["id"], "project_code": r["project_code"], "project_name": r["project_name"],
-            "item_code": items[r["item"]]["code"], "item_name": items[r["item"]]["name"],
-            "owner_id": r["owner"], "owner_name": owners.get(r["owner"], ""),
-            "content": r["content"], "method": r["method"], "fund_type": r["fund_type"],
-            "quote_type": r["quote_type"],
-            "quote_direction": eligibility.quote_direction(r["quote_type"]),
-            "price_floor": r["price_floor"], "price_ceiling": r["price_ceiling"],
-            "signup_deadline": r["signup_deadline"], "selection_time": r["selection_time"],
-            "qualification_rule": loads(r["qualification_rule"], {}),
-            "avoided": [{"uscc": u, "reason": why}
-                        for u, why in loads(r["avoided"], {}).items()],
-            "witnesses": loads(r["witnesses"], []),
-            "service_working_days": r["service_working_days"], "status": status.value,
-            "status_label": states.STATUS_LABELS[status], "commitment": r["commitment"],
-            "signup_count": counts.get(r["id"], 0), "winner_uscc": r["winner_uscc"],
-            "outcome": outcome, "service_due": r["service_due"], "light": r["light"],
-            "reprocured_from": r["reprocured_from"], "published_at": r["published_at"],
-            "complaint_phone": r["complaint_phone"],
-        })
+        out.append(
+            {
+                "id": r["id"],
+                "project_code": r["project_code"],
+                "project_name": r["project_name"],
+                "item_code": items[r["item"]]["code"],
+                "item_name": items[r["item"]]["name"],
+                "owner_id": r["owner"],
+                "owner_name": owners.get(r["owner"], ""),
+                "content": r["content"],
+                "method": r["method"],
+                "fund_type": r["fund_type"],
+                "quote_type": r["quote_type"],
+                "quote_direction": eligibility.quote_direction(r["quote_type"]),
+                "price_floor": r["price_floor"],
+                "price_ceiling": r["price_ceiling"],
+                "signup_deadline": r["signup_deadline"],
+                "selection_time": r["selection_time"],
+                "qualification_rule": loads(r["qualification_rule"], {}),
+                "avoided": [
+                    {"uscc": u, "reason": why} for u, why in loads(r["avoided"], {}).items()
+                ],
+                "witnesses": loads(r["witnesses"], []),
+                "service_working_days": r["service_working_days"],
+                "status": status.value,
+                "status_label": states.STATUS_LABELS[status],
+                "commitment": r["commitment"],
+                "signup_count": counts.get(r["id"], 0),
+                "winner_uscc": r["winner_uscc"],
+                "outcome": outcome,
+                "service_due": r["service_due"],
+                "light": r["light"],
+                "reprocured_from": r["reprocured_from"],
+                "published_at": r["published_at"],
+                "complaint_phone": r["complaint_phone"],
+            }
+        )
     return out
 
 
 async def list_purchases(
-    *, method: str | None = None, status: str | None = None, owner: int | None = None,
-    offset: int = 0, limit: int = 20,
+    *,
+    method: str | None = None,
+    status: str | None = None,
+    owner: int | None = None,
+    offset: int = 0,
+    limit: int = 20,
 ) -> tuple[list[dict[str, Any]], int]:
     """Published purchases (drafts only for their owner), newest first."""
     if method is not None and method not in METHODS:
@@ -644,9 +768,13 @@ async def list_purchases(
     else:
         conditions.append(Purchase.status != S.DRAFT.value)
     total = int(await Purchase.count().where(*conditions))
-    rows = await Purchase.select().where(*conditions).order_by(
-        Purchase.id, ascending=False
-    ).offset(offset).limit(limit)
+    rows = (
+        await Purchase.select()
+        .where(*conditions)
+        .order_by(Purchase.id, ascending=False)
+        .offset(offset)
+        .limit(limit)
+    )
     return await _views([dict(r) for r in rows]), total
 
 
@@ -657,11 +785,14 @@ async def eligible_open_purchases(platform: Platform, actor: Actor) -> list[dict
     today = deadlines.local_date(now)
     who = await onboarding.applicant(actor.org_id, today)
     policy = policy_for(platform)
-    rows = await Purchase.select().where(
-        Purchase.status == S.SIGNUP_OPEN.value, Purchase.signup_deadline > now
-    ).order_by(Purchase.signup_deadline)
+    rows = (
+        await Purchase.select()
+        .where(Purchase.status == S.SIGNUP_OPEN.value, Purchase.signup_deadline > now)
+        .order_by(Purchase.signup_deadline)
+    )
     ok = [
-        dict(r) for r in rows
+        dict(r)
+        for r in rows
         if not eligibility.signup_problems(who, onboarding.signup_terms(dict(r)), now, policy)
     ]
     return await _views(ok)
@@ -670,10 +801,14 @@ async def eligible_open_purchases(platform: Platform, actor: Actor) -> list[dict
 async def run_due(platform: Platform) -> dict[str, int]:
     """Beat: close sign-ups past their deadline and run selections past their time."""
     now = clock.now()
-    rows = await Purchase.select(Purchase.id).where(
-        ((Purchase.status == S.SIGNUP_OPEN.value) & (Purchase.signup_deadline <= now))
-        | ((Purchase.status == S.SIGNUP_CLOSED.value) & (Purchase.selection_time <= now))
-    ).order_by(Purchase.id)
+    rows = (
+        await Purchase.select(Purchase.id)
+        .where(
+            ((Purchase.status == S.SIGNUP_OPEN.value) & (Purchase.signup_deadline <= now))
+            | ((Purchase.status == S.SIGNUP_CLOSED.value) & (Purchase.selection_time <= now))
+        )
+        .order_by(Purchase.id)
+    )
     counts: dict[str, int] = {}
     for r in rows:
         status = await run_selection(platform, int(r["id"]))

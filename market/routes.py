@@ -61,14 +61,26 @@ async def catalog(stage: str | None = None) -> list[dict[str, Any]]:
 
 @get("/intermediaries", operation_id="marketDirectory")
 async def directory(
-    platform: Platform, q: str = "", item: str | None = None, region: str | None = None,
-    grade: str | None = None, credit_grade: str | None = None, sort: str = "credit",
-    offset: int = 0, limit: int = 20,
+    platform: Platform,
+    q: str = "",
+    item: str | None = None,
+    region: str | None = None,
+    grade: str | None = None,
+    credit_grade: str | None = None,
+    sort: str = "credit",
+    offset: int = 0,
+    limit: int = 20,
 ) -> dict[str, Any]:
     """Public directory; ordering rule: the chosen sort only, no paid or hidden boosting."""
     query = search_docs.directory_query(
-        q=q, item=item, region=region, grade=grade, credit_grade=credit_grade, sort=sort,
-        offset=offset, limit=limit,
+        q=q,
+        item=item,
+        region=region,
+        grade=grade,
+        credit_grade=credit_grade,
+        sort=sort,
+        offset=offset,
+        limit=limit,
     )
     return await search_docs.search_directory(platform, query)
 
@@ -80,8 +92,13 @@ async def profile(platform: Platform, org_id: int) -> dict[str, Any]:
 
 @get("/board", operation_id="marketBoard")
 async def board(
-    platform: Platform, q: str = "", method: str | None = None, status: str | None = None,
-    item: str | None = None, offset: int = 0, limit: int = 20,
+    platform: Platform,
+    q: str = "",
+    method: str | None = None,
+    status: str | None = None,
+    item: str | None = None,
+    offset: int = 0,
+    limit: int = 20,
 ) -> dict[str, Any]:
     query = search_docs.board_query(
         q=q, method=method, status=status, item=item, offset=offset, limit=limit
@@ -105,8 +122,13 @@ async def review(ident: int, data: ReviewIn, actor: Actor) -> None:
 @post("/qualifications", operation_id="marketDeclareQualification", status_code=201)
 async def declare(data: QualificationIn, actor: Actor, platform: Platform) -> IdOut:
     ident = await onboarding.declare_qualification(
-        platform, actor, type_=data.type, grade=data.grade, certificate_no=data.certificate_no,
-        valid_until=data.valid_until, replaces=data.replaces,
+        platform,
+        actor,
+        type_=data.type,
+        grade=data.grade,
+        certificate_no=data.certificate_no,
+        valid_until=data.valid_until,
+        replaces=data.replaces,
     )
     return IdOut(id=ident)
 
@@ -124,22 +146,34 @@ async def review_qualification(
 @post("/guides", operation_id="marketSaveGuide")
 async def save_guide(data: GuideIn, actor: Actor) -> IdOut:
     ident = await onboarding.upsert_guide(
-        actor, item_code=data.item_code, scope=data.scope, standard=data.standard,
-        process=data.process, fee=data.fee, promised_working_days=data.promised_working_days,
+        actor,
+        item_code=data.item_code,
+        scope=data.scope,
+        standard=data.standard,
+        process=data.process,
+        fee=data.fee,
+        promised_working_days=data.promised_working_days,
     )
     return IdOut(id=ident)
 
 
-@post("/evidence", operation_id="marketUploadEvidence", status_code=201,
-      request_max_body_size=None)
+@post("/evidence", operation_id="marketUploadEvidence", status_code=201, request_max_body_size=None)
 async def upload_evidence(
-    request: Request[Any, Any, Any], actor: Actor, platform: Platform, subject: str, kind: str,
+    request: Request[Any, Any, Any],
+    actor: Actor,
+    platform: Platform,
+    subject: str,
+    kind: str,
     filename: str = "",
 ) -> EvidenceOut:
     """Stream a file (raw body) into the blob store and attach it to ``subject``."""
     await onboarding.check_subject(actor, subject)
     ident, sha = await onboarding.store_evidence(
-        platform, actor.org_id, subject=subject, kind=kind, chunks=request.stream(),
+        platform,
+        actor.org_id,
+        subject=subject,
+        kind=kind,
+        chunks=request.stream(),
         filename=filename,
     )
     return EvidenceOut(id=ident, sha256=sha)
@@ -254,8 +288,12 @@ async def reprocure(pid: int, actor: Actor) -> IdOut:
 @post("/purchases/{pid:int}/contract", operation_id="marketUploadContract", status_code=201)
 async def upload_contract(pid: int, data: ContractIn, actor: Actor) -> IdOut:
     ident = await delivery.upload_contract(
-        actor, pid, evidence_sha256=data.evidence_sha256, amount_fen=data.amount_fen,
-        start_on=data.start_on, end_on=data.end_on,
+        actor,
+        pid,
+        evidence_sha256=data.evidence_sha256,
+        amount_fen=data.amount_fen,
+        start_on=data.start_on,
+        end_on=data.end_on,
     )
     return IdOut(id=ident)
 
@@ -282,15 +320,21 @@ async def accept_result(pid: int, actor: Actor) -> None:
 
 @post("/purchases/{pid:int}/rating", operation_id="marketRate", status_code=201)
 async def rate(pid: int, data: RatingIn, actor: Actor, platform: Platform) -> None:
-    scores = {"quality": data.quality, "timeliness": data.timeliness, "attitude": data.attitude,
-              "fee": data.fee, "compliance": data.compliance}
+    scores = {
+        "quality": data.quality,
+        "timeliness": data.timeliness,
+        "attitude": data.attitude,
+        "fee": data.fee,
+        "compliance": data.compliance,
+    }
     await delivery.rate(platform, actor, pid, scores, data.comment)
 
 
 @post("/purchases/{pid:int}/extension", operation_id="marketExtend", status_code=201)
 async def extend(pid: int, data: ExtensionIn, actor: Actor, platform: Platform) -> dict[str, Any]:
-    return await delivery.extend(platform, actor, pid, working_days=data.working_days,
-                                 reason=data.reason)
+    return await delivery.extend(
+        platform, actor, pid, working_days=data.working_days, reason=data.reason
+    )
 
 
 # ---------------------------------------------------------------- supervision
@@ -306,8 +350,7 @@ async def file_complaint(data: ComplaintIn, actor: Actor, platform: Platform) ->
 
 @post("/complaints/{cid:int}/answer", operation_id="marketAnswerComplaint")
 async def answer_complaint(cid: int, data: ComplaintAnswerIn, actor: Actor) -> None:
-    await supervision.answer_complaint(actor, cid, outcome=data.outcome,
-                                       correction=data.correction)
+    await supervision.answer_complaint(actor, cid, outcome=data.outcome, correction=data.correction)
 
 
 @get("/complaints", operation_id="marketPublicComplaints")
@@ -318,8 +361,13 @@ async def public_complaints(purchase_id: int | None = None) -> list[dict[str, An
 @post("/blacklist", operation_id="marketBlacklist", status_code=201)
 async def blacklist(data: BlacklistIn, actor: Actor, platform: Platform) -> IdOut:
     ident = await supervision.add_blacklist(
-        platform, actor, org_id=data.org_id, reason=data.reason, authority=data.authority,
-        ends_on=data.ends_on, legal_basis=data.legal_basis,
+        platform,
+        actor,
+        org_id=data.org_id,
+        reason=data.reason,
+        authority=data.authority,
+        ends_on=data.ends_on,
+        legal_basis=data.legal_basis,
     )
     return IdOut(id=ident)
 
@@ -343,12 +391,47 @@ async def _dispatch_after_write(request: Request[Any, Any, Any]) -> None:
 router = Router(
     path="/api/v1/market",
     route_handlers=[
-        catalog, directory, profile, board, apply, review, declare, review_qualification,
-        save_guide, upload_evidence, create_purchase, list_purchases, my_purchases, eligible,
-        get_purchase, purchase_history, draw_proof, publish, cancel, set_beacon, sign_up, quote,
-        list_signups, get_signup, choose, abandon, redraw, reprocure, upload_contract,
-        confirm_contract, submit_result, return_result, accept_result, rate, extend,
-        file_complaint, answer_complaint, public_complaints, blacklist, decide_record, flags,
+        catalog,
+        directory,
+        profile,
+        board,
+        apply,
+        review,
+        declare,
+        review_qualification,
+        save_guide,
+        upload_evidence,
+        create_purchase,
+        list_purchases,
+        my_purchases,
+        eligible,
+        get_purchase,
+        purchase_history,
+        draw_proof,
+        publish,
+        cancel,
+        set_beacon,
+        sign_up,
+        quote,
+        list_signups,
+        get_signup,
+        choose,
+        abandon,
+        redraw,
+        reprocure,
+        upload_contract,
+        confirm_contract,
+        submit_result,
+        return_result,
+        accept_result,
+        rate,
+        extend,
+        file_complaint,
+        answer_complaint,
+        public_complaints,
+        blacklist,
+        decide_record,
+        flags,
     ],
     tags=["market"],
     after_response=_dispatch_after_write,

@@ -90,9 +90,13 @@ async def all_intermediaries() -> AsyncIterator[str]:
 
 
 async def build_purchase(doc_id: str) -> Document | None:
-    row = await Purchase.select(
-        *Purchase.all_columns(), Purchase.owner.name, Purchase.item.code, Purchase.item.name
-    ).where(Purchase.id == int(doc_id)).first()
+    row = (
+        await Purchase.select(
+            *Purchase.all_columns(), Purchase.owner.name, Purchase.item.code, Purchase.item.name
+        )
+        .where(Purchase.id == int(doc_id))
+        .first()
+    )
     if row is None or row["status"] == states.Status.DRAFT.value:
         return None
     status = states.Status(row["status"])
@@ -119,9 +123,11 @@ async def build_purchase(doc_id: str) -> Document | None:
 
 
 async def all_purchases() -> AsyncIterator[str]:
-    rows = await Purchase.select(Purchase.id).where(
-        Purchase.status != states.Status.DRAFT.value
-    ).order_by(Purchase.id)
+    rows = (
+        await Purchase.select(Purchase.id)
+        .where(Purchase.status != states.Status.DRAFT.value)
+        .order_by(Purchase.id)
+    )
     for row in rows:
         yield str(row["id"])
 
@@ -134,9 +140,15 @@ REGISTRATIONS = [INTERMEDIARIES, PURCHASES]
 
 
 def directory_query(
-    *, q: str = "", item: str | None = None, region: str | None = None,
-    grade: str | None = None, credit_grade: str | None = None, sort: str = "credit",
-    offset: int = 0, limit: int = 20,
+    *,
+    q: str = "",
+    item: str | None = None,
+    region: str | None = None,
+    grade: str | None = None,
+    credit_grade: str | None = None,
+    sort: str = "credit",
+    offset: int = 0,
+    limit: int = 20,
 ) -> SearchQuery:
     """The directory's query: filters on item, region, qualification grade and credit grade."""
     if sort not in SORTS:
@@ -150,13 +162,24 @@ def directory_query(
         filters["qualificationGrades"] = grade
     if credit_grade:
         filters["creditGrade"] = credit_grade
-    return SearchQuery(q=q, filters=filters, sort=[(SORTS[sort], "desc"), ("name", "asc")],
-                       offset=offset, limit=limit, facets=["creditGrade", "region"])
+    return SearchQuery(
+        q=q,
+        filters=filters,
+        sort=[(SORTS[sort], "desc"), ("name", "asc")],
+        offset=offset,
+        limit=limit,
+        facets=["creditGrade", "region"],
+    )
 
 
 def board_query(
-    *, q: str = "", method: str | None = None, status: str | None = None,
-    item: str | None = None, offset: int = 0, limit: int = 20,
+    *,
+    q: str = "",
+    method: str | None = None,
+    status: str | None = None,
+    item: str | None = None,
+    offset: int = 0,
+    limit: int = 20,
 ) -> SearchQuery:
     filters: dict[str, Any] = {}
     if method:
@@ -167,16 +190,24 @@ def board_query(
         filters["status"] = status
     if item:
         filters["itemCode"] = item
-    return SearchQuery(q=q, filters=filters, sort=[("publishedAt", "desc")], offset=offset,
-                       limit=limit, facets=["method", "status"])
+    return SearchQuery(
+        q=q,
+        filters=filters,
+        sort=[("publishedAt", "desc")],
+        offset=offset,
+        limit=limit,
+        facets=["method", "status"],
+    )
 
 
 async def search_directory(platform: Platform, query: SearchQuery) -> dict[str, Any]:
-    result = await anyio.to_thread.run_sync(
-        platform.search.search, INTERMEDIARIES_INDEX, query
-    )
-    return {"items": result.hits, "total": result.total, "facets": result.facets,
-            "rankingRule": RANKING_RULE}
+    result = await anyio.to_thread.run_sync(platform.search.search, INTERMEDIARIES_INDEX, query)
+    return {
+        "items": result.hits,
+        "total": result.total,
+        "facets": result.facets,
+        "rankingRule": RANKING_RULE,
+    }
 
 
 async def search_board(platform: Platform, query: SearchQuery) -> dict[str, Any]:
@@ -185,5 +216,6 @@ async def search_board(platform: Platform, query: SearchQuery) -> dict[str, Any]
 
 
 async def catalog_names() -> dict[str, str]:
-    return {r["code"]: r["name"] for r in await CatalogItem.select(CatalogItem.code,
-                                                                      CatalogItem.name)}
+    return {
+        r["code"]: r["name"] for r in await CatalogItem.select(CatalogItem.code, CatalogItem.name)
+    }

@@ -82,7 +82,10 @@ def _failed(reason: str, drawer: Drawer, **details: Any) -> Outcome:
 
 def _won(winner: str, reason: str, drawer: Drawer, **details: Any) -> Outcome:
     return Outcome(
-        status="selected", winner=winner, reason=reason, draws=tuple(drawer.records),
+        status="selected",
+        winner=winner,
+        reason=reason,
+        draws=tuple(drawer.records),
         details=details,
     )
 
@@ -149,8 +152,12 @@ def _private_single(
 
 
 def direct_selection(
-    cands: Sequence[Candidate], terms: Terms, drawer: Drawer, *,
-    policy: MarketPolicy = DEFAULT_POLICY, excluded: frozenset[str] = frozenset(),
+    cands: Sequence[Candidate],
+    terms: Terms,
+    drawer: Drawer,
+    *,
+    policy: MarketPolicy = DEFAULT_POLICY,
+    excluded: frozenset[str] = frozenset(),
     prior: Outcome | None = None,
 ) -> Outcome:
     """The owner picks any eligible registrant (``choose`` afterwards)."""
@@ -159,14 +166,20 @@ def direct_selection(
         return _failed(why, drawer)
     pool = tuple(u for u in _sorted_usccs(cands) if u not in excluded)
     return Outcome(
-        status="awaiting_owner", short_list=pool, reason="由项目业主在有效报名机构中直接选取",
+        status="awaiting_owner",
+        short_list=pool,
+        reason="由项目业主在有效报名机构中直接选取",
         draws=tuple(drawer.records),
     )
 
 
 def random_draw(
-    cands: Sequence[Candidate], terms: Terms, drawer: Drawer, *,
-    policy: MarketPolicy = DEFAULT_POLICY, excluded: frozenset[str] = frozenset(),
+    cands: Sequence[Candidate],
+    terms: Terms,
+    drawer: Drawer,
+    *,
+    policy: MarketPolicy = DEFAULT_POLICY,
+    excluded: frozenset[str] = frozenset(),
     prior: Outcome | None = None,
 ) -> Outcome:
     _check_candidates(cands, drawer, terms.method)
@@ -180,8 +193,12 @@ def random_draw(
 
 
 def lowest_price(
-    cands: Sequence[Candidate], terms: Terms, drawer: Drawer, *,
-    policy: MarketPolicy = DEFAULT_POLICY, excluded: frozenset[str] = frozenset(),
+    cands: Sequence[Candidate],
+    terms: Terms,
+    drawer: Drawer,
+    *,
+    policy: MarketPolicy = DEFAULT_POLICY,
+    excluded: frozenset[str] = frozenset(),
     prior: Outcome | None = None,
 ) -> Outcome:
     _check_candidates(cands, drawer, terms.method)
@@ -216,8 +233,12 @@ def _drop_extremes(
 
 
 def reference_price(
-    cands: Sequence[Candidate], terms: Terms, drawer: Drawer, *,
-    policy: MarketPolicy = DEFAULT_POLICY, excluded: frozenset[str] = frozenset(),
+    cands: Sequence[Candidate],
+    terms: Terms,
+    drawer: Drawer,
+    *,
+    policy: MarketPolicy = DEFAULT_POLICY,
+    excluded: frozenset[str] = frozenset(),
     prior: Outcome | None = None,
 ) -> Outcome:
     if terms.quote_type != "amount":
@@ -257,9 +278,14 @@ def reference_price(
     tied = [u for u, d in distance.items() if d == closest]
     winner = _resolve_tie(drawer, tied)
     return _won(
-        winner, f"报价最接近参考价（系数 {coefficient}%）中选", drawer,
-        dropped=sorted(dropped), average_fen=str(average.normalize()), coefficient=coefficient,
-        reference_fen=reference, distance_fen=closest,
+        winner,
+        f"报价最接近参考价（系数 {coefficient}%）中选",
+        drawer,
+        dropped=sorted(dropped),
+        average_fen=str(average.normalize()),
+        coefficient=coefficient,
+        reference_fen=reference,
+        distance_fen=closest,
     )
 
 
@@ -276,8 +302,12 @@ def score_weight(score: Decimal) -> int:
 
 
 def credit_merit(
-    cands: Sequence[Candidate], terms: Terms, drawer: Drawer, *,
-    policy: MarketPolicy = DEFAULT_POLICY, excluded: frozenset[str] = frozenset(),
+    cands: Sequence[Candidate],
+    terms: Terms,
+    drawer: Drawer,
+    *,
+    policy: MarketPolicy = DEFAULT_POLICY,
+    excluded: frozenset[str] = frozenset(),
     prior: Outcome | None = None,
 ) -> Outcome:
     _check_candidates(cands, drawer, terms.method)
@@ -294,8 +324,10 @@ def credit_merit(
         if not short:
             return _failed("小名单中已无可选机构，本次采购流标", drawer)
         return Outcome(
-            status="short_listed", short_list=tuple(sorted(short)),
-            reason="中选机构放弃，由项目业主在小名单剩余机构中选定", draws=tuple(drawer.records),
+            status="short_listed",
+            short_list=tuple(sorted(short)),
+            reason="中选机构放弃，由项目业主在小名单剩余机构中选定",
+            draws=tuple(drawer.records),
         )
     by_score = sorted(cands, key=lambda c: (-c.credit_score, c.uscc))
     if len(by_score) <= long_size:
@@ -316,16 +348,22 @@ def credit_merit(
             "short_list", pool, short_size, [score_weight(scores[u]) for u in pool]
         )
     return Outcome(
-        status="short_listed", short_list=tuple(short),
+        status="short_listed",
+        short_list=tuple(short),
         reason=f"按信用分形成大名单 {len(pool)} 家，按分值比例摇号产生小名单 {len(short)} 家，"
         "由项目业主在选取时间选定",
-        draws=tuple(drawer.records), details={"long_list": pool},
+        draws=tuple(drawer.records),
+        details={"long_list": pool},
     )
 
 
 def proposal_merit(
-    cands: Sequence[Candidate], terms: Terms, drawer: Drawer, *,
-    policy: MarketPolicy = DEFAULT_POLICY, excluded: frozenset[str] = frozenset(),
+    cands: Sequence[Candidate],
+    terms: Terms,
+    drawer: Drawer,
+    *,
+    policy: MarketPolicy = DEFAULT_POLICY,
+    excluded: frozenset[str] = frozenset(),
     prior: Outcome | None = None,
 ) -> Outcome:
     _check_candidates(cands, drawer, terms.method)
@@ -333,8 +371,10 @@ def proposal_merit(
         return _failed(why, drawer)
     pool = tuple(u for u in _sorted_usccs(cands) if u not in excluded)
     return Outcome(
-        status="awaiting_owner", short_list=pool,
-        reason="由项目业主综合服务方案、人员和报价择优选定", draws=tuple(drawer.records),
+        status="awaiting_owner",
+        short_list=pool,
+        reason="由项目业主综合服务方案、人员和报价择优选定",
+        draws=tuple(drawer.records),
     )
 
 
@@ -350,8 +390,12 @@ METHOD_FUNCTIONS: dict[str, Method] = {
 
 
 def run_selection(
-    cands: Sequence[Candidate], terms: Terms, drawer: Drawer, *,
-    policy: MarketPolicy = DEFAULT_POLICY, excluded: frozenset[str] = frozenset(),
+    cands: Sequence[Candidate],
+    terms: Terms,
+    drawer: Drawer,
+    *,
+    policy: MarketPolicy = DEFAULT_POLICY,
+    excluded: frozenset[str] = frozenset(),
     prior: Outcome | None = None,
 ) -> Outcome:
     if terms.method not in METHODS:

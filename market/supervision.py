@@ -79,31 +79,46 @@ async def public_profile(platform: Platform | None, org_id: int) -> dict[str, An
         Rating.intermediary == org_id
     )
     averages = {
-        d: (str((Decimal(sum(r[d] for r in ratings)) / len(ratings)).quantize(Decimal("0.01")))
-            if ratings else None)
+        d: (
+            str((Decimal(sum(r[d] for r in ratings)) / len(ratings)).quantize(Decimal("0.01")))
+            if ratings
+            else None
+        )
         for d in DIMENSIONS
     }
     b = await credit_breakdown(platform, org_id)
     today = deadlines.local_date(clock.now())
     blacklist = [
-        {"reason": r["reason"], "authority": r["authority"], "legalBasis": r["legal_basis"],
-         "startsOn": r["starts_on"], "endsOn": r["ends_on"]}
+        {
+            "reason": r["reason"],
+            "authority": r["authority"],
+            "legalBasis": r["legal_basis"],
+            "startsOn": r["starts_on"],
+            "endsOn": r["ends_on"],
+        }
         for r in await BlacklistEntry.select().where(
-            BlacklistEntry.intermediary == org_id, BlacklistEntry.revoked.eq(False),
+            BlacklistEntry.intermediary == org_id,
+            BlacklistEntry.revoked.eq(False),
             BlacklistEntry.ends_on >= today,
         )
     ]
     return {
-        "orgId": org_id, "blacklist": blacklist, "name": inter["name"], "uscc": inter["uscc"],
+        "orgId": org_id,
+        "blacklist": blacklist,
+        "name": inter["name"],
+        "uscc": inter["uscc"],
         "region": inter["region"],
-        "status": inter["status"], "completedCount": inter["completed_count"],
-        "ratingCount": len(ratings), "ratingAverages": averages,
+        "status": inter["status"],
+        "completedCount": inter["completed_count"],
+        "ratingCount": len(ratings),
+        "ratingAverages": averages,
         "credit": msgspec.to_builtins(b),
     }
 
 
-async def decide_record(platform: Platform, actor: Actor, record_id: int, *, confirm: bool,
-                        reason: str = "") -> None:
+async def decide_record(
+    platform: Platform, actor: Actor, record_id: int, *, confirm: bool, reason: str = ""
+) -> None:
     """The regulator confirms or dismisses a proposed negative-behaviour record."""
     require_operator_or_regulator(actor)
     async with transaction():
@@ -119,14 +134,24 @@ async def decide_record(platform: Platform, actor: Actor, record_id: int, *, con
             {NegativeRecord.status: status, NegativeRecord.decided_by: actor.label}
         ).where(NegativeRecord.id == record_id)
         await audit.record(
-            actor=actor.label, action=f"negative_record.{status}",
-            subject=f"org:{row['intermediary']}", payload={"record": record_id, "reason": reason},
+            actor=actor.label,
+            action=f"negative_record.{status}",
+            subject=f"org:{row['intermediary']}",
+            payload={"record": record_id, "reason": reason},
         )
         await recompute_credit(platform, int(row["intermediary"]))
 
 
-async def add_blacklist(platform: Platform, actor: Actor, *, org_id: int, reason: str,
-                        authority: str, ends_on: dt.date, legal_basis: str = "") -> int:
+async def add_blacklist(
+    platform: Platform,
+    actor: Actor,
+    *,
+    org_id: int,
+    reason: str,
+    authority: str,
+    ends_on: dt.date,
+    legal_basis: str = "",
+) -> int:
     require_operator_or_regulator(actor)
     if not reason.strip() or not authority.strip():
         raise Invalid("须填写列入理由和认定机关", field="reason")
@@ -136,12 +161,18 @@ async def add_blacklist(platform: Platform, actor: Actor, *, org_id: int, reason
     await intermediary_row(org_id)
     async with transaction():
         row = BlacklistEntry(
-            intermediary=org_id, reason=reason, authority=authority, legal_basis=legal_basis,
-            starts_on=today, ends_on=ends_on,
+            intermediary=org_id,
+            reason=reason,
+            authority=authority,
+            legal_basis=legal_basis,
+            starts_on=today,
+            ends_on=ends_on,
         )
         await row.save()
         await audit.record(
-            actor=actor.label, action="blacklist.added", subject=f"org:{org_id}",
+            actor=actor.label,
+            action="blacklist.added",
+            subject=f"org:{org_id}",
             payload={"reason": reason, "endsOn": ends_on.isoformat()},
         )
         await outbox.index_later(INTERMEDIARIES_INDEX, org_id)
@@ -165,9 +196,7 @@ async def refresh_lights(platform: Platform | None) -> dict[str, int]:
         counts[state.light] += 1
         async with transaction():
             if state.light != row["light"]:
-                await Purchase.update({Purchase.light: state.light}).where(
-                    Purchase.id == row["id"]
-                )
+                await Purchase.update({Purchase.light: state.light}).where(Purchase.id == row["id"])
                 await outbox.index_later(PURCHASES_INDEX, row["id"])
             if state.escalate and not row["overdue_proposed"] and row["winner"] is not None:
                 await _propose_overdue(row, state.overdue_working_days, today)
@@ -179,24 +208,38 @@ async def _propose_overdue(row: dict[str, Any], overdue: int, today: dt.date) ->
     kind = "overdue_completion"
     points = credit.new_record(kind, today).points
     record = NegativeRecord(
-        intermediary=row["winner"], purchase=row["id"], kind=kind, points=points,
-        occurred_on=today, note=f"采购项目 {row['id']} 超过服务期限 {overdue} 个工作日",
+        intermediary=row["winner"],
+        purchase=row["id"],
+        kind=kind,
+        points=points,
+        occurred_on=today,
+        note=f"采购项目 {row['id']} 超过服务期限 {overdue} 个工作日",
         status="proposed",
     )
     await record.save()
     await OperatorFlag.insert(
-        OperatorFlag(kind="overdue_escalation", subject=f"purchase:{row['id']}",
-                     detail=f"超期 {overdue} 个工作日，建议记录负面行为（记录 {record.id}）")
+        OperatorFlag(
+            kind="overdue_escalation",
+            subject=f"purchase:{row['id']}",
+            detail=f"超期 {overdue} 个工作日，建议记录负面行为（记录 {record.id}）",
+        )
     )
     await Purchase.update({Purchase.overdue_proposed: True}).where(Purchase.id == row["id"])
     await audit.record(
-        actor=SYSTEM, action="negative_record.proposed", subject=f"purchase:{row['id']}",
+        actor=SYSTEM,
+        action="negative_record.proposed",
+        subject=f"purchase:{row['id']}",
         payload={"record": record.id, "overdueWorkingDays": overdue},
     )
 
 
-IDLE_STATES = (S.SELECTED.value, S.CONTRACTED.value, S.IN_SERVICE.value,
-               S.RESULT_SUBMITTED.value, S.ACCEPTED.value)
+IDLE_STATES = (
+    S.SELECTED.value,
+    S.CONTRACTED.value,
+    S.IN_SERVICE.value,
+    S.RESULT_SUBMITTED.value,
+    S.ACCEPTED.value,
+)
 
 
 async def flag_idle_owners(platform: Platform | None) -> list[int]:
@@ -212,14 +255,19 @@ async def flag_idle_owners(platform: Platform | None) -> list[int]:
     for row in rows:
         async with transaction():
             await OperatorFlag.insert(
-                OperatorFlag(kind="owner_idle", subject=f"purchase:{row['id']}",
-                             detail=f"项目业主 {policy.deadlines.owner_idle_days} 天未办理"
-                                    f"（当前状态：{states.STATUS_LABELS[S(row['status'])]}）")
+                OperatorFlag(
+                    kind="owner_idle",
+                    subject=f"purchase:{row['id']}",
+                    detail=f"项目业主 {policy.deadlines.owner_idle_days} 天未办理"
+                    f"（当前状态：{states.STATUS_LABELS[S(row['status'])]}）",
+                )
             )
             await Purchase.update({Purchase.idle_flagged: True}).where(Purchase.id == row["id"])
             await audit.record(
-                actor=SYSTEM, action="purchase.owner_idle_flagged",
-                subject=f"purchase:{row['id']}", payload={"owner": row["owner"]},
+                actor=SYSTEM,
+                action="purchase.owner_idle_flagged",
+                subject=f"purchase:{row['id']}",
+                payload={"owner": row["owner"]},
             )
         flagged.append(int(row["id"]))
     return flagged
@@ -228,10 +276,9 @@ async def flag_idle_owners(platform: Platform | None) -> list[int]:
 async def flag_overdue_reviews() -> list[int]:
     """Onboarding applications still pending after their review deadline → operator."""
     today = deadlines.local_date(clock.now())
-    rows = await Intermediary.select(Intermediary.id, Intermediary.name,
-                                     Intermediary.review_due).where(
-        Intermediary.status == "pending", Intermediary.review_due < today
-    )
+    rows = await Intermediary.select(
+        Intermediary.id, Intermediary.name, Intermediary.review_due
+    ).where(Intermediary.status == "pending", Intermediary.review_due < today)
     flagged: list[int] = []
     for row in rows:
         subject = f"intermediary:{row['id']}"
@@ -240,12 +287,19 @@ async def flag_overdue_reviews() -> list[int]:
         ):
             continue
         async with transaction():
-            await OperatorFlag.insert(OperatorFlag(
-                kind="review_overdue", subject=subject,
-                detail=f"{row['name']} 的入驻申请已超过审核期限（{row['review_due']}）",
-            ))
-            await audit.record(actor=SYSTEM, action="intermediary.review_overdue",
-                               subject=subject, payload={"due": str(row["review_due"])})
+            await OperatorFlag.insert(
+                OperatorFlag(
+                    kind="review_overdue",
+                    subject=subject,
+                    detail=f"{row['name']} 的入驻申请已超过审核期限（{row['review_due']}）",
+                )
+            )
+            await audit.record(
+                actor=SYSTEM,
+                action="intermediary.review_overdue",
+                subject=subject,
+                payload={"due": str(row["review_due"])},
+            )
         flagged.append(int(row["id"]))
     return flagged
 
@@ -261,8 +315,9 @@ async def flags(actor: Actor, kind: str | None = None) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- complaints
 
 
-async def file_complaint(platform: Platform, actor: Actor, *, subject: str, body: str,
-                         purchase_id: int | None = None) -> int:
+async def file_complaint(
+    platform: Platform, actor: Actor, *, subject: str, body: str, purchase_id: int | None = None
+) -> int:
     """Timestamped, routed to the operator, with a response deadline in working days."""
     if not subject.strip() or not body.strip():
         raise Invalid("须填写投诉事由和内容", field="body")
@@ -273,22 +328,34 @@ async def file_complaint(platform: Platform, actor: Actor, *, subject: str, body
         deadlines.local_date(now), policy_for(platform).deadlines.complaint_response_working_days
     )
     async with transaction():
-        row = Complaint(complainant=actor.org_id, purchase=purchase_id, subject=subject.strip(),
-                        body=body, filed_at=now, respond_by=due)
+        row = Complaint(
+            complainant=actor.org_id,
+            purchase=purchase_id,
+            subject=subject.strip(),
+            body=body,
+            filed_at=now,
+            respond_by=due,
+        )
         await row.save()
         await OperatorFlag.insert(
-            OperatorFlag(kind="complaint", subject=f"complaint:{row.id}",
-                         detail=f"{subject.strip()}（答复期限 {due.isoformat()}）")
+            OperatorFlag(
+                kind="complaint",
+                subject=f"complaint:{row.id}",
+                detail=f"{subject.strip()}（答复期限 {due.isoformat()}）",
+            )
         )
         await audit.record(
-            actor=actor.label, action="complaint.filed", subject=f"complaint:{row.id}",
+            actor=actor.label,
+            action="complaint.filed",
+            subject=f"complaint:{row.id}",
             payload={"purchase": purchase_id, "respondBy": due.isoformat()},
         )
     return int(row.id)
 
 
-async def answer_complaint(actor: Actor, complaint_id: int, *, outcome: str,
-                           correction: str = "") -> None:
+async def answer_complaint(
+    actor: Actor, complaint_id: int, *, outcome: str, correction: str = ""
+) -> None:
     """The operator answers; outcome and any announcement correction become public."""
     actor.require_kind(OrgKind.OPERATOR)
     if not outcome.strip():
@@ -301,15 +368,21 @@ async def answer_complaint(actor: Actor, complaint_id: int, *, outcome: str,
             raise Conflict("该投诉已答复", code="already_answered")
         now = clock.now()
         await Complaint.update(
-            {Complaint.status: "answered", Complaint.outcome: outcome,
-             Complaint.correction: correction, Complaint.responded_at: now,
-             Complaint.responder: actor.label}
+            {
+                Complaint.status: "answered",
+                Complaint.outcome: outcome,
+                Complaint.correction: correction,
+                Complaint.responded_at: now,
+                Complaint.responder: actor.label,
+            }
         ).where(Complaint.id == complaint_id)
         await OperatorFlag.update({OperatorFlag.resolved_at: now}).where(
             OperatorFlag.subject == f"complaint:{complaint_id}"
         )
         await audit.record(
-            actor=actor.label, action="complaint.answered", subject=f"complaint:{complaint_id}",
+            actor=actor.label,
+            action="complaint.answered",
+            subject=f"complaint:{complaint_id}",
             payload={"outcome": outcome, "correction": correction},
         )
         if row["purchase"] is not None:
@@ -322,10 +395,17 @@ async def public_complaints(purchase_id: int | None = None) -> list[dict[str, An
     if purchase_id is not None:
         query = query.where(Complaint.purchase == purchase_id)
     return [
-        {"id": r["id"], "purchaseId": r["purchase"], "subject": r["subject"],
-         "filedAt": r["filed_at"], "respondBy": r["respond_by"], "respondedAt": r["responded_at"],
-         "onTime": deadlines.local_date(r["responded_at"]) <= r["respond_by"],
-         "outcome": r["outcome"], "correction": r["correction"]}
+        {
+            "id": r["id"],
+            "purchaseId": r["purchase"],
+            "subject": r["subject"],
+            "filedAt": r["filed_at"],
+            "respondBy": r["respond_by"],
+            "respondedAt": r["responded_at"],
+            "onTime": deadlines.local_date(r["responded_at"]) <= r["respond_by"],
+            "outcome": r["outcome"],
+            "correction": r["correction"],
+        }
         for r in await query
     ]
 

@@ -283,7 +283,20 @@ class OperatorFlag(Table, tablename="market_flag"):
 
 
 TABLES: list[type[Table]] = [
-    CatalogItem, Intermediary, Evidence, Qualification, ServiceGuide, Purchase, PurchaseHistory,
-    Signup, Contract, ServiceResult, Rating, NegativeRecord, BlacklistEntry, Extension, Complaint,
+    CatalogItem,
+    Intermediary,
+    Evidence,
+    Qualification,
+    ServiceGuide,
+    Purchase,
+    PurchaseHistory,
+    Signup,
+    Contract,
+    ServiceResult,
+    Rating,
+    NegativeRecord,
+    BlacklistEntry,
+    Extension,
+    Complaint,
     OperatorFlag,
 ]

@@ -74,9 +74,7 @@ DESCRIPTION = "initial"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="market", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="market", description=DESCRIPTION)
 
     manager.add_table(
         class_name="Extension",
@@ -113,9 +111,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Rating", tablename="market_rating", schema=None, columns=None
-    )
+    manager.add_table(class_name="Rating", tablename="market_rating", schema=None, columns=None)
 
     manager.add_table(
         class_name="BlacklistEntry",
@@ -124,9 +120,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Signup", tablename="market_signup", schema=None, columns=None
-    )
+    manager.add_table(class_name="Signup", tablename="market_signup", schema=None, columns=None)
 
     manager.add_table(
         class_name="ServiceGuide",

@@ -31,24 +31,44 @@ LATE = 20
 
 
 async def _bulk_firms(n: int, start: int) -> list[Actor]:
-    orgs = [Organisation(kind="intermediary", name=f"并发测试测绘公司{i}",
-                         uscc=demo_uscc(start + i), region="330100") for i in range(n)]
+    orgs = [
+        Organisation(
+            kind="intermediary",
+            name=f"并发测试测绘公司{i}",
+            uscc=demo_uscc(start + i),
+            region="330100",
+        )
+        for i in range(n)
+    ]
     await Organisation.insert(*orgs)
-    rows = await Organisation.select().where(
-        Organisation.uscc.is_in([o.uscc for o in orgs])
-    ).order_by(Organisation.id)
-    await Intermediary.insert(*[
-        Intermediary(organisation=r["id"], uscc=r["uscc"], name=r["name"], status="approved")
-        for r in rows
-    ])
+    rows = (
+        await Organisation.select()
+        .where(Organisation.uscc.is_in([o.uscc for o in orgs]))
+        .order_by(Organisation.id)
+    )
+    await Intermediary.insert(
+        *[
+            Intermediary(organisation=r["id"], uscc=r["uscc"], name=r["name"], status="approved")
+            for r in rows
+        ]
+    )
     inter = await Intermediary.select(Intermediary.id).order_by(Intermediary.id)
-    await Qualification.insert(*[
-        Qualification(intermediary=i["id"], type=SURVEY, grade="甲级", certificate_no=f"C{i['id']}",
-                      status="approved")
-        for i in inter
-    ])
-    return [Actor(0, f"firm{r['id']}", r["id"], OrgKind.INTERMEDIARY, r["name"], r["uscc"],
-                  "admin") for r in rows]
+    await Qualification.insert(
+        *[
+            Qualification(
+                intermediary=i["id"],
+                type=SURVEY,
+                grade="甲级",
+                certificate_no=f"C{i['id']}",
+                status="approved",
+            )
+            for i in inter
+        ]
+    )
+    return [
+        Actor(0, f"firm{r['id']}", r["id"], OrgKind.INTERMEDIARY, r["name"], r["uscc"], "admin")
+        for r in rows
+    ]
 
 
 async def test_200_concurrent_signups_in_the_last_second(db: Database, platform: Platform) -> None:

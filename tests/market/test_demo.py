@@ -32,15 +32,19 @@ async def test_demo_marketplace_is_big_varied_fast_and_verifiable(
         statuses = {s for m, s in seen if m == method}
         # Every state appears for every method (automatic methods never rest in "selecting").
         expected = {s.value for s in states.Status} - (
-            set() if method in {"direct_selection", "credit_merit", "proposal_merit"}
+            set()
+            if method in {"direct_selection", "credit_merit", "proposal_merit"}
             else {"selecting"}
         )
         assert statuses >= expected, (method, expected - statuses)
 
     verified = 0
     for r in rows:
-        proof_row = await Purchase.select(Purchase.status, Purchase.seed_hex).where(
-            Purchase.id == r["id"]).first()
+        proof_row = (
+            await Purchase.select(Purchase.status, Purchase.seed_hex)
+            .where(Purchase.id == r["id"])
+            .first()
+        )
         assert proof_row is not None
         if r["status"] == "draft":
             continue

@@ -41,12 +41,22 @@ async def test_scenario_1_zero_threshold_onboarding(
     w = await make_world(platform)
     firm = await new_org("intermediary", "浙江远方测绘有限公司")
     ident = await onboarding.apply(platform, firm, region="110000")  # registered far away
-    materials = ["business_licence", "legal_rep_id", "commitment", "certificate", "agent_id",
-                 "social_insurance"]
+    materials = [
+        "business_licence",
+        "legal_rep_id",
+        "commitment",
+        "certificate",
+        "agent_id",
+        "social_insurance",
+    ]
     for kind in materials:
         _, sha = await onboarding.store_evidence(
-            platform, firm.org_id, subject=f"intermediary:{ident}", kind=kind,
-            chunks=chunks(f"{kind} of {firm.uscc}".encode()), filename=f"{kind}.pdf",
+            platform,
+            firm.org_id,
+            subject=f"intermediary:{ident}",
+            kind=kind,
+            chunks=chunks(f"{kind} of {firm.uscc}".encode()),
+            filename=f"{kind}.pdf",
         )
         assert platform.blobs.exists(sha)
     stored = await Evidence.select().where(Evidence.subject == f"intermediary:{ident}")
@@ -60,7 +70,11 @@ async def test_scenario_1_zero_threshold_onboarding(
         await onboarding.review(firm, ident, approve=True)
     await onboarding.review(w.operator, ident, approve=True)
     q = await onboarding.declare_qualification(
-        platform, firm, type_=SURVEY, grade="乙级", certificate_no="乙测资字11000001",
+        platform,
+        firm,
+        type_=SURVEY,
+        grade="乙级",
+        certificate_no="乙测资字11000001",
         valid_until=dt.date(2029, 6, 30),
     )
     await onboarding.review_qualification(platform, w.operator, q, approve=True)
@@ -98,8 +112,13 @@ async def test_scenario_2_qualification_change_pending_then_flags(
     assert current is not None
     assert held[0].grade == "甲级"
     change = await onboarding.declare_qualification(
-        platform, firm, type_=SURVEY, grade="丙级", certificate_no="丙测资字0001",
-        valid_until=dt.date(2030, 1, 1), replaces=int(current["id"]),
+        platform,
+        firm,
+        type_=SURVEY,
+        grade="丙级",
+        certificate_no="丙测资字0001",
+        valid_until=dt.date(2030, 1, 1),
+        replaces=int(current["id"]),
     )
     # Pending: nothing changes yet.
     assert (await onboarding.held_qualifications(firm.org_id))[0].grade == "甲级"
@@ -131,8 +150,12 @@ async def _selected(w: World, fake_clock: FakeClock) -> tuple[int, Actor]:
 
 async def _file(w: World, actor: Actor, pid: int, text: str) -> str:
     _, sha = await onboarding.store_evidence(
-        w.platform, actor.org_id, subject=f"purchase:{pid}", kind="contract",
-        chunks=chunks(text.encode()), filename="file.pdf",
+        w.platform,
+        actor.org_id,
+        subject=f"purchase:{pid}",
+        kind="contract",
+        chunks=chunks(text.encode()),
+        filename="file.pdf",
     )
     return sha
 
@@ -144,17 +167,33 @@ async def test_scenario_10_contract_result_rating(
     pid, firm = await _selected(w, fake_clock)
     contract = await _file(w, firm, pid, "合同 v1")
     with pytest.raises(Invalid):
-        await delivery.upload_contract(firm, pid, evidence_sha256="0" * 64, amount_fen=6 * WAN,
-                                       start_on=dt.date(2026, 12, 1), end_on=dt.date(2026, 12, 28))
-    await delivery.upload_contract(firm, pid, evidence_sha256=contract, amount_fen=6 * WAN,
-                                   start_on=dt.date(2026, 12, 1), end_on=dt.date(2026, 12, 28))
+        await delivery.upload_contract(
+            firm,
+            pid,
+            evidence_sha256="0" * 64,
+            amount_fen=6 * WAN,
+            start_on=dt.date(2026, 12, 1),
+            end_on=dt.date(2026, 12, 28),
+        )
+    await delivery.upload_contract(
+        firm,
+        pid,
+        evidence_sha256=contract,
+        amount_fen=6 * WAN,
+        start_on=dt.date(2026, 12, 1),
+        end_on=dt.date(2026, 12, 28),
+    )
     with pytest.raises(Forbidden):
         await delivery.confirm_contract(firm, pid)  # the other side must confirm
     await delivery.confirm_contract(w.owner, pid)
     assert (await purchases.purchase_view(pid))["status"] == "in_service"
     with pytest.raises(Conflict):
-        await delivery.rate(platform, w.owner, pid, dict.fromkeys(
-            ("quality", "timeliness", "attitude", "fee", "compliance"), 5))
+        await delivery.rate(
+            platform,
+            w.owner,
+            pid,
+            dict.fromkeys(("quality", "timeliness", "attitude", "fee", "compliance"), 5),
+        )
     await delivery.submit_result(firm, pid, evidence_sha256=await _file(w, firm, pid, "成果 v1"))
     with pytest.raises(Invalid):
         await delivery.return_result(w.owner, pid, "")
@@ -173,7 +212,12 @@ async def test_scenario_10_contract_result_rating(
     assert profile["credit"]["score"] == "108.00"  # 100 + (4.6 − 3) / 2 × 10
     hist = await purchases.history(pid)
     assert [h["new"] for h in hist][-6:] == [
-        "in_service", "result_submitted", "in_service", "result_submitted", "accepted", "rated",
+        "in_service",
+        "result_submitted",
+        "in_service",
+        "result_submitted",
+        "accepted",
+        "rated",
     ]
 
 
@@ -196,17 +240,25 @@ async def test_scenario_11_lights_escalation_and_extension(
 ) -> None:
     w = await make_world(platform)
     fake_clock.set(dt.datetime(2026, 9, 14, 9, tzinfo=SHANGHAI))
-    pid = await w.purchase(fund_type="private", signup_deadline=dt.datetime(
-        2026, 9, 18, 17, tzinfo=SHANGHAI), selection_time=dt.datetime(2026, 9, 18, 18,
-                                                                      tzinfo=SHANGHAI))
+    pid = await w.purchase(
+        fund_type="private",
+        signup_deadline=dt.datetime(2026, 9, 18, 17, tzinfo=SHANGHAI),
+        selection_time=dt.datetime(2026, 9, 18, 18, tzinfo=SHANGHAI),
+    )
     firm = await w.firm()
     await purchases.sign_up(platform, firm, pid, 6 * WAN)
     fake_clock.set(dt.datetime(2026, 9, 18, 18, tzinfo=SHANGHAI))
     assert await purchases.run_selection(platform, pid) == "selected"
     sha = await _file(w, firm, pid, "合同")
     # Service from 21 Sep over 20 working days across 中秋 and 国庆: due 26 Oct.
-    await delivery.upload_contract(firm, pid, evidence_sha256=sha, amount_fen=6 * WAN,
-                                   start_on=dt.date(2026, 9, 21), end_on=dt.date(2026, 10, 26))
+    await delivery.upload_contract(
+        firm,
+        pid,
+        evidence_sha256=sha,
+        amount_fen=6 * WAN,
+        start_on=dt.date(2026, 9, 21),
+        end_on=dt.date(2026, 10, 26),
+    )
     await delivery.confirm_contract(w.owner, pid)
 
     async def light_on(day: dt.date) -> str:
@@ -238,8 +290,14 @@ async def test_scenario_11_extension_moves_deadline_and_is_logged(
     w = await make_world(platform)
     pid, firm = await _selected(w, fake_clock)
     sha = await _file(w, firm, pid, "合同")
-    await delivery.upload_contract(firm, pid, evidence_sha256=sha, amount_fen=6 * WAN,
-                                   start_on=dt.date(2026, 11, 30), end_on=dt.date(2026, 12, 11))
+    await delivery.upload_contract(
+        firm,
+        pid,
+        evidence_sha256=sha,
+        amount_fen=6 * WAN,
+        start_on=dt.date(2026, 11, 30),
+        end_on=dt.date(2026, 12, 11),
+    )
     await delivery.confirm_contract(w.owner, pid)
     fake_clock.set(dt.datetime(2026, 12, 14, 9, tzinfo=SHANGHAI))
     await supervision.refresh_lights(platform)
@@ -258,9 +316,11 @@ async def test_scenario_11_extension_moves_deadline_and_is_logged(
 
 
 async def credit_score(org_id: int) -> int:
-    row = await Intermediary.select(Intermediary.credit_score_cents).where(
-        Intermediary.organisation == org_id
-    ).first()
+    row = (
+        await Intermediary.select(Intermediary.credit_score_cents)
+        .where(Intermediary.organisation == org_id)
+        .first()
+    )
     assert row is not None
     return int(row["credit_score_cents"])
 
@@ -272,7 +332,10 @@ async def test_scenario_12_complaint_routed_answered_published(
     pid = await w.purchase()
     firm = await w.firm()
     cid = await supervision.file_complaint(
-        platform, firm, subject="资质要求具有歧视性", purchase_id=pid,
+        platform,
+        firm,
+        subject="资质要求具有歧视性",
+        purchase_id=pid,
         body="公告要求“本市注册的甲级测绘资质”，限制外地机构参与。",
     )
     (flag,) = await supervision.flags(w.operator, "complaint")
@@ -283,7 +346,9 @@ async def test_scenario_12_complaint_routed_answered_published(
     assert await supervision.public_complaints(pid) == []
     fake_clock.advance(days=2)
     await supervision.answer_complaint(
-        w.operator, cid, outcome="投诉成立，已责令业主修改资质要求",
+        w.operator,
+        cid,
+        outcome="投诉成立，已责令业主修改资质要求",
         correction="资质要求更正为：具有工程测量乙级及以上资质，不限注册地",
     )
     (published,) = await supervision.public_complaints(pid)
@@ -306,13 +371,17 @@ async def test_scenario_13_every_transition_recorded_and_chained(
         await purchases.cancel(w.owner, pid, "再次撤销")
     hist = await purchases.history(pid)
     assert [(h["old"], h["new"], h["reason"]) for h in hist] == [
-        ("draft", "signup_open", ""), ("signup_open", "cancelled", "项目调整"),
+        ("draft", "signup_open", ""),
+        ("signup_open", "cancelled", "项目调整"),
     ]
     assert all(h["actor"] == w.owner.label and h["at"].tzinfo is not None for h in hist)
-    entries = [e for e in await audit.entries_for(f"purchase:{pid}")
-               if e["action"].startswith("purchase.")]
+    entries = [
+        e for e in await audit.entries_for(f"purchase:{pid}") if e["action"].startswith("purchase.")
+    ]
     assert [e["action"] for e in entries] == [
-        "purchase.created", "purchase.publish", "purchase.cancel",
+        "purchase.created",
+        "purchase.publish",
+        "purchase.cancel",
     ]
     count, broken = await audit.verify()
     assert broken is None

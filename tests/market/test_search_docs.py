@@ -21,17 +21,43 @@ async def test_directory_filters_sorts_and_board(
 ) -> None:
     w = await make_world(platform)
     a, b, c = await w.firm("甲级"), await w.firm("乙级"), await w.firm("甲级")
-    await NegativeRecord.insert(NegativeRecord(
-        intermediary=b.org_id, kind="late_contract", points=12, occurred_on=dt.date(2026, 11, 2),
-        status="confirmed"))
+    await NegativeRecord.insert(
+        NegativeRecord(
+            intermediary=b.org_id,
+            kind="late_contract",
+            points=12,
+            occurred_on=dt.date(2026, 11, 2),
+            status="confirmed",
+        )
+    )
     await recompute_credit(platform, b.org_id)
-    await onboarding.upsert_guide(a, item_code="54C", scope="竣工测绘", standard="GB/T 17986",
-                                  process="外业—内业", fee="面议", promised_working_days=10)
-    await onboarding.upsert_guide(b, item_code="54C", scope="竣工测绘", standard="GB/T 17986",
-                                  process="外业—内业", fee="面议", promised_working_days=10)
-    await onboarding.upsert_guide(c, item_code="ZJ4-002", scope="房屋面积实测",
-                                  standard="GB/T 17986", process="外业—内业", fee="面议",
-                                  promised_working_days=8)
+    await onboarding.upsert_guide(
+        a,
+        item_code="54C",
+        scope="竣工测绘",
+        standard="GB/T 17986",
+        process="外业—内业",
+        fee="面议",
+        promised_working_days=10,
+    )
+    await onboarding.upsert_guide(
+        b,
+        item_code="54C",
+        scope="竣工测绘",
+        standard="GB/T 17986",
+        process="外业—内业",
+        fee="面议",
+        promised_working_days=10,
+    )
+    await onboarding.upsert_guide(
+        c,
+        item_code="ZJ4-002",
+        scope="房屋面积实测",
+        standard="GB/T 17986",
+        process="外业—内业",
+        fee="面议",
+        promised_working_days=8,
+    )
     pid = await w.purchase(fund_type="private", project_name="钱塘江畔人才公寓")
     await purchases.sign_up(platform, a, pid, 6 * WAN)
     fake_clock.set(SELECTION)

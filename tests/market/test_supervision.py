@@ -22,19 +22,40 @@ async def test_blacklist_and_grade_d_block_sign_up(
     listed, weak, fine = await w.firm(), await w.firm(), await w.firm()
     regulator = await new_org("regulator")
     with pytest.raises(Forbidden):
-        await supervision.add_blacklist(platform, listed, org_id=listed.org_id, reason="x",
-                                        authority="y", ends_on=dt.date(2027, 6, 30))
+        await supervision.add_blacklist(
+            platform,
+            listed,
+            org_id=listed.org_id,
+            reason="x",
+            authority="y",
+            ends_on=dt.date(2027, 6, 30),
+        )
     with pytest.raises(Invalid):
-        await supervision.add_blacklist(platform, regulator, org_id=listed.org_id, reason="x",
-                                        authority="市发改委", ends_on=dt.date(2020, 1, 1))
+        await supervision.add_blacklist(
+            platform,
+            regulator,
+            org_id=listed.org_id,
+            reason="x",
+            authority="市发改委",
+            ends_on=dt.date(2020, 1, 1),
+        )
     await supervision.add_blacklist(
-        platform, regulator, org_id=listed.org_id, reason="出具虚假评估报告",
-        authority="市发展和改革委员会", ends_on=dt.date(2027, 6, 30),
+        platform,
+        regulator,
+        org_id=listed.org_id,
+        reason="出具虚假评估报告",
+        authority="市发展和改革委员会",
+        ends_on=dt.date(2027, 6, 30),
     )
-    await NegativeRecord.insert(NegativeRecord(
-        intermediary=weak.org_id, kind="extra_fee", points=45, occurred_on=dt.date(2026, 11, 2),
-        status="confirmed",
-    ))
+    await NegativeRecord.insert(
+        NegativeRecord(
+            intermediary=weak.org_id,
+            kind="extra_fee",
+            points=45,
+            occurred_on=dt.date(2026, 11, 2),
+            status="confirmed",
+        )
+    )
     await supervision.recompute_credit(platform, weak.org_id)
     assert await credit_grade(weak.org_id) == "D"
     pid = await w.purchase()
@@ -49,8 +70,10 @@ async def test_blacklist_and_grade_d_block_sign_up(
     assert profile["blacklist"][0]["authority"] == "市发展和改革委员会"
     # The entry expires: after its validity the firm may sign up again.
     fake_clock.set(dt.datetime(2027, 7, 1, 9, tzinfo=dt.UTC))
-    later = await w.purchase(signup_deadline=dt.datetime(2027, 7, 9, 9, tzinfo=dt.UTC),
-                             selection_time=dt.datetime(2027, 7, 9, 10, tzinfo=dt.UTC))
+    later = await w.purchase(
+        signup_deadline=dt.datetime(2027, 7, 9, 9, tzinfo=dt.UTC),
+        selection_time=dt.datetime(2027, 7, 9, 10, tzinfo=dt.UTC),
+    )
     await purchases.sign_up(platform, listed, later, 6 * WAN)
 
 

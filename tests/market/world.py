@@ -56,8 +56,11 @@ async def new_org(kind: str, name: str | None = None) -> Actor:
     serial = next(_serials)
     username = f"m-{kind}-{serial}"
     reg = await accounts.create_organisation(
-        kind=kind, name=name or f"测试{kind}{serial}", uscc=demo_uscc(serial),
-        username=username, password="test-pass-2026",
+        kind=kind,
+        name=name or f"测试{kind}{serial}",
+        uscc=demo_uscc(serial),
+        username=username,
+        password="test-pass-2026",
     )
     return Actor(reg.user_id, username, reg.org_id, OrgKind(kind), reg.name, reg.uscc, "admin")
 
@@ -69,21 +72,29 @@ class World:
     owner: Actor
     firms: list[Actor] = field(default_factory=list)
 
-    async def firm(self, grade: str = "甲级", qualification: str = SURVEY,
-                   *, approve: bool = True) -> Actor:
+    async def firm(
+        self, grade: str = "甲级", qualification: str = SURVEY, *, approve: bool = True
+    ) -> Actor:
         """An onboarded intermediary holding ``qualification`` at ``grade``."""
         actor = await new_org("intermediary", f"测试测绘有限公司{len(self.firms) + 1}")
         ident = await onboarding.apply(self.platform, actor, region="330100")
         await onboarding.store_evidence(
-            self.platform, actor.org_id, subject=f"intermediary:{ident}",
-            kind="business_licence", chunks=chunks(f"licence {actor.uscc}".encode()),
+            self.platform,
+            actor.org_id,
+            subject=f"intermediary:{ident}",
+            kind="business_licence",
+            chunks=chunks(f"licence {actor.uscc}".encode()),
             filename="营业执照.pdf",
         )
         if approve:
             await onboarding.review(self.operator, ident, approve=True)
             q = await onboarding.declare_qualification(
-                self.platform, actor, type_=qualification, grade=grade,
-                certificate_no=f"乙测资字{actor.org_id:08d}", valid_until=dt.date(2030, 12, 31),
+                self.platform,
+                actor,
+                type_=qualification,
+                grade=grade,
+                certificate_no=f"乙测资字{actor.org_id:08d}",
+                valid_until=dt.date(2030, 12, 31),
             )
             await onboarding.review_qualification(self.platform, self.operator, q, approve=True)
         self.firms.append(actor)
@@ -120,9 +131,11 @@ async def make_world(platform: Platform) -> World:
 
 
 async def credit_grade(org_id: int) -> str:
-    row = await Intermediary.select(Intermediary.credit_grade).where(
-        Intermediary.organisation == org_id
-    ).first()
+    row = (
+        await Intermediary.select(Intermediary.credit_grade)
+        .where(Intermediary.organisation == org_id)
+        .first()
+    )
     assert row is not None
     return str(row["credit_grade"])
 

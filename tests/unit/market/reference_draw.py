@@ -38,12 +38,22 @@ def replay(proof: dict[str, Any]) -> list[tuple[str, int, str]]:
         pool, weights = d["pool"], d["weights"]
         if weights is None:
             idx = recompute_index(
-                seed_hex, proof["purchaseId"], chash, proof["beacon"], d["purpose"], d["round"],
+                seed_hex,
+                proof["purchaseId"],
+                chash,
+                proof["beacon"],
+                d["purpose"],
+                d["round"],
                 len(pool),
             )
         else:
             target = recompute_index(
-                seed_hex, proof["purchaseId"], chash, proof["beacon"], d["purpose"], d["round"],
+                seed_hex,
+                proof["purchaseId"],
+                chash,
+                proof["beacon"],
+                d["purpose"],
+                d["round"],
                 sum(weights),
             )
             running, idx = 0, -1

@@ -44,8 +44,9 @@ def test_breakdown_lists_every_deduction_and_the_rating_component() -> None:
     assert b.grade == "A"
 
 
-@pytest.mark.parametrize(("deducted", "grade"), [(10, "A"), (11, "B"), (25, "B"), (26, "C"),
-                                                  (40, "C"), (41, "D")])
+@pytest.mark.parametrize(
+    ("deducted", "grade"), [(10, "A"), (11, "B"), (25, "B"), (26, "C"), (40, "C"), (41, "D")]
+)
 def test_grade_bands(deducted: int, grade: str) -> None:
     records = [credit.NegativeRecord("not_per_contract", TODAY, deducted)]
     assert credit.breakdown(records, [], TODAY).grade == grade

@@ -68,8 +68,9 @@ def test_scenario_11_lights_escalation_and_extension() -> None:
     assert deadlines.light(START, due, saturday).overdue_working_days == 4  # 27–30 Oct
 
     approved_at = dt.datetime(2026, 10, 22, 9, 30, tzinfo=deadlines.SHANGHAI)
-    ext = deadlines.extend(due, 5, reason="业主补充资料延误", approved_by="owner-1",
-                           approved_at=approved_at)
+    ext = deadlines.extend(
+        due, 5, reason="业主补充资料延误", approved_by="owner-1", approved_at=approved_at
+    )
     assert (ext.old_due, ext.new_due) == (due, D(2026, 11, 2))
     after = deadlines.light(START, ext.new_due, _day(21))
     assert (after.light, after.left_working_days, after.limit_working_days) == ("yellow", 4, 25)

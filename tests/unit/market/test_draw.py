@@ -68,7 +68,11 @@ def test_draw_index_is_roughly_uniform() -> None:
 
 def _three(
     *,
-    seed: bytes = b"x" * 32, pid: str | int = 1, h: str = "h", b: str = "", p: str = "winner",
+    seed: bytes = b"x" * 32,
+    pid: str | int = 1,
+    h: str = "h",
+    b: str = "",
+    p: str = "winner",
     r: int = 0,
 ) -> list[int]:
     return [draw.draw_index(seed, pid, h, b, p, r + k, 10**9) for k in range(3)]
@@ -128,7 +132,13 @@ def test_proof_shape_matches_the_pinned_interface() -> None:
     drawer.pick("coefficient", ["95", "96", "97", "98"])
     proof = json.loads(json.dumps(draw.proof_to_dict(drawer.proof())))
     assert set(proof) == {
-        "purchaseId", "commitment", "seed", "beacon", "candidates", "candidatesHash", "draws",
+        "purchaseId",
+        "commitment",
+        "seed",
+        "beacon",
+        "candidates",
+        "candidatesHash",
+        "draws",
     }
     assert set(proof["draws"][0]) == {"purpose", "round", "pool", "weights", "index", "selected"}
     assert proof["draws"][0]["weights"] is None
@@ -165,9 +175,7 @@ def test_verify_names_each_kind_of_tampering() -> None:
     other_seed = seed_for("other").hex()
     assert any("commitment" in p for p in tampered(lambda p: p.update(seed=other_seed)))
     assert any("candidatesHash" in p for p in tampered(lambda p: p["candidates"].pop()))
-    assert any(
-        "candidatesHash" in p for p in tampered(lambda p: p.update(candidatesHash="0" * 64))
-    )
+    assert any("candidatesHash" in p for p in tampered(lambda p: p.update(candidatesHash="0" * 64)))
     assert any("index" in p for p in tampered(lambda p: p.update(beacon="later")))
     assert any("index" in p for p in tampered(lambda p: p.update(purchaseId=100)))
 

@@ -69,8 +69,9 @@ def test_scenario_3_sign_ups_avoided_and_underqualified_rejected() -> None:
 
 
 def test_any_versus_all_rules_and_expiry() -> None:
-    both = QualificationRule("all", (RequiredQualification(SURVEY, "乙级"),
-                                     RequiredQualification(PROPERTY)))
+    both = QualificationRule(
+        "all", (RequiredQualification(SURVEY, "乙级"), RequiredQualification(PROPERTY))
+    )
     either = QualificationRule("any", both.items)
     only_survey = (held(SURVEY, "乙级"),)
     on = NOW.date()

@@ -28,22 +28,29 @@ def test_defaults_cite_the_sources() -> None:
 
 
 def test_partial_override_keeps_other_defaults() -> None:
-    p = load_policy({"selection": {"reference_coefficients": ["90", "95"]},
-                     "deadlines": {"owner_idle_days": 90}})
+    p = load_policy(
+        {
+            "selection": {"reference_coefficients": ["90", "95"]},
+            "deadlines": {"owner_idle_days": 90},
+        }
+    )
     assert p.selection.reference_coefficients == ("90", "95")
     assert p.selection.min_eligible("random_draw", "state") == 3
     assert p.deadlines.owner_idle_days == 90
     assert p.deadlines.onboarding_review_working_days == 2
 
 
-@pytest.mark.parametrize("bad", [
-    {"selection": {"reference_coefficients": ["97%"]}},
-    {"selection": {"reference_coefficients": []}},
-    {"selection": {"min_eligible_state": {"random_draw": 0}}},
-    {"selection": {"credit_short_list_size": 9}},
-    {"deadlines": {"owner_idle_days": "soon"}},
-    {"unknown_section": {}},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"selection": {"reference_coefficients": ["97%"]}},
+        {"selection": {"reference_coefficients": []}},
+        {"selection": {"min_eligible_state": {"random_draw": 0}}},
+        {"selection": {"credit_short_list_size": 9}},
+        {"deadlines": {"owner_idle_days": "soon"}},
+        {"unknown_section": {}},
+    ],
+)
 def test_bad_policies_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(Invalid) as err:
         load_policy(bad)

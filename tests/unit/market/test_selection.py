@@ -78,9 +78,7 @@ def test_random_draw_winners_spread_over_seeds() -> None:
 # ---------------------------------------------------------------- scenario 4
 
 
-@pytest.mark.parametrize(
-    "method", ["random_draw", "lowest_price", "reference_price"]
-)
+@pytest.mark.parametrize("method", ["random_draw", "lowest_price", "reference_price"])
 def test_scenario_4_two_eligible_on_state_funds_fail(method: str) -> None:
     cands = [Candidate(uscc(1), wan("6")), Candidate(uscc(2), wan("7"))]
     outcome = run_selection(cands, Terms(method, "state"), drawer_for(cands, "s4"))
@@ -129,16 +127,19 @@ def test_lowest_price_without_tie_needs_no_draw_and_both_sides_of_a_tie_can_win(
     assert lowest_price(cands, Terms("lowest_price"), drawer).winner == uscc(3)
     assert drawer.records == []
     tied = [Candidate(uscc(i), wan("6.20")) for i in (1, 2)] + [Candidate(uscc(3), wan("8"))]
-    winners = {lowest_price(tied, Terms("lowest_price"), drawer_for(tied, f"t{i}")).winner
-               for i in range(40)}
+    winners = {
+        lowest_price(tied, Terms("lowest_price"), drawer_for(tied, f"t{i}")).winner
+        for i in range(40)
+    }
     assert winners == {uscc(1), uscc(2)}
 
 
 def test_discount_rate_quotes_prefer_the_highest_rate() -> None:
     # 下浮率 in basis points: 12.5 %, 18 %, 9 % → 18 % is the best offer.
     cands = [Candidate(uscc(1), 1250), Candidate(uscc(2), 1800), Candidate(uscc(3), 900)]
-    outcome = lowest_price(cands, Terms("lowest_price", quote_type="discount_rate"),
-                           drawer_for(cands, "dr"))
+    outcome = lowest_price(
+        cands, Terms("lowest_price", quote_type="discount_rate"), drawer_for(cands, "dr")
+    )
     assert outcome.winner == uscc(2)
     assert "最高下浮率" in outcome.reason
     amount = lowest_price(cands, Terms("lowest_price"), drawer_for(cands, "dr"))
@@ -177,29 +178,40 @@ def test_scenario_6_reference_price_with_coefficient_97() -> None:
     proof = published(drawer)
     (d,) = proof["draws"]
     assert (d["purpose"], d["round"], d["pool"], d["selected"]) == (
-        "coefficient", 0, ["95", "96", "97", "98"], "97",
+        "coefficient",
+        0,
+        ["95", "96", "97", "98"],
+        "97",
     )
 
 
-@pytest.mark.parametrize(("coefficient", "winner_quote"), [
-    ("95", "8.8"),  # reference 8.79 (8.7875)
-    ("96", "8.8"),  # 8.88
-    ("98", "9.2"),  # 9.065 → 9.07: 9.2 is 0.13 away, 8.8 is 0.27
-])
+@pytest.mark.parametrize(
+    ("coefficient", "winner_quote"),
+    [
+        ("95", "8.8"),  # reference 8.79 (8.7875)
+        ("96", "8.8"),  # 8.88
+        ("98", "9.2"),  # 9.065 → 9.07: 9.2 is 0.13 away, 8.8 is 0.27
+    ],
+)
 def test_reference_price_other_coefficients(coefficient: str, winner_quote: str) -> None:
     cands = [Candidate(uscc(i), wan(q)) for i, q in enumerate(SCENARIO_6, start=1)]
     seed = _seed_drawing(coefficient, cands, pid=6)
-    outcome = reference_price(cands, Terms("reference_price"),
-                              draw.Drawer(seed, 6, sorted(c.uscc for c in cands)))
+    outcome = reference_price(
+        cands, Terms("reference_price"), draw.Drawer(seed, 6, sorted(c.uscc for c in cands))
+    )
     assert outcome.details["coefficient"] == coefficient
     assert outcome.winner == uscc(SCENARIO_6.index(winner_quote) + 1)
 
 
 def test_reference_price_extremes_cannot_win() -> None:
     # 5.0 would be closest to 0.95 × avg(5.1, 5.2, 5.3) = 4.94 but it is dropped as the lowest.
-    cands = [Candidate(uscc(1), wan("5.0")), Candidate(uscc(2), wan("5.1")),
-             Candidate(uscc(3), wan("5.2")), Candidate(uscc(4), wan("5.3")),
-             Candidate(uscc(5), wan("9.9"))]
+    cands = [
+        Candidate(uscc(1), wan("5.0")),
+        Candidate(uscc(2), wan("5.1")),
+        Candidate(uscc(3), wan("5.2")),
+        Candidate(uscc(4), wan("5.3")),
+        Candidate(uscc(5), wan("9.9")),
+    ]
     for i in range(20):
         outcome = reference_price(cands, Terms("reference_price"), drawer_for(cands, f"x{i}"))
         assert outcome.winner not in {uscc(1), uscc(5)}
@@ -207,9 +219,13 @@ def test_reference_price_extremes_cannot_win() -> None:
 
 
 def test_reference_price_shared_extreme_is_dropped_by_draw() -> None:
-    cands = [Candidate(uscc(1), wan("7.0")), Candidate(uscc(2), wan("7.0")),
-             Candidate(uscc(3), wan("9.0")), Candidate(uscc(4), wan("9.2")),
-             Candidate(uscc(5), wan("10"))]
+    cands = [
+        Candidate(uscc(1), wan("7.0")),
+        Candidate(uscc(2), wan("7.0")),
+        Candidate(uscc(3), wan("9.0")),
+        Candidate(uscc(4), wan("9.2")),
+        Candidate(uscc(5), wan("10")),
+    ]
     drawer = drawer_for(cands, "shared")
     outcome = reference_price(cands, Terms("reference_price"), drawer)
     proof = published(drawer)
@@ -224,8 +240,9 @@ def test_reference_price_shared_extreme_is_dropped_by_draw() -> None:
 def test_reference_price_refuses_discount_rates() -> None:
     cands = [Candidate(uscc(i), 1000 + i) for i in range(3)]
     with pytest.raises(Invalid) as err:
-        reference_price(cands, Terms("reference_price", quote_type="discount_rate"),
-                        drawer_for(cands, "r"))
+        reference_price(
+            cands, Terms("reference_price", quote_type="discount_rate"), drawer_for(cands, "r")
+        )
     assert err.value.field == "quoteType"
 
 
@@ -236,8 +253,9 @@ def test_reference_price_redraw_keeps_the_reference_and_skips_the_abandoned() ->
     first = reference_price(cands, Terms("reference_price"), draw.Drawer(seed, 6, codes))
     assert first.winner == uscc(5)
     drawer = draw.Drawer(seed, 6, codes, records=first.draws)
-    second = reference_price(cands, Terms("reference_price"), drawer,
-                             excluded=frozenset({uscc(5)}), prior=first)
+    second = reference_price(
+        cands, Terms("reference_price"), drawer, excluded=frozenset({uscc(5)}), prior=first
+    )
     # 9.2 is next closest to 8.97 (0.23 vs 9.4 at 0.43); the coefficient is not redrawn.
     assert second.winner == uscc(4)
     assert second.details["reference_fen"] == wan("8.97")
@@ -262,7 +280,9 @@ def test_scenario_7_credit_merit_long_list_6_short_list_3() -> None:
     proof = published(drawer)
     draws = proof["draws"]
     assert [(d["purpose"], d["round"]) for d in draws] == [
-        ("short_list", 0), ("short_list", 1), ("short_list", 2)
+        ("short_list", 0),
+        ("short_list", 1),
+        ("short_list", 2),
     ]
     first = draws[0]
     assert first["pool"] == top6
@@ -279,8 +299,10 @@ def test_scenario_7_one_registrant_fails_and_weights_shift_the_odds() -> None:
     one = [Candidate(uscc(1), credit_score=Decimal(99))]
     outcome = credit_merit(one, Terms("credit_merit", "private"), drawer_for(one, "one"))
     assert outcome.status == "failed"
-    cands = [Candidate(uscc(1), credit_score=Decimal(10)),
-             Candidate(uscc(2), credit_score=Decimal(90))]
+    cands = [
+        Candidate(uscc(1), credit_score=Decimal(10)),
+        Candidate(uscc(2), credit_score=Decimal(90)),
+    ]
     terms = Terms("credit_merit", long_list_size=2, short_list_size=1)
     firsts = Counter(
         credit_merit(cands, terms, drawer_for(cands, f"w{i}")).short_list[0] for i in range(400)
@@ -292,8 +314,9 @@ def test_credit_merit_tie_at_the_long_list_cut_is_drawn() -> None:
     scores = [90, 85, 80, 80, 80, 60]
     cands = [Candidate(uscc(i), credit_score=Decimal(s)) for i, s in enumerate(scores)]
     drawer = drawer_for(cands, "cut")
-    outcome = credit_merit(cands, Terms("credit_merit", long_list_size=3, short_list_size=3),
-                           drawer)
+    outcome = credit_merit(
+        cands, Terms("credit_merit", long_list_size=3, short_list_size=3), drawer
+    )
     long_list = outcome.details["long_list"]
     assert uscc(0) in long_list
     assert uscc(1) in long_list
@@ -329,8 +352,7 @@ def test_random_redraw_continues_the_winner_rounds_without_replacement() -> None
     first = random_draw(cands, Terms("random_draw"), draw.Drawer(seed, 9, codes))
     drawer = draw.Drawer(seed, 9, codes, records=first.draws)
     assert first.winner is not None
-    second = random_draw(cands, Terms("random_draw"), drawer,
-                         excluded=frozenset({first.winner}))
+    second = random_draw(cands, Terms("random_draw"), drawer, excluded=frozenset({first.winner}))
     assert second.winner not in {None, first.winner}
     proof = published(drawer)
     assert [d["round"] for d in proof["draws"]] == [0, 1]

@@ -21,9 +21,17 @@ AT = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 
 def test_happy_path_to_rated() -> None:
     path = [
-        Event.PUBLISH, Event.CLOSE_SIGNUP, Event.START_SELECTION, Event.SELECT,
-        Event.CONFIRM_CONTRACT, Event.START_SERVICE, Event.SUBMIT_RESULT, Event.RETURN_RESULT,
-        Event.SUBMIT_RESULT, Event.ACCEPT_RESULT, Event.RATE,
+        Event.PUBLISH,
+        Event.CLOSE_SIGNUP,
+        Event.START_SELECTION,
+        Event.SELECT,
+        Event.CONFIRM_CONTRACT,
+        Event.START_SERVICE,
+        Event.SUBMIT_RESULT,
+        Event.RETURN_RESULT,
+        Event.SUBMIT_RESULT,
+        Event.ACCEPT_RESULT,
+        Event.RATE,
     ]
     status = Status.DRAFT
     history = []
@@ -34,8 +42,7 @@ def test_happy_path_to_rated() -> None:
         history.append(change)
         status = change.new
     assert status is Status.RATED
-    assert [h.new for h in history][-3:] == [Status.RESULT_SUBMITTED, Status.ACCEPTED,
-                                              Status.RATED]
+    assert [h.new for h in history][-3:] == [Status.RESULT_SUBMITTED, Status.ACCEPTED, Status.RATED]
 
 
 def test_abandonment_redraw_or_fail() -> None:
@@ -64,9 +71,12 @@ def test_terminal_states_allow_nothing() -> None:
 
 
 def test_reasons_required_and_unknown_names_invalid() -> None:
-    for status, ev in ((Status.SIGNUP_OPEN, Event.CANCEL), (Status.SELECTING, Event.FAIL),
-                       (Status.SELECTED, Event.ABANDON),
-                       (Status.RESULT_SUBMITTED, Event.RETURN_RESULT)):
+    for status, ev in (
+        (Status.SIGNUP_OPEN, Event.CANCEL),
+        (Status.SELECTING, Event.FAIL),
+        (Status.SELECTED, Event.ABANDON),
+        (Status.RESULT_SUBMITTED, Event.RETURN_RESULT),
+    ):
         with pytest.raises(Invalid) as err:
             transition(status, ev, actor="u", at=AT, reason="  ")
         assert err.value.field == "reason"
