@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from market import onboarding, purchases
 from market.tables import (
+    Contract,
     Evidence,
     NegativeRecord,
     Purchase,
     Qualification,
     ServiceGuide,
+    ServiceResult,
 )
 from market.tables import Intermediary as IntermediaryRow
 
@@ -50,6 +52,34 @@ async def my_evidence(actor: Actor) -> list[dict[str, Any]]:
         .order_by(Evidence.id, ascending=False)
     )
     return [dict(r) for r in rows]
+
+
+async def evidence_row(evidence_id: int) -> dict[str, Any] | None:
+    row = await Evidence.select().where(Evidence.id == evidence_id).first()
+    return dict(row) if row else None
+
+
+async def subject_evidence(subject: str) -> list[dict[str, Any]]:
+    """Files attached to one subject (callers check the reader may see that subject)."""
+    rows = await Evidence.select().where(Evidence.subject == subject).order_by(Evidence.id)
+    return [dict(r) for r in rows]
+
+
+async def purchase_documents(purchase_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Contracts and results of a purchase with their files (shown to its two parties)."""
+    contracts = (
+        await Contract.select().where(Contract.purchase == purchase_id).order_by(Contract.id)
+    )
+    results = (
+        await ServiceResult.select()
+        .where(ServiceResult.purchase == purchase_id)
+        .order_by(ServiceResult.id)
+    )
+    files = {e["sha256"]: e for e in await subject_evidence(f"purchase:{purchase_id}")}
+    return {
+        "contracts": [{**dict(c), "file": files.get(c["sha256"])} for c in contracts],
+        "results": [{**dict(r), "file": files.get(r["sha256"])} for r in results],
+    }
 
 
 async def public_qualifications(org_id: int) -> list[dict[str, Any]]:
@@ -132,7 +162,9 @@ async def negative_records(actor: Actor) -> list[dict[str, Any]]:
 async def running_services(actor: Actor) -> list[dict[str, Any]]:
     """Purchases under a service time limit, reddest first (market: a lights dashboard read)."""
     onboarding.require_operator_or_regulator(actor)
-    rows = await Purchase.select(Purchase.id).where(Purchase.service_due.is_not_null())
-    views = [await purchases.purchase_view(int(r["id"])) for r in rows]
+    views: list[dict[str, Any]] = []
+    for status in ("in_service", "result_submitted"):
+        items, _ = await purchases.list_purchases(status=status, limit=200)
+        views.extend(items)
     order = {"red": 0, "yellow": 1, "green": 2}
-    return sorted(views, key=lambda v: (order.get(v["light"], 3), v["service_due"]))
+    return sorted(views, key=lambda v: (order.get(v["light"], 3), str(v["service_due"])))

@@ -12,6 +12,7 @@ from web.errors import EXCEPTION_HANDLERS
 from web.pages import (
     auth,
     enterprise,
+    files,
     intermediary,
     public,
     purchase_actions,
@@ -37,6 +38,7 @@ router = Router(
         *auth.HANDLERS,
         *public.HANDLERS,
         *purchase_actions.HANDLERS,
+        *files.HANDLERS,
         *intermediary.HANDLERS,
         *enterprise.HANDLERS,
         *supervise.HANDLERS,

@@ -107,6 +107,16 @@ async def test_purchase_lifecycle_pages(
         },
     )
     _as(client, tokens[world.owner.username])
+    owner_page = await _page(client, f"/purchases/{pid}")
+    link = re.search(r'href="(/files/\d+)"', owner_page)
+    assert link, "the owner sees the contract file before confirming"
+    download = await client.get(link.group(1))
+    assert download.status_code == 200
+    assert download.content == b"%PDF-1.4 contract"
+    assert "attachment" in download.headers["content-disposition"]
+    _as(client, tokens[next(f for f in firms if f != winner).username])
+    assert (await client.get(link.group(1))).status_code == 403
+    _as(client, tokens[world.owner.username])
     await _ok(client, f"/purchases/{pid}/contract/confirm", {})
 
     # Result: submitted, returned once with a reason, resubmitted, accepted, rated.

@@ -163,6 +163,10 @@ async def purchase_page(
         complaints = await supervision.public_complaints(purchase_id)
     except DomainError:
         complaints = []
+    winner_is_me = viewer is not None and view["winner_uscc"] == viewer.uscc
+    documents = (
+        await queries.purchase_documents(purchase_id) if role == "owner" or winner_is_me else None
+    )
     return page(
         "purchase.html",
         request,
@@ -173,7 +177,8 @@ async def purchase_page(
         proof=await _proof(purchase_id),
         signups=await _signups(viewer, purchase_id),
         complaints=complaints,
-        winner_is_me=viewer is not None and view["winner_uscc"] == viewer.uscc,
+        winner_is_me=winner_is_me,
+        documents=documents,
         dimensions=labels.RATING_DIMENSIONS,
     )
 

@@ -2,49 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, post
+from litestar import post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 from litestar.response import Redirect
 
 from accounts.actor import Actor
-from market import delivery, onboarding, purchases, supervision
+from market import delivery, purchases, supervision
 from oneset.errors import Forbidden
 from oneset.platform import Platform
 from web import forms, labels, session
 from web.forms import Form
 from web.render import done
 
-UPLOAD_LIMIT = 2**62  # the service enforces the platform's max_upload_bytes while streaming
-
 
 def _back(purchase_id: FromPath[int]) -> str:
     return f"/purchases/{purchase_id}"
-
-
-@post("/files", status_code=201, request_max_body_size=UPLOAD_LIMIT)
-async def upload_file(
-    request: Request[Any, Any, Any],
-    viewer: NamedDependency[Actor | None],
-    platform: NamedDependency[Platform],
-    subject: FromQuery[str],
-    kind: FromQuery[str],
-    filename: FromQuery[str] = "",
-) -> dict[str, Any]:
-    """Stream the raw body into the blob store and attach it to ``subject`` (progress bar)."""
-    actor = session.require(viewer)
-    await onboarding.check_subject(actor, subject)
-    ident, sha = await onboarding.store_evidence(
-        platform,
-        actor.org_id,
-        subject=subject,
-        kind=kind,
-        chunks=request.stream(),
-        filename=filename,
-    )
-    return {"id": ident, "sha256": sha}
 
 
 @post("/purchases/{purchase_id:int}/publish")
@@ -256,7 +229,6 @@ async def complain(
 
 
 HANDLERS = [
-    upload_file,
     publish,
     cancel,
     run_selection,
