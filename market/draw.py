@@ -297,7 +297,8 @@ def _draw_problems(i: int, d: Mapping[str, Any], inp: _Inputs) -> list[str]:
         return [f"{where}.pool: duplicate entries"]
     problems: list[str] = []
     if purpose != "coefficient":
-        strangers = [p for p in pool if p not in candidates]
+        known = set(candidates)
+        strangers = [p for p in pool if p not in known]
         if strangers:
             problems.append(f"{where}.pool: {strangers[0]} is not among the candidates")
     if weights is None:
