@@ -7,6 +7,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from accounts.demo import demo_uscc
+from tests.web import a11y
 from tests.web.pages import csrf, form, org, sign_in
 
 
@@ -15,6 +16,7 @@ async def test_public_pages_render(client: AsyncTestClient[Any]) -> None:
         response = await client.get(path)
         assert response.status_code == 200, (path, response.text[:300])
         assert '<html lang="zh-CN">' in response.text
+        assert a11y.problems(response.text) == [], path
     partial = await client.get("/directory?q=测绘", headers={"HX-Request": "true"})
     assert partial.status_code == 200
     assert "<html" not in partial.text

@@ -15,6 +15,7 @@ from oneset import clock
 from oneset.platform import Platform
 from tests import helpers
 from tests.market.world import FakeClock, make_world
+from tests.web import a11y
 from tests.web.pages import csrf, form
 
 _PROOF = re.compile(r'<script type="application/json" id="draw-proof-data">(.*?)</script>', re.S)
@@ -41,6 +42,7 @@ async def _ok(client: AsyncTestClient[Any], path: str, data: dict[str, str]) -> 
 async def _page(client: AsyncTestClient[Any], path: str) -> str:
     response = await client.get(path)
     assert response.status_code == 200, (path, response.text[:800])
+    assert a11y.problems(response.text) == [], path
     return response.text
 
 

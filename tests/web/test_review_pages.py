@@ -11,6 +11,7 @@ from accounts.demo import DEMO_PASSWORD
 from accounts.demo import load as accounts_demo
 from oneset.platform import Platform
 from surveys import demo as surveys_demo
+from tests.web import a11y
 from tests.web.pages import csrf, form, org, sign_in
 
 
@@ -35,6 +36,8 @@ async def test_department_reads_survey_checks_item_by_item(
     assert survey, project.text[:3000]
     page = await client.get(f"/review/surveys/{survey.group(1)}")
     assert page.status_code == 200, page.text[:2000]
+    assert a11y.problems(page.text) == []
+    assert a11y.problems(project.text) == []
     assert "规划核验" in page.text
     assert "容积率" in page.text or "绿地率" in page.text
     assert "通过" in page.text
