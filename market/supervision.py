@@ -30,6 +30,7 @@ from oneset.db import transaction
 from oneset.errors import Conflict, Invalid, NotFound
 
 if TYPE_CHECKING:
+    from market.policy import CreditPolicy
     from oneset.platform import Platform
 
 S = states.Status
@@ -199,14 +200,16 @@ async def refresh_lights(platform: Platform | None) -> dict[str, int]:
                 await Purchase.update({Purchase.light: state.light}).where(Purchase.id == row["id"])
                 await outbox.index_later(PURCHASES_INDEX, row["id"])
             if state.escalate and not row["overdue_proposed"] and row["winner"] is not None:
-                await _propose_overdue(row, state.overdue_working_days, today)
+                await _propose_overdue(row, state.overdue_working_days, today, policy.credit)
                 counts["proposed"] += 1
     return counts
 
 
-async def _propose_overdue(row: dict[str, Any], overdue: int, today: dt.date) -> None:
+async def _propose_overdue(
+    row: dict[str, Any], overdue: int, today: dt.date, policy: CreditPolicy
+) -> None:
     kind = "overdue_completion"
-    points = credit.new_record(kind, today).points
+    points = credit.new_record(kind, today, policy=policy).points
     record = NegativeRecord(
         intermediary=row["winner"],
         purchase=row["id"],
