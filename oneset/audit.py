@@ -9,15 +9,15 @@ from oneset.audit_chain import (
     GENESIS,
     ChainBreak,
     ChainRow,
+    ChainVerifier,
     canonical_json,
     entry_hash,
-    verify_chain,
 )
 from oneset.db import is_postgres, transaction
 from oneset.tables import AuditEntry
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import AsyncIterator, Mapping
 
 _PG_LOCK = 0x0AE7_C4A1  # advisory lock id serialising appends on PostgreSQL
 
@@ -62,24 +62,40 @@ async def record(
         return digest
 
 
-async def verify() -> tuple[int, ChainBreak | None]:
-    """Recompute the whole chain: (entries checked, first break or None)."""
-    rows = await AuditEntry.select().order_by(AuditEntry.id)
-    chain = [
-        ChainRow(
-            id=int(r["id"]),
-            seq=int(r["seq"]),
-            at=str(r["at"]),
-            actor=str(r["actor"]),
-            action=str(r["action"]),
-            subject=str(r["subject"]),
-            payload=str(r["payload"]),
-            prev_hash=str(r["prev_hash"]),
-            hash=str(r["digest"]),
+async def verify(batch: int = 5000) -> tuple[int, ChainBreak | None]:
+    """Recompute the whole chain in storage order: (entries checked, first break or None)."""
+    verifier = ChainVerifier()
+    async for row in _rows(batch):
+        broken = verifier.check(row)
+        if broken is not None:
+            return verifier.count, broken
+    return verifier.count, None
+
+
+async def _rows(batch: int) -> AsyncIterator[ChainRow]:
+    last_id = 0
+    while True:
+        rows = (
+            await AuditEntry.select()
+            .where(AuditEntry.id > last_id)
+            .order_by(AuditEntry.id)
+            .limit(batch)
         )
-        for r in rows
-    ]
-    return len(chain), verify_chain(chain)
+        if not rows:
+            return
+        for r in rows:
+            yield ChainRow(
+                id=int(r["id"]),
+                seq=int(r["seq"]),
+                at=str(r["at"]),
+                actor=str(r["actor"]),
+                action=str(r["action"]),
+                subject=str(r["subject"]),
+                payload=str(r["payload"]),
+                prev_hash=str(r["prev_hash"]),
+                hash=str(r["digest"]),
+            )
+        last_id = int(rows[-1]["id"])
 
 
 async def entries_for(subject_prefix: str) -> list[dict[str, Any]]:

@@ -51,16 +51,20 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(rows: Iterable[ChainRow]) -> ChainBreak | None:
-    """The first entry (in storage order) that does not follow from its predecessor, if any."""
-    prev = GENESIS
-    expected_seq = 1
-    for row in rows:
+class ChainVerifier:
+    """Checks entries one at a time, in storage order, so a long chain never sits in memory."""
+
+    def __init__(self) -> None:
+        self.prev = GENESIS
+        self.count = 0
+
+    def check(self, row: ChainRow) -> ChainBreak | None:
+        expected_seq = self.count + 1
         if row.seq != expected_seq:
             return ChainBreak(
                 row.id, row.seq, f"sequence number {row.seq}, expected {expected_seq}"
             )
-        if row.prev_hash != prev:
+        if row.prev_hash != self.prev:
             return ChainBreak(row.id, row.seq, "prev_hash does not match the previous entry")
         try:
             json.loads(row.payload)
@@ -77,6 +81,16 @@ def verify_chain(rows: Iterable[ChainRow]) -> ChainBreak | None:
         )
         if recomputed != row.hash:
             return ChainBreak(row.id, row.seq, "content does not match its hash")
-        prev = row.hash
-        expected_seq += 1
+        self.prev = row.hash
+        self.count += 1
+        return None
+
+
+def verify_chain(rows: Iterable[ChainRow]) -> ChainBreak | None:
+    """The first entry (in storage order) that does not follow from its predecessor, if any."""
+    verifier = ChainVerifier()
+    for row in rows:
+        broken = verifier.check(row)
+        if broken is not None:
+            return broken
     return None

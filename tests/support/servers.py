@@ -149,6 +149,27 @@ class PostgresServer(Server):
         _wait_for(self._ready, "PostgreSQL")
         return self.url("postgres")
 
+    def stop(self) -> None:
+        # runuser does not pass SIGTERM on to postgres: ask postgres itself to stop.
+        if self.process and self.process.poll() is None:
+            subprocess.run(
+                self._as_postgres(
+                    [
+                        str(self.bin / "pg_ctl"),
+                        "-D",
+                        str(self.workdir / "data"),
+                        "-m",
+                        "fast",
+                        "-w",
+                        "stop",
+                    ]
+                ),
+                capture_output=True,
+                check=False,
+                timeout=60,
+            )
+        super().stop()
+
     def _ready(self) -> bool:
         result = subprocess.run(
             [str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
