@@ -16,6 +16,7 @@ from tests.paths import SHARED_DATA
 pytestmark = pytest.mark.browser
 V1 = SHARED_DATA / "dxf" / "text_alignments.v1.dxf"
 V2 = SHARED_DATA / "dxf" / "text_alignments.v2.dxf"
+PDF = SHARED_DATA / "pdf" / "flange.v1.pdf"
 
 
 def _page(browser: Any, platform: RunningPlatform) -> Any:
@@ -87,6 +88,8 @@ def test_reviewer_views_compares_and_pins(browser: Any, running_platform: Runnin
     owner.goto(project_url)
     _upload(owner, "ZP-01", V2)
     owner.goto(project_url)
+    _upload(owner, "JG-01", PDF)
+    owner.goto(project_url)
     owner.get_by_label("机构", exact=True).select_option(label="市规划和自然资源局（审批部门）")
     owner.get_by_label("授权类型").select_option("read")
     owner.get_by_role("button", name="授权").click()
@@ -131,3 +134,18 @@ def test_reviewer_views_compares_and_pins(browser: Any, running_platform: Runnin
     assert reviewer.locator("#comment-list li[data-x]").count() == 1
     assert reviewer.locator("svg.pins g.saved").count() == 1
     screenshot(reviewer, "drawings-comment-pinned")
+
+    # A PDF sheet is drawn page by page (PDF.js) and takes a pinned comment too.
+    reviewer.goto(project_url)
+    reviewer.get_by_role("link", name="JG-01").click()
+    reviewer.get_by_role("link", name="第 1 版", exact=True).click()
+    reviewer.locator('#pdf-viewer[data-rendered="1"]').wait_for()
+    canvas = reviewer.locator("#pdf-viewer canvas").bounding_box()
+    reviewer.mouse.click(canvas["x"] + canvas["width"] * 0.5, canvas["y"] + canvas["height"] * 0.3)
+    assert "第 1 页" in reviewer.locator("#pin-status").inner_text()
+    reviewer.get_by_label("意见内容").fill("法兰尺寸标注不全。")
+    reviewer.get_by_role("button", name="提交审查意见").click()
+    reviewer.wait_for_load_state()
+    reviewer.locator('#pdf-viewer[data-rendered="1"]').wait_for()
+    assert reviewer.locator("#pdf-viewer svg.pins g.saved").count() == 1
+    screenshot(reviewer, "drawings-pdf-comment")
