@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+
+# Quote units (the direction is explicit: amounts lower-is-better, discount rates higher-is-better).
+QuoteValue = Annotated[
+    int,
+    msgspec.Meta(
+        ge=0,
+        description="报价：quoteType=amount 时为金额（分，越低越优）；"
+        "quoteType=discount_rate 时为下浮率（基点，1 基点 = 0.01%，越高越优）",
+    ),
+]
 
 
 class In(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
@@ -47,8 +57,8 @@ class PurchaseIn(In):
     selection_time: dt.datetime
     service_working_days: int
     quote_type: str = "amount"
-    price_floor: int | None = None
-    price_ceiling: int | None = None
+    price_floor: QuoteValue | None = None
+    price_ceiling: QuoteValue | None = None
     qualification_rule: QualificationRuleIn = msgspec.field(default_factory=QualificationRuleIn)
     avoided: list[AvoidedIn] = msgspec.field(default_factory=list)
     witnesses: list[WitnessIn] = msgspec.field(default_factory=list)
@@ -68,7 +78,7 @@ class BeaconIn(In):
 
 
 class QuoteIn(In):
-    quote: int | None = None
+    quote: QuoteValue | None = None
 
 
 class ChoiceIn(In):
