@@ -16,10 +16,11 @@ if _PATH:
     from oneset import clock
 
     _real_now = clock.now
+    _offset_file: str = _PATH
 
     def _shifted_now() -> dt.datetime:
         try:
-            with open(_PATH, encoding="ascii") as handle:
+            with open(_offset_file, encoding="ascii") as handle:
                 offset = float(handle.read().strip() or 0)
         except (OSError, ValueError):
             offset = 0.0
