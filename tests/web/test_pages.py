@@ -17,9 +17,22 @@ async def test_public_pages_render(client: AsyncTestClient[Any]) -> None:
         assert response.status_code == 200, (path, response.text[:300])
         assert '<html lang="zh-CN">' in response.text
         assert a11y.problems(response.text) == [], path
-    partial = await client.get("/directory?q=测绘", headers={"HX-Request": "true"})
-    assert partial.status_code == 200
-    assert "<html" not in partial.text
+    for path in ("/directory?q=测绘", "/purchases?q=测绘"):
+        partial = await client.get(path, headers={"HX-Request": "true"})
+        assert partial.status_code == 200
+        assert "<html" not in partial.text
+
+
+async def test_sign_out_ends_the_session(client: AsyncTestClient[Any]) -> None:
+    username, _, _ = await org("enterprise")
+    await sign_in(client, username)
+    assert (await client.get("/me/purchases")).status_code == 200
+    response = await form(client, "/logout", {}, token=await csrf(client, "/me/purchases"))
+    assert response.status_code == 303
+    assert "max-age=0" in response.headers["set-cookie"].lower()
+    client.cookies.delete("oneset_session")
+    again = await client.get("/me/purchases", follow_redirects=False)
+    assert again.status_code == 303
 
 
 async def test_register_signs_in_with_http_only_cookie(client: AsyncTestClient[Any]) -> None:

@@ -102,17 +102,36 @@ async def profile(
 async def board(
     request: Request[Any, Any, Any],
     viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    q: FromQuery[str] = "",
     method: FromQuery[str] = "",
     status: FromQuery[str] = "",
     offset: FromQuery[int] = 0,
 ) -> Template:
-    items, total = await purchases.list_purchases(
-        method=method or None, status=status or None, offset=max(offset, 0), limit=PAGE_SIZE
-    )
+    """The announcement board; a search text goes through the board index (full text)."""
+    offset = max(offset, 0)
+    if q.strip():
+        found = await search_docs.search_board(
+            platform,
+            search_docs.board_query(
+                q=q.strip(),
+                method=method or None,
+                status=status or None,
+                offset=offset,
+                limit=PAGE_SIZE,
+            ),
+        )
+        items = [await purchases.purchase_view(int(hit["id"])) for hit in found["items"]]
+        total = int(found["total"])
+    else:
+        items, total = await purchases.list_purchases(
+            method=method or None, status=status or None, offset=offset, limit=PAGE_SIZE
+        )
     statuses = [(s.value, label) for s, label in STATUS_LABELS.items() if s.value != "draft"]
     context: dict[str, Any] = {
         "items": items,
         "total": total,
+        "q": q,
         "method": method,
         "status": status,
         "offset": offset,
