@@ -15,6 +15,7 @@ Protocol: one JSON object per line. Request ``{"id", "path", "preview", "filenam
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -55,6 +56,11 @@ def serve(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
     import drawings.cad
     import drawings.pdf  # noqa: F401
 
+    _warm_up()
+    # Children inherit the imported modules copy-on-write; freezing the collector's view of
+    # them keeps each child's garbage collections from touching (and so copying) those pages.
+    gc.collect()
+    gc.freeze()
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     scratch = tempfile.mkdtemp(prefix="oneset-forkserver-")
@@ -81,6 +87,24 @@ def serve(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
         _reap(jobs, stdout)
     with contextlib.suppress(OSError):
         os.rmdir(scratch)
+
+
+def _warm_up() -> None:
+    """Analyse a tiny drawing once here, so font tables and other lazy caches are loaded
+    before forking instead of in every child."""
+    import ezdxf
+
+    from drawings.analyse import analyse_file
+
+    with tempfile.TemporaryDirectory(prefix="oneset-warmup-") as tmp:
+        doc = ezdxf.new("R2010")  # type: ignore[attr-defined]
+        msp = doc.modelspace()
+        msp.add_line((0, 0), (10, 10))
+        msp.add_text("预热 warm-up", dxfattribs={"height": 2.5})
+        msp.add_mtext("多行文字")
+        path = Path(tmp) / "warm.dxf"
+        doc.saveas(path)
+        analyse_file(path, Path(tmp) / "warm.svg")
 
 
 def _start(request: dict[str, Any], scratch: str) -> _Job:

@@ -228,8 +228,13 @@ async def upload_revision(
     title: FromQuery[str] = "",
     discipline: FromQuery[str] = "",
     stage: FromQuery[str] = "",
+    sha256: FromQuery[str] = "",
 ) -> RevisionCreatedOut:
-    """The file is the raw request body, streamed to storage (never held in memory)."""
+    """The file is the raw request body, streamed to storage (never held in memory).
+
+    ``?sha256=`` (optional): the client's SHA-256 of the file; verified (422 on mismatch) and,
+    on MinIO, lets the bytes go straight to their content address.
+    """
     created = await services.upload_revision(
         platform,
         actor,
@@ -240,6 +245,7 @@ async def upload_revision(
         title=title,
         discipline=discipline,
         stage=stage,
+        declared_sha256=sha256,
     )
     return RevisionCreatedOut(id=created.id, sha256=created.sha256, status=created.status)
 

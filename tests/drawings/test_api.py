@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
+
+from litestar.testing import AsyncTestClient
 
 from drawings import processing
 from drawings.tables import Revision
+from oneset.app import create_app
+from oneset.platform import build_platform
 from oneset.tables import AuditEntry
 from tests import helpers
-from tests.conftest import Database
+from tests.conftest import Database, platform_settings
 from tests.drawings.conftest import API, CODE, World
 from tests.paths import SHARED_DATA
 
@@ -174,3 +179,38 @@ async def test_qr_and_newer_revision(world: World, db: Database) -> None:
     assert after["newerExists"] is True
     assert after["latestRevisionId"] == v2
     assert after["projectCode"] == CODE
+
+
+async def test_declared_sha256_is_verified(world: World, db: Database) -> None:
+    data = (SHARED_DATA / "dxf/bin_dxf_r14.dxf").read_bytes()
+    wrong = await world.upload("S-2", "dxf/bin_dxf_r14.dxf", sha256="ab" * 32)
+    assert wrong.status_code == 422
+    assert wrong.json()["field"] == "sha256"
+    assert await Revision.count() == 0
+    right = await world.upload(
+        "S-2", "dxf/bin_dxf_r14.dxf", sha256=hashlib.sha256(data).hexdigest().upper()
+    )
+    assert right.status_code == 201
+    assert right.json()["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+async def test_upload_over_the_size_limit_is_413(
+    world: World, db: Database, tmp_path: Path
+) -> None:
+    settings = platform_settings(db, tmp_path / "small", ONESET_MAX_UPLOAD_BYTES="100000")
+    small = build_platform(settings)
+    async with AsyncTestClient(app=create_app(small, bind_database=False)) as client:
+        response = await client.post(
+            f"{API}/projects/{CODE}/sheets/S-3/revisions",
+            content=(SHARED_DATA / "dxf/example_2018.dxf").read_bytes(),
+            headers=world.owner.headers,
+        )
+        assert response.status_code == 413
+        assert response.headers["content-type"].startswith("application/problem+json")
+        fits = await client.post(
+            f"{API}/projects/{CODE}/sheets/S-3/revisions",
+            content=(SHARED_DATA / "dxf/bin_dxf_r14.dxf").read_bytes(),
+            headers=world.owner.headers,
+        )
+        assert fits.status_code == 201
+    assert await Revision.count() == 1

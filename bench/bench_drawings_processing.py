@@ -1,0 +1,195 @@
+"""Processing job over every DXF of the shared corpus vs bare ``ezdxf.readfile`` + SVG render.
+
+Issue 4 item 12(a); goal ≤ 1.3× the time and ≤ 1.3× the peak memory. Both sides run in one
+invocation, each in its own child process so its peak RSS (ru_maxrss of the process and the
+processes it waited for: the fork server and its per-file children) is its own:
+
+- baseline: one interpreter, for each file ``ezdxf.readfile`` then the drawing add-on's SVG
+  backend on modelspace (files the strict reader rejects are counted as attempted);
+- job: the real ``drawings.processing.process_revision`` on a migrated SQLite database and a
+  local blob store: blob → temp file → fork-server child (analysis, texts, preview) → preview
+  blob → revision row, text chunks, outbox, audit. The fork server is warmed first, as in a
+  running worker. Files are processed one after another on both sides.
+
+    .venv/bin/python bench/bench_drawings_processing.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.paths import SHARED_DATA  # noqa: E402
+
+
+def dxf_files() -> list[Path]:
+    return sorted(p for p in SHARED_DATA.rglob("*") if p.suffix.lower() == ".dxf")
+
+
+def baseline() -> dict[str, Any]:
+    import ezdxf
+    from ezdxf.addons.drawing import layout, svg
+    from ezdxf.addons.drawing.frontend import Frontend
+    from ezdxf.addons.drawing.properties import RenderContext
+
+    files = dxf_files()
+    started = time.perf_counter()
+    cpu = time.process_time()
+    rendered = 0
+    for path in files:
+        try:
+            doc = ezdxf.readfile(str(path))
+            backend = svg.SVGBackend()
+            Frontend(RenderContext(doc), backend).draw_layout(doc.modelspace())
+            backend.get_string(layout.Page(0, 0, layout.Units.mm))
+            rendered += 1
+        except Exception:  # noqa: S112 - the bare baseline just moves on
+            continue
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu": time.process_time() - cpu,
+        "files": len(files),
+        "rendered": rendered,
+    }
+
+
+def job() -> dict[str, Any]:
+    data = Path(tempfile.mkdtemp(prefix="bench-drawings-"))
+    os.environ.update(
+        {
+            "ONESET_DATA_DIR": str(data),
+            "ONESET_BROKER_URL": "memory://",
+            "ONESET_SECRET_KEY": "bench-secret-key-0123456789-abcdefghijklmnop",
+        }
+    )
+    subprocess.run(
+        [sys.executable, "-m", "oneset", "migrate"], cwd=ROOT, check=True, capture_output=True
+    )
+    return asyncio.run(_job())
+
+
+async def _job() -> dict[str, Any]:
+    from accounts import services as accounts
+    from accounts.actor import Actor
+    from accounts.demo import demo_uscc
+    from accounts.rules import OrgKind
+    from drawings import processing, services
+    from drawings.isolation import analyse_isolated, client
+    from oneset import db
+    from oneset.errors import UnsupportedMedia
+    from oneset.platform import current
+
+    platform = current()
+    db.bind(db.make_engine(platform.settings))
+    uscc = demo_uscc(900_001)
+    made = await accounts.create_organisation(
+        kind="enterprise",
+        name="基准测试业主",
+        uscc=uscc,
+        username="bench",
+        password=os.environ.get("BENCH_PASSWORD", "bench-password-1"),
+    )
+    actor = Actor(
+        user_id=made.user_id,
+        username="bench",
+        org_id=made.org_id,
+        org_kind=OrgKind.ENTERPRISE,
+        org_name="基准测试业主",
+        uscc=uscc,
+        role="admin",
+    )
+    code = "2026-440305-70-03-000001"
+    await services.create_project(actor, project_code=code, name="基准")
+    revisions = []
+    refused = 0
+    for number, path in enumerate(dxf_files()):
+        with path.open("rb") as handle:
+            sha = platform.blobs.put(handle).sha256
+        try:
+            created = await services.add_revision_from_blob(
+                platform, actor, code, f"B-{number}", sha, filename=path.name
+            )
+        except UnsupportedMedia:  # not a DXF inside: refused at upload, never processed
+            refused += 1
+            continue
+        revisions.append(created.id)
+    analyse_isolated(SHARED_DATA / "dxf/bin_dxf_r12.dxf", timeout_s=60)  # warm worker
+    started = time.perf_counter()
+    cpu = _tree_cpu()
+    main_cpu = time.process_time()
+    statuses = [await processing.process_revision(platform, r) for r in revisions]
+    seconds = time.perf_counter() - started
+    main_cpu = time.process_time() - main_cpu
+    client().close()  # the fork server exits; its children's CPU is now accounted
+    cpu = _tree_cpu() - cpu
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "main_cpu": main_cpu,
+        "files": len(revisions),
+        "refused": refused,
+        "ready": statuses.count("ready"),
+        "failed": statuses.count("failed"),
+    }
+
+
+def _tree_cpu() -> float:
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def measure(mode: str) -> dict[str, Any]:
+    """Run this script in ``mode`` as a child; its result plus its process tree's peak RSS."""
+    child = subprocess.Popen([sys.executable, __file__, mode], stdout=subprocess.PIPE, cwd=ROOT)
+    out = child.stdout.read() if child.stdout else b""
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"{mode} failed with exit code {child.returncode}")
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    result["peak_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
+    # CPU of the whole tree (waited-for descendants included): robust on a busy machine, but
+    # it also counts set-up (imports, migrations); the loop's own CPU is reported separately.
+    result["tree_cpu"] = usage.ru_utime + usage.ru_stime
+    return result
+
+
+def main() -> None:
+    base = measure("--baseline")
+    ours = measure("--job")
+    print(
+        f"DXF files: {base['files']} (baseline rendered {base['rendered']}; job: "
+        f"{ours['refused']} refused at upload, {ours['ready']} ready, {ours['failed']} failed)"
+    )
+    for label, r in (("baseline readfile+SVG", base), ("processing job", ours)):
+        print(
+            f"{label:22}: wall {r['seconds']:7.2f} s  cpu {r['cpu']:7.2f} s  "
+            f"peak {r['peak_mb']:7.1f} MB"
+        )
+    print(
+        f"time ratio   job/baseline = {ours['seconds'] / base['seconds']:.2f} wall, "
+        f"{ours['cpu'] / base['cpu']:.2f} cpu  (goal <= 1.3)"
+    )
+    print(f"memory ratio job/baseline = {ours['peak_mb'] / base['peak_mb']:.2f}  (goal <= 1.3)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--baseline":
+        print(json.dumps(baseline()))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--job":
+        print(json.dumps(job()))
+    else:
+        main()
