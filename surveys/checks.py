@@ -348,6 +348,7 @@ PLANNING_RULES = RuleSet(
     version="planning-2026.1",
     title="规划条件核实",
     rules=(
+        Rule("siteArea", Direction.TARGET, AREA_TIERS, unit="m²"),
         Rule("far", Direction.MAX),
         Rule("farFloorArea", Direction.MAX, AREA_TIERS, Outcome.PASS_WITH_FEE, "m²"),
         Rule("grossFloorArea", Direction.MAX, AREA_TIERS, Outcome.PASS_WITH_FEE, "m²"),

@@ -20,6 +20,7 @@ from surveys.schemas import (
     DecisionIn,
     FileOut,
     GrantIn,
+    HistoryOut,
     PackageIn,
     PackageOut,
     PermittedIn,
@@ -205,6 +206,14 @@ async def list_certificates(
     return [convert(c, CertificateOut) for c in certs]
 
 
+@get("/commissions/{commission_id:int}/history", operation_id="getSurveyHistory")
+async def get_history(
+    commission_id: FromPath[int], actor: NamedDependency[Actor]
+) -> list[HistoryOut]:
+    """Every recorded step of the joint survey, from the hash-chained audit log."""
+    return [convert(e, HistoryOut) for e in await services.history(actor, commission_id)]
+
+
 router = Router(
     path="/api/v1/surveys",
     route_handlers=[
@@ -221,6 +230,7 @@ router = Router(
         decide_check,
         issue_certificate,
         list_certificates,
+        get_history,
     ],
     tags=["surveys"],
 )

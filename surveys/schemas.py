@@ -188,3 +188,12 @@ T = TypeVar("T")
 def convert(value: Any, kind: type[T]) -> T:
     """A service's camelCase dict as a typed output Struct."""
     return msgspec.convert(value, type=kind, strict=False)
+
+
+class HistoryOut(Out):
+    seq: int
+    at: str
+    actor: str
+    action: str
+    subject: str
+    payload: dict[str, Any]

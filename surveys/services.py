@@ -27,6 +27,7 @@ from market.tables import CatalogItem
 from oneset import audit, clock
 from oneset.db import is_postgres, transaction
 from oneset.errors import Conflict, Forbidden, Invalid, NotFound
+from oneset.tables import AuditEntry
 from surveys import files, rules
 from surveys.certificates import (
     CERTIFICATE_DEPARTMENT,
@@ -854,6 +855,36 @@ async def property_section(actor: Actor, commission_id: int) -> dict[str, Any]:
         "belowGroundFloorArea": declared.below_ground_floor_area,
         "units": msgspec.to_builtins(sorted(declared.units, key=lambda u: (u.building, u.unit))),
     }
+
+
+async def history(actor: Actor, commission_id: int) -> list[dict[str, Any]]:
+    """The commission's audit trail: commission, grants, versions, decisions, re-openings."""
+    row = await commission_row(commission_id)
+    await _require_reader(actor, row)
+    prefix = _subject(commission_id)
+    entries = (
+        await AuditEntry.select(
+            AuditEntry.seq,
+            AuditEntry.at,
+            AuditEntry.actor,
+            AuditEntry.action,
+            AuditEntry.subject,
+            AuditEntry.payload,
+        )
+        .where((AuditEntry.subject == prefix) | AuditEntry.subject.like(f"{prefix}:%"))
+        .order_by(AuditEntry.seq)
+    )
+    return [
+        {
+            "seq": e["seq"],
+            "at": e["at"],
+            "actor": e["actor"],
+            "action": e["action"],
+            "subject": e["subject"],
+            "payload": msgspec.json.decode(e["payload"]),
+        }
+        for e in entries
+    ]
 
 
 # ---- certificates -------------------------------------------------------------------------

@@ -134,3 +134,19 @@ async def test_joint_survey_over_http(
         f"{API}/commissions", headers=outsider, params={"projectCode": "2026-330100-48-01-123456"}
     )
     assert mine.json() == []
+
+    trail = await client.get(f"{API}/commissions/{cid}/history", headers=planning)
+    assert trail.status_code == 200, trail.text
+    actions = [e["action"] for e in trail.json()]
+    assert actions[0] == "survey.commissioned"
+    for expected in (
+        "survey.department_granted",
+        "survey.package_submitted",
+        "survey.permitted_values_set",
+        "survey.check_overridden",
+        "survey.certificate_issued",
+    ):
+        assert expected in actions
+    assert [e["seq"] for e in trail.json()] == sorted(e["seq"] for e in trail.json())
+    denied_trail = await client.get(f"{API}/commissions/{cid}/history", headers=outsider)
+    assert denied_trail.status_code == 403
