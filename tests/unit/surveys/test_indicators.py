@@ -6,7 +6,7 @@ import pytest
 
 from surveys.convention import LayerConvention
 from surveys.indicators import measure_dxf, parse_count, storeys_in
-from surveys.sample import sample_dxf
+from surveys.sample import sample_document, sample_dxf
 from tests.unit.surveys.dxf_helpers import add_poly, add_text, new_doc, rect, to_bytes
 
 PATTERN = LayerConvention().storeys_pattern
@@ -185,3 +185,15 @@ def test_parse_count_rejects_nonsense() -> None:
     assert parse_count("九十九") == 99
     assert parse_count("十十") is None
     assert parse_count("") is None
+
+
+def test_national_grid_coordinates_keep_the_figures_exact() -> None:
+    # CGCS2000 Gauss-Krüger coordinates: 8-digit eastings with the zone number in front.
+    doc = sample_document()
+    for entity in doc.modelspace():
+        entity.translate(40512345.123, 3312345.678, 0)
+    ind = measure_dxf(to_bytes(doc)).indicators
+    assert ind.problems == ()
+    assert (ind.site_area, ind.gross_floor_area, ind.far) == (8000, 20240, 2.53)
+    assert (ind.coverage, ind.green_ratio) == (0.21, 0.31)
+    assert ind.setbacks["道路红线"] == 7.95
