@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import pytest
+
+from drawings.ranges import UNSATISFIABLE, parse_range
+from drawings.rules import (
+    State,
+    check_mutable,
+    check_sheet_number,
+    check_transition,
+    chunk_text,
+)
+from oneset.errors import Conflict, Invalid
+
+
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [
+        (State.WIP, State.SHARED),
+        (State.SHARED, State.WIP),
+        (State.SHARED, State.PUBLISHED),
+        (State.PUBLISHED, State.ARCHIVED),
+    ],
+)
+def test_allowed_transitions(current: State, target: State) -> None:
+    check_transition(current, target)
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "code"),
+    [
+        (State.WIP, State.PUBLISHED, "illegal_transition"),  # review needs sharing first
+        (State.PUBLISHED, State.WIP, "revision_locked"),
+        (State.PUBLISHED, State.SHARED, "revision_locked"),
+        (State.PUBLISHED, State.PUBLISHED, "revision_locked"),
+        (State.ARCHIVED, State.PUBLISHED, "revision_locked"),
+    ],
+)
+def test_refused_transitions(current: State, target: State, code: str) -> None:
+    with pytest.raises(Conflict) as caught:
+        check_transition(current, target)
+    assert caught.value.code == code
+
+
+def test_only_unpublished_revisions_change() -> None:
+    check_mutable(State.WIP)
+    check_mutable(State.SHARED)
+    for locked in (State.PUBLISHED, State.ARCHIVED):
+        with pytest.raises(Conflict):
+            check_mutable(locked)
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "a/b", "a\\b", "x" * 65])
+def test_sheet_numbers(bad: str) -> None:
+    assert check_sheet_number(" 建施-01 ") == "建施-01"
+    with pytest.raises(Invalid):
+        check_sheet_number(bad)
+
+
+def test_chunks_keep_every_character_and_respect_the_size() -> None:
+    texts = ["短文字", "x" * 4500, "", "另一段 text"]
+    chunks = chunk_text(texts, size=2000)
+    assert all(len(chunk) <= 2000 + 10 for chunk in chunks)
+    joined = "".join(chunks).replace("\n", "")
+    assert joined == "".join(texts)
+    assert chunk_text([]) == []
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, None),
+        ("bytes=0-9", (0, 9)),
+        ("bytes=10-", (10, 99)),
+        ("bytes=-5", (95, 99)),
+        ("bytes=90-200", (90, 99)),
+        ("bytes=100-", UNSATISFIABLE),
+        ("bytes=-0", UNSATISFIABLE),
+        ("bytes=5-2", UNSATISFIABLE),
+        ("bytes=0-1,5-6", None),  # multi-range: the whole file
+        ("items=0-1", None),
+    ],
+)
+def test_byte_ranges(header: str | None, expected: object) -> None:
+    assert parse_range(header, 100) == expected
