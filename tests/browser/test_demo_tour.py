@@ -54,6 +54,10 @@ def test_demo_tour(browser: Any, running_platform: RunningPlatform) -> None:
     rows.first.wait_for()
     assert "测绘" in visitor.locator("#directory-results").inner_text()
     screenshot(visitor, "demo-directory-search")
+    first_name = rows.first.get_by_role("link").first.inner_text()
+    visitor.get_by_role("link", name="下一页").click()
+    visitor.get_by_text("第 2 /").wait_for()
+    assert rows.first.get_by_role("link").first.inner_text() != first_name
     rows.first.get_by_role("link").first.click()
     visitor.wait_for_load_state()
     assert "信用分" in visitor.content()
