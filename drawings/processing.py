@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
-from drawings.common import DRAWING_TEXT_INDEX, dumps, subject
+from drawings.common import DRAWING_TEXT_INDEX, dumps, loads, subject
 from drawings.isolation import analyse_isolated
 from drawings.results import Analysis, failed
 from drawings.rules import Status, chunk_text
@@ -88,8 +88,6 @@ async def _earlier_result(sha256: str, revision_id: int) -> tuple[Analysis, str,
     )
     if other is None:
         return None
-    from drawings.common import loads
-
     analysis = Analysis(
         status=other["status"],
         format=other["format"],

@@ -19,6 +19,7 @@ from drawings.common import (
     dumps,
     loads,
     project_by_code,
+    project_by_id,
     require_access,
     revision_row,
     subject,
@@ -198,8 +199,6 @@ async def list_revisions(actor: Actor, sheet_id: int) -> list[dict[str, Any]]:
     sheet = await Sheet.select().where(Sheet.id == sheet_id).first()
     if sheet is None:
         raise NotFound("图纸不存在。", code="sheet_not_found")
-    from drawings.common import project_by_id
-
     await require_access(actor, await project_by_id(int(sheet["project"])), READERS)
     rows = await Revision.select().where(Revision.sheet == sheet_id).order_by(Revision.seq)
     return [decode_revision(r) for r in rows]
@@ -217,8 +216,6 @@ def decode_revision(row: dict[str, Any]) -> dict[str, Any]:
 
 async def get_revision(actor: Actor | None, revision_id: int) -> dict[str, Any]:
     row = await revision_row(revision_id)
-    from drawings.common import project_by_id
-
     project = await project_by_id(int(row["project"]))
     await require_access(actor, project, READERS)
     sheet = await Sheet.select(Sheet.number, Sheet.title).where(Sheet.id == row["sheet"]).first()
