@@ -156,3 +156,32 @@ async def test_purchase_lifecycle_pages(
         await _page(client, path)
     _as(client, None)
     assert "要求合理，不予支持" in await _page(client, f"/purchases/{pid}")
+
+
+async def test_direct_selection_owner_picks_on_the_page(
+    client: AsyncTestClient[Any], platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeClock(dt.datetime.now(dt.UTC))
+    monkeypatch.setattr(clock, "now", fake.now)
+    world = await make_world(platform)
+    firms = [await world.firm() for _ in range(3)]
+    signup_deadline = deadlines.earliest_signup_deadline(fake.now()) + dt.timedelta(hours=10)
+    pid = await world.purchase(
+        method="direct_selection",
+        price_floor=None,
+        price_ceiling=None,
+        signup_deadline=signup_deadline,
+        selection_time=signup_deadline + dt.timedelta(hours=1),
+    )
+    owner = await _token(client, world.owner.username)
+    for firm in firms:
+        _as(client, await _token(client, firm.username))
+        await _ok(client, f"/purchases/{pid}/signup", {"quote": ""})
+    fake.advance(days=30)
+    _as(client, owner)
+    await _ok(client, f"/purchases/{pid}/run-selection", {})
+    text = await _page(client, f"/purchases/{pid}")
+    assert "选定中选机构" in text
+    await _ok(client, f"/purchases/{pid}/choose", {"uscc": firms[1].uscc})
+    text = await _page(client, f"/purchases/{pid}")
+    assert f'id="winner">{firms[1].uscc}<' in text
