@@ -150,6 +150,8 @@ class SubmittedOut(Out):
     problems: list[str]
     checks_kept: list[str]
     checks_reopened: list[str]
+    market_result_id: int | None = None
+    """The marketplace service result created from the report, when the purchase waited for one."""
 
 
 class UnitOut(Out):

@@ -22,6 +22,7 @@ from accounts.tables import Organisation
 from drawings import services as drawing_services
 from drawings.common import project_by_code
 from drawings.projects import normalize_project_code
+from market import delivery, onboarding
 from market.common import purchase_row
 from market.tables import CatalogItem
 from oneset import audit, clock
@@ -589,6 +590,9 @@ async def submit_package(
         for check in await _check_rows(commission_id):
             outcome = await _after_resubmission(fresh, check, hashes)
             (kept if outcome == "kept" else reopened).append(check["department"])
+        delivered = await _deliver_to_market(
+            platform, actor, int(row["purchase"]), report_sha256, report_filename
+        )
     return {
         "version": version,
         "sectionHashes": hashes,
@@ -596,7 +600,34 @@ async def submit_package(
         "problems": list(measurement.indicators.problems),
         "checksKept": kept,
         "checksReopened": reopened,
+        "marketResultId": delivered,
     }
+
+
+async def _deliver_to_market(
+    platform: Platform, actor: Actor, purchase_id: int, report_sha256: str, filename: str
+) -> int | None:
+    """Hand the report to the marketplace as the purchase's service result when the purchase
+    waits for one (in service, or the owner returned the previous result), so the owner accepts
+    and rates the survey there; otherwise the marketplace already has a result under decision."""
+    purchase = await purchase_row(purchase_id)
+    if purchase["status"] != "in_service":
+        return None
+
+    async def report_chunks() -> AsyncIterator[bytes]:  # streamed, never held whole
+        chunks = iter(await anyio.to_thread.run_sync(platform.blobs.open, report_sha256))
+        while (chunk := await anyio.to_thread.run_sync(next, chunks, None)) is not None:
+            yield chunk
+
+    _, sha256 = await onboarding.store_evidence(
+        platform,
+        actor.org_id,
+        subject=f"purchase:{purchase_id}",
+        kind="result",
+        chunks=report_chunks(),
+        filename=filename,
+    )
+    return await delivery.submit_result(actor, purchase_id, evidence_sha256=sha256)
 
 
 def _validate_qc(qc: QcReport) -> None:

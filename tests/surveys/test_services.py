@@ -126,3 +126,65 @@ async def test_concurrent_submissions_get_consecutive_versions(
             tg.start_soon(submit, revision)
     assert sorted(results) == [1, 2, 3, 4]
     assert (await services.package_view(sw.owner, cid))["version"] == 4
+
+
+async def test_report_becomes_the_marketplace_result_while_in_service(
+    db: Database, platform: Platform, fake_clock: FakeClock
+) -> None:
+    import datetime as dt
+
+    from market import delivery, onboarding, purchases
+    from tests.market.world import WAN, chunks
+
+    sw = await make_survey_world(platform, fake_clock)
+    cid = await sw.commission()
+    first = await services.submit_package_bytes(
+        platform,
+        sw.surveyor,
+        cid,
+        dxf=sample_dxf(),
+        report_pdf=sample_report_pdf(),
+        declared=DECLARED,
+        qc=QC,
+    )
+    assert first["marketResultId"] is None  # selected, no contract yet
+    _, contract = await onboarding.store_evidence(
+        platform,
+        sw.surveyor.org_id,
+        subject=f"purchase:{sw.purchase_id}",
+        kind="contract",
+        chunks=chunks("联合测绘合同".encode()),
+        filename="合同.pdf",
+    )
+    await delivery.upload_contract(
+        sw.surveyor,
+        sw.purchase_id,
+        evidence_sha256=contract,
+        amount_fen=6 * WAN,
+        start_on=dt.date(2026, 12, 1),
+        end_on=dt.date(2026, 12, 28),
+    )
+    await delivery.confirm_contract(sw.owner, sw.purchase_id)
+    second = await services.submit_package_bytes(
+        platform,
+        sw.surveyor,
+        cid,
+        dxf=sample_dxf(),
+        report_pdf=sample_report_pdf(revision=2),
+        declared=DECLARED,
+        qc=QC,
+    )
+    assert second["marketResultId"] is not None
+    assert (await purchases.purchase_view(sw.purchase_id))["status"] == "result_submitted"
+    third = await services.submit_package_bytes(
+        platform,
+        sw.surveyor,
+        cid,
+        dxf=sample_dxf(),
+        report_pdf=sample_report_pdf(revision=3),
+        declared=DECLARED,
+        qc=QC,
+    )
+    assert third["marketResultId"] is None  # the owner has not decided on the last one yet
+    await delivery.accept_result(sw.owner, sw.purchase_id)
+    assert (await purchases.purchase_view(sw.purchase_id))["status"] == "accepted"
