@@ -335,9 +335,66 @@ async def add_revision_from_blob(
     discipline: str = "",
     stage: str = "",
 ) -> RevisionCreated:
-    """Register a blob that is already in the store as the sheet's next revision."""
+    """Register a blob that is already in the store as the sheet's next revision.
+
+    The actor needs upload rights on the set (owner or a ``contribute`` grant).
+    """
     project = await project_by_code(normalize_project_code(project_code))
     await require_access(actor, project, UPLOADERS)
+    return await _from_blob(
+        platform,
+        actor,
+        project,
+        sheet_number,
+        sha256,
+        filename=filename,
+        title=title,
+        discipline=discipline,
+        stage=stage,
+    )
+
+
+async def add_revision_authorised_elsewhere(
+    platform: Platform,
+    actor: Actor,
+    project_code: str,
+    sheet_number: str,
+    sha256: str,
+    *,
+    filename: str = "",
+    title: str = "",
+    discipline: str = "",
+    stage: str = "",
+) -> RevisionCreated:
+    """The same for another domain that has already authorised ``actor`` by its own rules
+    (joint surveys: the selected surveyor, a department issuing its certificate). The set's
+    grants are not consulted; everything else (sniffing, dedupe, audit, processing) is."""
+    project = await project_by_code(normalize_project_code(project_code))
+    return await _from_blob(
+        platform,
+        actor,
+        project,
+        sheet_number,
+        sha256,
+        filename=filename,
+        title=title,
+        discipline=discipline,
+        stage=stage,
+    )
+
+
+async def _from_blob(
+    platform: Platform,
+    actor: Actor,
+    project: dict[str, Any],
+    sheet_number: str,
+    sha256: str,
+    *,
+    filename: str,
+    title: str,
+    discipline: str,
+    stage: str,
+) -> RevisionCreated:
     number = check_sheet_number(sheet_number)
     sheet_stage = parse(Stage, stage, "stage", "阶段") if stage else None
     info = await anyio.to_thread.run_sync(platform.blobs.stat, sha256)

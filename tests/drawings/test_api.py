@@ -4,6 +4,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from drawings import processing
@@ -214,3 +215,31 @@ async def test_upload_over_the_size_limit_is_413(
         )
         assert fits.status_code == 201
     assert await Revision.count() == 1
+
+
+async def test_other_domains_add_revisions_from_stored_blobs(world: World, db: Database) -> None:
+    import io
+
+    from accounts import services as accounts
+    from drawings import services
+    from oneset.errors import Forbidden
+
+    surveyor = await helpers.login_as(world.client, "intermediary", name="某测绘公司")
+    actor = await accounts.actor_from_token(
+        world.platform.settings, surveyor.headers["Authorization"].split()[1]
+    )
+    data = (SHARED_DATA / "dxf/leica_disto_s910.dxf").read_bytes()
+    sha = world.platform.blobs.put(io.BytesIO(data)).sha256
+    with pytest.raises(Forbidden):  # no grant on the set
+        await services.add_revision_from_blob(world.platform, actor, CODE, "测-01", sha)
+    created = await services.add_revision_authorised_elsewhere(
+        world.platform, actor, CODE, "测-01", sha, filename="竣工测量.dxf", stage="completion"
+    )
+    assert created.created
+    assert await processing.process_revision(world.platform, created.id) == "ready"
+    revision = (await world.get(f"/revisions/{created.id}")).json()
+    assert (revision["sha256"], revision["filename"], revision["status"]) == (
+        sha,
+        "竣工测量.dxf",
+        "ready",
+    )
