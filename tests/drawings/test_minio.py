@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from drawings import processing
 from oneset.app import create_app
+from oneset.errors import DomainError
 from oneset.platform import Platform, build_platform, set_current
 from oneset.wiring import index_registrations
 from tests import helpers
@@ -107,3 +108,55 @@ async def test_presigned_upload_and_download(
     )
     assert streamed.status_code == 201
     assert minio_platform.blobs.exists(streamed.json()["sha256"])
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+async def test_archive_on_minio_is_under_retention(
+    minio_client: AsyncTestClient[Any], minio_platform: Platform, db: Database, tmp_path: Path
+) -> None:
+    from drawings.archive import verify_archive
+
+    owner = await helpers.login_as(minio_client, "enterprise")
+    reviewer = await helpers.login_as(minio_client, "intermediary")
+    await minio_client.post(
+        f"{API}/projects", json={"projectCode": CODE, "name": "P"}, headers=owner.headers
+    )
+    await minio_client.post(
+        f"{API}/projects/{CODE}/grants",
+        json={"orgId": reviewer.org_id, "role": "review"},
+        headers=owner.headers,
+    )
+    uploaded = await minio_client.post(
+        f"{API}/projects/{CODE}/sheets/建施-01/revisions",
+        content=(SHARED_DATA / "pdf/AutoCad_Simple.pdf").read_bytes(),
+        headers=owner.headers,
+    )
+    revision = uploaded.json()["id"]
+    await processing.process_revision(minio_platform, revision)
+    await minio_client.post(
+        f"{API}/revisions/{revision}/transitions", json={"to": "shared"}, headers=owner.headers
+    )
+    published = await minio_client.post(
+        f"{API}/revisions/{revision}/transitions",
+        json={"to": "published", "certificateNumber": "M-1"},
+        headers=reviewer.headers,
+    )
+    assert published.status_code == 200, published.text
+    archived = await minio_client.post(f"{API}/projects/{CODE}/archive", headers=owner.headers)
+    assert archived.status_code == 201, archived.text
+    archive = archived.json()
+
+    link = await minio_client.get(
+        f"{API}/projects/{CODE}/archive.zip", headers=owner.headers, follow_redirects=False
+    )
+    assert link.status_code == 307
+    async with httpx.AsyncClient() as direct:
+        body = (await direct.get(link.headers["location"])).content
+    path = tmp_path / "archive.zip"
+    path.write_bytes(body)
+    assert verify_archive(path, expected_sha256=archive["sha256"]) == []
+    # Compliance retention: neither the archive nor an archived file can be deleted.
+    for sha in (archive["sha256"], uploaded.json()["sha256"]):
+        with pytest.raises(DomainError):
+            minio_platform.blobs.delete(sha)
+        assert minio_platform.blobs.exists(sha)
