@@ -14,7 +14,7 @@ from drawings.archive import ArchiveFile, write_archive
 from drawings.common import project_by_code, require_access, subject
 from drawings.projects import normalize_project_code
 from drawings.rules import Access, State
-from drawings.tables import DrawingProject, Revision
+from drawings.tables import DesignChange, DrawingProject, Revision
 from oneset import audit, clock
 from oneset.db import transaction
 from oneset.errors import Conflict
@@ -53,6 +53,7 @@ async def archive_project(platform: Platform, actor: Actor, project_code: str) -
         "projectCode": project["project_code"],
         "projectName": project["name"],
         "createdAt": clock.now().isoformat(timespec="seconds"),
+        "designChanges": await change_catalogue(int(project["id"])),
     }
     sha, size = await anyio.to_thread.run_sync(_build, platform, revisions, info, audit_rows)
     async with transaction():
@@ -124,6 +125,34 @@ def _blob(platform: Platform, sha256: str) -> Any:
         return platform.blobs.open(sha256)
 
     return chunks
+
+
+async def change_catalogue(project_id: int) -> list[dict[str, Any]]:
+    """The design-change catalogue (设计变更目录) of the set, compiled for the archive."""
+    rows = (
+        await DesignChange.select(
+            DesignChange.id,
+            DesignChange.kind,
+            DesignChange.status,
+            DesignChange.description,
+            DesignChange.ruling,
+            DesignChange.base_revision,
+            DesignChange.revision,
+            DesignChange.requested_by,
+            DesignChange.decided_by,
+            DesignChange.decided_at,
+            DesignChange.sheet.number.as_alias("sheet_number"),
+        )
+        .where(DesignChange.project == project_id)
+        .order_by(DesignChange.id)
+    )
+    return [
+        {
+            **{k: v for k, v in row.items() if k != "decided_at"},
+            "decided_at": row["decided_at"].isoformat() if row["decided_at"] else None,
+        }
+        for row in rows
+    ]
 
 
 async def set_audit_entries(project_id: int) -> list[dict[str, Any]]:

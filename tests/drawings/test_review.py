@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -176,6 +177,21 @@ async def test_minor_change_records_a_ruling(world: World, db: Database) -> None
     assert ruled.json()["ruling"] == "不影响审查内容"
     changes = (await world.get(f"/projects/{CODE}/design-changes")).json()
     assert [(c["kind"], c["status"]) for c in changes] == [("minor", "approved")]
+    await world.post(f"/revisions/{v2}/transitions", json={"to": "shared"})
+    published = await world.post(
+        f"/revisions/{v2}/transitions",
+        reviewer,
+        json={"to": "published", "certificateNumber": "W-2"},
+    )
+    assert published.status_code == 200
+    assert (await world.post(f"/projects/{CODE}/archive")).status_code == 201
+    archive = await world.get(f"/projects/{CODE}/archive.zip")
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as zf:
+        catalogue = json.loads(zf.read("manifest.json"))["designChanges"]
+    assert [
+        (c["sheet_number"], c["kind"], c["ruling"], c["base_revision"], c["revision"])
+        for c in catalogue
+    ] == [("水施-01", "minor", "不影响审查内容", v1, v2)]
 
 
 async def test_archive_verifies_and_detects_a_changed_byte(
@@ -211,6 +227,7 @@ async def test_archive_verifies_and_detects_a_changed_byte(
         "manifest.json",
     } == names
     assert "drawings.revision_published" in manifest and "drawings.revision_uploaded" in manifest
+    assert '"designChanges": []' in manifest
 
     runner = CliRunner()
     ok = runner.invoke(verify_archive_command, [str(path), "--sha256", archive["sha256"]])
