@@ -13,14 +13,14 @@ if TYPE_CHECKING:
     from oneset.platform import Platform
 
 
-async def _run_due(platform: Platform) -> dict[str, int]:
+async def due_job(platform: Platform) -> dict[str, int]:
     counts = await purchases.run_due(platform)
     if counts:
         outbox.kick()
     return counts
 
 
-async def _supervise(platform: Platform) -> dict[str, int]:
+async def supervise_job(platform: Platform) -> dict[str, int]:
     counts = await supervision.refresh_lights(platform)
     counts["idle"] = len(await supervision.flag_idle_owners(platform))
     counts["reviewsOverdue"] = len(await supervision.flag_overdue_reviews())
@@ -31,13 +31,13 @@ async def _supervise(platform: Platform) -> dict[str, int]:
 @shared_task(name="market.run_due", acks_late=True, ignore_result=True)
 def run_due() -> dict[str, int]:
     """Close sign-ups at their deadline and run selections at their time (idempotent)."""
-    return jobs.run(_run_due)
+    return jobs.run(due_job)
 
 
 @shared_task(name="market.supervise", acks_late=True, ignore_result=True)
 def supervise() -> dict[str, int]:
     """Deadline lights, overdue escalations and idle-owner flags (idempotent)."""
-    return jobs.run(_supervise)
+    return jobs.run(supervise_job)
 
 
 @shared_task(name="market.select", acks_late=True, ignore_result=True)
