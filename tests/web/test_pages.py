@@ -12,7 +12,14 @@ from tests.web.pages import csrf, form, org, sign_in
 
 
 async def test_public_pages_render(client: AsyncTestClient[Any]) -> None:
-    for path in ("/", "/directory", "/purchases", "/login", "/register"):
+    for path in (
+        "/",
+        "/directory",
+        "/directory?item=54C&sort=rating",
+        "/purchases",
+        "/login",
+        "/register",
+    ):
         response = await client.get(path)
         assert response.status_code == 200, (path, response.text[:300])
         assert '<html lang="zh-CN">' in response.text

@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from accounts.actor import Actor
-from market import purchases, search_docs, supervision
+from market import catalog_store, purchases, search_docs, supervision
 from market.states import STATUS_LABELS
 from oneset.errors import DomainError, Forbidden, NotFound
 from oneset.platform import Platform
@@ -38,10 +38,11 @@ async def home(
 
 
 async def _directory(
-    platform: Platform, q: str, region: str, credit_grade: str, sort: str, offset: int
+    platform: Platform, q: str, item: str, region: str, credit_grade: str, sort: str, offset: int
 ) -> dict[str, Any]:
     query = search_docs.directory_query(
         q=q,
+        item=item or None,
         region=region or None,
         credit_grade=credit_grade or None,
         sort=sort or "credit",
@@ -57,16 +58,18 @@ async def directory(
     viewer: NamedDependency[Actor | None],
     platform: NamedDependency[Platform],
     q: FromQuery[str] = "",
+    item: FromQuery[str] = "",
     region: FromQuery[str] = "",
     credit_grade: FromQuery[str] = "",
     sort: FromQuery[str] = "credit",
     offset: FromQuery[int] = 0,
 ) -> Template:
     """Search as you type: HTMX requests get only the result list."""
-    result = await _directory(platform, q, region, credit_grade, sort, offset)
+    result = await _directory(platform, q, item, region, credit_grade, sort, offset)
     context: dict[str, Any] = {
         "result": result,
         "q": q,
+        "item": item,
         "region": region,
         "credit_grade": credit_grade,
         "sort": sort,
@@ -75,7 +78,8 @@ async def directory(
     }
     if request.headers.get("hx-request"):
         return page("directory_results.html", request, viewer, **context)
-    return page("directory.html", request, viewer, **context)
+    catalog = await catalog_store.list_catalog()
+    return page("directory.html", request, viewer, catalog=catalog, **context)
 
 
 @get("/intermediaries/{org_id:int}")
