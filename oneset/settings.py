@@ -44,6 +44,8 @@ class Settings:
     file_analysis_timeout_seconds: int = 120
     outbox_interval_seconds: float = 5.0
     policy_file: Path | None = None
+    survey_rules_file: Path | None = None
+    survey_convention_file: Path | None = None
     log_level: str = "INFO"
 
     @property
@@ -71,6 +73,10 @@ class Settings:
 def _sqlite_path(url: str) -> str:
     # sqlite:///relative/path or sqlite:////absolute/path
     return url.split("://", 1)[1].removeprefix("/")
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 def _bool(value: str) -> bool:
@@ -127,6 +133,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         file_analysis_timeout_seconds=int(get("FILE_ANALYSIS_TIMEOUT_SECONDS", "120") or 120),
         outbox_interval_seconds=float(get("OUTBOX_INTERVAL_SECONDS", "5") or 5),
         policy_file=Path(policy) if policy else None,
+        survey_rules_file=_path(get("SURVEY_RULES_FILE")),
+        survey_convention_file=_path(get("SURVEY_CONVENTION_FILE")),
         log_level=get("LOG_LEVEL", "INFO") or "INFO",
     )
 

@@ -29,7 +29,7 @@ from oneset import audit, clock
 from oneset.db import is_postgres, transaction
 from oneset.errors import Conflict, Forbidden, Invalid, NotFound
 from oneset.tables import AuditEntry
-from surveys import files, rules
+from surveys import files, policy, rules
 from surveys.certificates import (
     CERTIFICATE_DEPARTMENT,
     CertificateData,
@@ -37,7 +37,6 @@ from surveys.certificates import (
     render_certificate,
 )
 from surveys.checks import (
-    DEFAULT_RULE_SETS,
     SETBACK_PREFIX,
     CheckResult,
     Outcome,
@@ -90,7 +89,7 @@ def _subject(commission_id: int, *parts: object) -> str:
 
 
 def rule_set(department: str) -> RuleSet:
-    return DEFAULT_RULE_SETS[department]
+    return policy.rule_sets()[department]
 
 
 # ---- access --------------------------------------------------------------------------------
@@ -137,7 +136,7 @@ async def _require_reader(actor: Actor, row: Mapping[str, Any]) -> set[str]:
 
 
 async def _require_department(actor: Actor, row: Mapping[str, Any], department: str) -> None:
-    if department not in DEFAULT_RULE_SETS:
+    if department not in policy.rule_sets():
         raise Invalid(f"未知的核验部门：{department}", field="department")
     if department not in await roles_of(actor, row):
         raise Forbidden(
@@ -265,7 +264,7 @@ async def grant_department(
 
 
 async def _grant(actor: Actor, row: Mapping[str, Any], department: str, org_id: int) -> None:
-    if department not in DEFAULT_RULE_SETS:
+    if department not in policy.rule_sets():
         raise Invalid(f"未知的核验部门：{department}", field="department")
     org = await Organisation.select(Organisation.kind).where(Organisation.id == org_id).first()
     if org is None or org["kind"] != OrgKind.DEPARTMENT:
@@ -514,7 +513,7 @@ async def submit_package(
     if b"%PDF-" not in report_head:
         raise Invalid("测绘成果报告须为 PDF 文件", field="reportSha256")
     dxf = await files.read_blob(platform, dxf_sha256, limit=MAX_DXF_BYTES)
-    measurement: Measurement = await anyio.to_thread.run_sync(measure_dxf, dxf)
+    measurement: Measurement = await anyio.to_thread.run_sync(measure_dxf, dxf, policy.convention())
     if measurement.indicators.site_area is None and measurement.indicators.footprint_area is None:
         problems = "；".join(measurement.indicators.problems[:5])
         raise Invalid(f"测绘图形无法按图层约定计算指标：{problems}", field="dxf")

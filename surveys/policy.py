@@ -1,0 +1,43 @@
+"""The city's survey rules: department rule sets and the DXF layer convention.
+
+Defaults are in code (``checks.DEFAULT_RULE_SETS``, ``convention.DEFAULT_CONVENTION``); a city
+overrides them with ``ONESET_SURVEY_RULES_FILE`` / ``ONESET_SURVEY_CONVENTION_FILE`` (JSON, the
+formats of ``checks.rule_sets_from_json`` and ``convention.convention_from_json``). Files are read
+once per process and path.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from oneset.errors import Invalid
+from oneset.platform import current
+from surveys.checks import DEFAULT_RULE_SETS, RuleSet, rule_sets_from_json
+from surveys.convention import DEFAULT_CONVENTION, LayerConvention, load_convention
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@lru_cache(maxsize=4)
+def _rule_sets(path: Path | None) -> dict[str, RuleSet]:
+    if path is None:
+        return DEFAULT_RULE_SETS
+    try:
+        return {**DEFAULT_RULE_SETS, **rule_sets_from_json(path.read_bytes())}
+    except OSError as exc:
+        raise Invalid(f"无法读取核验规则文件 {path}：{exc.strerror}", field="rules") from exc
+
+
+@lru_cache(maxsize=4)
+def _convention(path: Path | None) -> LayerConvention:
+    return DEFAULT_CONVENTION if path is None else load_convention(path)
+
+
+def rule_sets() -> dict[str, RuleSet]:
+    return _rule_sets(current().settings.survey_rules_file)
+
+
+def convention() -> LayerConvention:
+    return _convention(current().settings.survey_convention_file)
