@@ -130,6 +130,9 @@ def _child(request: dict[str, Any], result_path: str) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         from drawings.analyse import analyse_file
 
+        # A child lives for one file: raise the collector's first threshold so it does not
+        # rescan the document's young objects over and over (cycles are still collected).
+        gc.set_threshold(50_000, 20, 100)
         try:
             result = analyse_file(
                 Path(request["path"]),
