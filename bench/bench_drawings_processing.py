@@ -11,7 +11,7 @@ processes it waited for: the fork server and its per-file children) is its own:
   blob → revision row, text chunks, outbox, audit. The fork server is warmed first, as in a
   running worker. Files are processed one after another on both sides.
 
-    .venv/bin/python bench/bench_drawings_processing.py
+    .venv/bin/python bench/bench_drawings_processing.py      # BENCH_ROUNDS=2 by default
 """
 
 from __future__ import annotations
@@ -167,9 +167,22 @@ def measure(mode: str) -> dict[str, Any]:
     return result
 
 
+def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Fastest of the rounds for time; the machine may be shared, noise only adds time."""
+    best = dict(min(runs, key=lambda r: r["seconds"]))
+    best["cpu"] = min(r["cpu"] for r in runs)
+    best["peak_mb"] = max(r["peak_mb"] for r in runs)
+    return best
+
+
 def main() -> None:
-    base = measure("--baseline")
-    ours = measure("--job")
+    rounds = int(os.environ.get("BENCH_ROUNDS", "2"))
+    base_runs, our_runs = [], []
+    for _ in range(rounds):  # alternate, so slow phases of a busy machine hit both sides
+        base_runs.append(measure("--baseline"))
+        our_runs.append(measure("--job"))
+    base, ours = _best(base_runs), _best(our_runs)
+    print(f"{rounds} rounds each, best time and highest peak memory reported")
     print(
         f"DXF files: {base['files']} (baseline rendered {base['rendered']}; job: "
         f"{ours['refused']} refused at upload, {ours['ready']} ready, {ours['failed']} failed)"
