@@ -152,7 +152,7 @@ async def test_purchase_lifecycle_pages(
     cid = re.search(r'action="/supervise/complaints/(\d+)"', complaints)
     assert cid
     await _ok(client, f"/supervise/complaints/{cid.group(1)}", {"outcome": "要求合理，不予支持"})
-    for path in ("/supervise/onboarding", "/supervise/records", "/supervise/lights"):
+    for path in ("/supervise/onboarding", "/supervise/records", "/supervise/lights?light=red"):
         await _page(client, path)
     _as(client, None)
     assert "要求合理，不予支持" in await _page(client, f"/purchases/{pid}")

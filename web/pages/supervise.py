@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from accounts.actor import Actor
@@ -146,12 +146,15 @@ async def blacklist(
 
 @get("/supervise/lights")
 async def lights(
-    request: Request[Any, Any, Any], viewer: NamedDependency[Actor | None]
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[Actor | None],
+    light: FromQuery[str] = "",
 ) -> Template:
     actor = _supervisor(viewer)
     items = await queries.running_services(actor)
     counts = {k: sum(1 for i in items if i["light"] == k) for k in ("green", "yellow", "red")}
-    return page("supervise_lights.html", request, actor, items=items, counts=counts)
+    shown = [i for i in items if not light or i["light"] == light]
+    return page("supervise_lights.html", request, actor, items=shown, counts=counts, light=light)
 
 
 HANDLERS = [
