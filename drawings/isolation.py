@@ -65,12 +65,25 @@ def serve(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
     stdout = stdout or sys.stdout
     scratch = tempfile.mkdtemp(prefix="oneset-forkserver-")
     jobs: dict[int, _Job] = {}
+    # A child's exit wakes the loop at once (SIGCHLD → wake-up pipe) instead of on a poll tick.
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_read, False)
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
     selector = selectors.DefaultSelector()
-    selector.register(stdin, selectors.EVENT_READ)
+    selector.register(stdin, selectors.EVENT_READ, "requests")
+    selector.register(wake_read, selectors.EVENT_READ, "wake")
     open_input = True
     buffer = ""
     while open_input or jobs:
-        if open_input and selector.select(timeout=0.02):
+        deadlines = [job.deadline for job in jobs.values()]
+        timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+        for key, _ in selector.select(timeout=timeout):
+            if key.data == "wake":
+                with contextlib.suppress(BlockingIOError):
+                    os.read(wake_read, 4096)
+                continue
             chunk = os.read(stdin.fileno(), 65536).decode()
             if not chunk:
                 open_input = False
@@ -79,11 +92,8 @@ def serve(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
             while "\n" in buffer:
                 line, buffer = buffer.split("\n", 1)
                 if line.strip():
-                    request = json.loads(line)
-                    job = _start(request, scratch)
+                    job = _start(json.loads(line), scratch)
                     jobs[job.pid] = job
-        elif not open_input:
-            time.sleep(0.02)
         _reap(jobs, stdout)
     with contextlib.suppress(OSError):
         os.rmdir(scratch)
@@ -119,6 +129,8 @@ def _start(request: dict[str, Any], scratch: str) -> _Job:
 def _child(request: dict[str, Any], result_path: str) -> None:
     code = 1
     try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)  # fd 1 is the protocol pipe: libraries must not write to it
         os.dup2(devnull, 0)
