@@ -87,9 +87,8 @@ def _validate_rules(data: PurchaseIn, platform: Platform) -> None:
             raise Invalid("小名单数量须不大于大名单数量且至少为 1", field="shortListSize")
 
 
-async def create(platform: Platform, actor: Actor, data: PurchaseIn) -> int:
-    """A draft announcement by a project owner."""
-    actor.require_kind(OrgKind.ENTERPRISE)
+async def _draft_values(data: PurchaseIn, platform: Platform) -> dict[str, Any]:
+    """Column values of an announcement, validated (shared by create and draft edits)."""
     _validate(data, platform)
     item = await CatalogItem.select().where(CatalogItem.code == data.item_code).first()
     if item is None:
@@ -100,32 +99,39 @@ async def create(platform: Platform, actor: Actor, data: PurchaseIn) -> int:
             {"type": r.type, "min_grade": r.min_grade} for r in data.qualification_rule.items
         ],
     }
+    return {
+        "project_code": data.project_code.strip(),
+        "project_name": data.project_name.strip(),
+        "item": item["id"],
+        "content": data.content,
+        "method": data.method,
+        "fund_type": data.fund_type,
+        "quote_type": data.quote_type,
+        "price_floor": data.price_floor,
+        "price_ceiling": data.price_ceiling,
+        "signup_deadline": data.signup_deadline,
+        "selection_time": data.selection_time,
+        "qualification_rule": dumps(rule),
+        "avoided": dumps({a.uscc: a.reason.strip() for a in data.avoided}),
+        "witnesses": dumps([{"name": w.name, "phone": w.phone} for w in data.witnesses]),
+        "long_list_size": data.long_list_size,
+        "short_list_size": data.short_list_size,
+        "service_working_days": data.service_working_days,
+        "contact": data.contact,
+        "complaint_phone": data.complaint_phone or str(item["complaint_phone"]),
+        "beacon": data.beacon,
+    }
+
+
+async def create(platform: Platform, actor: Actor, data: PurchaseIn) -> int:
+    """A draft announcement by a project owner."""
+    actor.require_kind(OrgKind.ENTERPRISE)
+    values = await _draft_values(data, platform)
     async with transaction():
-        row = Purchase(
-            owner=actor.org_id,
-            project_code=data.project_code.strip(),
-            project_name=data.project_name.strip(),
-            item=item["id"],
-            content=data.content,
-            method=data.method,
-            fund_type=data.fund_type,
-            quote_type=data.quote_type,
-            price_floor=data.price_floor,
-            price_ceiling=data.price_ceiling,
-            signup_deadline=data.signup_deadline,
-            selection_time=data.selection_time,
-            qualification_rule=dumps(rule),
-            avoided=dumps({a.uscc: a.reason.strip() for a in data.avoided}),
-            witnesses=dumps([{"name": w.name, "phone": w.phone} for w in data.witnesses]),
-            long_list_size=data.long_list_size,
-            short_list_size=data.short_list_size,
-            service_working_days=data.service_working_days,
-            contact=data.contact,
-            complaint_phone=data.complaint_phone or str(item["complaint_phone"]),
-            beacon=data.beacon,
-            status=S.DRAFT.value,
-            last_owner_activity_at=clock.now(),
-        )
+        row = Purchase({getattr(Purchase, k): v for k, v in values.items()})
+        row.owner = actor.org_id
+        row.status = S.DRAFT.value
+        row.last_owner_activity_at = clock.now()
         await row.save()
         await audit.record(
             actor=actor.label,
@@ -134,6 +140,28 @@ async def create(platform: Platform, actor: Actor, data: PurchaseIn) -> int:
             payload={"method": data.method, "item": data.item_code},
         )
     return int(row.id)
+
+
+async def update_draft(
+    platform: Platform, actor: Actor, purchase_id: int, data: PurchaseIn
+) -> None:
+    """Revise a draft (e.g. the copy made by re-procurement needs new dates) before publishing."""
+    values = await _draft_values(data, platform)
+    async with transaction():
+        row = await purchase_row(purchase_id, lock=True)
+        require_owner(actor, row)
+        if row["status"] != S.DRAFT:
+            raise Conflict("只有草稿状态的采购公告可以修改", code="not_draft")
+        values["last_owner_activity_at"] = clock.now()
+        await Purchase.update({getattr(Purchase, k): v for k, v in values.items()}).where(
+            Purchase.id == purchase_id
+        )
+        await audit.record(
+            actor=actor.label,
+            action="purchase.revised",
+            subject=f"purchase:{purchase_id}",
+            payload={"method": data.method, "item": data.item_code},
+        )
 
 
 async def publish(platform: Platform, actor: Actor, purchase_id: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import anyio.to_thread
-from litestar import Request, Router, get, post
+from litestar import Request, Router, get, post, put
 
 from accounts.actor import Actor
 from market import (
@@ -185,6 +185,12 @@ async def upload_evidence(
 @post("/purchases", operation_id="marketCreatePurchase", status_code=201)
 async def create_purchase(data: PurchaseIn, actor: Actor, platform: Platform) -> IdOut:
     return IdOut(id=await purchases.create(platform, actor, data))
+
+
+@put("/purchases/{pid:int}", operation_id="marketReviseDraft")
+async def revise_draft(pid: int, data: PurchaseIn, actor: Actor, platform: Platform) -> None:
+    """Revise a draft announcement (only drafts; published ones are corrected via complaints)."""
+    await purchases.update_draft(platform, actor, pid, data)
 
 
 @get("/purchases", operation_id="marketListPurchases")
@@ -402,6 +408,7 @@ router = Router(
         save_guide,
         upload_evidence,
         create_purchase,
+        revise_draft,
         list_purchases,
         my_purchases,
         eligible,

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from market import draw, purchases
+from market.schemas import PurchaseIn
 from market.supervision import recompute_credit
 from market.tables import NegativeRecord, Purchase, Signup
 from oneset.errors import Conflict, Forbidden, Invalid
@@ -89,6 +90,29 @@ async def test_scenario_4_too_few_fails_and_reprocurement_copies(
         assert copy[key] == view[key], key
     with pytest.raises(Conflict):
         await purchases.reprocure(w.owner, new_id)
+    # The copy keeps the old dates: publishing needs a revised, long enough sign-up period.
+    with pytest.raises(Invalid):
+        await purchases.publish(platform, w.owner, new_id)
+    revised = PurchaseIn(
+        project_code=copy["project_code"],
+        project_name=copy["project_name"],
+        item_code=copy["item_code"],
+        content=copy["content"],
+        method="random_draw",
+        fund_type="state",
+        service_working_days=20,
+        price_floor=5 * WAN,
+        price_ceiling=8 * WAN,
+        signup_deadline=dt.datetime(2026, 12, 4, 9, tzinfo=dt.UTC),
+        selection_time=dt.datetime(2026, 12, 4, 10, tzinfo=dt.UTC),
+    )
+    with pytest.raises(Forbidden):
+        await purchases.update_draft(platform, await new_org("enterprise"), new_id, revised)
+    await purchases.update_draft(platform, w.owner, new_id, revised)
+    await purchases.publish(platform, w.owner, new_id)
+    with pytest.raises(Conflict):
+        await purchases.update_draft(platform, w.owner, new_id, revised)
+    assert (await purchases.purchase_view(new_id))["status"] == "signup_open"
 
 
 async def test_scenario_5_lowest_price_tie_drawn_between_the_two(
