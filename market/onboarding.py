@@ -110,6 +110,24 @@ async def check_subject(actor: Actor, subject: str) -> None:
         raise Forbidden("无权为该对象上传材料", code="not_your_subject")
 
 
+async def evidence_for_reading(actor: Actor, evidence_id: int) -> dict[str, Any]:
+    """An attached file, if ``actor`` may read it: its uploader's organisation, the operator or
+    regulator, and for purchase files the owner and the selected intermediary."""
+    row = await Evidence.select().where(Evidence.id == evidence_id).first()
+    if row is None:
+        raise NotFound("材料不存在", code="evidence_not_found")
+    allowed = actor.org_id == row["organisation"] or actor.is_supervisor
+    kind, _, raw = str(row["subject"]).partition(":")
+    if not allowed and kind == "purchase" and raw.isdigit():
+        allowed = await Purchase.exists().where(
+            Purchase.id == int(raw),
+            (Purchase.owner == actor.org_id) | (Purchase.winner == actor.org_id),
+        )
+    if not allowed:
+        raise Forbidden("无权查看该材料", code="evidence_forbidden")
+    return dict(row)
+
+
 async def _intermediary_of(actor: Actor) -> dict[str, Any]:
     row = await Intermediary.select().where(Intermediary.organisation == actor.org_id).first()
     if row is None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote as url_quote
 
 import anyio.to_thread
 from litestar import Request, Router, get, post, put
+from litestar.response import Stream
 
 from accounts.actor import Actor
 from market import (
@@ -44,6 +46,7 @@ from market.schemas import (
 from oneset import outbox
 from oneset.errors import Invalid
 from oneset.platform import Platform
+from storage.aio import iterate_in_thread
 
 
 def _purchase_out(view: dict[str, Any]) -> PurchaseOut:
@@ -177,6 +180,23 @@ async def upload_evidence(
         filename=filename,
     )
     return EvidenceOut(id=ident, sha256=sha)
+
+
+@get("/evidence/{ident:int}", operation_id="marketDownloadEvidence")
+async def download_evidence(ident: int, actor: Actor, platform: Platform) -> Stream:
+    """Stream an attached file to those allowed to read it (see the service for who)."""
+    row = await onboarding.evidence_for_reading(actor, ident)
+    sha = str(row["sha256"])
+    headers = {"Content-Length": str(row["size"]), "X-Content-SHA256": sha}
+    if row["filename"]:
+        headers["Content-Disposition"] = (
+            f"attachment; filename*=UTF-8''{url_quote(row['filename'])}"
+        )
+    return Stream(
+        iterate_in_thread(lambda: platform.blobs.open(sha)),
+        media_type="application/octet-stream",
+        headers=headers,
+    )
 
 
 # ---------------------------------------------------------------- purchases
@@ -407,6 +427,7 @@ router = Router(
         review_qualification,
         save_guide,
         upload_evidence,
+        download_evidence,
         create_purchase,
         revise_draft,
         list_purchases,

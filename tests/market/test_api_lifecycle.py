@@ -87,6 +87,27 @@ async def test_delivery_rating_and_complaint_over_http(
 
     sha = await _upload(client, owner, pid, "合同正本")
     r = await client.post(
+        f"{API}/evidence",
+        params={"subject": f"purchase:{pid}", "kind": "contract", "filename": "合同.pdf"},
+        content="合同正本".encode(),
+        headers=owner.headers,
+    )
+    evidence_id = r.json()["id"]
+    r = await client.get(f"{API}/evidence/{evidence_id}", headers=firm.headers)
+    assert r.status_code == 200, r.text
+    assert r.content == "合同正本".encode()
+    assert r.headers["x-content-sha256"] == sha
+    assert "filename*=UTF-8''" in r.headers["content-disposition"]
+    r = await client.get(f"{API}/evidence/{evidence_id}", headers=second.headers)
+    assert r.status_code == 403
+    r = await client.post(
+        f"{API}/evidence",
+        params={"subject": f"purchase:{pid}", "kind": "contract"},
+        content=b"x",
+        headers=other_owner.headers,
+    )
+    assert r.status_code == 403
+    r = await client.post(
         f"{API}/purchases/{pid}/contract",
         headers=owner.headers,
         json={
