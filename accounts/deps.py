@@ -12,6 +12,7 @@ from oneset.errors import NotAuthenticated
 from oneset.platform import Platform
 
 SESSION_COOKIE = "oneset_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -19,6 +20,13 @@ def _token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value:
         return value.strip()
+    # The API is exempt from CSRF tokens, so there the session cookie only authenticates safe
+    # methods (the pages' downloads); a cross-site POST riding on the cookie gets 401.
+    if (
+        connection.url.path.startswith("/api/")
+        and connection.scope.get("method") not in SAFE_METHODS
+    ):
+        return None
     return connection.cookies.get(SESSION_COOKIE) or None
 
 

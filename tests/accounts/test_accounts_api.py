@@ -118,3 +118,16 @@ async def test_oversize_json_body_is_413_problem(
     assert response.status_code == 413
     assert response.headers["content-type"].startswith("application/problem+json")
     assert await AuditEntry.count() == 0
+
+
+async def test_session_cookie_authenticates_only_safe_api_methods(
+    client: AsyncTestClient[Any], db: Database
+) -> None:
+    operator = await helpers.login_as(client, "operator")
+    token = operator.headers["Authorization"].removeprefix("Bearer ")
+    client.cookies.set("oneset_session", token)
+    assert (await client.get("/api/v1/accounts/me")).status_code == 200
+    forged = await client.post(
+        "/api/v1/accounts/organisations", json=_registration(10, kind="department")
+    )
+    assert forged.status_code == 401
