@@ -204,6 +204,54 @@ async def review(actor: Actor, intermediary_id: int, *, approve: bool, reason: s
         await outbox.index_later(INTERMEDIARIES_INDEX, int(row["organisation"]))
 
 
+async def review_queue(actor: Actor) -> dict[str, list[dict[str, Any]]]:
+    """The operator's queue: pending applications and qualification changes, oldest first,
+    with their review deadlines and the evidence kinds attached."""
+    actor.require_kind(OrgKind.OPERATOR)
+    apps = (
+        await Intermediary.select(
+            Intermediary.id,
+            Intermediary.organisation,
+            Intermediary.name,
+            Intermediary.uscc,
+            Intermediary.submitted_at,
+            Intermediary.review_due,
+        )
+        .where(Intermediary.status == "pending")
+        .order_by(Intermediary.submitted_at)
+    )
+    kinds: dict[str, set[str]] = {}
+    for e in await Evidence.select(Evidence.subject, Evidence.kind).where(
+        Evidence.subject.like("intermediary:%") | Evidence.subject.like("qualification:%")
+    ):
+        kinds.setdefault(e["subject"], set()).add(e["kind"])
+    quals = (
+        await Qualification.select(
+            Qualification.id,
+            Qualification.intermediary.name,
+            Qualification.type,
+            Qualification.grade,
+            Qualification.certificate_no,
+            Qualification.valid_until,
+            Qualification.replaces,
+            Qualification.submitted_at,
+            Qualification.review_due,
+        )
+        .where(Qualification.status == "pending")
+        .order_by(Qualification.submitted_at)
+    )
+    return {
+        "applications": [
+            {**dict(a), "evidence": sorted(kinds.get(f"intermediary:{a['id']}", set()))}
+            for a in apps
+        ],
+        "qualifications": [
+            {**dict(q), "evidence": sorted(kinds.get(f"qualification:{q['id']}", set()))}
+            for q in quals
+        ],
+    }
+
+
 async def declare_qualification(
     platform: Platform,
     actor: Actor,

@@ -117,6 +117,12 @@ async def apply(data: OnboardIn, actor: Actor, platform: Platform) -> IdOut:
     return IdOut(id=await onboarding.apply(platform, actor, region=data.region, intro=data.intro))
 
 
+@get("/onboarding/pending", operation_id="marketReviewQueue")
+async def review_queue(actor: Actor) -> dict[str, list[dict[str, Any]]]:
+    """The operator's formal-review queue with deadlines (working days)."""
+    return await onboarding.review_queue(actor)
+
+
 @post("/onboarding/{ident:int}/review", operation_id="marketReviewOnboarding")
 async def review(ident: int, data: ReviewIn, actor: Actor) -> None:
     await onboarding.review(actor, ident, approve=data.approve, reason=data.reason)
@@ -423,6 +429,7 @@ router = Router(
         board,
         apply,
         review,
+        review_queue,
         declare,
         review_qualification,
         save_guide,

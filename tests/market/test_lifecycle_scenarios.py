@@ -63,6 +63,12 @@ async def test_scenario_1_zero_threshold_onboarding(
     assert sorted(r["kind"] for r in stored) == sorted(materials)
     row = await onboarding.intermediary_row(firm.org_id)
     assert row["review_due"] == dt.date(2026, 11, 25)  # 2 working days after Monday
+    queue = await onboarding.review_queue(w.operator)
+    (pending,) = queue["applications"]
+    assert (pending["id"], pending["review_due"]) == (ident, dt.date(2026, 11, 25))
+    assert pending["evidence"] == sorted(materials)
+    with pytest.raises(Forbidden):
+        await onboarding.review_queue(firm)
     with pytest.raises(Invalid) as no_reason:
         await onboarding.review(w.operator, ident, approve=False, reason="  ")
     assert no_reason.value.code == "reason_required"
