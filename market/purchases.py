@@ -21,6 +21,7 @@ from market.common import change_status, dumps, loads, policy_for, purchase_row,
 from market.policy import FUND_TYPES, METHODS
 from market.tables import (
     CatalogItem,
+    Complaint,
     Intermediary,
     NegativeRecord,
     Purchase,
@@ -725,6 +726,17 @@ async def _views(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         Signup.purchase.is_in([r["id"] for r in rows])
     ):
         counts[s["purchase"]] = counts.get(s["purchase"], 0) + 1
+    corrections: dict[int, list[dict[str, Any]]] = {}
+    for c in await Complaint.select(
+        Complaint.purchase, Complaint.correction, Complaint.responded_at
+    ).where(
+        Complaint.purchase.is_in([r["id"] for r in rows]),
+        Complaint.status == "answered",
+        Complaint.correction != "",
+    ):
+        corrections.setdefault(c["purchase"], []).append(
+            {"correction": c["correction"], "at": c["responded_at"].isoformat()}
+        )
     out = []
     for r in rows:
         status = states.Status(r["status"])
@@ -766,6 +778,7 @@ async def _views(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "reprocured_from": r["reprocured_from"],
                 "published_at": r["published_at"],
                 "complaint_phone": r["complaint_phone"],
+                "corrections": corrections.get(r["id"], []),
             }
         )
     return out

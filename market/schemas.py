@@ -193,6 +193,7 @@ class PurchaseOut(Out):
     reprocured_from: int | None
     published_at: dt.datetime | None
     complaint_phone: str
+    corrections: list[dict[str, str]] = msgspec.field(default_factory=list)
 
 
 class PurchaseList(Out):

@@ -23,7 +23,9 @@ from market.tables import (
     NegativeRecord,
     OperatorFlag,
     Purchase,
+    Qualification,
     Rating,
+    ServiceGuide,
 )
 from oneset import audit, clock, outbox
 from oneset.db import transaction
@@ -89,6 +91,37 @@ async def public_profile(platform: Platform | None, org_id: int) -> dict[str, An
     }
     b = await credit_breakdown(platform, org_id)
     today = deadlines.local_date(clock.now())
+    qualifications = [
+        {
+            "type": q["type"],
+            "grade": q["grade"],
+            "certificateNo": q["certificate_no"],
+            "validUntil": q["valid_until"],
+        }
+        for q in await Qualification.select().where(
+            Qualification.intermediary == inter["id"], Qualification.status == "approved"
+        )
+    ]
+    guides = [
+        {
+            "itemCode": g["item.code"],
+            "itemName": g["item.name"],
+            "scope": g["scope"],
+            "standard": g["standard"],
+            "process": g["process"],
+            "fee": g["fee"],
+            "promisedWorkingDays": g["promised_working_days"],
+        }
+        for g in await ServiceGuide.select(
+            ServiceGuide.item.code,
+            ServiceGuide.item.name,
+            ServiceGuide.scope,
+            ServiceGuide.standard,
+            ServiceGuide.process,
+            ServiceGuide.fee,
+            ServiceGuide.promised_working_days,
+        ).where(ServiceGuide.intermediary == inter["id"])
+    ]
     blacklist = [
         {
             "reason": r["reason"],
@@ -106,6 +139,8 @@ async def public_profile(platform: Platform | None, org_id: int) -> dict[str, An
     return {
         "orgId": org_id,
         "blacklist": blacklist,
+        "qualifications": qualifications,
+        "guides": guides,
         "name": inter["name"],
         "uscc": inter["uscc"],
         "region": inter["region"],

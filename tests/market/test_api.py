@@ -196,6 +196,8 @@ async def test_random_draw_over_http_with_pinned_endpoints(
     profile = (await client.get(f"{API}/intermediaries/{firms[0].org_id}")).json()
     assert profile["credit"]["grade"] == "A"
     assert "信用分" in profile["credit"]["formula"]
+    assert [g["itemCode"] for g in profile["guides"]] == ["54C"]
+    assert profile["qualifications"][0]["grade"] == "甲级"
 
 
 def _verify_cli(path: Path) -> subprocess.CompletedProcess[str]:

@@ -357,6 +357,8 @@ async def test_scenario_12_complaint_routed_answered_published(
         outcome="投诉成立，已责令业主修改资质要求",
         correction="资质要求更正为：具有工程测量乙级及以上资质，不限注册地",
     )
+    view = await purchases.purchase_view(pid)
+    assert "不限注册地" in view["corrections"][0]["correction"]
     (published,) = await supervision.public_complaints(pid)
     assert published["onTime"]
     assert "不限注册地" in published["correction"]
