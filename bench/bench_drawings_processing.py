@@ -48,7 +48,7 @@ def baseline() -> dict[str, Any]:
     rendered = 0
     for path in files:
         try:
-            doc = ezdxf.readfile(str(path))
+            doc = ezdxf.readfile(str(path))  # type: ignore[attr-defined]
             backend = svg.SVGBackend()
             Frontend(RenderContext(doc), backend).draw_layout(doc.modelspace())
             backend.get_string(layout.Page(0, 0, layout.Units.mm))
