@@ -430,12 +430,13 @@ def _terms(row: dict[str, Any]) -> selection.Terms:
 async def _apply_outcome(
     row: dict[str, Any], outcome: selection.Outcome, now: dt.datetime, actor: str
 ) -> str:
-    await Purchase.update(
-        {
-            Purchase.draws: dumps([msgspec.to_builtins(d) for d in outcome.draws]),
-            Purchase.outcome: dumps(msgspec.to_builtins(outcome)),
-        }
-    ).where(Purchase.id == row["id"])
+    values: dict[Any, Any] = {
+        Purchase.draws: dumps([msgspec.to_builtins(d) for d in outcome.draws]),
+        Purchase.outcome: dumps(msgspec.to_builtins(outcome)),
+    }
+    if outcome.status in {"awaiting_owner", "short_listed"}:
+        values[Purchase.last_owner_activity_at] = now  # now waiting for the owner's pick
+    await Purchase.update(values).where(Purchase.id == row["id"])
     if outcome.status == "failed":
         await change_status(row, E.FAIL, actor=actor, at=now, reason=outcome.reason)
     elif outcome.status == "selected" and outcome.winner is not None:

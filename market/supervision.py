@@ -271,10 +271,11 @@ async def _propose_overdue(
     )
 
 
+# States in which the case waits for the owner (pick, contract, result decision, rating);
+# during the service itself it waits for the intermediary, whose lateness the lights cover.
 IDLE_STATES = (
+    S.SELECTING.value,
     S.SELECTED.value,
-    S.CONTRACTED.value,
-    S.IN_SERVICE.value,
     S.RESULT_SUBMITTED.value,
     S.ACCEPTED.value,
 )

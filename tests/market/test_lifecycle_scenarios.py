@@ -397,3 +397,26 @@ async def test_scenario_13_every_transition_recorded_and_chained(
     # History rows match the audit chain one to one (no edit path exists in the services).
     assert await PurchaseHistory.count().where(PurchaseHistory.purchase == pid) == 2
     assert await OperatorFlag.count() == 0
+
+
+async def test_idle_owner_covers_the_pick_not_the_service(
+    db: Database, platform: Platform, fake_clock: FakeClock
+) -> None:
+    w = await make_world(platform)
+    pick = await w.purchase(method="proposal_merit", price_floor=None, price_ceiling=None)
+    for _ in range(2):
+        await purchases.sign_up(platform, await w.firm(), pick, None)
+    served, firm = await _selected(w, fake_clock)
+    sha = await _file(w, firm, served, "合同")
+    await delivery.upload_contract(
+        firm,
+        served,
+        evidence_sha256=sha,
+        amount_fen=6 * WAN,
+        start_on=dt.date(2026, 11, 30),
+        end_on=dt.date(2027, 12, 31),
+    )
+    await delivery.confirm_contract(w.owner, served)
+    assert await purchases.run_selection(platform, pick) == "selecting"  # waits for the owner
+    fake_clock.advance(days=181)
+    assert await supervision.flag_idle_owners(platform) == [pick]  # a long service is not idle
