@@ -1,0 +1,147 @@
+"""Demo drawing set (idempotent): a residential project with a plan in two revisions, a
+published and stamped PDF sheet, review comments and department grants. The drawings are
+generated here (ezdxf, reportlab), so the demo needs no data files."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+from accounts.services import actor_for
+from accounts.tables import User
+from drawings import processing, review, services
+from drawings.tables import DrawingProject
+
+if TYPE_CHECKING:
+    from accounts.actor import Actor
+    from oneset.platform import Platform
+
+PROJECT_CODE = "2026-330100-70-01-000101"
+PROJECT_NAME = "杭州示范花园一期（住宅）"
+
+
+def plan_dxf(*, revised: bool) -> bytes:
+    """A small floor plan; the revision moves a partition and adds a column."""
+    import ezdxf
+
+    doc = ezdxf.new("R2018", units=4)  # type: ignore[attr-defined]
+    for name, colour in (("墙体", 7), ("门窗", 3), ("文字", 2), ("柱", 1)):
+        doc.layers.add(name, color=colour)
+    msp = doc.modelspace()
+    msp.add_lwpolyline(
+        [(0, 0), (24000, 0), (24000, 12000), (0, 12000)], close=True, dxfattribs={"layer": "墙体"}
+    )
+    partition = 9000 if revised else 8000
+    msp.add_line((partition, 0), (partition, 12000), dxfattribs={"layer": "墙体"})
+    msp.add_line((16000, 0), (16000, 12000), dxfattribs={"layer": "墙体"})
+    msp.add_arc((partition, 5000), 900, 90, 180, dxfattribs={"layer": "门窗"})
+    msp.add_text(
+        "一层平面图 1:100", height=500, dxfattribs={"layer": "文字", "insert": (9000, -1200)}
+    )
+    msp.add_text(
+        "防火门 FM甲1021",
+        height=300,
+        dxfattribs={"layer": "文字", "insert": (partition + 200, 5200)},
+    )
+    msp.add_mtext(
+        "疏散楼梯\\P净宽1.20m",
+        dxfattribs={"layer": "文字", "char_height": 300, "insert": (17000, 10000)},
+    )
+    if revised:
+        msp.add_circle((12000, 6000), 300, dxfattribs={"layer": "柱"})
+    out = io.StringIO()
+    doc.write(out)
+    return out.getvalue().encode("utf-8")
+
+
+def sheet_pdf() -> bytes:
+    """An A3 landscape sheet with a title block in Chinese."""
+    from reportlab.lib.pagesizes import A3, landscape
+    from reportlab.pdfgen import canvas
+
+    from drawings.stamp import FONT, _register_font
+
+    _register_font()
+    buffer = io.BytesIO()
+    width, height = landscape(A3)
+    pdf = canvas.Canvas(buffer, pagesize=(width, height))
+    pdf.rect(20, 20, width - 40, height - 40)
+    pdf.rect(width - 320, 20, 300, 90)
+    pdf.setFont(FONT, 14)
+    pdf.drawString(width - 310, 85, "建筑设计总说明")
+    pdf.setFont(FONT, 9)
+    pdf.drawString(width - 310, 65, f"项目：{PROJECT_NAME}")
+    pdf.drawString(width - 310, 50, "图号：建施-00    比例：—    日期：2026-11")
+    pdf.setFont(FONT, 11)
+    for row, line in enumerate(
+        (
+            "一、设计依据：《建筑设计防火规范》GB 50016-2014（2018年版）等。",
+            "二、本工程为二类高层住宅，耐火等级一级。",
+            "三、防火门：楼梯间采用甲级防火门，管井检修门采用丙级防火门。",
+        )
+    ):
+        pdf.drawString(60, height - 80 - row * 24, line)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+async def _actor(username: str) -> Actor | None:
+    user = await User.select(User.id).where(User.username == username).first()
+    return await actor_for(int(user["id"])) if user else None
+
+
+async def load(platform: Platform) -> None:
+    if await DrawingProject.exists().where(DrawingProject.project_code == PROJECT_CODE):
+        return
+    owner, reviewer = await _actor("enterprise"), await _actor("reviewer-firm")
+    if owner is None or reviewer is None:
+        return
+    await services.create_project(owner, project_code=PROJECT_CODE, name=PROJECT_NAME)
+    for username, role in (
+        ("fire", "read"),
+        ("civil-defence", "read"),
+        ("planning", "read"),
+        ("reviewer-firm", "review"),
+    ):
+        grantee = await _actor(username)
+        if grantee is not None:
+            await services.grant(owner, PROJECT_CODE, org_id=grantee.org_id, role=role)
+
+    async def add(sheet: str, data: bytes, filename: str, title: str) -> int:
+        sha = platform.blobs.put(io.BytesIO(data)).sha256
+        created = await services.add_revision_from_blob(
+            platform,
+            owner,
+            PROJECT_CODE,
+            sheet,
+            sha,
+            filename=filename,
+            title=title,
+            discipline="建筑",
+            stage="design",
+        )
+        await processing.process_revision(platform, created.id)
+        return created.id
+
+    notes = await add("建施-00", sheet_pdf(), "建施-00 建筑设计总说明.pdf", "建筑设计总说明")
+    await review.transition(platform, owner, notes, "shared")
+    await review.transition(
+        platform, reviewer, notes, "published", certificate_number="浙杭施审〔2026〕0101号"
+    )
+    first = await add("建施-01", plan_dxf(revised=False), "建施-01 一层平面图.dxf", "一层平面图")
+    await review.transition(platform, owner, first, "shared")
+    comment = await review.add_comment(
+        reviewer,
+        first,
+        x=8000,
+        y=5000,
+        x2=9500,
+        y2=6500,
+        clause="GB 50016-2014 第6.4.2条",
+        severity="major",
+        mandatory=True,
+        body="楼梯间隔墙位置导致疏散门开启方向不满足要求。",
+    )
+    await review.answer_comment(owner, int(comment["id"]), reply="隔墙东移 1.0m，详见第2版。")
+    await add("建施-01", plan_dxf(revised=True), "建施-01 一层平面图.dxf", "一层平面图")
