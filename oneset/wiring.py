@@ -68,9 +68,11 @@ def cli_commands() -> list[click.Command]:
 
 async def load_demo(platform: Platform) -> None:
     from accounts.demo import load as accounts_demo
+    from drawings.demo import load as drawings_demo
     from market.demo import load as market_demo
     from surveys.demo import load as surveys_demo
 
     await accounts_demo(platform)
     await market_demo(platform)
+    await drawings_demo(platform)
     await surveys_demo(platform)
