@@ -8,7 +8,8 @@ new revision can be published.
 
 from __future__ import annotations
 
-import io
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
@@ -31,7 +32,7 @@ from drawings.rules import (
     check_transition,
 )
 from drawings.rules import parse_enum as parse
-from drawings.stamp import StampText, stamp_pdf
+from drawings.stamp import StampText, stamp_stream
 from drawings.tables import DesignChange, ReviewComment, Revision, RevisionText
 from oneset import audit, clock, outbox
 from oneset.db import transaction
@@ -143,8 +144,18 @@ async def _publish(
 
 
 def _stamp(platform: Platform, sha256: str, text: StampText) -> str:
-    original = b"".join(platform.blobs.open(sha256))
-    return platform.blobs.put(io.BytesIO(stamp_pdf(original, text))).sha256
+    """The stamped copy as a new blob, through temporary files (sheets can be large)."""
+    scratch = platform.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="oneset-stamp-", dir=scratch) as tmp:
+        source, target = Path(tmp) / "original.pdf", Path(tmp) / "stamped.pdf"
+        with source.open("wb") as out:
+            for chunk in platform.blobs.open(sha256):
+                out.write(chunk)
+        with source.open("rb") as original, target.open("wb") as stamped:
+            stamp_stream(original, stamped, text)
+        with target.open("rb") as stamped:
+            return platform.blobs.put(stamped).sha256
 
 
 async def _required_change(row: dict[str, Any]) -> int | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pypdf import PdfReader, PdfWriter, Transformation
 from pypdf.errors import PyPdfError
@@ -79,8 +79,15 @@ def stamp_page(width: float, height: float, text: StampText) -> bytes:
 
 def stamp_pdf(original: bytes, text: StampText) -> bytes:
     """Return new PDF bytes with the stamp over every page; raises ``Invalid`` on a bad PDF."""
+    out = io.BytesIO()
+    stamp_stream(io.BytesIO(original), out, text)
+    return out.getvalue()
+
+
+def stamp_stream(source: BinaryIO, target: BinaryIO, text: StampText) -> None:
+    """Stamp the PDF read (seekably) from ``source`` into ``target`` (files for big sheets)."""
     try:
-        reader = PdfReader(io.BytesIO(original))
+        reader = PdfReader(source)
         if reader.is_encrypted and not reader.decrypt(""):
             raise Invalid("加密的 PDF 无法加盖审查章。", field="file", code="pdf_encrypted")
         writer = PdfWriter(clone_from=reader)
@@ -94,10 +101,8 @@ def stamp_pdf(original: bytes, text: StampText) -> bytes:
             move = Transformation().translate(float(box.left), float(box.bottom))
             page.merge_transformed_page(stamps[size], move, over=True)
         writer.add_metadata({"/OneSetReviewStamp": text.certificate_number})
-        out = io.BytesIO()
-        writer.write(out)
+        writer.write(target)
     except (PyPdfError, ValueError, KeyError, TypeError) as error:
         raise Invalid(
             f"PDF 无法加盖审查章：{error}", field="file", code="pdf_unstampable"
         ) from error
-    return out.getvalue()
