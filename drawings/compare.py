@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,20 +47,27 @@ def _download(platform: Platform, sha256: str, folder: Path, name: str) -> Path:
 
 
 def _compare_dxf(platform: Platform, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    from drawings.cad import load
-    from drawings.diff import diff_dxf, render_overlay
+    """In a fork-server child, like the analysis: time and memory limits, crash isolation."""
+    from drawings.isolation import client
 
     scratch = platform.settings.data_dir / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="oneset-diff-", dir=scratch) as tmp:
-        old_doc, _ = load(_download(platform, str(old["sha256"]), Path(tmp), "old.dxf"))
-        new_doc, _ = load(_download(platform, str(new["sha256"]), Path(tmp), "new.dxf"))
-    diff = diff_dxf(old_doc, new_doc)
-    summary = diff.summary()
-    svg = render_overlay(old_doc, new_doc, diff)
-    summary["overlaySha256"] = (
-        platform.blobs.put(io.BytesIO(svg.encode("utf-8"))).sha256 if svg else None
-    )
+        overlay = Path(tmp) / "overlay.svg"
+        result = client().diff(
+            _download(platform, str(old["sha256"]), Path(tmp), "old.dxf"),
+            _download(platform, str(new["sha256"]), Path(tmp), "new.dxf"),
+            timeout_s=platform.settings.file_analysis_timeout_seconds,
+            overlay_path=overlay,
+            max_memory_mb=4096,
+        )
+        if result.status != "ready":
+            raise Conflict(f"无法比较这两个版本：{result.error}", code="diff_failed")
+        summary = dict(result.metadata)
+        summary["overlaySha256"] = None
+        if result.preview_path and overlay.exists():
+            with overlay.open("rb") as handle:
+                summary["overlaySha256"] = platform.blobs.put(handle).sha256
     return summary
 
 

@@ -146,11 +146,14 @@ def _child(request: dict[str, Any], result_path: str) -> None:
         # rescan the document's young objects over and over (cycles are still collected).
         gc.set_threshold(50_000, 20, 100)
         try:
-            result = analyse_file(
-                Path(request["path"]),
-                Path(request["preview"]) if request.get("preview") else None,
-                request.get("filename") or None,
-            )
+            if request.get("op") == "diff":
+                result = _diff_job(request)
+            else:
+                result = analyse_file(
+                    Path(request["path"]),
+                    Path(request["preview"]) if request.get("preview") else None,
+                    request.get("filename") or None,
+                )
         except MemoryError:
             result = failed(None, _OUT_OF_MEMORY)
         except Exception as error:  # last line of defence: a reason, not a traceback
@@ -163,6 +166,30 @@ def _child(request: dict[str, Any], result_path: str) -> None:
         code = 3
     finally:
         os._exit(code)
+
+
+def _diff_job(request: dict[str, Any]) -> Analysis:
+    """Diff two DXF files; the summary travels as ``metadata``, the overlay SVG as a file."""
+    from drawings.cad import DxfLoadError, load
+    from drawings.diff import diff_dxf, render_overlay
+
+    try:
+        old_doc, _ = load(Path(request["path"]))
+        new_doc, _ = load(Path(request["other"]))
+    except DxfLoadError as error:
+        return failed("dxf", error.reason)
+    diff = diff_dxf(old_doc, new_doc)
+    summary = diff.summary()
+    svg = render_overlay(old_doc, new_doc, diff)
+    overlay = request.get("preview")
+    if svg is not None and overlay:
+        Path(overlay).write_text(svg, encoding="utf-8")
+    return Analysis(
+        status="ready",
+        format="dxf",
+        metadata=summary,
+        preview_path=overlay if svg is not None and overlay else None,
+    )
 
 
 def _reap(jobs: dict[int, _Job], stdout: IO[str]) -> None:
@@ -275,20 +302,45 @@ class ForkServerClient:
         filename: str | None = None,
         max_memory_mb: int | None = None,
     ) -> Analysis:
+        return self._call(
+            {
+                "path": str(path),
+                "preview": str(preview_path) if preview_path else None,
+                "filename": filename,
+                "maxMemoryMb": max_memory_mb,
+            },
+            timeout_s,
+        )
+
+    def diff(
+        self,
+        old: Path,
+        new: Path,
+        *,
+        timeout_s: float,
+        overlay_path: Path | None = None,
+        max_memory_mb: int | None = None,
+    ) -> Analysis:
+        """Entity diff of two DXF files in a child: the summary is ``metadata``."""
+        return self._call(
+            {
+                "op": "diff",
+                "path": str(old),
+                "other": str(new),
+                "preview": str(overlay_path) if overlay_path else None,
+                "maxMemoryMb": max_memory_mb,
+            },
+            timeout_s,
+        )
+
+    def _call(self, fields: dict[str, Any], timeout_s: float) -> Analysis:
         pending = _Pending()
         with self._lock:
             process = self._ensure()
             self._next += 1
             request_id = self._next
             self._pending[request_id] = pending
-            request = {
-                "id": request_id,
-                "path": str(path),
-                "preview": str(preview_path) if preview_path else None,
-                "filename": filename,
-                "timeout": timeout_s,
-                "maxMemoryMb": max_memory_mb,
-            }
+            request = {"id": request_id, "timeout": timeout_s, **fields}
             try:
                 assert process.stdin is not None  # noqa: S101 - created with stdin=PIPE
                 process.stdin.write((json.dumps(request) + "\n").encode())

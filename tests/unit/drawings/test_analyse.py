@@ -106,3 +106,26 @@ def test_running_out_of_memory_becomes_a_failure(limit_mb: int, tmp_path: Path) 
 
 def test_child_uses_this_interpreter() -> None:
     assert Path(sys.executable).exists()
+
+
+def test_fork_server_diff(tmp_path: Path) -> None:
+    from drawings.isolation import client
+
+    overlay = tmp_path / "overlay.svg"
+    result = client().diff(
+        SHARED_DATA / "dxf/flange.v1.dxf",
+        SHARED_DATA / "dxf/flange.v2.dxf",
+        timeout_s=60,
+        overlay_path=overlay,
+    )
+    assert result.status == "ready"
+    assert (result.metadata["added"], result.metadata["removed"]) == (0, 11)
+    assert overlay.read_text(encoding="utf-8").count("#e00000") >= 1
+    broken = client().diff(
+        SHARED_DATA / "malformed/mleader_fragment.dxf",
+        SHARED_DATA / "dxf/flange.v2.dxf",
+        timeout_s=60,
+    )
+    assert broken.status == "failed"
+    assert broken.error
+    assert "DXF" in broken.error
