@@ -318,8 +318,12 @@ def render_svg(doc: Drawing) -> tuple[str, list[list[float]]]:
     # The frontend prints some proxy-graphic errors to stdout; keep stdout for our JSON.
     with contextlib.redirect_stdout(io.StringIO()):
         Frontend(RenderContext(doc), backend, config=config).draw_layout(doc.modelspace())
-    box = backend.player().bbox()
-    text = backend.get_string(layout.Page(0, 0, layout.Units.mm, margins=layout.Margins.all(2)))
+    box = backend.player().bbox()  # computed once: handed to get_string, reported as extents
+    if not box.has_data:
+        raise ValueError("empty bounding box")
+    text = backend.get_string(
+        layout.Page(0, 0, layout.Units.mm, margins=layout.Margins.all(2)), render_box=box
+    )
     extents = [
         [round(box.extmin.x, 6), round(box.extmin.y, 6)],
         [round(box.extmax.x, 6), round(box.extmax.y, 6)],
