@@ -14,6 +14,7 @@ from litestar.di import Provide
 from litestar.logging.config import StructLoggingConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from piccolo.engine.postgres import PostgresEngine
 
 from accounts.deps import provide_actor, provide_optional_actor
 from oneset import db, health
@@ -42,14 +43,23 @@ def create_app(platform: Platform | None = None, *, bind_database: bool = True) 
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        engine = None
         if bind_database:
-            db.bind(db.make_engine(plat.settings))
+            engine = db.make_engine(plat.settings)
+            db.bind(engine)
+            if isinstance(engine, PostgresEngine):
+                # pools belong to one event loop: the server's, started and closed here
+                await engine.start_connection_pool()
         for registration in index_registrations():
             try:
                 await anyio.to_thread.run_sync(plat.search.ensure_index, registration.spec)
             except DomainError as exc:  # search down at start-up: /health reports it
                 log.warning("index %s not ensured: %s", registration.spec.name, exc.detail)
-        yield
+        try:
+            yield
+        finally:
+            if isinstance(engine, PostgresEngine):
+                await engine.close_connection_pool()
 
     @get("/health", operation_id="health", tags=["platform"])
     async def health_check() -> Response[HealthOut]:

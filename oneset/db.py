@@ -8,7 +8,6 @@ SQLite or PostgreSQL at run time.
 from __future__ import annotations
 
 import os
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from piccolo.engine.postgres import PostgresEngine
@@ -21,8 +20,7 @@ if TYPE_CHECKING:
     from oneset.settings import Settings
 
 PICCOLO_CONF = "oneset.piccolo_conf"
-_engine: ContextVar[Engine[Any] | None] = ContextVar("oneset_engine", default=None)
-_bound: dict[str, Engine[Any]] = {}
+_bound: dict[str, Engine[Any]] = {}  # one engine per process, like the tables' own binding
 
 
 def make_engine(settings: Settings) -> Engine[Any]:
@@ -49,11 +47,10 @@ def bind(engine: Engine[Any]) -> None:
     for table in all_tables():
         table._meta.db = engine
     _bound["engine"] = engine
-    _engine.set(engine)
 
 
 def engine() -> Engine[Any]:
-    bound = _engine.get() or _bound.get("engine")
+    bound = _bound.get("engine")
     if bound is None:
         raise RuntimeError("database engine not bound; call oneset.db.bind() at start-up")
     return bound
