@@ -354,6 +354,12 @@ class ForkServerClient:
             return failed(None, f"图纸解析超时（超过 {timeout_s:g} 秒），文件可能过大或结构异常。")
         return pending.result
 
+    @property
+    def pid(self) -> int:
+        """The helper's process id (started if needed)."""
+        with self._lock:
+            return self._ensure().pid
+
     def close(self) -> None:
         with self._lock:
             process, self._process = self._process, None
