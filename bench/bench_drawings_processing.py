@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -74,10 +75,13 @@ def job() -> dict[str, Any]:
             "ONESET_SECRET_KEY": "bench-secret-key-0123456789-abcdefghijklmnop",
         }
     )
-    subprocess.run(
-        [sys.executable, "-m", "oneset", "migrate"], cwd=ROOT, check=True, capture_output=True
-    )
-    return asyncio.run(_job())
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "oneset", "migrate"], cwd=ROOT, check=True, capture_output=True
+        )
+        return asyncio.run(_job())
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
 
 
 async def _job() -> dict[str, Any]:

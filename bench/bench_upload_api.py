@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,35 @@ class RssSampler(threading.Thread):
             time.sleep(0.05)
 
 
+def owner_with_project(http: httpx.Client) -> tuple[dict[str, str], str]:
+    """Wait for the app, register an enterprise, log in, open a project's set."""
+    for _ in range(200):
+        try:
+            if http.get("/health").status_code in (200, 503):
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    http.post(
+        "/api/v1/accounts/register",
+        json={
+            "kind": "enterprise",
+            "name": "上传基准业主",
+            "uscc": demo_uscc(910_001),
+            "username": "bench-upload",
+            "password": PASSWORD,
+        },
+    ).raise_for_status()
+    token = http.post(
+        "/api/v1/accounts/login", json={"username": "bench-upload", "password": PASSWORD}
+    ).json()["accessToken"]
+    headers = {"Authorization": f"Bearer {token}"}
+    code = "2026-440305-70-03-000002"
+    http.post(
+        "/api/v1/drawings/projects", json={"projectCode": code, "name": "基准"}, headers=headers
+    ).raise_for_status()
+    return headers, code
+
+
 def main() -> None:
     minio = MinioServer()
     minio.start()
@@ -143,33 +173,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=httpx.Timeout(600.0)) as http:
-            for _ in range(200):
-                try:
-                    if http.get("/health").status_code in (200, 503):
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            uscc = demo_uscc(910_001)
-            http.post(
-                "/api/v1/accounts/register",
-                json={
-                    "kind": "enterprise",
-                    "name": "上传基准业主",
-                    "uscc": uscc,
-                    "username": "bench-upload",
-                    "password": PASSWORD,
-                },
-            ).raise_for_status()
-            token = http.post(
-                "/api/v1/accounts/login", json={"username": "bench-upload", "password": PASSWORD}
-            ).json()["accessToken"]
-            headers = {"Authorization": f"Bearer {token}"}
-            code = "2026-440305-70-03-000002"
-            http.post(
-                "/api/v1/drawings/projects",
-                json={"projectCode": code, "name": "基准"},
-                headers=headers,
-            ).raise_for_status()
+            headers, code = owner_with_project(http)
             time.sleep(1.0)  # let the server settle before taking its baseline RSS
             runs = {}
             for label, tag, declare in (
@@ -214,6 +218,7 @@ def main() -> None:
         server.wait(timeout=30)
         minio.stop()
         minio.cleanup()
+        shutil.rmtree(data, ignore_errors=True)
 
     mib = SIZE / 1024 / 1024
     rss_before = runs["API upload"][2] / 2**20
