@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from market.policy import METHODS
+from surveys.demo import PROJECT_CODE as SURVEY_PROJECT
 from tests.browser.conftest import screenshot
 from tests.browser.platform import RunningPlatform
 
@@ -82,7 +83,8 @@ def test_demo_tour(browser: Any, running_platform: RunningPlatform) -> None:
     planning.get_by_label("密码").fill(DEMO_PASSWORD)
     planning.get_by_role("button", name="登录").click()
     planning.wait_for_load_state()
-    planning.locator('a[href^="/review/projects/"]').first.click()
+    # the demo joint survey's project (other demo projects may be shared with planning too)
+    planning.locator(f'a[href="/review/projects/{SURVEY_PROJECT}"]').click()
     planning.locator('a[href^="/review/surveys/"]').first.click()
     planning.wait_for_load_state()
     assert "规划核验" in planning.content()
