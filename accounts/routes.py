@@ -24,7 +24,16 @@ from accounts.schemas import (
 from oneset.platform import Platform
 
 
-def _registered(r: services.Registered) -> RegisteredOut:
+async def _create(data: RegisterIn, **how: Any) -> RegisteredOut:
+    r = await services.create_organisation(
+        kind=data.kind,
+        name=data.name,
+        uscc=data.uscc,
+        username=data.username,
+        password=data.password,
+        region=data.region,
+        **how,
+    )
     return RegisteredOut(
         organisation=OrganisationOut(id=r.org_id, kind=r.kind.value, name=r.name, uscc=r.uscc),
         user_id=r.user_id,
@@ -35,17 +44,7 @@ def _registered(r: services.Registered) -> RegisteredOut:
 @post("/register", operation_id="register", status_code=201)
 async def register(data: JSONBody[RegisterIn]) -> RegisteredOut:
     """Zero-threshold self-registration of an enterprise or intermediary: free, no approval gate."""
-    return _registered(
-        await services.create_organisation(
-            kind=data.kind,
-            name=data.name,
-            uscc=data.uscc,
-            username=data.username,
-            password=data.password,
-            region=data.region,
-            self_service=True,
-        )
-    )
+    return await _create(data, self_service=True)
 
 
 @post("/login", operation_id="login", status_code=200)
@@ -79,17 +78,7 @@ async def create_organisation(
     data: JSONBody[RegisterIn], actor: NamedDependency[Actor]
 ) -> RegisteredOut:
     """The operator opens an account for a department, regulator or any other organisation."""
-    return _registered(
-        await services.create_organisation(
-            kind=data.kind,
-            name=data.name,
-            uscc=data.uscc,
-            username=data.username,
-            password=data.password,
-            region=data.region,
-            actor=actor,
-        )
-    )
+    return await _create(data, actor=actor)
 
 
 @get("/organisations", operation_id="searchOrganisations")

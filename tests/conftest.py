@@ -105,8 +105,8 @@ def redis_url() -> Iterator[str]:
     server.cleanup()
 
 
-@pytest.fixture(scope="session")
-def minio_server() -> Iterator[MinioServer]:
+def running_minio() -> Iterator[MinioServer]:
+    """A private MinIO server for as long as the generator is open (skip/fail when missing)."""
     try:
         server = MinioServer()
         server.start()
@@ -115,6 +115,11 @@ def minio_server() -> Iterator[MinioServer]:
         raise
     yield server
     server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def minio_server() -> Iterator[MinioServer]:
+    yield from running_minio()
 
 
 @pytest.fixture(scope="session")

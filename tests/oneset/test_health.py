@@ -11,11 +11,11 @@ from litestar.testing import AsyncTestClient
 
 from drawings.tables import Revision
 from oneset.app import create_app
-from oneset.platform import build_platform
+from oneset.platform import Platform, build_platform
 from tests import helpers
-from tests.conftest import Database, missing_service, platform_settings
+from tests.conftest import Database, platform_settings, running_minio
 from tests.paths import SHARED_DATA
-from tests.support.servers import MINIO_PASSWORD, MINIO_USER, MinioServer, ServerUnavailable
+from tests.support.servers import MINIO_PASSWORD, MINIO_USER, MinioServer
 
 
 async def test_health_ok_on_embedded_backends(client: AsyncTestClient[Any]) -> None:
@@ -29,29 +29,26 @@ async def test_health_ok_on_embedded_backends(client: AsyncTestClient[Any]) -> N
 
 @pytest.fixture
 def own_minio() -> Iterator[MinioServer]:
-    """A MinIO server this test may stop."""
-    try:
-        server = MinioServer()
-        server.start()
-    except (ServerUnavailable, OSError) as exc:
-        missing_service(f"MinIO: {exc}")
-        raise
-    yield server
-    server.cleanup()
+    """A MinIO server this test may stop (the session's shared one must stay up)."""
+    yield from running_minio()
+
+
+def _minio_platform(db: Database, tmp_path: Path, server: MinioServer) -> Platform:
+    settings = platform_settings(
+        db,
+        tmp_path / "var",
+        ONESET_MINIO_ENDPOINT=server.endpoint,
+        ONESET_MINIO_ACCESS_KEY=MINIO_USER,
+        ONESET_MINIO_SECRET_KEY=MINIO_PASSWORD,
+        ONESET_MINIO_TIMEOUT_SECONDS="1",
+    )
+    return build_platform(settings)
 
 
 async def test_stopped_minio_turns_health_into_503(
     db: Database, tmp_path: Path, own_minio: MinioServer
 ) -> None:
-    settings = platform_settings(
-        db,
-        tmp_path / "var",
-        ONESET_MINIO_ENDPOINT=own_minio.endpoint,
-        ONESET_MINIO_ACCESS_KEY=MINIO_USER,
-        ONESET_MINIO_SECRET_KEY=MINIO_PASSWORD,
-        ONESET_MINIO_TIMEOUT_SECONDS="1",
-    )
-    app = create_app(build_platform(settings), bind_database=False)
+    app = create_app(_minio_platform(db, tmp_path, own_minio), bind_database=False)
     async with AsyncTestClient(app=app) as client:
         assert (await client.get("/health")).status_code == 200
         own_minio.stop()
@@ -66,15 +63,7 @@ async def test_stopped_minio_turns_health_into_503(
 async def test_upload_while_minio_is_down_is_503_and_leaves_no_dangling_row(
     db: Database, tmp_path: Path, own_minio: MinioServer
 ) -> None:
-    settings = platform_settings(
-        db,
-        tmp_path / "var",
-        ONESET_MINIO_ENDPOINT=own_minio.endpoint,
-        ONESET_MINIO_ACCESS_KEY=MINIO_USER,
-        ONESET_MINIO_SECRET_KEY=MINIO_PASSWORD,
-        ONESET_MINIO_TIMEOUT_SECONDS="1",
-    )
-    platform = build_platform(settings)
+    platform = _minio_platform(db, tmp_path, own_minio)
     drawing = (SHARED_DATA / "dxf" / "r9_entities.dxf").read_bytes()
     app = create_app(platform, bind_database=False)
     async with AsyncTestClient(app=app) as client:
