@@ -249,14 +249,19 @@ class ForkServerClient:
     """Thread-safe handle on one helper process; restarts it if it dies."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards _process, _reader, _pending, _next
+        self._write_lock = threading.Lock()  # one request line at a time; never held with _lock
         self._process: subprocess.Popen[bytes] | None = None
+        self._reader: threading.Thread | None = None
         self._pending: dict[int, _Pending] = {}
         self._next = 0
 
     def _ensure(self) -> subprocess.Popen[bytes]:
-        if self._process is not None and self._process.poll() is None:
+        alive = self._reader is not None and self._reader.is_alive()
+        if self._process is not None and self._process.poll() is None and alive:
             return self._process
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()  # its reader is gone: nobody would ever see its replies
         self._fail_all("图纸解析服务进程意外退出，请重试。")
         env = {
             **os.environ,
@@ -270,22 +275,39 @@ class ForkServerClient:
             stdout=subprocess.PIPE,
             env=env,
         )
-        threading.Thread(
+        self._reader = threading.Thread(
             target=self._read, args=(self._process,), daemon=True, name="analysis-forkserver-reader"
-        ).start()
+        )
+        self._reader.start()
         return self._process
 
     def _read(self, process: subprocess.Popen[bytes]) -> None:
         assert process.stdout is not None  # noqa: S101 - created with stdout=PIPE
-        for raw in process.stdout:
-            reply = json.loads(raw)
+        try:
+            for raw in process.stdout:
+                self._deliver(raw)
+        finally:
             with self._lock:
-                pending = self._pending.pop(int(reply["id"]), None)
-            if pending is not None:
-                pending.result = decode(reply["result"].encode())
-                pending.event.set()
+                if self._process is process:
+                    self._fail_all("图纸解析服务进程意外退出，请重试。")
+
+    def _deliver(self, raw: bytes) -> None:
+        try:
+            reply = json.loads(raw)
+            request_id = int(reply["id"])
+        except (ValueError, KeyError, TypeError):
+            log.exception("unreadable fork-server reply")
+            return
+        try:
+            result = decode(str(reply["result"]).encode())
+        except (ValueError, KeyError, TypeError) as error:
+            log.exception("undecodable analysis result")
+            result = failed(None, f"图纸解析结果无法读取（{type(error).__name__}）。")
         with self._lock:
-            self._fail_all("图纸解析服务进程意外退出，请重试。")
+            pending = self._pending.pop(request_id, None)
+        if pending is not None:
+            pending.result = result
+            pending.event.set()
 
     def _fail_all(self, reason: str) -> None:
         for pending in self._pending.values():
@@ -340,14 +362,16 @@ class ForkServerClient:
             self._next += 1
             request_id = self._next
             self._pending[request_id] = pending
-            request = {"id": request_id, "timeout": timeout_s, **fields}
-            try:
+        request = {"id": request_id, "timeout": timeout_s, **fields}
+        try:
+            with self._write_lock:
                 assert process.stdin is not None  # noqa: S101 - created with stdin=PIPE
                 process.stdin.write((json.dumps(request) + "\n").encode())
                 process.stdin.flush()
-            except OSError:
+        except OSError:
+            with self._lock:
                 self._pending.pop(request_id, None)
-                return failed(None, "无法连接图纸解析服务进程，请重试。")
+            return failed(None, "无法连接图纸解析服务进程，请重试。")
         if not pending.event.wait(timeout_s + _GRACE_S) or pending.result is None:
             with self._lock:
                 self._pending.pop(request_id, None)
