@@ -7,7 +7,7 @@ file themselves and want it as a revision of a project's set.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
     from accounts.actor import Actor
     from oneset.platform import Platform
-    from storage.ports import BlobInfo, BlobStore, Readable
+    from storage.ports import BlobInfo
 
 PROCESS_TASK = "drawings.process_revision"
 
@@ -260,24 +260,6 @@ class _Sniffing:
             yield b"".join(pending)
 
 
-class _DeclaredHash:
-    """The store with the uploader's declared SHA-256 applied to ``put``.
-
-    On MinIO a declared hash lets the bytes go straight to their content address (no staging
-    copy: half the I/O for large files); a mismatch stores nothing and is a 422 on ``sha256``.
-    ``storage.aio.put_async_stream`` only forwards ``max_bytes``, hence this adapter.
-    """
-
-    def __init__(self, store: BlobStore, sha256: str) -> None:
-        self._store = store
-        self._sha256 = check_sha256(sha256.lower())
-
-    def put(
-        self, source: Readable, *, max_bytes: int | None = None, expected_sha256: str | None = None
-    ) -> BlobInfo:
-        return self._store.put(source, max_bytes=max_bytes, expected_sha256=self._sha256)
-
-
 async def upload_revision(
     platform: Platform,
     actor: Actor,
@@ -300,13 +282,11 @@ async def upload_revision(
     number = check_sheet_number(sheet_number)
     sheet_stage = parse(Stage, stage, "stage", "阶段") if stage else None
     sniffing = _Sniffing(chunks)
-    store = (
-        cast("BlobStore", _DeclaredHash(platform.blobs, declared_sha256))
-        if declared_sha256
-        else platform.blobs
-    )
     info = await put_async_stream(
-        store, sniffing.__aiter__(), max_bytes=platform.settings.max_upload_bytes
+        platform.blobs,
+        sniffing.__aiter__(),
+        max_bytes=platform.settings.max_upload_bytes,
+        expected_sha256=check_sha256(declared_sha256.lower()) if declared_sha256 else None,
     )
     if sniffing.sniffed is None:  # unreachable: set before the first byte reached the store
         raise Invalid("上传的文件为空。", field="file", code="empty_upload")

@@ -1,11 +1,8 @@
 """Storing survey files (DXF, report PDF, certificates) as revisions of the project's drawing set.
 
 Surveys authorises the actor itself (the selected surveyor, a granted department) and then records
-the revision through the drawings service, so the set stays the one place files live. The drawings
-package offers ``add_revision_from_blob`` only to organisations with upload rights on the set
-(owner / contributor); a department issuing a certificate has read rights only, hence the call to
-``drawings.services._record`` below — the one place to change when drawings exposes an entry point
-for revisions authorised by another domain.
+the revision through ``drawings.services.add_revision_authorised_elsewhere``, so the set stays the
+one place files live (a department issuing a certificate has only read rights on the set).
 """
 
 from __future__ import annotations
@@ -16,10 +13,7 @@ from typing import TYPE_CHECKING
 import anyio.to_thread
 
 from drawings import services as drawing_services
-from drawings.common import project_by_code
-from drawings.projects import normalize_project_code
-from drawings.rules import Stage, check_sheet_number
-from drawings.sniff import HEAD_BYTES, sniff
+from drawings.rules import Stage
 from oneset.errors import Invalid, NotFound
 from storage.aio import put_async_stream
 
@@ -83,24 +77,18 @@ async def store_revision(
     title: str,
 ) -> StoredFile:
     """Record a stored blob as the sheet's next revision (the same bytes as the sheet's latest
-    revision return that revision)."""
-    info = await anyio.to_thread.run_sync(platform.blobs.stat, sha256)
-    if info is None:
-        raise NotFound("文件不存在，请先上传", code="blob_not_found")
-    head = await anyio.to_thread.run_sync(
-        lambda: b"".join(platform.blobs.open(sha256, start=0, end=HEAD_BYTES - 1))
-    )
-    sniffed = sniff(head)  # UnsupportedMedia for anything but DXF/DWG/PDF
-    project = await project_by_code(normalize_project_code(project_code))
-    created = await drawing_services._record(  # private: see the module docstring
+    revision return that revision); surveys has authorised ``actor`` by its own rules."""
+    created = await drawing_services.add_revision_authorised_elsewhere(
+        platform,
         actor,
-        project,
-        check_sheet_number(sheet_number),
-        info,
-        sniffed,
+        project_code,
+        sheet_number,
+        sha256,
         filename=filename,
         title=title,
         discipline="测绘",
-        stage=Stage.COMPLETION,
+        stage=Stage.COMPLETION.value,
     )
-    return StoredFile(info.sha256, info.size, created.id)
+    info = await anyio.to_thread.run_sync(platform.blobs.stat, sha256)
+    size = info.size if info else 0
+    return StoredFile(sha256, size, created.id)
