@@ -50,6 +50,7 @@ def configure(app: Celery, settings: Settings) -> None:
             "data_folder_in": folder,
             "data_folder_out": folder,
             "store_processed": False,
+            "control_folder": str(broker_folder(settings) / "control"),  # not the cwd
         }
         conf["worker_enable_remote_control"] = False  # no fanout on the filesystem transport
     app.conf.update(conf)
