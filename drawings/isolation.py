@@ -14,6 +14,7 @@ Protocol: one JSON object per line. Request ``{"id", "path", "preview", "filenam
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gc
 import json
@@ -62,7 +63,13 @@ def serve(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
     gc.collect()
     gc.freeze()
     stdin = stdin or sys.stdin
-    stdout = stdout or sys.stdout
+    if stdout is None:
+        # The protocol gets a private copy of fd 1; fd 1 and sys.stdout then point at stderr, so
+        # a library that prints (from Python or C) cannot corrupt a reply line.
+        stdout = os.fdopen(os.dup(1), "w", encoding="ascii")
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+    decoder = codecs.getincrementaldecoder("utf-8")()  # a read may split a UTF-8 character
     scratch = tempfile.mkdtemp(prefix="oneset-forkserver-")
     jobs: dict[int, _Job] = {}
     # A child's exit wakes the loop at once (SIGCHLD → wake-up pipe) instead of on a poll tick.
@@ -84,7 +91,7 @@ def serve(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
                 with contextlib.suppress(BlockingIOError):
                     os.read(wake_read, 4096)
                 continue
-            chunk = os.read(stdin.fileno(), 65536).decode()
+            chunk = decoder.decode(os.read(stdin.fileno(), 65536))
             if not chunk:
                 open_input = False
                 selector.unregister(stdin)
@@ -92,7 +99,7 @@ def serve(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
             while "\n" in buffer:
                 line, buffer = buffer.split("\n", 1)
                 if line.strip():
-                    job = _start(json.loads(line), scratch)
+                    job = _start(json.loads(line), scratch, stdout.fileno())
                     jobs[job.pid] = job
         _reap(jobs, stdout)
     with contextlib.suppress(OSError):
@@ -117,22 +124,24 @@ def _warm_up() -> None:
         analyse_file(path, Path(tmp) / "warm.svg")
 
 
-def _start(request: dict[str, Any], scratch: str) -> _Job:
+def _start(request: dict[str, Any], scratch: str, protocol_fd: int) -> _Job:
     result_path = os.path.join(scratch, f"{request['id']}.json")
     pid = os.fork()
     if pid == 0:  # child: never returns
-        _child(request, result_path)
+        _child(request, result_path, protocol_fd)
     timeout = float(request["timeout"])
     return _Job(int(request["id"]), pid, time.monotonic() + timeout, result_path, timeout)
 
 
-def _child(request: dict[str, Any], result_path: str) -> None:
+def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
     code = 1
     try:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)  # fd 1 is the protocol pipe: libraries must not write to it
+        with contextlib.suppress(OSError):
+            os.close(protocol_fd)  # only the server answers on the protocol pipe
+        os.dup2(devnull, 1)
         os.dup2(devnull, 0)
         limit_mb = request.get("maxMemoryMb")
         if limit_mb:
@@ -296,7 +305,7 @@ class ForkServerClient:
             reply = json.loads(raw)
             request_id = int(reply["id"])
         except (ValueError, KeyError, TypeError):
-            log.exception("unreadable fork-server reply")
+            log.exception("unreadable fork-server reply: %r", raw[:200])
             return
         try:
             result = decode(str(reply["result"]).encode())
