@@ -75,7 +75,7 @@ def missing_service(reason: str, *, required: bool = True) -> None:
     """Skip with the reason, or fail when CI requires every service (ONESET_REQUIRE_SERVICES=1)."""
     if required and require_services():
         pytest.fail(f"required service missing: {reason}", pytrace=False)
-    pytest.skip(reason)
+    pytest.skip(reason=reason)
 
 
 # -- servers ---------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def _upload(page: Any, sheet: str, path: Any) -> None:
 
 def test_reviewer_views_compares_and_pins(browser: Any, running_platform: RunningPlatform) -> None:
     if not V1.exists() or not V2.exists():
-        pytest.skip(f"shared test data missing: {V1.parent}")
+        pytest.skip(reason=f"shared test data missing: {V1.parent}")
     platform = running_platform
     platform.cli(
         "create-org",

@@ -135,7 +135,7 @@ async def _burst(platform: Platform, w: World, firms: list[Actor], seed: int) ->
 
 async def test_200_concurrent_signups_in_the_last_second(db: Database, platform: Platform) -> None:
     if db.kind != "postgres":
-        pytest.skip("the concurrency guarantee is tested on PostgreSQL")
+        pytest.skip(reason="the concurrency guarantee is tested on PostgreSQL")
     engine: Any = oneset_db.engine()
     await engine.start_connection_pool(min_size=10, max_size=60)
     try:
