@@ -161,15 +161,26 @@ def direct_selection(
     prior: Outcome | None = None,
 ) -> Outcome:
     """The owner picks any eligible registrant (``choose`` afterwards)."""
+    return _owner_picks(
+        cands, terms, drawer, policy, excluded, "由项目业主在有效报名机构中直接选取"
+    )
+
+
+def _owner_picks(
+    cands: Sequence[Candidate],
+    terms: Terms,
+    drawer: Drawer,
+    policy: MarketPolicy,
+    excluded: frozenset[str],
+    reason: str,
+) -> Outcome:
+    """Every eligible registrant goes to the owner, who chooses (direct and proposal merit)."""
     _check_candidates(cands, drawer, terms.method)
     if (why := _preflight(cands, terms, policy, excluded)) is not None:
         return _failed(why, drawer)
     pool = tuple(u for u in _sorted_usccs(cands) if u not in excluded)
     return Outcome(
-        status="awaiting_owner",
-        short_list=pool,
-        reason="由项目业主在有效报名机构中直接选取",
-        draws=tuple(drawer.records),
+        status="awaiting_owner", short_list=pool, reason=reason, draws=tuple(drawer.records)
     )
 
 
@@ -366,15 +377,8 @@ def proposal_merit(
     excluded: frozenset[str] = frozenset(),
     prior: Outcome | None = None,
 ) -> Outcome:
-    _check_candidates(cands, drawer, terms.method)
-    if (why := _preflight(cands, terms, policy, excluded)) is not None:
-        return _failed(why, drawer)
-    pool = tuple(u for u in _sorted_usccs(cands) if u not in excluded)
-    return Outcome(
-        status="awaiting_owner",
-        short_list=pool,
-        reason="由项目业主综合服务方案、人员和报价择优选定",
-        draws=tuple(drawer.records),
+    return _owner_picks(
+        cands, terms, drawer, policy, excluded, "由项目业主综合服务方案、人员和报价择优选定"
     )
 
 
