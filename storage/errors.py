@@ -13,12 +13,3 @@ class StorageUnavailable(Unavailable):
 class BlobNotFound(NotFound):
     def __init__(self, key: str) -> None:
         super().__init__("文件不存在", code="blob_not_found", extra={"key": key})
-
-
-class HashMismatch(Exception):
-    """An upload's bytes do not hash to the value the client claimed."""
-
-    def __init__(self, expected: str, actual: str) -> None:
-        super().__init__(f"expected sha256 {expected}, got {actual}")
-        self.expected = expected
-        self.actual = actual
