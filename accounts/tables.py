@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from piccolo.columns import Boolean, ForeignKey, Serial, Timestamptz, Varchar
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
+
+from oneset.columns import ClockNow
 
 
 class Organisation(Table, tablename="accounts_organisation"):
@@ -15,7 +16,7 @@ class Organisation(Table, tablename="accounts_organisation"):
     name = Varchar(length=200)
     uscc = Varchar(length=18, unique=True)  # 统一社会信用代码
     region = Varchar(length=12, default="")  # 行政区划代码 of the registered address
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
 
 
 class User(Table, tablename="accounts_user"):
@@ -26,12 +27,12 @@ class User(Table, tablename="accounts_user"):
     organisation = ForeignKey(references=Organisation, index=True)
     role = Varchar(length=20, default="admin")  # admin | member
     active = Boolean(default=True)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
 
 
 class LoginAttempt(Table, tablename="accounts_login_attempt"):
     id = Serial(primary_key=True)
     username = Varchar(length=64, index=True)
-    at = Timestamptz(default=TimestamptzNow(), index=True)
+    at = Timestamptz(default=ClockNow(), index=True)
     succeeded = Boolean(default=False)
     remote = Varchar(length=64, default="")

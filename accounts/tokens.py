@@ -28,8 +28,20 @@ def issue(user_id: int, *, secret: str, ttl: timedelta) -> tuple[str, datetime]:
 
 
 def user_id_from(token: str, *, secret: str) -> int:
+    # Expiry is checked against oneset.clock, not PyJWT's reading of the machine clock, so a
+    # token's lifetime is measured on the same clock as everything else it is compared with.
     try:
-        claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], audience=_AUDIENCE)
-        return int(claims["sub"])
-    except (jwt.PyJWTError, KeyError, ValueError):
-        raise NotAuthenticated("登录已失效，请重新登录", code="invalid_token") from None
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[_ALGORITHM],
+            audience=_AUDIENCE,
+            options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False},
+        )
+        expired = int(claims["exp"]) <= clock.now().timestamp()
+        user_id = int(claims["sub"])
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError):
+        expired, user_id = True, 0
+    if expired:
+        raise NotAuthenticated("登录已失效，请重新登录", code="invalid_token")
+    return user_id

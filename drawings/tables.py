@@ -17,10 +17,10 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from accounts.tables import Organisation
+from oneset.columns import ClockNow
 
 
 class DrawingProject(Table, tablename="drawings_project"):
@@ -30,7 +30,7 @@ class DrawingProject(Table, tablename="drawings_project"):
     project_code = Varchar(length=32, unique=True, index=True)
     name = Varchar(length=200)
     owner = ForeignKey(references=Organisation, index=True)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     archived_at = Timestamptz(null=True, default=None)
     archive_sha256 = Varchar(length=64, default="")
     archive_size = BigInt(default=0)
@@ -45,7 +45,7 @@ class DrawingGrant(Table, tablename="drawings_grant"):
     organisation = ForeignKey(references=Organisation, index=True)
     role = Varchar(length=20)  # read | review | contribute
     granted_by = Varchar(length=200)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
 
 
 class Sheet(Table, tablename="drawings_sheet"):
@@ -56,7 +56,7 @@ class Sheet(Table, tablename="drawings_sheet"):
     title = Varchar(length=200, default="")
     discipline = Varchar(length=40, default="")
     stage = Varchar(length=20, default="design")
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
 
 
 class Revision(Table, tablename="drawings_revision"):
@@ -79,7 +79,7 @@ class Revision(Table, tablename="drawings_revision"):
     state = Varchar(length=12, default="wip", index=True)
     uploaded_by = Varchar(length=200)
     uploaded_org = ForeignKey(references=Organisation)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     processed_at = Timestamptz(null=True, default=None)
     certificate_number = Varchar(length=64, default="")
     reviewer = Varchar(length=200, default="")
@@ -112,7 +112,7 @@ class DesignChange(Table, tablename="drawings_design_change"):
     ruling = Text(default="")
     requested_by = Varchar(length=200)
     decided_by = Varchar(length=200, default="")
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     decided_at = Timestamptz(null=True, default=None)
 
 
@@ -138,8 +138,8 @@ class ReviewComment(Table, tablename="drawings_comment"):
     replied_by = Varchar(length=200, default="")
     closed_by = Varchar(length=200, default="")
     carried_from = Integer(null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
+    updated_at = Timestamptz(default=ClockNow())
 
 
 class PendingUpload(Table, tablename="drawings_pending_upload"):
@@ -150,7 +150,7 @@ class PendingUpload(Table, tablename="drawings_pending_upload"):
     project = ForeignKey(references=DrawingProject)
     sheet_number = Varchar(length=64)
     user = Varchar(length=200)
-    expires_at = Timestamptz()
+    expires_at = Timestamptz(default=ClockNow())
     done = Boolean(default=False)
 
 

@@ -13,10 +13,10 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from accounts.tables import Organisation
+from oneset.columns import ClockNow, ClockToday
 
 
 class CatalogItem(Table, tablename="market_catalog_item"):
@@ -48,7 +48,7 @@ class Intermediary(Table, tablename="market_intermediary"):
     region = Varchar(length=12, default="")
     intro = Text(default="")
     status = Varchar(length=20, default="pending", index=True)  # pending | approved | rejected
-    submitted_at = Timestamptz(default=TimestamptzNow())
+    submitted_at = Timestamptz(default=ClockNow())
     review_due = Date(null=True, default=None)
     reviewed_at = Timestamptz(null=True, default=None)
     reviewed_by = Varchar(length=120, default="")
@@ -71,7 +71,7 @@ class Evidence(Table, tablename="market_evidence"):
     sha256 = Varchar(length=64)
     size = BigInt()
     filename = Varchar(length=255, default="")
-    uploaded_at = Timestamptz(default=TimestamptzNow())
+    uploaded_at = Timestamptz(default=ClockNow())
 
 
 class Qualification(Table, tablename="market_qualification"):
@@ -86,7 +86,7 @@ class Qualification(Table, tablename="market_qualification"):
     # pending | approved | rejected | superseded
     status = Varchar(length=20, default="pending", index=True)
     replaces = Integer(null=True, default=None)  # id of the approved row this change replaces
-    submitted_at = Timestamptz(default=TimestamptzNow())
+    submitted_at = Timestamptz(default=ClockNow())
     review_due = Date(null=True, default=None)
     reviewed_at = Timestamptz(null=True, default=None)
     reviewed_by = Varchar(length=120, default="")
@@ -102,7 +102,7 @@ class ServiceGuide(Table, tablename="market_service_guide"):
     process = Text()
     fee = Text()
     promised_working_days = Integer()
-    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=ClockNow())
 
 
 class Purchase(Table, tablename="market_purchase"):
@@ -119,8 +119,8 @@ class Purchase(Table, tablename="market_purchase"):
     quote_type = Varchar(length=20, default="amount")
     price_floor = BigInt(null=True, default=None)  # fen, or basis points for discount rates
     price_ceiling = BigInt(null=True, default=None)
-    signup_deadline = Timestamptz()
-    selection_time = Timestamptz(index=True)
+    signup_deadline = Timestamptz(default=ClockNow())
+    selection_time = Timestamptz(default=ClockNow(), index=True)
     qualification_rule = Text(default='{"kind": "any", "items": []}')  # JSON
     avoided = Text(default="{}")  # JSON {uscc: reason}
     witnesses = Text(default="[]")  # JSON [{name, phone}]
@@ -146,10 +146,10 @@ class Purchase(Table, tablename="market_purchase"):
     light = Varchar(length=10, default="")
     overdue_proposed = Boolean(default=False)
     # Since when the case waits for the owner (selection, result submission, owner's own acts).
-    last_owner_activity_at = Timestamptz(default=TimestamptzNow())
+    last_owner_activity_at = Timestamptz(default=ClockNow())
     idle_flagged = Boolean(default=False)
     reprocured_from = Integer(null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     published_at = Timestamptz(null=True, default=None)
 
 
@@ -162,7 +162,7 @@ class PurchaseHistory(Table, tablename="market_purchase_history"):
     new = Varchar(length=20)
     event = Varchar(length=30)
     actor = Varchar(length=120)
-    at = Timestamptz()
+    at = Timestamptz(default=ClockNow())
     reason = Text(default="")
 
 
@@ -174,7 +174,7 @@ class Signup(Table, tablename="market_signup"):
     purchase = ForeignKey(references=Purchase, index=True)
     intermediary = ForeignKey(references=Organisation, index=True)
     uscc = Varchar(length=18)
-    signed_at = Timestamptz()
+    signed_at = Timestamptz(default=ClockNow())
     quote = BigInt(null=True, default=None)
     quoted_at = Timestamptz(null=True, default=None)
     quote_count = Integer(default=0)
@@ -188,10 +188,10 @@ class Contract(Table, tablename="market_contract"):
     purchase = ForeignKey(references=Purchase, index=True)
     sha256 = Varchar(length=64)
     amount_fen = BigInt()
-    start_on = Date()
-    end_on = Date()
+    start_on = Date(default=ClockToday())
+    end_on = Date(default=ClockToday())
     uploaded_by = ForeignKey(references=Organisation)
-    uploaded_at = Timestamptz(default=TimestamptzNow())
+    uploaded_at = Timestamptz(default=ClockNow())
     confirmed_by = Varchar(length=120, default="")
     confirmed_at = Timestamptz(null=True, default=None)
 
@@ -201,7 +201,7 @@ class ServiceResult(Table, tablename="market_result"):
     purchase = ForeignKey(references=Purchase, index=True)
     sha256 = Varchar(length=64)
     status = Varchar(length=20, default="submitted")  # submitted | returned | accepted
-    uploaded_at = Timestamptz(default=TimestamptzNow())
+    uploaded_at = Timestamptz(default=ClockNow())
     decided_at = Timestamptz(null=True, default=None)
     return_reason = Text(default="")
 
@@ -217,7 +217,7 @@ class Rating(Table, tablename="market_rating"):
     compliance = Integer()
     overall_cents = Integer()
     comment = Text(default="")
-    rated_at = Timestamptz(default=TimestamptzNow())
+    rated_at = Timestamptz(default=ClockNow())
 
 
 class NegativeRecord(Table, tablename="market_negative_record"):
@@ -226,10 +226,10 @@ class NegativeRecord(Table, tablename="market_negative_record"):
     purchase = Integer(null=True, default=None)
     kind = Varchar(length=40)
     points = Integer()
-    occurred_on = Date()
+    occurred_on = Date(default=ClockToday())
     note = Text(default="")
     status = Varchar(length=20, default="confirmed")  # proposed | confirmed | revoked
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     decided_by = Varchar(length=120, default="")
 
 
@@ -239,21 +239,21 @@ class BlacklistEntry(Table, tablename="market_blacklist"):
     reason = Text()
     authority = Varchar(length=200)
     legal_basis = Text(default="")
-    starts_on = Date()
-    ends_on = Date()
+    starts_on = Date(default=ClockToday())
+    ends_on = Date(default=ClockToday())
     revoked = Boolean(default=False)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
 
 
 class Extension(Table, tablename="market_extension"):
     id = Serial(primary_key=True)
     purchase = ForeignKey(references=Purchase, index=True)
-    old_due = Date()
-    new_due = Date()
+    old_due = Date(default=ClockToday())
+    new_due = Date(default=ClockToday())
     working_days = Integer()
     reason = Text()
     approved_by = Varchar(length=120)
-    approved_at = Timestamptz()
+    approved_at = Timestamptz(default=ClockNow())
 
 
 class Complaint(Table, tablename="market_complaint"):
@@ -262,8 +262,8 @@ class Complaint(Table, tablename="market_complaint"):
     purchase = Integer(null=True, default=None)
     subject = Varchar(length=200)
     body = Text()
-    filed_at = Timestamptz()
-    respond_by = Date()
+    filed_at = Timestamptz(default=ClockNow())
+    respond_by = Date(default=ClockToday())
     status = Varchar(length=20, default="open")  # open | answered
     outcome = Text(default="")
     correction = Text(default="")
@@ -278,7 +278,7 @@ class OperatorFlag(Table, tablename="market_flag"):
     kind = Varchar(length=40, index=True)
     subject = Varchar(length=60, index=True)
     detail = Text(default="")
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
     resolved_at = Timestamptz(null=True, default=None)
 
 

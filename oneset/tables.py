@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from piccolo.columns import Integer, Serial, Text, Timestamptz, Varchar
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
+
+from oneset.columns import ClockNow
 
 
 class AuditEntry(Table, tablename="oneset_audit"):
@@ -28,8 +29,8 @@ class OutboxEntry(Table, tablename="oneset_outbox"):
     kind = Varchar(length=16)  # "index" | "task"
     target = Varchar(length=200)  # index name or task name
     payload = Text()  # document id, or JSON list of task arguments
-    created_at = Timestamptz(default=TimestamptzNow())
-    available_at = Timestamptz(default=TimestamptzNow(), index=True)
+    created_at = Timestamptz(default=ClockNow())
+    available_at = Timestamptz(default=ClockNow(), index=True)
     attempts = Integer(default=0)
     done_at = Timestamptz(null=True, default=None, index=True)
     last_error = Text(default="")

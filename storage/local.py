@@ -11,10 +11,11 @@ import json
 import os
 import shutil
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from oneset import clock
 from oneset.errors import Conflict
 from storage.errors import BlobNotFound, StorageUnavailable
 from storage.ports import (
@@ -99,7 +100,7 @@ class LocalBlobStore:
 
     def delete(self, sha256: str) -> None:
         until = self._retained_until(sha256)
-        if until and until > datetime.now(UTC):
+        if until and until > clock.now():
             raise Conflict("归档文件处于保留期内，不能删除", code="blob_retained")
         self._path(sha256).unlink(missing_ok=True)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import uuid
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import urllib3
@@ -21,6 +20,7 @@ from minio.commonconfig import COMPLIANCE, ComposeSource, CopySource
 from minio.error import InvalidResponseError, S3Error, ServerError
 from minio.retention import Retention
 
+from oneset import clock
 from oneset.errors import Conflict, Invalid
 from storage.errors import BlobNotFound, StorageUnavailable
 from storage.ports import (
@@ -35,6 +35,7 @@ from storage.ports import (
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterator
+    from datetime import datetime, timedelta
 
 PART_SIZE = 8 * 1024 * 1024  # memory per upload is a few parts; 10,000 parts cap at 80 GB
 SINGLE_COPY_LIMIT = 5 * 1024**3  # CopyObject's limit; larger objects are composed in parts
@@ -260,7 +261,7 @@ class MinioBlobStore:
             url = self.client.presigned_put_object(
                 bucket_name=self.bucket, object_name=key, expires=expires
             )
-        return PresignedUpload(key=key, url=url, expires_at=datetime.now(UTC) + expires)
+        return PresignedUpload(key=key, url=url, expires_at=clock.now() + expires)
 
     def adopt_upload(self, key: str, expected_sha256: str) -> BlobInfo:
         if not _UPLOAD_KEY.match(key):

@@ -7,11 +7,11 @@ PostgreSQL enforce it alike without composite constraints.
 from __future__ import annotations
 
 from piccolo.columns import ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from accounts.tables import Organisation
 from market.tables import Purchase
+from oneset.columns import ClockNow
 
 
 class Commission(Table, tablename="surveys_commission"):
@@ -28,7 +28,7 @@ class Commission(Table, tablename="surveys_commission"):
     status = Varchar(length=20, default="commissioned", index=True)
     latest_version = Integer(null=True, default=None)
     created_by = Varchar(length=200)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
 
 
 class DepartmentGrant(Table, tablename="surveys_grant"):
@@ -40,7 +40,7 @@ class DepartmentGrant(Table, tablename="surveys_grant"):
     department = Varchar(length=24)
     organisation = ForeignKey(references=Organisation, index=True)
     granted_by = Varchar(length=200)
-    created_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=ClockNow())
 
 
 class PermittedValues(Table, tablename="surveys_permitted"):
@@ -54,7 +54,7 @@ class PermittedValues(Table, tablename="surveys_permitted"):
     boundary = Text(default="")  # JSON [[x, y], …] in metres, or empty
     source = Varchar(length=200, default="")  # e.g. 建设工程规划许可证 number
     entered_by = Varchar(length=200)
-    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=ClockNow())
 
 
 class ResultPackage(Table, tablename="surveys_package"):
@@ -76,7 +76,7 @@ class ResultPackage(Table, tablename="surveys_package"):
     note = Text(default="")
     submitted_by = Varchar(length=200)
     submitted_org = ForeignKey(references=Organisation)
-    submitted_at = Timestamptz(default=TimestamptzNow())
+    submitted_at = Timestamptz(default=ClockNow())
 
 
 class DepartmentCheck(Table, tablename="surveys_check"):
@@ -99,7 +99,7 @@ class DepartmentCheck(Table, tablename="surveys_check"):
     decided_hashes = Text(default="")  # JSON {section: sha256} of the sections read when decided
     decided_version = Integer(null=True, default=None)
     reopened_count = Integer(default=0)
-    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=ClockNow())
 
 
 class Certificate(Table, tablename="surveys_certificate"):
@@ -115,7 +115,7 @@ class Certificate(Table, tablename="surveys_certificate"):
     revision = Integer(null=True, default=None)  # drawings revision id
     issued_by = Varchar(length=200)
     issued_org = ForeignKey(references=Organisation)
-    issued_at = Timestamptz(default=TimestamptzNow())
+    issued_at = Timestamptz(default=ClockNow())
 
 
 TABLES = (Commission, DepartmentGrant, PermittedValues, ResultPackage, DepartmentCheck, Certificate)

@@ -212,6 +212,8 @@ def platform_settings(database: Database, data_dir: Path, **extra: str) -> Setti
         "ONESET_SECRET_KEY": os.environ["ONESET_SECRET_KEY"],
         "ONESET_BROKER_URL": "memory://",
         "ONESET_INDEX_PREFIX": f"t{uuid.uuid4().hex[:8]}_",
+        # Tokens expire on oneset.clock; test calendars span weeks of simulated time.
+        "ONESET_TOKEN_TTL_MINUTES": str(90 * 24 * 60),
         **extra,
     }
     return load_settings(env)

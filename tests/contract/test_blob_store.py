@@ -6,10 +6,11 @@ import hashlib
 import io
 import tracemalloc
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
+from oneset import clock
 from oneset.errors import Conflict, Invalid, TooLarge
 from storage.errors import BlobNotFound
 from storage.ports import BlobStore
@@ -93,7 +94,7 @@ def test_streaming_put_keeps_memory_bounded(blob_store: BlobStore) -> None:
 
 def test_retention_blocks_delete(blob_store: BlobStore) -> None:
     info = blob_store.put(io.BytesIO(b"archived drawing"))
-    blob_store.retain(info.sha256, datetime.now(UTC) + timedelta(days=1))
+    blob_store.retain(info.sha256, clock.now() + timedelta(days=1))
     with pytest.raises(Conflict):
         blob_store.delete(info.sha256)
     assert blob_store.exists(info.sha256)

@@ -89,8 +89,6 @@ async def test_random_draw_over_http_with_pinned_endpoints(
 ) -> None:
     await catalog_store.load_catalog()
     assert len((await client.get(f"{API}/catalog")).json()) >= 30
-    # Log in on the real clock (tokens are checked against it), then work on the test calendar.
-    fake_clock.set(dt.datetime.now(dt.UTC))
     operator = await helpers.login_as(client, "operator")
     owner = await helpers.login_as(client, "enterprise")
     firms = [await _onboarded(client, operator) for _ in range(4)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from litestar.testing import AsyncTestClient
@@ -46,7 +45,6 @@ async def test_delivery_rating_and_complaint_over_http(
     client: Client, platform: Platform, fake_clock: FakeClock
 ) -> None:
     await catalog_store.load_catalog()
-    fake_clock.set(dt.datetime.now(dt.UTC))
     operator = await helpers.login_as(client, "operator")
     owner = await helpers.login_as(client, "enterprise")
     other_owner = await helpers.login_as(client, "enterprise")

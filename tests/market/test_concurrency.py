@@ -20,6 +20,7 @@ from accounts.rules import OrgKind
 from accounts.tables import Organisation
 from market import purchases
 from market.tables import Intermediary, Purchase, Qualification, Signup
+from oneset import clock
 from oneset import db as oneset_db
 from oneset.errors import Conflict
 from oneset.platform import Platform
@@ -73,17 +74,17 @@ async def _bulk_firms(n: int, start: int) -> list[Actor]:
 
 async def _burst(platform: Platform, w: World, firms: list[Actor], seed: int) -> int:
     """One burst on a fresh purchase; asserts every guarantee, returns the firms sent in time."""
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=10)
+    later = clock.now() + dt.timedelta(days=10)
     pid = await w.purchase(signup_deadline=later, selection_time=later)
-    deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2.5)
+    deadline = clock.now() + dt.timedelta(seconds=2.5)
     await Purchase.update({Purchase.signup_deadline: deadline}).where(Purchase.id == pid)
     rng = random.Random(seed)
     window_start = deadline - dt.timedelta(seconds=1)
     sent: dict[str, list[dt.datetime]] = {}
 
     async def attempt(firm: Actor, at: dt.datetime) -> tuple[str, str]:
-        await asyncio.sleep(max(0.0, (at - dt.datetime.now(dt.UTC)).total_seconds()))
-        sent.setdefault(firm.uscc, []).append(dt.datetime.now(dt.UTC))
+        await asyncio.sleep(max(0.0, (at - clock.now()).total_seconds()))
+        sent.setdefault(firm.uscc, []).append(clock.now())
         try:
             await purchases.sign_up(platform, firm, pid, 6 * WAN)
         except Conflict as exc:
@@ -91,7 +92,7 @@ async def _burst(platform: Platform, w: World, firms: list[Actor], seed: int) ->
         return firm.uscc, "ok"
 
     async def close_at_deadline() -> tuple[str, str]:
-        await asyncio.sleep(max(0.0, (deadline - dt.datetime.now(dt.UTC)).total_seconds()))
+        await asyncio.sleep(max(0.0, (deadline - clock.now()).total_seconds()))
         return "beat", await purchases.close_signup(pid)
 
     jobs = [close_at_deadline()]

@@ -60,7 +60,7 @@ async def _upload(client: AsyncTestClient[Any], pid: int, kind: str, body: bytes
 async def test_purchase_lifecycle_pages(
     client: AsyncTestClient[Any], platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake = FakeClock(dt.datetime.now(dt.UTC))
+    fake = FakeClock(clock.now())
     monkeypatch.setattr(clock, "now", fake.now)
     world = await make_world(platform)
     firms = [await world.firm() for _ in range(3)]
@@ -161,7 +161,7 @@ async def test_purchase_lifecycle_pages(
 async def test_direct_selection_owner_picks_on_the_page(
     client: AsyncTestClient[Any], platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake = FakeClock(dt.datetime.now(dt.UTC))
+    fake = FakeClock(clock.now())
     monkeypatch.setattr(clock, "now", fake.now)
     world = await make_world(platform)
     firms = [await world.firm() for _ in range(3)]
