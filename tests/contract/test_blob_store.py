@@ -13,7 +13,9 @@ import pytest
 from oneset import clock
 from oneset.errors import Conflict, Invalid, TooLarge
 from storage.errors import BlobNotFound
-from storage.ports import BlobStore
+from storage.local import LocalBlobStore
+from storage.minio_store import MinioBlobStore
+from storage.ports import CHUNK, BlobStore
 
 
 class PatternStream:
@@ -69,12 +71,42 @@ def test_delete(blob_store: BlobStore) -> None:
     assert not blob_store.exists(info.sha256)
 
 
-def test_oversize_put_stores_nothing(blob_store: BlobStore) -> None:
-    stream = PatternStream(3 * 1024 * 1024)
+def _backend_contents(blob_store: BlobStore) -> list[str]:
+    """Everything the backend holds, read beneath the port: every file under the local root,
+    every object version (and delete marker) in the MinIO bucket, whatever its key."""
+    if isinstance(blob_store, LocalBlobStore):
+        root = blob_store.root
+        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+    assert isinstance(blob_store, MinioBlobStore)
+    objects = blob_store.client.list_objects(
+        bucket_name=blob_store.bucket, recursive=True, include_version=True
+    )
+    return sorted(f"{o.object_name}@{o.version_id}" for o in objects)
+
+
+def _prefix_sha256(size: int) -> str:
+    """SHA-256 of the first ``size`` bytes of ``PatternStream(...)`` (a possible partial blob)."""
+    stream = PatternStream(size)
+    while stream.read(CHUNK):
+        pass
+    return stream.digest.hexdigest()
+
+
+@pytest.mark.parametrize("declared", [False, True], ids=["streamed", "declared-hash"])
+def test_oversize_put_stores_nothing(blob_store: BlobStore, declared: bool) -> None:
+    blob_store.check()  # the bucket exists before the snapshot
+    before = _backend_contents(blob_store)
+    whole = 3 * 1024 * 1024
     with pytest.raises(TooLarge):
-        blob_store.put(stream, max_bytes=1024 * 1024)
-    partial = hashlib.sha256(PatternStream(1024 * 1024 + 65536).read(10**9)).hexdigest()
-    assert not blob_store.exists(partial)
+        blob_store.put(
+            PatternStream(whole),
+            max_bytes=1024 * 1024,
+            expected_sha256=_prefix_sha256(whole) if declared else None,
+        )
+    # No partial blob under any key: not at a content address, not in staging or tmp.
+    assert _backend_contents(blob_store) == before
+    for size in (1024 * 1024, 1024 * 1024 + 1, 2 * 1024 * 1024, whole):
+        assert not blob_store.exists(_prefix_sha256(size)), size
 
 
 def test_streaming_put_keeps_memory_bounded(blob_store: BlobStore) -> None:
