@@ -15,7 +15,8 @@ SESSION_COOKIE = "oneset_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+def presented_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The bearer token, else the session cookie (where it may authenticate)."""
     header = connection.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value:
@@ -31,7 +32,7 @@ def _token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
 
 
 async def provide_optional_actor(request: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
-    token = _token(request)
+    token = presented_token(request)
     if token is None:
         return None
     platform: Platform = request.app.state.platform

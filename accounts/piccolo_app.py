@@ -4,12 +4,12 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from accounts.tables import LoginAttempt, Organisation, User
+from accounts.tables import LoginAttempt, Organisation, RevokedToken, User
 
 APP_CONFIG = AppConfig(
     app_name="accounts",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Organisation, User, LoginAttempt],
+    table_classes=[Organisation, User, LoginAttempt, RevokedToken],
     migration_dependencies=["oneset.piccolo_app"],
     commands=[],
 )

@@ -10,6 +10,7 @@ from litestar.params import FromQuery, JSONBody
 
 from accounts import services
 from accounts.actor import Actor
+from accounts.deps import presented_token
 from accounts.schemas import (
     LoginIn,
     MeOut,
@@ -59,6 +60,18 @@ async def login(
     )
     scheme = "bearer"
     return TokenOut(access_token=issued.token, token_type=scheme, expires_at=issued.expires_at)
+
+
+@post("/logout", operation_id="logout", status_code=204)
+async def logout(
+    request: Request[Any, Any, Any],
+    actor: NamedDependency[Actor],
+    platform: NamedDependency[Platform],
+) -> None:
+    """Revoke the presented token: it is refused (401) from now until its expiry."""
+    token = presented_token(request)
+    if token is not None:  # always present: ``actor`` was resolved from it
+        await services.logout(platform.settings, token)
 
 
 @get("/me", operation_id="me")
@@ -124,6 +137,14 @@ async def add_user(data: JSONBody[UserIn], actor: NamedDependency[Actor]) -> dic
 
 router = Router(
     path="/api/v1/accounts",
-    route_handlers=[register, login, me, create_organisation, search_organisations, add_user],
+    route_handlers=[
+        register,
+        login,
+        logout,
+        me,
+        create_organisation,
+        search_organisations,
+        add_user,
+    ],
     tags=["accounts"],
 )

@@ -12,7 +12,7 @@ from accounts import passwords, rules, tokens
 from accounts.actor import SYSTEM, Actor
 from accounts.rules import OrgKind
 from accounts.search_docs import ORGANISATIONS
-from accounts.tables import LoginAttempt, Organisation, User
+from accounts.tables import LoginAttempt, Organisation, RevokedToken, User
 from oneset import audit, clock, outbox
 from oneset.db import transaction
 from oneset.errors import Conflict, Forbidden, NotAuthenticated, RateLimited
@@ -195,7 +195,37 @@ async def actor_for(user_id: int) -> Actor:
 
 
 async def actor_from_token(settings: Settings, token: str) -> Actor:
-    return await actor_for(tokens.user_id_from(token, secret=settings.secret_key))
+    """The user a genuine, unexpired, not signed-out token belongs to."""
+    claims = tokens.read(token, secret=settings.secret_key)
+    if await RevokedToken.exists().where(RevokedToken.token_id == claims.token_id):
+        raise NotAuthenticated("已退出登录，请重新登录", code="revoked_token")
+    return await actor_for(claims.user_id)
+
+
+async def logout(settings: Settings, token: str) -> None:
+    """Revoke ``token`` until its own expiry (a copy of it is refused from now on).
+
+    Revoked ids are only needed while their token could still be accepted, so each sign-out
+    first purges the rows whose expiry has passed: the list stays as small as the number of
+    signed-out tokens still alive.
+    """
+    claims = tokens.read(token, secret=settings.secret_key)
+    actor = await actor_for(claims.user_id)
+    async with transaction():
+        await RevokedToken.delete().where(RevokedToken.expires_at <= clock.now())
+        if await RevokedToken.exists().where(RevokedToken.token_id == claims.token_id):
+            return  # signed out already
+        await RevokedToken.insert(
+            RevokedToken(
+                token_id=claims.token_id, user_id=claims.user_id, expires_at=claims.expires_at
+            )
+        ).on_conflict(target=RevokedToken.token_id, action="DO NOTHING")
+        await audit.record(
+            actor=actor.label,
+            action="session.revoked",
+            subject=f"user:{actor.user_id}",
+            payload={"expiresAt": claims.expires_at.isoformat()},
+        )
 
 
 async def search_organisations(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Boolean, ForeignKey, Serial, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
 from oneset.columns import ClockNow
@@ -36,3 +36,13 @@ class LoginAttempt(Table, tablename="accounts_login_attempt"):
     at = Timestamptz(default=ClockNow(), index=True)
     succeeded = Boolean(default=False)
     remote = Varchar(length=64, default="")
+
+
+class RevokedToken(Table, tablename="accounts_revoked_token"):
+    """A signed-out access token, refused until its own expiry; rows past it are purged."""
+
+    id = Serial(primary_key=True)
+    token_id = Varchar(length=64, unique=True)  # the token's ``jti``
+    user_id = Integer(index=True)
+    expires_at = Timestamptz(index=True)
+    revoked_at = Timestamptz(default=ClockNow())

@@ -1,47 +1,66 @@
-"""Access tokens (JWT, HS256) carrying only the user id; the user is re-read per request."""
+"""Access tokens (JWT, HS256) carrying the user id and a token id; the user is re-read per request.
+
+The token id (``jti``) lets a sign-out revoke one token before its expiry (``accounts.services``
+keeps revoked ids until then).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+import uuid
+from dataclasses import dataclass
 
 import jwt
 
 from oneset import clock
 from oneset.errors import NotAuthenticated
 
-if TYPE_CHECKING:
-    from datetime import datetime, timedelta
-
 _ALGORITHM = "HS256"
 _AUDIENCE = "oneset"
 
 
-def issue(user_id: int, *, secret: str, ttl: timedelta) -> tuple[str, datetime]:
+@dataclass(frozen=True)
+class Claims:
+    user_id: int
+    token_id: str
+    expires_at: dt.datetime
+
+
+def issue(user_id: int, *, secret: str, ttl: dt.timedelta) -> tuple[str, dt.datetime]:
     now = clock.now()
     expires = now + ttl
     token = jwt.encode(
-        {"sub": str(user_id), "iat": now, "exp": expires, "aud": _AUDIENCE},
+        {
+            "sub": str(user_id),
+            "jti": uuid.uuid4().hex,
+            "iat": now,
+            "exp": expires,
+            "aud": _AUDIENCE,
+        },
         secret,
         algorithm=_ALGORITHM,
     )
     return token, expires
 
 
-def user_id_from(token: str, *, secret: str) -> int:
-    # Expiry is checked against oneset.clock, not PyJWT's reading of the machine clock, so a
-    # token's lifetime is measured on the same clock as everything else it is compared with.
+def read(token: str, *, secret: str) -> Claims:
+    """The claims of a genuine, unexpired token; NotAuthenticated otherwise.
+
+    Expiry is checked against oneset.clock, not PyJWT's reading of the machine clock, so a
+    token's lifetime is measured on the same clock as everything else it is compared with.
+    """
     try:
         claims = jwt.decode(
             token,
             secret,
             algorithms=[_ALGORITHM],
             audience=_AUDIENCE,
-            options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False},
+            options={"require": ["exp", "sub", "jti"], "verify_exp": False, "verify_iat": False},
         )
-        expired = int(claims["exp"]) <= clock.now().timestamp()
-        user_id = int(claims["sub"])
-    except (jwt.PyJWTError, KeyError, ValueError, TypeError):
-        expired, user_id = True, 0
-    if expired:
+        expires_at = dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC)
+        read_claims = Claims(int(claims["sub"]), str(claims["jti"]), expires_at)
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError, OverflowError):
+        read_claims = None
+    if read_claims is None or read_claims.expires_at <= clock.now():
         raise NotAuthenticated("登录已失效，请重新登录", code="invalid_token")
-    return user_id
+    return read_claims

@@ -9,6 +9,7 @@ from litestar.datastructures import Cookie
 
 from accounts.actor import Actor  # noqa: TC001 - Litestar reads the annotation
 from accounts.deps import SESSION_COOKIE, provide_optional_actor
+from oneset import clock
 from oneset.errors import NotAuthenticated
 
 if TYPE_CHECKING:
@@ -37,11 +38,15 @@ def _secure(settings: Settings) -> bool:
 
 
 def session_cookie(token: str, expires_at: dt.datetime, settings: Settings) -> Cookie:
+    """The cookie lives exactly as long as its token: Litestar's ``expires`` (like ``max_age``)
+    counts seconds from now, not a timestamp."""
+    lifetime = max(0, int((expires_at - clock.now()).total_seconds()))
     return Cookie(
         key=SESSION_COOKIE,
         value=token,
         path="/",
-        expires=int(expires_at.timestamp()),
+        max_age=lifetime,
+        expires=lifetime,
         httponly=True,
         samesite="lax",
         secure=_secure(settings),

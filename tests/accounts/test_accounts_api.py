@@ -1,14 +1,21 @@
 from __future__ import annotations
 
+import datetime as dt
+import os
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 
+from accounts import tokens
 from accounts.demo import demo_uscc
-from oneset import audit
+from accounts.tables import RevokedToken
+from oneset import audit, clock
 from oneset.tables import AuditEntry
 from tests import helpers
 from tests.conftest import Database
+
+SECRET = os.environ["ONESET_SECRET_KEY"]
 
 
 def _registration(serial: int, **overrides: Any) -> dict[str, Any]:
@@ -131,3 +138,45 @@ async def test_session_cookie_authenticates_only_safe_api_methods(
         "/api/v1/accounts/organisations", json=_registration(10, kind="department")
     )
     assert forged.status_code == 401
+
+
+async def test_logout_revokes_the_token_until_it_expires(
+    client: AsyncTestClient[Any], db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = await helpers.login_as(client, "enterprise")
+    other_device = await helpers.login(client, session.username)
+    me = "/api/v1/accounts/me"
+    assert (await client.get(me, headers=session.headers)).status_code == 200
+    before = await AuditEntry.count()
+    out = await client.post("/api/v1/accounts/logout", headers=session.headers)
+    assert out.status_code == 204, out.text
+    refused = await client.get(me, headers=session.headers)
+    assert refused.status_code == 401
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["code"] == "revoked_token"
+    again = await client.post("/api/v1/accounts/logout", headers=session.headers)
+    assert again.status_code == 401
+    assert (await client.get(me, headers=other_device)).status_code == 200  # only that token
+    entries = await AuditEntry.select().where(AuditEntry.seq > before)
+    assert [e["action"] for e in entries] == ["session.revoked"]
+    token_id = _token_id(session.headers)
+    row = await RevokedToken.select().where(RevokedToken.token_id == token_id).first()
+    assert row is not None
+    assert row["expires_at"] == tokens.read(_bearer(session.headers), secret=SECRET).expires_at
+
+    # Past its expiry the token is refused anyway, so the next sign-out purges its row.
+    moment = clock.now() + dt.timedelta(days=91)  # the test platform's tokens live 90 days
+    monkeypatch.setattr(clock, "now", lambda: moment)
+    late = await helpers.login_as(client, "enterprise")
+    assert (await client.post("/api/v1/accounts/logout", headers=late.headers)).status_code == 204
+    assert not await RevokedToken.exists().where(RevokedToken.token_id == token_id)
+    assert await RevokedToken.exists().where(RevokedToken.token_id == _token_id(late.headers))
+    assert (await client.get(me, headers=session.headers)).status_code == 401
+
+
+def _bearer(headers: dict[str, str]) -> str:
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
+def _token_id(headers: dict[str, str]) -> str:
+    return tokens.read(_bearer(headers), secret=SECRET).token_id

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 
+import jwt
 from litestar.testing import AsyncTestClient
 
 from accounts.demo import demo_uscc
+from oneset import clock
+from oneset.app import create_app
+from oneset.platform import build_platform, set_current
+from tests.conftest import Database, platform_settings
+from tests.helpers import PASSWORD
 from tests.web import a11y
 from tests.web.pages import csrf, form, org, sign_in
 
@@ -33,13 +42,76 @@ async def test_public_pages_render(client: AsyncTestClient[Any]) -> None:
 async def test_sign_out_ends_the_session(client: AsyncTestClient[Any]) -> None:
     username, _, _ = await org("enterprise")
     await sign_in(client, username)
+    kept = _session_value(client)  # a copy, as a stolen or backed-up cookie would be
     assert (await client.get("/me/purchases")).status_code == 200
     response = await form(client, "/logout", {}, token=await csrf(client, "/me/purchases"))
     assert response.status_code == 303
     assert "max-age=0" in response.headers["set-cookie"].lower()
-    client.cookies.delete("oneset_session")
+    # The server revoked the token: replaying the pre-logout cookie is sent to sign in ...
+    client.cookies.clear()
+    client.cookies.set("oneset_session", kept)
     again = await client.get("/me/purchases", follow_redirects=False)
     assert again.status_code == 303
+    assert again.headers["location"] == "/login?back=/me/purchases"
+    # ... and the same token as a bearer token is refused by the API.
+    api = await client.get("/api/v1/accounts/me", headers={"Authorization": f"Bearer {kept}"})
+    assert api.status_code == 401
+    assert api.json()["code"] == "revoked_token"
+    # Signing in again gives a new, working session.
+    await sign_in(client, username)
+    assert _session_value(client) != kept
+    assert (await client.get("/me/purchases")).status_code == 200
+
+
+def _session_value(client: AsyncTestClient[Any]) -> str:
+    values = {c.value for c in client.cookies.jar if c.name == "oneset_session" and c.value}
+    assert len(values) == 1, values
+    return values.pop()
+
+
+def _cookie_attributes(header: str) -> dict[str, str]:
+    name_value, *attributes = (part.strip() for part in header.split(";"))
+    parsed = {"value": name_value.partition("=")[2]}
+    for attribute in attributes:
+        key, _, value = attribute.partition("=")
+        parsed[key.lower()] = value
+    return parsed
+
+
+async def test_session_cookie_lives_as_long_as_its_token(client: AsyncTestClient[Any]) -> None:
+    username, _, _ = await org("enterprise")
+    before = clock.now()
+    response = await form(client, "/login", {"username": username, "password": PASSWORD})
+    assert response.status_code == 303
+    cookie = _cookie_attributes(response.headers["set-cookie"])
+    claims = jwt.decode(cookie["value"], options={"verify_signature": False})
+    lifetime = int(claims["exp"]) - int(claims["iat"])
+    assert lifetime == 90 * 24 * 3600  # ONESET_TOKEN_TTL_MINUTES of the test platform
+    assert abs(int(cookie["max-age"]) - lifetime) <= 2
+    expires = parsedate_to_datetime(cookie["expires"])
+    assert abs((expires - (before + dt.timedelta(seconds=lifetime))).total_seconds()) <= 5
+    assert "secure" not in cookie  # served over http
+
+
+async def test_session_cookie_is_secure_behind_https(db: Database, tmp_path: Path) -> None:
+    settings = platform_settings(
+        db, tmp_path / "var", ONESET_PUBLIC_URL="https://oneset.example.cn"
+    )
+    platform = build_platform(settings)
+    set_current(platform)
+    username, _, _ = await org("enterprise")
+    app = create_app(platform, bind_database=False)
+    async with AsyncTestClient(app=app) as client:
+        response = await form(client, "/login", {"username": username, "password": PASSWORD})
+        assert response.status_code == 303
+        signed_in = _cookie_attributes(response.headers["set-cookie"])
+        client.cookies.set("oneset_session", signed_in["value"])
+        token = await csrf(client, "/me/purchases")
+        signed_out = await form(client, "/logout", {}, token=token)
+        assert signed_out.status_code == 303
+        cleared = _cookie_attributes(signed_out.headers["set-cookie"])
+    assert "secure" in signed_in
+    assert "secure" in cleared
 
 
 async def test_register_signs_in_with_http_only_cookie(client: AsyncTestClient[Any]) -> None:

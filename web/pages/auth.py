@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -11,8 +12,9 @@ from litestar.response import Redirect, Template
 
 from accounts import services
 from accounts.actor import Actor
+from accounts.deps import SESSION_COOKIE
 from accounts.rules import OrgKind
-from oneset.errors import DomainError, Invalid
+from oneset.errors import DomainError, Invalid, NotAuthenticated
 from oneset.platform import Platform
 from web import forms, session
 from web.forms import Form
@@ -74,7 +76,12 @@ async def login_submit(
 
 
 @post("/logout", status_code=303)
-async def logout(platform: NamedDependency[Platform]) -> Redirect:
+async def logout(request: Request[Any, Any, Any], platform: NamedDependency[Platform]) -> Redirect:
+    """Revoke the session's token on the server, then clear the cookie."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        with contextlib.suppress(NotAuthenticated):  # expired or revoked already: nothing to do
+            await services.logout(platform.settings, token)
     return Redirect(path="/", status_code=303, cookies=[session.cleared_session(platform.settings)])
 
 
