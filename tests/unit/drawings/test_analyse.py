@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import psutil
 import pytest
 
 from drawings.analyse import analyse_file, run_isolated
-from drawings.isolation import analyse_isolated
+from drawings.isolation import analyse_isolated, client
 from tests.paths import SHARED_DATA
 from tests.unit.drawings.corpus import CorpusFile, corpus
 
@@ -104,13 +106,37 @@ def test_running_out_of_memory_becomes_a_failure(limit_mb: int, tmp_path: Path) 
     assert result.error == "图纸解析所需内存超过限制，文件可能过大或已损坏。"
 
 
-def test_child_uses_this_interpreter() -> None:
-    assert Path(sys.executable).exists()
+def _analysis_children(parent: psutil.Process) -> list[list[str]]:
+    found = []
+    for child in parent.children(recursive=True):
+        try:
+            command = child.cmdline()
+        except psutil.Error:  # exited meanwhile
+            continue
+        if command[1:3] == ["-m", "drawings.analyse"]:
+            found.append(command)
+    return found
+
+
+def test_child_uses_this_interpreter(slow_dxf: Path, tmp_path: Path) -> None:
+    """Both isolation paths start the interpreter running the worker (same venv, same
+    packages), never whatever ``python`` is first on PATH."""
+    server = psutil.Process(client().pid)
+    assert server.cmdline()[:3] == [sys.executable, "-m", "drawings.isolation"]
+    # run_isolated: watch its child while it is busy on the slow drawing.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(run_isolated, slow_dxf, timeout_s=5, preview_path=tmp_path / "p.svg")
+        seen: list[list[str]] = []
+        deadline = time.monotonic() + 20
+        while not seen and not running.done() and time.monotonic() < deadline:
+            seen = _analysis_children(psutil.Process())
+            time.sleep(0.02)
+        running.result()
+    assert seen, "no analysis child was seen"
+    assert seen[0][0] == sys.executable
 
 
 def test_fork_server_diff(tmp_path: Path) -> None:
-    from drawings.isolation import client
-
     overlay = tmp_path / "overlay.svg"
     result = client().diff(
         SHARED_DATA / "dxf/flange.v1.dxf",
