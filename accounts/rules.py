@@ -32,6 +32,8 @@ SELF_REGISTERING = frozenset({OrgKind.ENTERPRISE, OrgKind.INTERMEDIARY})
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 MIN_PASSWORD = 8
+# C0/C1 controls, DEL, zero-width characters, bidi marks, embeddings, overrides and isolates, BOM.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def parse_kind(value: str) -> OrgKind:
@@ -69,7 +71,13 @@ def check_password(value: str) -> str:
 
 
 def check_name(value: str) -> str:
+    """Printable text only. Markup characters are allowed (pages escape them); control and
+    invisible direction characters are refused, since they make a name display as another."""
     name = value.strip()
     if not 2 <= len(name) <= 200:
         raise Invalid("机构名称须为 2–200 个字符", field="name")
+    if _INVISIBLE.search(name):
+        raise Invalid(
+            "机构名称不能包含控制字符或不可见字符", field="name", code="name_control_characters"
+        )
     return name

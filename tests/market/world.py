@@ -73,10 +73,15 @@ class World:
     firms: list[Actor] = field(default_factory=list)
 
     async def firm(
-        self, grade: str = "甲级", qualification: str = SURVEY, *, approve: bool = True
+        self,
+        grade: str = "甲级",
+        qualification: str = SURVEY,
+        *,
+        approve: bool = True,
+        name: str | None = None,
     ) -> Actor:
         """An onboarded intermediary holding ``qualification`` at ``grade``."""
-        actor = await new_org("intermediary", f"测试测绘有限公司{len(self.firms) + 1}")
+        actor = await new_org("intermediary", name or f"测试测绘有限公司{len(self.firms) + 1}")
         ident = await onboarding.apply(self.platform, actor, region="330100")
         await onboarding.store_evidence(
             self.platform,

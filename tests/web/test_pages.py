@@ -8,14 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+import pytest
 from litestar.testing import AsyncTestClient
 
 from accounts.demo import demo_uscc
-from oneset import clock
+from accounts.tables import Organisation
+from oneset import clock, outbox
 from oneset.app import create_app
-from oneset.platform import build_platform, set_current
+from oneset.platform import Platform, build_platform, set_current
+from oneset.wiring import index_registrations
 from tests.conftest import Database, platform_settings
 from tests.helpers import PASSWORD
+from tests.market.world import make_world
 from tests.web import a11y
 from tests.web.pages import csrf, form, org, sign_in
 
@@ -170,10 +174,51 @@ async def test_anonymous_is_sent_to_sign_in(client: AsyncTestClient[Any]) -> Non
     assert response.headers["location"] == "/login?back=/me/purchases"
 
 
-async def test_user_text_is_escaped(client: AsyncTestClient[Any]) -> None:
-    await org("intermediary", name="<script>alert(1)</script>测绘")
+async def test_user_text_is_escaped(client: AsyncTestClient[Any], platform: Platform) -> None:
+    world = await make_world(platform)
+    firm = await world.firm(name="<script>alert(1)</script>测绘")
+    await outbox.dispatch(platform, index_registrations(), send=lambda _n, _a: None)
+    shown = "&lt;script&gt;alert(1)&lt;/script&gt;测绘"
+    pages = {
+        "profile": await client.get(f"/intermediaries/{firm.org_id}"),
+        "directory": await client.get("/directory"),
+        "directory search": await client.get("/directory?q=测绘", headers={"HX-Request": "true"}),
+    }
+    for name, page in pages.items():
+        assert page.status_code == 200, name
+        assert shown in page.text, name  # the name is on the page, as text
+        assert "<script>alert(1)" not in page.text, name
     username, _, _ = await org("enterprise", name='"><img src=x onerror=alert(2)>置业')
     await sign_in(client, username)
     page = await client.get("/me/purchases")
     assert "<img src=x" not in page.text
     assert "&lt;img src=x onerror=alert(2)&gt;置业" in page.text
+
+
+@pytest.mark.parametrize(
+    ("serial", "name"),
+    [
+        (77_101, "测绘\x00有限公司"),
+        (77_102, "测绘\x1b[31m有限公司"),
+        (77_103, "测绘\u202e司公限有"),
+        (77_104, "测绘\u200b有限公司"),
+    ],
+    ids=["nul", "escape", "bidi-override", "zero-width"],
+)
+async def test_control_characters_in_a_name_are_refused(
+    client: AsyncTestClient[Any], serial: int, name: str
+) -> None:
+    response = await client.post(
+        "/api/v1/accounts/register",
+        json={
+            "kind": "intermediary",
+            "name": name,
+            "uscc": demo_uscc(serial),
+            "username": f"ctl-{serial}",
+            "password": "a-long-password",
+        },
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert (problem["field"], problem["code"]) == ("name", "name_control_characters")
+    assert not await Organisation.exists().where(Organisation.uscc == demo_uscc(serial))
