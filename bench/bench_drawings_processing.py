@@ -1,23 +1,27 @@
-"""Processing job over every DXF of the shared corpus vs bare ``ezdxf.readfile`` + SVG render.
+"""Processing job over the DXF files of the shared corpus vs bare ``ezdxf.readfile`` + SVG render.
 
-Issue 4 item 12(a); goal ≤ 1.3× the time and ≤ 1.3× the peak memory. Both sides run in one
-invocation, each in its own child process so its peak RSS (ru_maxrss of the process and the
-processes it waited for: the fork server and its per-file children) is its own:
+Issue 4 item 12(a); goal ≤ 1.3× the time and ≤ 1.3× the peak memory. Follows bench/README.md:
+each side runs in a fresh interpreter per round, sets itself up, warms up on the same small file,
+then processes the same files one after another while ``bench.harness`` samples the summed PSS
+of every process it uses; rounds alternate which side goes first.
 
-- baseline: one interpreter, for each file ``ezdxf.readfile`` then the drawing add-on's SVG
-  backend on modelspace (files the strict reader rejects are counted as attempted);
+- baseline: one interpreter; for each file ``ezdxf.readfile`` then the drawing add-on's SVG
+  backend on modelspace (files the strict reader rejects count as attempted);
 - job: the real ``drawings.processing.process_revision`` on a migrated SQLite database and a
   local blob store: blob → temp file → fork-server child (analysis, texts, preview) → preview
-  blob → revision row, text chunks, outbox, audit. The fork server is warmed first, as in a
-  running worker. Files are processed one after another on both sides.
+  blob → revision row, text chunks, outbox, audit. Its processes are the job's interpreter, the
+  fork server and the per-file children the server forks. The fork server is warmed first, as in
+  a running worker.
 
-    .venv/bin/python bench/bench_drawings_processing.py      # BENCH_ROUNDS=2 by default
+    .venv/bin/python bench/bench_drawings_processing.py            # every DXF, 3 rounds
+    .venv/bin/python bench/bench_drawings_processing.py --quick    # 12 files, 2 rounds (CI size)
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import json
+import logging
 import os
 import shutil
 import subprocess
@@ -25,48 +29,67 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
 
+from bench.harness import (  # noqa: E402
+    Child,
+    Metric,
+    alternate,
+    child_ready,
+    child_result,
+    machine_note,
+    report,
+)
 from tests.paths import SHARED_DATA  # noqa: E402
 
+WARM_UP = SHARED_DATA / "dxf/bin_dxf_r12.dxf"
+BASELINE = "baseline readfile+SVG"
+JOB = "processing job"
 
-def dxf_files() -> list[Path]:
-    return sorted(p for p in SHARED_DATA.rglob("*") if p.suffix.lower() == ".dxf")
+
+def dxf_files(limit: int | None = None) -> list[Path]:
+    """The corpus's DXF files by name; ``limit`` keeps the smallest ones (quick runs)."""
+    files = sorted(p for p in SHARED_DATA.rglob("*") if p.suffix.lower() == ".dxf")
+    if limit is not None:
+        files = sorted(sorted(files, key=lambda p: p.stat().st_size)[:limit])
+    return files
 
 
-def baseline() -> dict[str, Any]:
+def baseline(files: list[Path]) -> None:
     import ezdxf
     from ezdxf.addons.drawing import layout, svg
     from ezdxf.addons.drawing.frontend import Frontend
     from ezdxf.addons.drawing.properties import RenderContext
 
-    files = dxf_files()
-    started = time.perf_counter()
-    cpu = time.process_time()
-    rendered = 0
-    for path in files:
+    def render(path: Path) -> bool:
         try:
             doc = ezdxf.readfile(str(path))  # type: ignore[attr-defined]
             backend = svg.SVGBackend()
             Frontend(RenderContext(doc), backend).draw_layout(doc.modelspace())
             backend.get_string(layout.Page(0, 0, layout.Units.mm))
-            rendered += 1
-        except Exception:  # noqa: S112 - the bare baseline just moves on
-            continue
-    return {
-        "seconds": time.perf_counter() - started,
-        "cpu": time.process_time() - cpu,
-        "files": len(files),
-        "rendered": rendered,
-    }
+        except Exception:  # the bare baseline just moves on
+            return False
+        return True
+
+    render(WARM_UP)
+    child_ready()
+    started, cpu = time.perf_counter(), time.process_time()
+    rendered = sum(render(path) for path in files)
+    child_result(
+        {
+            "seconds": time.perf_counter() - started,
+            "cpu": time.process_time() - cpu,
+            "files": len(files),
+            "rendered": rendered,
+        }
+    )
 
 
-def job() -> dict[str, Any]:
+def job(files: list[Path]) -> None:
     data = Path(tempfile.mkdtemp(prefix="bench-drawings-"))
     os.environ.update(
         {
@@ -79,12 +102,12 @@ def job() -> dict[str, Any]:
         subprocess.run(
             [sys.executable, "-m", "oneset", "migrate"], cwd=ROOT, check=True, capture_output=True
         )
-        return asyncio.run(_job())
+        asyncio.run(_job(files))
     finally:
         shutil.rmtree(data, ignore_errors=True)
 
 
-async def _job() -> dict[str, Any]:
+async def _job(files: list[Path]) -> None:
     from accounts import services as accounts
     from accounts.actor import Actor
     from accounts.demo import demo_uscc
@@ -106,19 +129,12 @@ async def _job() -> dict[str, Any]:
         password=os.environ.get("BENCH_PASSWORD", "bench-password-1"),
     )
     actor = Actor(
-        user_id=made.user_id,
-        username="bench",
-        org_id=made.org_id,
-        org_kind=OrgKind.ENTERPRISE,
-        org_name="基准测试业主",
-        uscc=uscc,
-        role="admin",
+        made.user_id, "bench", made.org_id, OrgKind.ENTERPRISE, "基准测试业主", uscc, "admin"
     )
     code = "2026-440305-70-03-000001"
     await services.create_project(actor, project_code=code, name="基准")
-    revisions = []
-    refused = 0
-    for number, path in enumerate(dxf_files()):
+    revisions, refused = [], 0
+    for number, path in enumerate(files):
         with path.open("rb") as handle:
             sha = platform.blobs.put(handle).sha256
         try:
@@ -129,85 +145,82 @@ async def _job() -> dict[str, Any]:
             refused += 1
             continue
         revisions.append(created.id)
-    analyse_isolated(SHARED_DATA / "dxf/bin_dxf_r12.dxf", timeout_s=60)  # warm worker
-    # CPU of the loop: this process plus the warm fork server and the children it reaped.
-    # (The server's one-time start-up, amortised by a running worker, is not counted.)
+    analyse_isolated(WARM_UP, timeout_s=60)  # warm worker: fork server up, ezdxf imported
     server = psutil.Process(client().pid)
-    started = time.perf_counter()
-    main_cpu = time.process_time()
-    server_cpu = _process_tree_cpu(server)
+    child_ready()
+    # CPU of the loop: this process plus the warm fork server and the children it reaped.
+    started, main_cpu, server_cpu = time.perf_counter(), time.process_time(), _tree_cpu(server)
     statuses = [await processing.process_revision(platform, r) for r in revisions]
     seconds = time.perf_counter() - started
     main_cpu = time.process_time() - main_cpu
-    server_cpu = _process_tree_cpu(server) - server_cpu
-    cpu = main_cpu + server_cpu
+    cpu = main_cpu + _tree_cpu(server) - server_cpu
+    child_result(
+        {
+            "seconds": seconds,
+            "cpu": cpu,
+            "main_cpu": main_cpu,
+            "files": len(files),
+            "refused": refused,
+            "ready": statuses.count("ready"),
+            "failed": statuses.count("failed"),
+        }
+    )
     client().close()
-    return {
-        "seconds": seconds,
-        "cpu": cpu,
-        "main_cpu": main_cpu,
-        "files": len(revisions),
-        "refused": refused,
-        "ready": statuses.count("ready"),
-        "failed": statuses.count("failed"),
-    }
 
 
-def _process_tree_cpu(process: psutil.Process) -> float:
+def _tree_cpu(process: psutil.Process) -> float:
     times = process.cpu_times()
     return float(times.user + times.system + times.children_user + times.children_system)
 
 
-def measure(mode: str) -> dict[str, Any]:
-    """Run this script in ``mode`` as a child; its result plus its process tree's peak RSS."""
-    child = subprocess.Popen([sys.executable, __file__, mode], stdout=subprocess.PIPE, cwd=ROOT)
-    out = child.stdout.read() if child.stdout else b""
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        raise SystemExit(f"{mode} failed with exit code {child.returncode}")
-    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
-    result["peak_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
-
-    return result
-
-
-def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Fastest of the rounds for time; the machine may be shared, noise only adds time."""
-    best = dict(min(runs, key=lambda r: r["seconds"]))
-    best["cpu"] = min(r["cpu"] for r in runs)
-    best["peak_mb"] = max(r["peak_mb"] for r in runs)
-    return best
-
-
 def main() -> None:
-    rounds = int(os.environ.get("BENCH_ROUNDS", "2"))
-    base_runs, our_runs = [], []
-    for _ in range(rounds):  # alternate, so slow phases of a busy machine hit both sides
-        base_runs.append(measure("--baseline"))
-        our_runs.append(measure("--job"))
-    base, ours = _best(base_runs), _best(our_runs)
-    print(f"{rounds} rounds each, best time and highest peak memory reported")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--files", type=int, default=None, help="the N smallest DXF files")
+    parser.add_argument("--quick", action="store_true", help="12 files, 2 rounds")
+    parser.add_argument("--seed", type=int, default=None, help="shuffle each round's order")
+    args = parser.parse_args()
+    limit, rounds = (12, 2) if args.quick else (args.files, args.rounds)
+    files = dxf_files(limit)
+    for path in files:  # both sides read the files from a warm page cache
+        path.read_bytes()
+    limit_args = ["--files", str(limit)] if limit else []
+    sides = {
+        BASELINE: Child([sys.executable, __file__, "--side", "baseline", *limit_args]).run,
+        JOB: Child([sys.executable, __file__, "--side", "job", *limit_args]).run,
+    }
+    print(f"before: {machine_note()}", flush=True)
+    results = alternate(sides, rounds=rounds, seed=args.seed)
+    base, ours = results[BASELINE][0], results[JOB][0]
     print(
-        f"DXF files: {base['files']} (baseline rendered {base['rendered']}; job: "
+        f"DXF files: {len(files)} (baseline rendered {base['rendered']}; job: "
         f"{ours['refused']} refused at upload, {ours['ready']} ready, {ours['failed']} failed)"
     )
-    for label, r in (("baseline readfile+SVG", base), ("processing job", ours)):
-        print(
-            f"{label:22}: wall {r['seconds']:7.2f} s  cpu {r['cpu']:7.2f} s  "
-            f"peak {r['peak_mb']:7.1f} MB"
-        )
+    print("memory: peak summed PSS of every process of a side, sampled every 20 ms")
     print(
-        f"time ratio   job/baseline = {ours['seconds'] / base['seconds']:.2f} wall, "
-        f"{ours['cpu'] / base['cpu']:.2f} cpu  (goal <= 1.3)"
+        report(
+            results,
+            baseline=BASELINE,
+            metrics=[
+                Metric("seconds", "wall s", goal="goal <= 1.3"),
+                Metric("cpu", "cpu s", goal="goal <= 1.3"),
+                Metric("peak_mb", "peak MB", ".1f", goal="goal <= 1.3"),
+                Metric("processes", "processes", ".0f", ratio=False),
+            ],
+        )
     )
-    print(f"memory ratio job/baseline = {ours['peak_mb'] / base['peak_mb']:.2f}  (goal <= 1.3)")
+    print(f"after: {machine_note()}")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--baseline":
-        print(json.dumps(baseline()))
-    elif len(sys.argv) > 1 and sys.argv[1] == "--job":
-        print(json.dumps(job()))
+    if "--side" in sys.argv:
+        # Damaged files make ezdxf log a warning per repaired object; both sides keep only
+        # errors, as the fork server does.
+        logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
+        side = argparse.ArgumentParser()
+        side.add_argument("--side", choices=["baseline", "job"])
+        side.add_argument("--files", type=int, default=None)
+        chosen = side.parse_args()
+        (baseline if chosen.side == "baseline" else job)(dxf_files(chosen.files))
     else:
         main()
