@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint check unit demo migrate makemigrations bench clean
+.PHONY: install run test lint check unit demo migrate makemigrations bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -42,8 +42,12 @@ demo: $(STAMP)
 makemigrations: $(STAMP)
 	PICCOLO_CONF=oneset.piccolo_conf $(BIN)/piccolo migrations new $(APP) --auto
 
+# Rules: bench/README.md. bench-quick is the CI-sized run of every benchmark.
 bench: $(STAMP)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+bench-quick: $(STAMP)
+	for b in bench/bench_*.py; do $(BIN)/python $$b --quick || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

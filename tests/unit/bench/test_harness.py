@@ -15,7 +15,7 @@ _TREE = textwrap.dedent(
     import os, sys
     os.fork()
     held = bytes([os.getpid() % 251]) * (60 * 1024 * 1024)
-    print("held", flush=True)
+    os.write(1, b"held\\n")  # one write: the two processes share the pipe
     sys.stdin.read()
     """
 )
