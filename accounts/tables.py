@@ -44,5 +44,5 @@ class RevokedToken(Table, tablename="accounts_revoked_token"):
     id = Serial(primary_key=True)
     token_id = Varchar(length=64, unique=True)  # the token's ``jti``
     user_id = Integer(index=True)
-    expires_at = Timestamptz(index=True)
+    expires_at = Timestamptz(index=True, default=ClockNow())  # always set from the token
     revoked_at = Timestamptz(default=ClockNow())

@@ -4,7 +4,6 @@ from piccolo.columns.column_types import Integer
 from piccolo.columns.column_types import Serial
 from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import Varchar
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-11-30T18:55:17:564411"
@@ -93,7 +92,7 @@ async def forwards():
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
-            "default": TimestamptzNow(),
+            "default": ClockNow(),
             "null": False,
             "primary_key": False,
             "unique": False,
