@@ -10,7 +10,7 @@ from accounts import services
 from accounts.tables import User
 
 if TYPE_CHECKING:
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published demo credential
 DEMO_REGION = "330100"  # 杭州市

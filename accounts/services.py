@@ -13,16 +13,16 @@ from accounts.actor import SYSTEM, Actor
 from accounts.rules import OrgKind
 from accounts.search_docs import ORGANISATIONS
 from accounts.tables import LoginAttempt, Organisation, User
-from oneset import audit, clock, outbox
-from oneset.db import transaction
-from oneset.errors import Conflict, Forbidden, NotAuthenticated, RateLimited
+from kernel import audit, clock, outbox
+from kernel.db import transaction
+from kernel.errors import Conflict, Forbidden, NotAuthenticated, RateLimited
 from search.ports import SearchQuery
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from oneset.platform import Platform
-    from oneset.settings import Settings
+    from kernel.platform import Platform
+    from kernel.settings import Settings
     from search.ports import FilterValue, SearchResult
 
 

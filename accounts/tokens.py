@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import jwt
 
-from oneset import clock
-from oneset.errors import NotAuthenticated
+from kernel import clock
+from kernel.errors import NotAuthenticated
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
@@ -28,7 +28,7 @@ def issue(user_id: int, *, secret: str, ttl: timedelta) -> tuple[str, datetime]:
 
 
 def user_id_from(token: str, *, secret: str) -> int:
-    # Expiry is checked against oneset.clock, not PyJWT's reading of the machine clock, so a
+    # Expiry is checked against kernel.clock, not PyJWT's reading of the machine clock, so a
     # token's lifetime is measured on the same clock as everything else it is compared with.
     try:
         claims = jwt.decode(

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from minio import Minio
 
+from kernel import clock
 from storage.local import LocalBlobStore
 from storage.minio_store import PART_SIZE, MinioBlobStore
 from tests.support.servers import MINIO_PASSWORD, MINIO_USER, MinioServer
@@ -71,7 +72,7 @@ def _case(name: str, workdir: str, endpoint: str, queue: mp.Queue) -> None:  # t
             out.flush()
             os.fsync(out.fileno())
     elif name == "store-local":
-        LocalBlobStore(Path(workdir) / "blobs").put(Generated())
+        LocalBlobStore(Path(workdir) / "blobs", now=clock.now).put(Generated())
     elif name == "raw-minio":
         client = Minio(endpoint, access_key=MINIO_USER, secret_key=MINIO_PASSWORD, secure=False)
         bucket = f"raw-{uuid.uuid4().hex[:8]}"
@@ -91,6 +92,7 @@ def _case(name: str, workdir: str, endpoint: str, queue: mp.Queue) -> None:  # t
             secret_key=MINIO_PASSWORD,
             bucket=f"store-{uuid.uuid4().hex[:8]}",
             timeout_seconds=30,
+            now=clock.now,
         ).put(Generated(), expected_sha256=declared)
     seconds = time.perf_counter() - start
     queue.put((seconds, _rss_mb() - base))

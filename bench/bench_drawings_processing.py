@@ -91,12 +91,10 @@ async def _job() -> dict[str, Any]:
     from accounts.rules import OrgKind
     from drawings import processing, services
     from drawings.isolation import analyse_isolated, client
-    from oneset import db
-    from oneset.errors import UnsupportedMedia
-    from oneset.platform import current
+    from kernel.errors import UnsupportedMedia
+    from oneset.bootstrap import start_command
 
-    platform = current()
-    db.bind(db.make_engine(platform.settings))
+    platform = start_command()
     uscc = demo_uscc(900_001)
     made = await accounts.create_organisation(
         kind="enterprise",

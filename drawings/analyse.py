@@ -18,7 +18,7 @@ from pathlib import Path
 
 from drawings.results import Analysis, decode, encode, failed
 from drawings.sniff import HEAD_BYTES, sniff
-from oneset.errors import UnsupportedMedia
+from kernel.errors import UnsupportedMedia
 
 log = logging.getLogger(__name__)
 

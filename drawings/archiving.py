@@ -15,15 +15,15 @@ from drawings.common import project_by_code, require_access, subject
 from drawings.projects import normalize_project_code
 from drawings.rules import Access, State
 from drawings.tables import DesignChange, DrawingProject, Revision
-from oneset import audit, clock
-from oneset.db import transaction
-from oneset.errors import Conflict
+from kernel import audit, clock
+from kernel.db import transaction
+from kernel.errors import Conflict
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from accounts.actor import Actor
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 RETENTION = timedelta(days=365 * 30)  # 建设工程档案：长期保存
 

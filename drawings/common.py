@@ -9,8 +9,8 @@ import msgspec
 from accounts.rules import OrgKind
 from drawings.rules import READERS, Access
 from drawings.tables import DrawingGrant, DrawingProject, Revision, Sheet
-from oneset.db import is_postgres
-from oneset.errors import Forbidden, NotFound
+from kernel.db import is_postgres
+from kernel.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
     from collections.abc import Collection

@@ -10,11 +10,11 @@ import anyio.to_thread
 
 from drawings.common import project_by_id, require_access, revision_row
 from drawings.rules import READERS, Status
-from oneset.errors import Conflict, Invalid
+from kernel.errors import Conflict, Invalid
 
 if TYPE_CHECKING:
     from accounts.actor import Actor
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 
 async def compare(

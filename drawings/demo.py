@@ -14,7 +14,7 @@ from drawings.tables import DrawingProject
 
 if TYPE_CHECKING:
     from accounts.actor import Actor
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 PROJECT_CODE = "2026-330100-70-01-000101"
 PROJECT_NAME = "杭州示范花园一期（住宅）"

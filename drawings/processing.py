@@ -15,12 +15,12 @@ from drawings.isolation import analyse_isolated
 from drawings.results import Analysis, failed
 from drawings.rules import Status, chunk_text
 from drawings.tables import Revision, RevisionText
-from oneset import audit, clock, outbox
-from oneset.db import transaction
+from kernel import audit, clock, outbox
+from kernel.db import transaction
 from storage.errors import BlobNotFound
 
 if TYPE_CHECKING:
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 log = logging.getLogger(__name__)
 SYSTEM_ACTOR = "system:drawings.process_revision"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from oneset.errors import Invalid
+from kernel.errors import Invalid
 
 _PATTERN = re.compile(r"(\d{4})-([1-9]\d{5})-(\d{2})-(0[1-3])-(\d{6})")
 _FIRST_YEAR = 2014

@@ -34,13 +34,13 @@ from drawings.rules import (
 from drawings.rules import parse_enum as parse
 from drawings.stamp import StampText, stamp_stream
 from drawings.tables import DesignChange, ReviewComment, Revision, RevisionText
-from oneset import audit, clock, outbox
-from oneset.db import transaction
-from oneset.errors import Conflict, Forbidden, Invalid, NotFound
+from kernel import audit, clock, outbox
+from kernel.db import transaction
+from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
 if TYPE_CHECKING:
     from accounts.actor import Actor
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 SEVERITIES = ("info", "minor", "major")
 

@@ -40,8 +40,8 @@ from drawings.schemas import (
     SheetOut,
     TransitionIn,
 )
-from oneset.errors import NotFound
-from oneset.platform import Platform
+from kernel.errors import NotFound
+from kernel.platform import Platform
 from storage.aio import call, iterate_in_thread
 
 _MEDIA = {"dxf": "image/vnd.dxf", "dwg": "image/vnd.dwg", "pdf": "application/pdf"}

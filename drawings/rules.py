@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TypeVar
 
-from oneset.errors import Conflict, Invalid
+from kernel.errors import Conflict, Invalid
 
 E = TypeVar("E", bound=StrEnum)
 

@@ -37,9 +37,9 @@ from drawings.tables import (
     Revision,
     Sheet,
 )
-from oneset import audit, clock, outbox
-from oneset.db import transaction
-from oneset.errors import Conflict, Invalid, NotFound
+from kernel import audit, clock, outbox
+from kernel.db import transaction
+from kernel.errors import Conflict, Invalid, NotFound
 from search.ports import SearchQuery, SearchResult
 from storage.aio import put_async_stream
 from storage.ports import check_sha256
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from accounts.actor import Actor
-    from oneset.platform import Platform
+    from kernel.platform import Platform
     from storage.ports import BlobInfo
 
 PROCESS_TASK = "drawings.process_revision"

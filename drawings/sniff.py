@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from oneset.errors import UnsupportedMedia
+from kernel.errors import UnsupportedMedia
 
 Format = Literal["dxf", "dwg", "pdf"]
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from pypdf import PdfReader, PdfWriter, Transformation
 from pypdf.errors import PyPdfError
 
-from oneset.errors import Invalid
+from kernel.errors import Invalid
 
 if TYPE_CHECKING:
     from datetime import date

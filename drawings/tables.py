@@ -20,7 +20,7 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 from accounts.tables import Organisation
-from oneset.columns import ClockNow
+from kernel.columns import ClockNow
 
 
 class DrawingProject(Table, tablename="drawings_project"):

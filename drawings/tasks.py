@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from drawings import processing
-from oneset import jobs
+from kernel import jobs
 from search.errors import SearchUnavailable
 from storage.errors import StorageUnavailable
 

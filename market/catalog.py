@@ -7,7 +7,7 @@ from typing import Literal
 
 import msgspec
 
-from oneset.errors import Invalid
+from kernel.errors import Invalid
 
 Stage = Literal["立项用地规划许可", "工程建设许可", "施工许可", "竣工验收"]
 STAGES: tuple[Stage, ...] = ("立项用地规划许可", "工程建设许可", "施工许可", "竣工验收")

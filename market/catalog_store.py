@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from accounts.actor import SYSTEM
+from kernel import audit
+from kernel.db import transaction
 from market.catalog import CatalogItem as CatalogEntry
 from market.catalog import seed_catalog
 from market.common import dumps, loads
 from market.tables import CatalogItem
-from oneset import audit
-from oneset.db import transaction
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

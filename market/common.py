@@ -9,18 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from kernel import audit, outbox
+from kernel.db import is_postgres
+from kernel.errors import Forbidden, NotFound
 from market import states
 from market.policy import MarketPolicy, load_policy
 from market.tables import Purchase, PurchaseHistory
-from oneset import audit, outbox
-from oneset.db import is_postgres
-from oneset.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from accounts.actor import Actor
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 PURCHASES_INDEX = "purchases"
 INTERMEDIARIES_INDEX = "intermediaries"

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
+from kernel.errors import Invalid
 from market.policy import DEFAULT_POLICY, CreditPolicy, RatingPolicy
-from oneset.errors import Invalid
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence

@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import msgspec
 
+from kernel.errors import Invalid
 from market.policy import DEFAULT_POLICY, DeadlinePolicy
-from oneset.errors import Invalid
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Light = Literal["green", "yellow", "red"]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from kernel import audit, clock
+from kernel.db import transaction
+from kernel.errors import Conflict, Forbidden, Invalid
 from market import credit, deadlines, states
 from market.common import change_status, policy_for, purchase_row, require_owner
 from market.supervision import recompute_credit
@@ -16,15 +19,12 @@ from market.tables import (
     Rating,
     ServiceResult,
 )
-from oneset import audit, clock
-from oneset.db import transaction
-from oneset.errors import Conflict, Forbidden, Invalid
 
 if TYPE_CHECKING:
     import datetime as dt
 
     from accounts.actor import Actor
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 S, E = states.Status, states.Event
 

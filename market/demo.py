@@ -17,6 +17,8 @@ import msgspec
 from accounts.actor import SYSTEM
 from accounts.demo import demo_uscc
 from accounts.tables import Organisation
+from kernel import audit, clock, db, outbox
+from kernel.db import is_postgres, transaction
 from market import credit, deadlines, draw, selection, states
 from market.catalog_store import load_catalog
 from market.common import dumps, loads
@@ -36,11 +38,9 @@ from market.tables import (
     ServiceResult,
     Signup,
 )
-from oneset import audit, clock, db, outbox
-from oneset.db import is_postgres, transaction
 
 if TYPE_CHECKING:
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 FIRMS = 220
 OWNERS = 25

@@ -1,7 +1,7 @@
 """Who may sign up and what they may quote (DESIGN.md "Marketplace rules", domain.md §1.2, §1.5).
 
 Pure checks over frozen inputs. ``signup_problems`` lists every reason at once (the sign-up page
-shows them all); ``ensure`` raises the first as the matching ``oneset.errors`` type.
+shows them all); ``ensure`` raises the first as the matching ``kernel.errors`` type.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Literal
 
 import msgspec
 
+from kernel.errors import Conflict, Forbidden, Invalid
 from market.policy import DEFAULT_POLICY, MarketPolicy, QuoteType
 from market.states import Status
-from oneset.errors import Conflict, Forbidden, Invalid
 
 RuleKind = Literal["any", "all"]
 ProblemKind = Literal["invalid", "forbidden", "conflict"]

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any
 from accounts.actor import SYSTEM, Actor
 from accounts.rules import OrgKind
 from accounts.tables import Organisation
+from kernel import audit, clock, outbox
+from kernel.db import transaction
+from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from market import credit, deadlines, eligibility, states
 from market.common import INTERMEDIARIES_INDEX, loads, policy_for
 from market.tables import (
@@ -19,9 +22,6 @@ from market.tables import (
     ServiceGuide,
     Signup,
 )
-from oneset import audit, clock, outbox
-from oneset.db import transaction
-from oneset.errors import Conflict, Forbidden, Invalid, NotFound
 from storage.aio import put_async_stream
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from piccolo.columns import Column
 
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 EVIDENCE_KINDS = {
     "business_licence": "营业执照",

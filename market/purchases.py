@@ -1,6 +1,6 @@
 """Purchase announcements, sign-ups with sealed quotes, selection and the draw proof.
 
-Scenarios 3–9 and 13. Time comes from ``oneset.clock.now()`` only, so the beat jobs and the tests
+Scenarios 3–9 and 13. Time comes from ``kernel.clock.now()`` only, so the beat jobs and the tests
 see the same rules.
 """
 
@@ -16,6 +16,9 @@ from stdnum.cn import uscc as stdnum_uscc
 from accounts.actor import SYSTEM, Actor
 from accounts.rules import OrgKind
 from accounts.tables import Organisation
+from kernel import audit, clock
+from kernel.db import transaction
+from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from market import credit, deadlines, draw, eligibility, onboarding, selection, states
 from market.common import change_status, dumps, loads, policy_for, purchase_row, require_owner
 from market.policy import FUND_TYPES, METHODS
@@ -28,13 +31,10 @@ from market.tables import (
     PurchaseHistory,
     Signup,
 )
-from oneset import audit, clock
-from oneset.db import transaction
-from oneset.errors import Conflict, Forbidden, Invalid, NotFound
 
 if TYPE_CHECKING:
+    from kernel.platform import Platform
     from market.schemas import PurchaseIn
-    from oneset.platform import Platform
 
 S, E = states.Status, states.Event
 PRICE_METHODS = selection.PRICE_METHODS

@@ -10,6 +10,9 @@ from litestar import Request, Router, get, post, put
 from litestar.response import Stream
 
 from accounts.actor import Actor
+from kernel import outbox
+from kernel.errors import Invalid
+from kernel.platform import Platform
 from market import (
     catalog_store,
     delivery,
@@ -43,9 +46,6 @@ from market.schemas import (
     ReviewIn,
     SignupOut,
 )
-from oneset import outbox
-from oneset.errors import Invalid
-from oneset.platform import Platform
 from storage.aio import iterate_in_thread
 
 

@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
+from kernel.errors import Invalid
 from market import states
 from market.common import INTERMEDIARIES_INDEX, PURCHASES_INDEX
 from market.policy import METHODS
 from market.tables import CatalogItem, Intermediary, Purchase, Qualification, ServiceGuide
-from oneset.errors import Invalid
 from search.documents import Document, IndexRegistration
 from search.ports import IndexSpec, SearchQuery
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 METHOD_LABELS = {
     "direct_selection": "直接选取",

@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
+from kernel.errors import Invalid
 from market.draw import DrawRecord
 from market.policy import DEFAULT_POLICY, METHODS, QuoteType
-from oneset.errors import Invalid
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 import msgspec
 
-from oneset.errors import Conflict, Invalid
+from kernel.errors import Conflict, Invalid
 
 
 class Status(StrEnum):

@@ -13,6 +13,9 @@ import msgspec
 
 from accounts.actor import SYSTEM, Actor
 from accounts.rules import OrgKind
+from kernel import audit, clock, outbox
+from kernel.db import transaction
+from kernel.errors import Conflict, Invalid, NotFound
 from market import credit, deadlines, states
 from market.common import INTERMEDIARIES_INDEX, PURCHASES_INDEX, policy_for
 from market.onboarding import intermediary_row, require_operator_or_regulator
@@ -27,13 +30,10 @@ from market.tables import (
     Rating,
     ServiceGuide,
 )
-from oneset import audit, clock, outbox
-from oneset.db import transaction
-from oneset.errors import Conflict, Invalid, NotFound
 
 if TYPE_CHECKING:
+    from kernel.platform import Platform
     from market.policy import CreditPolicy
-    from oneset.platform import Platform
 
 S = states.Status
 DIMENSIONS = ("quality", "timeliness", "attitude", "fee", "compliance")

@@ -16,7 +16,7 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 from accounts.tables import Organisation
-from oneset.columns import ClockNow, ClockToday
+from kernel.columns import ClockNow, ClockToday
 
 
 class CatalogItem(Table, tablename="market_catalog_item"):

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from celery import shared_task
 
+from kernel import jobs, outbox
 from market import purchases, supervision
-from oneset import jobs, outbox
 
 if TYPE_CHECKING:
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 
 async def due_job(platform: Platform) -> dict[str, int]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from celery import Celery
+from celery.signals import worker_init, worker_process_init
 
-from oneset.settings import Settings, get_settings
+from kernel.settings import Settings, get_settings
+from oneset.bootstrap import start_worker_process
 from oneset.wiring import TASK_PACKAGES, beat_schedule
 
 if TYPE_CHECKING:
@@ -59,3 +61,6 @@ def configure(app: Celery, settings: Settings) -> None:
 app = Celery("oneset")
 configure(app, get_settings())
 app.autodiscover_tasks(list(TASK_PACKAGES))
+# The pool's processes bind their own database and platform (prefork children after the fork).
+worker_init.connect(start_worker_process, weak=False)
+worker_process_init.connect(start_worker_process, weak=False)

@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from oneset import db
-from oneset.errors import DomainError
+from kernel import db
+from kernel.errors import DomainError
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 CHECK_TIMEOUT = 5.0
 

@@ -9,7 +9,9 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from oneset.errors import DomainError, RateLimited
+from kernel.errors import DomainError, RateLimited, translate
+from search.errors import SearchError
+from storage.errors import StorageError
 
 log = logging.getLogger("oneset.problems")
 PROBLEM_JSON = "application/problem+json"
@@ -45,6 +47,14 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
     body.update(exc.extra)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
     return _problem(exc.status, body, headers)
+
+
+def adapter_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Storage and search errors, reported through the kernel's translation table."""
+    translated = translate(exc)
+    return (
+        unexpected_error(request, exc) if translated is None else domain_error(request, translated)
+    )
 
 
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
@@ -87,6 +97,8 @@ def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: domain_error,
+    StorageError: adapter_error,
+    SearchError: adapter_error,
     ValidationException: validation_error,
     HTTPException: http_error,
     Exception: unexpected_error,

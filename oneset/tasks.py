@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from celery import shared_task
 
-from oneset import jobs, outbox
+from kernel import jobs, outbox
 from oneset.wiring import index_registrations
 
 if TYPE_CHECKING:
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 
 async def _dispatch(platform: Platform) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from oneset.errors import Invalid
+from search.errors import InvalidQuery
 
 Scalar = str | int | float | bool
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -57,18 +57,18 @@ def validate_query(spec: IndexSpec, query: SearchQuery) -> None:
     """Reject fields the index does not declare (the same rule on every backend)."""
     for name in query.filters:
         if name not in spec.filterable:
-            raise Invalid(f"不能按“{name}”筛选", field=name, code="unknown_filter")
+            raise InvalidQuery(f"不能按“{name}”筛选", field=name, code="unknown_filter")
     for name in query.facets:
         if name not in spec.filterable:
-            raise Invalid(f"不能按“{name}”分面统计", field=name, code="unknown_facet")
+            raise InvalidQuery(f"不能按“{name}”分面统计", field=name, code="unknown_facet")
     for name, direction in query.sort:
         if name not in spec.sortable or direction not in ("asc", "desc"):
-            raise Invalid(f"不能按“{name}”排序", field=name, code="unknown_sort")
+            raise InvalidQuery(f"不能按“{name}”排序", field=name, code="unknown_sort")
     if not 0 <= query.offset <= 100_000 or not 0 < query.limit <= 1000:
-        raise Invalid("分页参数超出范围", field="limit", code="bad_page")
+        raise InvalidQuery("分页参数超出范围", field="limit", code="bad_page")
     for name in (*spec.searchable, *spec.filterable, *spec.sortable):
         if not _FIELD.match(name):
-            raise Invalid(f"字段名无效：{name}", field=name)
+            raise InvalidQuery(f"字段名无效：{name}", field=name)
 
 
 class SearchIndex(Protocol):

@@ -15,9 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from oneset import clock
-from oneset.errors import Conflict
-from storage.errors import BlobNotFound, StorageUnavailable
+from storage.errors import BlobNotFound, BlobRetained, PresignUnsupported, StorageUnavailable
 from storage.ports import (
     CHUNK,
     BlobInfo,
@@ -29,14 +27,15 @@ from storage.ports import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 
 class LocalBlobStore:
     name = "local"
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, now: Callable[[], datetime]) -> None:
         self.root = root
+        self._now = now  # the platform's clock, for retention
         self._objects = root / "objects"
         self._tmp = root / "tmp"
         self._retention = root / "retention"
@@ -100,8 +99,8 @@ class LocalBlobStore:
 
     def delete(self, sha256: str) -> None:
         until = self._retained_until(sha256)
-        if until and until > clock.now():
-            raise Conflict("归档文件处于保留期内，不能删除", code="blob_retained")
+        if until and until > self._now():
+            raise BlobRetained(sha256)
         self._path(sha256).unlink(missing_ok=True)
 
     def presigned_get(
@@ -113,7 +112,7 @@ class LocalBlobStore:
         return None
 
     def adopt_upload(self, key: str, expected_sha256: str) -> BlobInfo:
-        raise Conflict("本地存储不支持预签名上传", code="presign_unsupported")
+        raise PresignUnsupported("the local store has no presigned uploads")
 
     def retain(self, sha256: str, until: datetime) -> None:
         if not self.exists(sha256):

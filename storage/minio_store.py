@@ -20,9 +20,7 @@ from minio.commonconfig import COMPLIANCE, ComposeSource, CopySource
 from minio.error import InvalidResponseError, S3Error, ServerError
 from minio.retention import Retention
 
-from oneset import clock
-from oneset.errors import Conflict, Invalid
-from storage.errors import BlobNotFound, StorageUnavailable
+from storage.errors import BadUploadKey, BlobNotFound, BlobRetained, StorageUnavailable
 from storage.ports import (
     CHUNK,
     BlobInfo,
@@ -34,7 +32,7 @@ from storage.ports import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Iterator
+    from collections.abc import Callable, Generator, Iterator
     from datetime import datetime, timedelta
 
 PART_SIZE = 8 * 1024 * 1024  # memory per upload is a few parts; 10,000 parts cap at 80 GB
@@ -51,7 +49,7 @@ def _translated(key: str | None = None) -> Generator[None]:
         if exc.code in {"NoSuchKey", "NoSuchObject", "NoSuchVersion"} and key:
             raise BlobNotFound(key) from exc
         if exc.code in {"AccessDenied", "ObjectLocked", "InvalidRequest"} and key:
-            raise Conflict("归档文件处于保留期内，不能删除或覆盖", code="blob_retained") from exc
+            raise BlobRetained(key) from exc
         raise StorageUnavailable(f"文件存储返回错误：{exc.code}") from exc
     except _NETWORK_ERRORS as exc:
         raise StorageUnavailable() from exc
@@ -70,7 +68,9 @@ class MinioBlobStore:
         secure: bool = False,
         region: str = "us-east-1",
         timeout_seconds: float = 5.0,
+        now: Callable[[], datetime],
     ) -> None:
+        self._now = now  # the platform's clock, for presigned expiry times
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=timeout_seconds, read=max(timeout_seconds, 30.0)),
             retries=urllib3.Retry(total=1, backoff_factor=0.1, status_forcelist=[502, 503, 504]),
@@ -261,11 +261,11 @@ class MinioBlobStore:
             url = self.client.presigned_put_object(
                 bucket_name=self.bucket, object_name=key, expires=expires
             )
-        return PresignedUpload(key=key, url=url, expires_at=clock.now() + expires)
+        return PresignedUpload(key=key, url=url, expires_at=self._now() + expires)
 
     def adopt_upload(self, key: str, expected_sha256: str) -> BlobInfo:
         if not _UPLOAD_KEY.match(key):
-            raise Invalid("上传标识无效", field="uploadKey", code="bad_upload_key")
+            raise BadUploadKey(key)
         check_sha256(expected_sha256)
         self._ensure_bucket()
         with _translated(key):

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from accounts import services as accounts
 from accounts.tables import User
+from kernel import audit, clock, outbox
+from kernel.db import transaction
 from market.catalog_store import load_catalog
 from market.common import PURCHASES_INDEX
 from market.tables import CatalogItem, Purchase
-from oneset import audit, clock, outbox
-from oneset.db import transaction
 from surveys import rules, services
 from surveys.sample import sample_dxf, sample_report_pdf
 from surveys.sections import DeclaredIndicators, QcReport, UnitArea
@@ -26,7 +26,7 @@ from surveys.tables import Commission
 
 if TYPE_CHECKING:
     from accounts.actor import Actor
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 PROJECT_CODE = "2026-330100-70-01-000054"
 PROJECT_NAME = "示范花园一期住宅小区"

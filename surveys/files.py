@@ -14,14 +14,14 @@ import anyio.to_thread
 
 from drawings import services as drawing_services
 from drawings.rules import Stage
-from oneset.errors import Invalid, NotFound
+from kernel.errors import Invalid, NotFound
 from storage.aio import put_async_stream
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from accounts.actor import Actor
-    from oneset.platform import Platform
+    from kernel.platform import Platform
     from storage.ports import BlobInfo
 
 

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from accounts.actor import Actor
-from oneset.platform import Platform
+from kernel.platform import Platform
 from surveys import services
 from surveys.schemas import (
     CertificateIn,

@@ -22,13 +22,13 @@ from accounts.tables import Organisation
 from drawings import services as drawing_services
 from drawings.common import project_by_code
 from drawings.projects import normalize_project_code
+from kernel import audit, clock
+from kernel.db import is_postgres, transaction
+from kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from kernel.tables import AuditEntry
 from market import delivery, onboarding
 from market.common import purchase_row
 from market.tables import CatalogItem
-from oneset import audit, clock
-from oneset.db import is_postgres, transaction
-from oneset.errors import Conflict, Forbidden, Invalid, NotFound
-from oneset.tables import AuditEntry
 from surveys import files, policy, rules
 from surveys.certificates import (
     CERTIFICATE_DEPARTMENT,
@@ -67,7 +67,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping, Sequence
 
     from accounts.actor import Actor
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 CHECK_STATUS = rules.CheckStatus
 SUBMITTABLE_PURCHASE = frozenset(

@@ -10,8 +10,8 @@ from piccolo.columns import ForeignKey, Integer, Serial, Text, Timestamptz, Varc
 from piccolo.table import Table
 
 from accounts.tables import Organisation
+from kernel.columns import ClockNow
 from market.tables import Purchase
-from oneset.columns import ClockNow
 
 
 class Commission(Table, tablename="surveys_commission"):

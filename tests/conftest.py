@@ -31,11 +31,12 @@ from litestar.testing import AsyncTestClient  # noqa: E402
 from piccolo.engine.postgres import PostgresEngine  # noqa: E402
 from piccolo.engine.sqlite import SQLiteEngine  # noqa: E402
 
-from oneset import db as oneset_db  # noqa: E402
+from kernel import clock  # noqa: E402
+from kernel.platform import Platform, build_platform, set_current  # noqa: E402
+from kernel.settings import Settings, load_settings, require_services  # noqa: E402
 from oneset.app import create_app  # noqa: E402
-from oneset.platform import Platform, build_platform, set_current  # noqa: E402
-from oneset.settings import Settings, load_settings, require_services  # noqa: E402
-from oneset.wiring import index_registrations  # noqa: E402
+from oneset.bootstrap import bind_database  # noqa: E402
+from oneset.wiring import all_tables, index_registrations  # noqa: E402
 from search.embedded import EmbeddedSearchIndex  # noqa: E402
 from search.meili_index import MeiliSearchIndex  # noqa: E402
 from search.ports import SearchIndex  # noqa: E402
@@ -178,7 +179,7 @@ class Database:
 async def _truncate_all(url: str) -> None:
     import asyncpg
 
-    names = ", ".join(f'"{t._meta.tablename}"' for t in oneset_db.all_tables())
+    names = ", ".join(f'"{t._meta.tablename}"' for t in all_tables())
     conn = await asyncpg.connect(url)
     try:
         await conn.execute(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE")
@@ -194,11 +195,11 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
         path = tmp_path / "oneset.sqlite3"
         shutil.copyfile(template, path)
         url = f"sqlite:///{path}"
-        oneset_db.bind(SQLiteEngine(path=str(path), timeout=30))
+        bind_database(SQLiteEngine(path=str(path), timeout=30))
     else:
         url = request.getfixturevalue("postgres_template")
         asyncio.run(_truncate_all(url))
-        oneset_db.bind(PostgresEngine(config={"dsn": url}))
+        bind_database(PostgresEngine(config={"dsn": url}))
     return Database(request.param, url)
 
 
@@ -212,7 +213,7 @@ def platform_settings(database: Database, data_dir: Path, **extra: str) -> Setti
         "ONESET_SECRET_KEY": os.environ["ONESET_SECRET_KEY"],
         "ONESET_BROKER_URL": "memory://",
         "ONESET_INDEX_PREFIX": f"t{uuid.uuid4().hex[:8]}_",
-        # Tokens expire on oneset.clock; test calendars span weeks of simulated time.
+        # Tokens expire on kernel.clock; test calendars span weeks of simulated time.
         "ONESET_TOKEN_TTL_MINUTES": str(90 * 24 * 60),
         **extra,
     }
@@ -241,7 +242,7 @@ async def client(platform: Platform) -> AsyncIterator[AsyncTestClient]:  # type:
 @pytest.fixture(params=["local", "minio"])
 def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
     if request.param == "local":
-        return LocalBlobStore(tmp_path / "blobs")
+        return LocalBlobStore(tmp_path / "blobs", now=clock.now)
     server: MinioServer = request.getfixturevalue("minio_server")
     return MinioBlobStore(
         endpoint=server.endpoint,
@@ -249,6 +250,7 @@ def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
         secret_key=MINIO_PASSWORD,
         bucket=f"t-{uuid.uuid4().hex[:12]}",
         timeout_seconds=5,
+        now=clock.now,
     )
 
 

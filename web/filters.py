@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from accounts.rules import ORG_KIND_LABELS, OrgKind
+from kernel.clock import SHANGHAI
 from market.states import STATUS_LABELS
-from oneset.clock import SHANGHAI
 from web import labels
 
 if TYPE_CHECKING:

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
-from oneset.errors import Invalid
+from kernel.errors import Invalid
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 # Re-rendering happens in the web process: keep it to files the worker already parsed and that
 # are small enough to render quickly. Larger sets show the stored full preview only.

@@ -9,12 +9,12 @@ from litestar.datastructures import Cookie
 
 from accounts.actor import Actor  # noqa: TC001 - Litestar reads the annotation
 from accounts.deps import SESSION_COOKIE, provide_optional_actor
-from oneset.errors import NotAuthenticated
+from kernel.errors import NotAuthenticated
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    from oneset.settings import Settings
+    from kernel.settings import Settings
 
 
 async def provide_viewer(request: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:

@@ -5,8 +5,8 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from accounts.demo import demo_uscc
-from oneset import audit
-from oneset.tables import AuditEntry
+from kernel import audit
+from kernel.tables import AuditEntry
 from tests import helpers
 from tests.conftest import Database
 

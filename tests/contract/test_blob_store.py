@@ -10,9 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from oneset import clock
-from oneset.errors import Conflict, Invalid, TooLarge
-from storage.errors import BlobNotFound
+from kernel import clock
+from storage.errors import BadSha256, BlobNotFound, BlobRetained, BlobTooLarge, HashMismatch
 from storage.ports import BlobStore
 
 
@@ -59,7 +58,7 @@ def test_missing_blob(blob_store: BlobStore) -> None:
 
 
 def test_keys_must_be_sha256(blob_store: BlobStore) -> None:
-    with pytest.raises(Invalid):
+    with pytest.raises(BadSha256):
         blob_store.stat("../../etc/passwd")
 
 
@@ -71,7 +70,7 @@ def test_delete(blob_store: BlobStore) -> None:
 
 def test_oversize_put_stores_nothing(blob_store: BlobStore) -> None:
     stream = PatternStream(3 * 1024 * 1024)
-    with pytest.raises(TooLarge):
+    with pytest.raises(BlobTooLarge):
         blob_store.put(stream, max_bytes=1024 * 1024)
     partial = hashlib.sha256(PatternStream(1024 * 1024 + 65536).read(10**9)).hexdigest()
     assert not blob_store.exists(partial)
@@ -95,7 +94,7 @@ def test_streaming_put_keeps_memory_bounded(blob_store: BlobStore) -> None:
 def test_retention_blocks_delete(blob_store: BlobStore) -> None:
     info = blob_store.put(io.BytesIO(b"archived drawing"))
     blob_store.retain(info.sha256, clock.now() + timedelta(days=1))
-    with pytest.raises(Conflict):
+    with pytest.raises(BlobRetained):
         blob_store.delete(info.sha256)
     assert blob_store.exists(info.sha256)
 
@@ -115,7 +114,7 @@ def test_presigned_urls_where_supported(blob_store: BlobStore) -> None:
     request = urllib.request.Request(upload.url, data=body, method="PUT")  # noqa: S310
     with urllib.request.urlopen(request, timeout=5):  # noqa: S310
         pass
-    with pytest.raises(Invalid):
+    with pytest.raises(HashMismatch):
         blob_store.adopt_upload(upload.key, "f" * 64)
     again = blob_store.presigned_put(expires=timedelta(minutes=5))
     assert again is not None
@@ -133,12 +132,12 @@ def test_check_passes(blob_store: BlobStore) -> None:
 def test_declared_hash_is_verified(blob_store: BlobStore) -> None:
     data = b"declared upload " * 4096
     digest = hashlib.sha256(data).hexdigest()
-    with pytest.raises(Invalid):
+    with pytest.raises(HashMismatch):
         blob_store.put(io.BytesIO(data), expected_sha256=hashlib.sha256(b"other").hexdigest())
     assert not blob_store.exists(hashlib.sha256(b"other").hexdigest())
     assert blob_store.put(io.BytesIO(data), expected_sha256=digest).sha256 == digest
     assert b"".join(blob_store.open(digest)) == data
     # already stored: the bytes are still checked against the declaration
-    with pytest.raises(Invalid):
+    with pytest.raises(HashMismatch):
         blob_store.put(io.BytesIO(b"tampered" + data[8:]), expected_sha256=digest)
     assert blob_store.put(io.BytesIO(data), expected_sha256=digest).size == len(data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oneset.errors import Invalid
+from search.errors import InvalidQuery
 from search.ports import IndexSpec, Range, SearchIndex, SearchQuery
 
 SPEC = IndexSpec(
@@ -119,9 +119,9 @@ def test_upsert_replaces_and_delete_removes(index: SearchIndex) -> None:
 
 
 def test_undeclared_fields_are_refused(index: SearchIndex) -> None:
-    with pytest.raises(Invalid):
+    with pytest.raises(InvalidQuery):
         index.search("firms", SearchQuery(filters={"intro": "x"}))
-    with pytest.raises(Invalid):
+    with pytest.raises(InvalidQuery):
         index.search("firms", SearchQuery(sort=[("region", "asc")]))
 
 

@@ -9,9 +9,9 @@ from litestar.testing import AsyncTestClient
 
 from drawings import processing
 from drawings.tables import Revision
+from kernel.platform import build_platform
+from kernel.tables import AuditEntry
 from oneset.app import create_app
-from oneset.platform import build_platform
-from oneset.tables import AuditEntry
 from tests import helpers
 from tests.conftest import Database, platform_settings
 from tests.drawings.conftest import API, CODE, World
@@ -222,7 +222,7 @@ async def test_other_domains_add_revisions_from_stored_blobs(world: World, db: D
 
     from accounts import services as accounts
     from drawings import services
-    from oneset.errors import Forbidden
+    from kernel.errors import Forbidden
 
     surveyor = await helpers.login_as(world.client, "intermediary", name="某测绘公司")
     actor = await accounts.actor_from_token(

@@ -5,7 +5,7 @@ import pytest
 from accounts.demo import load as load_accounts
 from drawings import compare, demo
 from drawings.tables import ReviewComment, Revision
-from oneset.platform import Platform
+from kernel.platform import Platform
 from tests.conftest import Database
 
 

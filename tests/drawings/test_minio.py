@@ -13,9 +13,9 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from drawings import processing
+from kernel.errors import DomainError
+from kernel.platform import Platform, build_platform, set_current
 from oneset.app import create_app
-from oneset.errors import DomainError
-from oneset.platform import Platform, build_platform, set_current
 from oneset.wiring import index_registrations
 from tests import helpers
 from tests.conftest import Database, platform_settings

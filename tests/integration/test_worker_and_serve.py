@@ -18,7 +18,7 @@ from celery import Celery
 from accounts import services
 from accounts.demo import demo_uscc
 from accounts.search_docs import ORGANISATIONS
-from oneset.platform import Platform
+from kernel.platform import Platform
 from search.ports import SearchQuery
 from tests.conftest import REPO_ROOT, Database
 from tests.support.servers import free_port

@@ -11,9 +11,9 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
+from kernel import outbox
+from kernel.platform import Platform
 from market import catalog_store, draw, purchases
-from oneset import outbox
-from oneset.platform import Platform
 from oneset.wiring import index_registrations
 from tests import helpers
 from tests.conftest import REPO_ROOT

@@ -6,8 +6,8 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
+from kernel.platform import Platform
 from market import catalog_store, purchases
-from oneset.platform import Platform
 from tests import helpers
 from tests.market.test_api import API, _onboarded
 from tests.market.world import DEADLINE, MONDAY, SELECTION, WAN, FakeClock

@@ -18,12 +18,12 @@ from accounts.actor import Actor
 from accounts.demo import demo_uscc
 from accounts.rules import OrgKind
 from accounts.tables import Organisation
+from kernel import clock
+from kernel import db as oneset_db
+from kernel.errors import Conflict
+from kernel.platform import Platform
 from market import purchases
 from market.tables import Intermediary, Purchase, Qualification, Signup
-from oneset import clock
-from oneset import db as oneset_db
-from oneset.errors import Conflict
-from oneset.platform import Platform
 from tests.conftest import Database
 from tests.market.world import SURVEY, WAN, World, make_world
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 from accounts.demo import load as accounts_demo
+from kernel.platform import Platform
 from market import demo, draw, purchases, states
 from market.policy import METHODS
 from market.tables import Intermediary, Purchase, Rating
-from oneset.platform import Platform
 from search.ports import SearchQuery
 from tests.conftest import Database
 from tests.unit.market.reference_draw import replay

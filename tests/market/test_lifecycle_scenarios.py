@@ -7,6 +7,9 @@ import datetime as dt
 import pytest
 
 from accounts.actor import Actor
+from kernel import audit
+from kernel.errors import Conflict, Forbidden, Invalid
+from kernel.platform import Platform
 from market import delivery, onboarding, purchases, supervision
 from market.tables import (
     Evidence,
@@ -18,9 +21,6 @@ from market.tables import (
     Qualification,
     Signup,
 )
-from oneset import audit
-from oneset.errors import Conflict, Forbidden, Invalid
-from oneset.platform import Platform
 from tests.conftest import Database
 from tests.market.world import (
     SELECTION,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from kernel.platform import Platform, build_platform
 from market import purchases
-from oneset.platform import Platform, build_platform
 from tests.conftest import Database, platform_settings
 from tests.market.world import SELECTION, WAN, FakeClock, make_world
 

@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
+from kernel.platform import Platform
 from market import onboarding, purchases, search_docs
 from market.supervision import recompute_credit
 from market.tables import NegativeRecord
-from oneset.platform import Platform
 from search.documents import IndexRegistration
 from search.ports import SearchIndex
 from tests.conftest import Database

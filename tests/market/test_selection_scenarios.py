@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pytest
 
+from kernel.errors import Conflict, Forbidden, Invalid
+from kernel.platform import Platform
 from market import draw, purchases
 from market.schemas import PurchaseIn
 from market.supervision import recompute_credit
 from market.tables import NegativeRecord, Purchase, Signup
-from oneset.errors import Conflict, Forbidden, Invalid
-from oneset.platform import Platform
 from tests.conftest import Database
 from tests.market.world import (
     SELECTION,

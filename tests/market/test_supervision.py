@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from kernel.errors import Conflict, Forbidden, Invalid
+from kernel.platform import Platform
 from market import draw, onboarding, purchases, supervision
 from market.tables import NegativeRecord
-from oneset.errors import Conflict, Forbidden, Invalid
-from oneset.platform import Platform
 from tests.conftest import Database
 from tests.market.world import SELECTION, WAN, FakeClock, credit_grade, make_world, new_org
 from tests.unit.market.reference_draw import replay

@@ -1,6 +1,6 @@
 """The beat tasks: registration, and their job bodies against the test database.
 
-The bodies are awaited directly: ``oneset.jobs.run`` binds a worker's own engine once per
+The bodies are awaited directly: ``kernel.jobs.run`` binds a worker's own engine once per
 process, which in a test process would sit beside the test's engine.
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kernel.platform import Platform
 from market import purchases, tasks
 from oneset.celery_app import app
-from oneset.platform import Platform
 from tests.conftest import Database
 from tests.market.world import SELECTION, WAN, FakeClock, make_world
 

@@ -11,6 +11,7 @@ from accounts import services as accounts
 from accounts.actor import Actor
 from accounts.demo import demo_uscc
 from accounts.rules import OrgKind
+from kernel.platform import Platform
 from market import catalog_store, onboarding, purchases
 from market.schemas import (
     AvoidedIn,
@@ -20,7 +21,6 @@ from market.schemas import (
     WitnessIn,
 )
 from market.tables import Intermediary
-from oneset.platform import Platform
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)  # a working Monday
@@ -32,7 +32,7 @@ _serials = itertools.count(700_000)
 
 
 class FakeClock:
-    """The only stand-in: services read ``oneset.clock.now`` and the test moves it."""
+    """The only stand-in: services read ``kernel.clock.now`` and the test moves it."""
 
     def __init__(self, start: dt.datetime) -> None:
         self.current = start.astimezone(dt.UTC)

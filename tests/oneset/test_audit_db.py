@@ -6,9 +6,9 @@ import os
 import subprocess
 import sys
 
-from oneset import audit
-from oneset.db import transaction
-from oneset.tables import AuditEntry
+from kernel import audit
+from kernel.db import transaction
+from kernel.tables import AuditEntry
 from tests.conftest import REPO_ROOT, Database
 
 

@@ -9,11 +9,11 @@ import pytest
 from accounts import services
 from accounts.demo import demo_uscc
 from accounts.search_docs import ORGANISATIONS, REGISTRATION
-from oneset import outbox
-from oneset.db import transaction
-from oneset.errors import Conflict
-from oneset.platform import Platform
-from oneset.tables import OutboxEntry
+from kernel import outbox
+from kernel.db import transaction
+from kernel.errors import Conflict
+from kernel.platform import Platform
+from kernel.tables import OutboxEntry
 from search.errors import SearchUnavailable
 from search.ports import SearchQuery
 from tests.conftest import Database

@@ -10,10 +10,10 @@ import pytest
 from pypdf import PdfReader
 
 from drawings import services as drawing_services
-from oneset import audit
-from oneset.errors import Conflict, Forbidden, Invalid
-from oneset.platform import Platform
-from oneset.tables import AuditEntry
+from kernel import audit
+from kernel.errors import Conflict, Forbidden, Invalid
+from kernel.platform import Platform
+from kernel.tables import AuditEntry
 from surveys import services
 from surveys.sample import sample_dxf, sample_report_pdf
 from surveys.tables import Certificate

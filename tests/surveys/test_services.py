@@ -5,8 +5,8 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from oneset.errors import Conflict, Forbidden, Invalid
-from oneset.platform import Platform
+from kernel.errors import Conflict, Forbidden, Invalid
+from kernel.platform import Platform
 from surveys import services
 from surveys.sample import sample_dxf, sample_report_pdf
 from tests.conftest import Database

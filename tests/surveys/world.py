@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from accounts.actor import Actor
+from kernel.platform import Platform
 from market import purchases
-from oneset.platform import Platform
 from surveys import services
 from surveys.sections import DeclaredIndicators, QcReport, UnitArea
 from tests.market.world import MONDAY, SELECTION, WAN, FakeClock, World, make_world, new_org

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.demo import load as accounts_demo
-from oneset.platform import Platform
+from kernel.platform import Platform
 from surveys import demo as surveys_demo
 from tests.web import a11y
 from tests.web.pages import csrf, form, org, sign_in

@@ -12,8 +12,8 @@ from litestar.response import Redirect, Template
 from accounts import services
 from accounts.actor import Actor
 from accounts.rules import OrgKind
-from oneset.errors import DomainError, Invalid
-from oneset.platform import Platform
+from kernel.errors import DomainError, Invalid
+from kernel.platform import Platform
 from web import forms, session
 from web.forms import Form
 from web.render import page, safe_next

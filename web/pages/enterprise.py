@@ -11,6 +11,9 @@ from litestar.response import Response, Template
 
 from accounts.actor import Actor
 from accounts.rules import OrgKind
+from kernel import clock
+from kernel.errors import DomainError
+from kernel.platform import Platform
 from market import catalog_store, deadlines, purchases
 from market.common import policy_for
 from market.schemas import (
@@ -20,9 +23,6 @@ from market.schemas import (
     RequiredQualificationIn,
     WitnessIn,
 )
-from oneset import clock
-from oneset.errors import DomainError
-from oneset.platform import Platform
 from web import forms, session
 from web.forms import Form
 from web.render import done, page

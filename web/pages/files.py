@@ -11,9 +11,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
 
 from accounts.actor import Actor
+from kernel.errors import Forbidden, NotFound
+from kernel.platform import Platform
 from market import onboarding, purchases
-from oneset.errors import Forbidden, NotFound
-from oneset.platform import Platform
 from web import queries, session
 
 UPLOAD_LIMIT = 2**62  # the service enforces the platform's max_upload_bytes while streaming

@@ -10,10 +10,10 @@ from litestar.response import Redirect, Template
 
 from accounts.actor import Actor
 from accounts.rules import OrgKind
+from kernel.errors import NotFound
+from kernel.platform import Platform
 from market import catalog_store, onboarding, purchases
 from market.common import policy_for
-from oneset.errors import NotFound
-from oneset.platform import Platform
 from web import forms, queries, session
 from web.forms import Form
 from web.render import done, page

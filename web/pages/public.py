@@ -10,10 +10,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from accounts.actor import Actor
+from kernel.errors import DomainError, Forbidden, NotFound
+from kernel.platform import Platform
 from market import catalog_store, purchases, search_docs, supervision
 from market.states import STATUS_LABELS
-from oneset.errors import DomainError, Forbidden, NotFound
-from oneset.platform import Platform
 from web import labels, queries
 from web.render import page
 

@@ -8,9 +8,9 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from accounts.actor import Actor
+from kernel.errors import Forbidden
+from kernel.platform import Platform
 from market import delivery, purchases, supervision
-from oneset.errors import Forbidden
-from oneset.platform import Platform
 from web import forms, labels, session
 from web.forms import Form
 from web.render import done

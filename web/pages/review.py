@@ -17,8 +17,8 @@ from accounts import services as accounts
 from accounts.actor import Actor
 from accounts.rules import OrgKind
 from drawings import compare, review, services
-from oneset.errors import Invalid, NotFound
-from oneset.platform import Platform
+from kernel.errors import Invalid, NotFound
+from kernel.platform import Platform
 from surveys import services as surveys
 from web import forms, previews, session
 from web.forms import Form

@@ -10,9 +10,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from accounts.actor import Actor
+from kernel.platform import Platform
 from market import onboarding, supervision
 from market.credit import NEGATIVE_KINDS
-from oneset.platform import Platform
 from web import forms, queries, session
 from web.forms import Form
 from web.render import done, page

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from drawings.projects import normalize_project_code
-from oneset.errors import Invalid
+from kernel.errors import Invalid
 
 
 @pytest.mark.parametrize(

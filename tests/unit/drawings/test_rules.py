@@ -10,7 +10,7 @@ from drawings.rules import (
     check_transition,
     chunk_text,
 )
-from oneset.errors import Conflict, Invalid
+from kernel.errors import Conflict, Invalid
 
 
 @pytest.mark.parametrize(

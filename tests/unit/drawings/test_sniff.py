@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from drawings.sniff import BINARY_DXF_SENTINEL, HEAD_BYTES, sniff
-from oneset.errors import UnsupportedMedia
+from kernel.errors import UnsupportedMedia
 from tests.paths import SHARED_DATA
 
 

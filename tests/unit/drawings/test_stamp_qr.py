@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from drawings.qr import qr_png, qr_svg
 from drawings.stamp import StampText, stamp_pdf
-from oneset.errors import Invalid
+from kernel.errors import Invalid
 from tests.paths import SHARED_DATA
 
 TEXT = StampText(

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from kernel.errors import Invalid
 from market.catalog import STAGES, parse_catalog, seed_catalog
-from oneset.errors import Invalid
 
 
 def test_seed_has_at_least_30_items_in_every_stage() -> None:

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from kernel.errors import Invalid
 from market import credit
 from market.policy import load_policy
-from oneset.errors import Invalid
 
 TODAY = dt.date(2026, 11, 23)
 DIMS = ("quality", "timeliness", "attitude", "fee", "compliance")

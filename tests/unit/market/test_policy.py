@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from kernel.errors import Invalid
 from market.policy import DEFAULT_POLICY, load_policy
-from oneset.errors import Invalid
 
 
 def test_defaults_cite_the_sources() -> None:

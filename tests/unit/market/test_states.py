@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from kernel.errors import Conflict, Invalid
 from market.states import (
     TRANSITIONS,
     Event,
@@ -14,7 +15,6 @@ from market.states import (
     next_status,
     transition,
 )
-from oneset.errors import Conflict, Invalid
 
 AT = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 

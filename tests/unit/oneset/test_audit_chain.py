@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from oneset.audit_chain import GENESIS, ChainRow, canonical_json, entry_hash, verify_chain
+from kernel.audit_chain import GENESIS, ChainRow, canonical_json, entry_hash, verify_chain
 
 
 def _chain(n: int) -> list[ChainRow]:

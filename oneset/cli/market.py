@@ -49,7 +49,7 @@ def load_catalog(path: Path | None) -> None:
     """Load the service item catalog (中介服务事项清单); updates existing codes."""
     from market.catalog import parse_catalog
     from market.catalog_store import load_catalog as load
-    from oneset.cli import run_async
+    from oneset.cli.main import run_async
 
     items = parse_catalog(path.read_bytes()) if path else None
 
@@ -64,7 +64,7 @@ def load_catalog(path: Path | None) -> None:
 def run_due() -> None:
     """Close due sign-ups and run due selections now (what beat does every 30 s)."""
     from market.purchases import run_due as due
-    from oneset.cli import run_async
+    from oneset.cli.main import run_async
 
     counts = run_async(due)
     click.echo(f"selections run: {counts or 'none due'}")

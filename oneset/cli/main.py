@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from oneset import db
-from oneset.platform import Platform, current
+from kernel.platform import Platform, current
+from oneset.bootstrap import start_command
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -22,9 +22,7 @@ T = TypeVar("T")
 
 def run_async(fn: Callable[[Platform], Coroutine[Any, Any, T]]) -> T:
     """Run ``fn(platform)`` with the database bound, for one-shot commands."""
-    platform = current()
-    db.bind(db.make_engine(platform.settings))
-    return asyncio.run(fn(platform))
+    return asyncio.run(fn(start_command()))
 
 
 @click.group()
@@ -45,7 +43,7 @@ def migrate() -> None:
 @main.command("verify-audit")
 def verify_audit() -> None:
     """Recompute the audit chain; exit 1 naming the first broken entry."""
-    from oneset import audit
+    from kernel import audit
 
     async def go(_: Platform) -> tuple[int, Any]:
         return await audit.verify()
@@ -63,7 +61,7 @@ def verify_audit() -> None:
 @main.command()
 def reindex() -> None:
     """Rebuild every search index from the database."""
-    from oneset import outbox
+    from kernel import outbox
     from oneset.wiring import index_registrations
 
     async def go(platform: Platform) -> dict[str, int]:
@@ -87,7 +85,7 @@ def reindex() -> None:
 def create_org(kind: str, name: str, uscc: str, username: str, password: str, region: str) -> None:
     """Create an organisation of any kind with its first admin user."""
     from accounts import services
-    from oneset.errors import DomainError
+    from kernel.errors import DomainError
 
     async def go(_: Platform) -> services.Registered:
         return await services.create_organisation(
@@ -170,13 +168,10 @@ def serve(host: str, port: int, with_worker: bool) -> None:
 
 
 def _register_domain_commands() -> None:
-    from oneset.wiring import cli_commands
+    from oneset.cli import drawings, market, surveys
 
-    for command in cli_commands():
+    for command in (*market.COMMANDS, *drawings.COMMANDS, *surveys.COMMANDS):
         main.add_command(command)
 
 
 _register_domain_commands()
-
-if __name__ == "__main__":
-    main()

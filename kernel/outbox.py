@@ -16,16 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
-from oneset import clock
-from oneset.tables import OutboxEntry
+from kernel import clock
+from kernel.tables import OutboxEntry
 
 if TYPE_CHECKING:
-    from oneset.platform import Platform
+    from kernel.platform import Platform
     from search.documents import IndexRegistration
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=10)
 Sender = Callable[[str, Sequence[Any]], None]
+DISPATCH_TASK = "oneset.dispatch_outbox"
 
 
 async def index_later(index: str, doc_id: str | int) -> None:
@@ -36,28 +37,35 @@ async def task_later(name: str, *args: Any) -> None:
     await OutboxEntry.insert(OutboxEntry(kind="task", target=name, payload=json.dumps(list(args))))
 
 
+_sender: list[Sender] = []
+
+
+def use_sender(send: Sender) -> None:
+    """Set how this process sends tasks (the composition root passes Celery's ``send_task``)."""
+    _sender[:] = [send]
+
+
+def send_task(name: str, args: Sequence[Any]) -> None:
+    if not _sender:
+        raise RuntimeError("no task sender configured; the composition root calls use_sender()")
+    _sender[0](name, args)
+
+
 def kick() -> None:
     """Ask a worker to dispatch now, without waiting for the broker.
 
     Beat dispatches every few seconds anyway, so a lost kick only delays the work; sending from a
     daemon thread keeps a slow or unreachable broker out of the request path.
     """
-    threading.Thread(target=_send_kick, name="outbox-kick", daemon=True).start()
+    if _sender:
+        threading.Thread(target=_send_kick, name="outbox-kick", daemon=True).start()
 
 
 def _send_kick() -> None:
-    from oneset.celery_app import app
-
     try:
-        app.send_task("oneset.dispatch_outbox", retry=False)
+        send_task(DISPATCH_TASK, [])
     except Exception as exc:
         log.warning("outbox kick not sent: %s", exc)
-
-
-def celery_sender(name: str, args: Sequence[Any]) -> None:
-    from oneset.celery_app import app
-
-    app.send_task(name, args=list(args), retry=False)
 
 
 async def pending_count() -> int:
@@ -67,7 +75,7 @@ async def pending_count() -> int:
 async def dispatch(
     platform: Platform,
     registrations: Sequence[IndexRegistration],
-    send: Sender = celery_sender,
+    send: Sender = send_task,
     *,
     limit: int = 500,
 ) -> int:

@@ -7,19 +7,19 @@ SQLite or PostgreSQL at run time.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from piccolo.engine.base import Engine
     from piccolo.table import Table
 
-    from oneset.settings import Settings
+    from kernel.settings import Settings
 
-PICCOLO_CONF = "oneset.piccolo_conf"
 _bound: dict[str, Engine[Any]] = {}  # one engine per process, like the tables' own binding
 
 
@@ -33,18 +33,9 @@ def make_engine(settings: Settings) -> Engine[Any]:
     return SQLiteEngine(path=str(path), timeout=30)
 
 
-def all_tables() -> list[type[Table]]:
-    from oneset.wiring import piccolo_apps
-
-    tables: list[type[Table]] = []
-    for app in piccolo_apps():
-        tables.extend(app.table_classes)
-    return tables
-
-
-def bind(engine: Engine[Any]) -> None:
-    """Point every table at ``engine`` (process-wide)."""
-    for table in all_tables():
+def bind(engine: Engine[Any], tables: Iterable[type[Table]]) -> None:
+    """Point ``tables`` (the composition root passes every app's) at ``engine``, process-wide."""
+    for table in tables:
         table._meta.db = engine
     _bound["engine"] = engine
 
@@ -52,7 +43,7 @@ def bind(engine: Engine[Any]) -> None:
 def engine() -> Engine[Any]:
     bound = _bound.get("engine")
     if bound is None:
-        raise RuntimeError("database engine not bound; call oneset.db.bind() at start-up")
+        raise RuntimeError("database engine not bound; call kernel.db.bind() at start-up")
     return bound
 
 
@@ -68,12 +59,7 @@ def transaction() -> Any:
     return eng.transaction()
 
 
-def export_piccolo_conf() -> None:
-    """Tell Piccolo's own tooling (migrations) where our configuration lives."""
-    os.environ.setdefault("PICCOLO_CONF", PICCOLO_CONF)
-
-
 async def ping() -> None:
-    from oneset.tables import AuditEntry
+    from kernel.tables import AuditEntry
 
     await AuditEntry.raw("SELECT 1")

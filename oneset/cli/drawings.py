@@ -27,3 +27,6 @@ def verify_archive_command(path: Path, expected: str | None) -> None:
     for problem in problems:
         click.echo(problem, err=True)
     sys.exit(1)
+
+
+COMMANDS = [verify_archive_command]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from oneset.tables import AuditEntry, OutboxEntry
+from kernel.tables import AuditEntry, OutboxEntry
 
 APP_CONFIG = AppConfig(
     app_name="oneset",

@@ -1,11 +1,11 @@
-"""Appending to and verifying the audit chain (I/O around ``oneset.audit_chain``)."""
+"""Appending to and verifying the audit chain (I/O around ``kernel.audit_chain``)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from oneset import clock
-from oneset.audit_chain import (
+from kernel import clock
+from kernel.audit_chain import (
     GENESIS,
     ChainBreak,
     ChainRow,
@@ -13,8 +13,8 @@ from oneset.audit_chain import (
     canonical_json,
     entry_hash,
 )
-from oneset.db import is_postgres, transaction
-from oneset.tables import AuditEntry
+from kernel.db import is_postgres, transaction
+from kernel.tables import AuditEntry
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping

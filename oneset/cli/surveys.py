@@ -7,7 +7,7 @@ import logging
 import click
 import msgspec
 
-from oneset.errors import Invalid
+from kernel.errors import Invalid
 from surveys.convention import DEFAULT_CONVENTION, load_convention
 from surveys.indicators import measure_file
 
@@ -32,5 +32,4 @@ def survey_indicators(dxf_file: str, convention_file: str | None) -> None:
     click.echo(msgspec.json.format(msgspec.json.encode(indicators), indent=2).decode())
 
 
-if __name__ == "__main__":
-    survey_indicators()
+COMMANDS = [survey_indicators]

@@ -6,7 +6,13 @@ problem-details response in one place. ``detail`` is user-facing Chinese text.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from search import errors as search
+from storage import errors as storage
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class DomainError(Exception):
@@ -98,3 +104,59 @@ class Unavailable(DomainError):
         super().__init__(detail, **kwargs)
         self.backend = backend
         self.extra.setdefault("backend", backend)
+
+
+_SHA256 = "sha256"
+_ADAPTER_ERRORS: tuple[tuple[type[Exception], Callable[[Any], DomainError]], ...] = (
+    (
+        storage.StorageUnavailable,
+        lambda e: Unavailable(str(e), backend="blobs", code="blobs_unavailable"),
+    ),
+    (
+        storage.BlobNotFound,
+        lambda e: NotFound("文件不存在", code="blob_not_found", extra={"key": e.key}),
+    ),
+    (
+        storage.BlobTooLarge,
+        lambda e: TooLarge(f"文件超过上限 {e.max_bytes} 字节", code="upload_too_large"),
+    ),
+    (
+        storage.BlobRetained,
+        lambda _: Conflict("归档文件处于保留期内，不能删除或覆盖", code="blob_retained"),
+    ),
+    (
+        storage.PresignUnsupported,
+        lambda _: Conflict("本地存储不支持预签名上传", code="presign_unsupported"),
+    ),
+    (
+        storage.BadUploadKey,
+        lambda _: Invalid("上传标识无效", field="uploadKey", code="bad_upload_key"),
+    ),
+    (
+        storage.BadSha256,
+        lambda _: Invalid("SHA-256 必须是 64 位小写十六进制", field=_SHA256, code="bad_sha256"),
+    ),
+    (
+        storage.HashMismatch,
+        lambda _: Invalid("上传内容的 SHA-256 与声明不一致", field=_SHA256, code="sha256_mismatch"),
+    ),
+    (
+        search.SearchUnavailable,
+        lambda e: Unavailable(str(e), backend="search", code="search_unavailable"),
+    ),
+    (search.InvalidQuery, lambda e: Invalid(str(e), field=e.field, code=e.code)),
+)
+
+
+def translate(exc: Exception) -> DomainError | None:
+    """The domain error an adapter's exception means to a user (None: not an adapter error).
+
+    ``storage`` and ``search`` are libraries with plain exceptions; the edge (problem details
+    and the pages) reports them through this one table, with the same codes as domain errors.
+    """
+    if isinstance(exc, DomainError):
+        return exc
+    for kind, make in _ADAPTER_ERRORS:
+        if isinstance(exc, kind):
+            return make(exc)
+    return None

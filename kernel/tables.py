@@ -5,7 +5,7 @@ from __future__ import annotations
 from piccolo.columns import Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-from oneset.columns import ClockNow
+from kernel.columns import ClockNow
 
 
 class AuditEntry(Table, tablename="oneset_audit"):
