@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from litestar import Request, Response, Router, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import Redirect, Stream
 
 from accounts.actor import Actor
 from drawings import archiving, compare, review, services
 from drawings.common import project_by_id
 from drawings.qr import qr_png
-from drawings.ranges import UNSATISFIABLE, parse_range
 from drawings.schemas import (
     ArchiveOut,
     ChangeIn,
@@ -41,8 +37,8 @@ from drawings.schemas import (
     TransitionIn,
 )
 from kernel.errors import NotFound
+from kernel.http import blob_response
 from kernel.platform import Platform
-from storage.aio import call, iterate_in_thread
 
 _MEDIA = {"dxf": "image/vnd.dxf", "dwg": "image/vnd.dwg", "pdf": "application/pdf"}
 
@@ -566,40 +562,12 @@ async def _send(
     media_type: str,
     filename: str | None,
 ) -> Response[Any]:
-    """A presigned redirect where the store offers one, else a streamed body with ranges."""
-    url = await call(
-        lambda: platform.blobs.presigned_get(
-            sha256, expires=timedelta(minutes=15), filename=filename
-        )
-    )
-    if url is not None:
-        return Redirect(url, status_code=307)
-    info = await call(lambda: platform.blobs.stat(sha256))
-    if info is None:
-        raise NotFound("文件不存在。", code="blob_not_found")
-    headers = {
-        "Accept-Ranges": "bytes",
-        "Cache-Control": "private, max-age=300",
-        "ETag": f'"{sha256}"',
-    }
-    if filename:
-        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    wanted = parse_range(request.headers.get("range"), info.size)
-    if wanted == UNSATISFIABLE:
-        return Response(b"", status_code=416, headers={"Content-Range": f"bytes */{info.size}"})
-    start, end, status = 0, info.size - 1, 200
-    if isinstance(wanted, tuple):
-        start, end = wanted
-        status = 206
-        headers["Content-Range"] = f"bytes {start}-{end}/{info.size}"
-    headers["Content-Length"] = str(max(end - start + 1, 0))
-    if info.size == 0:
-        return Response(b"", media_type=media_type, headers=headers)
-    return Stream(
-        iterate_in_thread(lambda: platform.blobs.open(sha256, start=start, end=end)),
+    return await blob_response(
+        platform.blobs,
+        sha256,
+        range_header=request.headers.get("range"),
         media_type=media_type,
-        headers=headers,
-        status_code=status,
+        filename=filename,
     )
 
 

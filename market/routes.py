@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote as url_quote
 
 import anyio.to_thread
-from litestar import Request, Router, get, post, put
-from litestar.response import Stream
+from litestar import Request, Response, Router, get, post, put
 
 from accounts.actor import Actor
 from kernel import outbox
 from kernel.errors import Invalid
+from kernel.http import blob_response
 from kernel.platform import Platform
 from market import (
     catalog_store,
@@ -46,7 +45,6 @@ from market.schemas import (
     ReviewIn,
     SignupOut,
 )
-from storage.aio import iterate_in_thread
 
 
 def _purchase_out(view: dict[str, Any]) -> PurchaseOut:
@@ -189,19 +187,18 @@ async def upload_evidence(
 
 
 @get("/evidence/{ident:int}", operation_id="marketDownloadEvidence")
-async def download_evidence(ident: int, actor: Actor, platform: Platform) -> Stream:
+async def download_evidence(
+    ident: int, request: Request[Any, Any, Any], actor: Actor, platform: Platform
+) -> Response[Any]:
     """Stream an attached file to those allowed to read it (see the service for who)."""
     row = await onboarding.evidence_for_reading(actor, ident)
-    sha = str(row["sha256"])
-    headers = {"Content-Length": str(row["size"]), "X-Content-SHA256": sha}
-    if row["filename"]:
-        headers["Content-Disposition"] = (
-            f"attachment; filename*=UTF-8''{url_quote(row['filename'])}"
-        )
-    return Stream(
-        iterate_in_thread(lambda: platform.blobs.open(sha)),
+    return await blob_response(
+        platform.blobs,
+        str(row["sha256"]),
+        range_header=request.headers.get("range"),
         media_type="application/octet-stream",
-        headers=headers,
+        filename=str(row["filename"]) or None,
+        presign=False,  # evidence is for the parties only: no URL that outlives the check
     )
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
-from litestar.response import Stream
 
 from accounts.actor import Actor
 from kernel.errors import Forbidden, NotFound
+from kernel.http import blob_response
 from kernel.platform import Platform
 from market import onboarding, purchases
 from web import queries, session
@@ -56,10 +55,11 @@ async def _may_read(actor: Actor, subject: str) -> None:
 
 @get("/files/{evidence_id:int}")
 async def download_file(
+    request: Request[Any, Any, Any],
     viewer: NamedDependency[Actor | None],
     platform: NamedDependency[Platform],
     evidence_id: FromPath[int],
-) -> Stream:
+) -> Response[Any]:
     """Supervisors read every file; others the files of subjects they may attach to (their own
     onboarding and qualifications, the purchases they own, won or signed up for)."""
     actor = session.require(viewer)
@@ -68,15 +68,13 @@ async def download_file(
         raise NotFound("文件不存在")
     if not actor.is_supervisor and row["organisation"] != actor.org_id:
         await _may_read(actor, str(row["subject"]))
-    name = str(row["filename"] or f"{row['kind']}-{row['id']}")
-    return Stream(
-        platform.blobs.open(str(row["sha256"])),
+    return await blob_response(
+        platform.blobs,
+        str(row["sha256"]),
+        range_header=request.headers.get("range"),
         media_type="application/octet-stream",
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Length": str(row["size"]),
-        },
+        filename=str(row["filename"] or f"{row['kind']}-{row['id']}"),
+        presign=False,
     )
 
 

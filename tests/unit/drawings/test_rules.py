@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from drawings.ranges import UNSATISFIABLE, parse_range
 from drawings.rules import (
     State,
     check_mutable,
@@ -11,6 +10,7 @@ from drawings.rules import (
     chunk_text,
 )
 from kernel.errors import Conflict, Invalid
+from kernel.http import UNSATISFIABLE, parse_range
 
 
 @pytest.mark.parametrize(
