@@ -194,6 +194,12 @@ async def actor_for(user_id: int) -> Actor:
     )
 
 
+async def actor_by_username(username: str) -> Actor | None:
+    """The actor of an active user, by user name (demo loaders and the CLI)."""
+    row = await User.select(User.id).where(User.username == username).first()
+    return await actor_for(int(row["id"])) if row else None
+
+
 async def actor_from_token(settings: Settings, token: str) -> Actor:
     return await actor_for(tokens.user_id_from(token, secret=settings.secret_key))
 

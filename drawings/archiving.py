@@ -22,7 +22,7 @@ from kernel.errors import Conflict
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from accounts.actor import Actor
+    from accounts.api import Actor
     from kernel.platform import Platform
 
 RETENTION = timedelta(days=365 * 30)  # 建设工程档案：长期保存

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from accounts.rules import OrgKind
+from accounts.api import OrgKind
 from drawings.rules import READERS, Access
 from drawings.tables import DrawingGrant, DrawingProject, Revision, Sheet
 from kernel.db import is_postgres
@@ -15,7 +15,7 @@ from kernel.errors import Forbidden, NotFound
 if TYPE_CHECKING:
     from collections.abc import Collection
 
-    from accounts.actor import Actor
+    from accounts.api import Actor
 
 DRAWING_TEXT_INDEX = "drawing_text"
 

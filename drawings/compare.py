@@ -13,7 +13,7 @@ from drawings.rules import READERS, Status
 from kernel.errors import Conflict, Invalid
 
 if TYPE_CHECKING:
-    from accounts.actor import Actor
+    from accounts.api import Actor
     from kernel.platform import Platform
 
 

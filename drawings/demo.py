@@ -7,13 +7,12 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from accounts.services import actor_for
-from accounts.tables import User
+from accounts.api import actor_by_username
 from drawings import processing, review, services
 from drawings.tables import DrawingProject
 
 if TYPE_CHECKING:
-    from accounts.actor import Actor
+    from accounts.api import Actor
     from kernel.platform import Platform
 
 PROJECT_CODE = "2026-330100-70-01-000101"
@@ -87,8 +86,7 @@ def sheet_pdf() -> bytes:
 
 
 async def _actor(username: str) -> Actor | None:
-    user = await User.select(User.id).where(User.username == username).first()
-    return await actor_for(int(user["id"])) if user else None
+    return await actor_by_username(username)
 
 
 async def load(platform: Platform) -> None:

@@ -39,7 +39,7 @@ from kernel.db import transaction
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
 if TYPE_CHECKING:
-    from accounts.actor import Actor
+    from accounts.api import Actor
     from kernel.platform import Platform
 
 SEVERITIES = ("info", "minor", "major")

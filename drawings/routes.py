@@ -8,7 +8,7 @@ from litestar import Request, Response, Router, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from accounts.actor import Actor
+from accounts.api import Actor
 from drawings import archiving, compare, review, services
 from drawings.common import project_by_id
 from drawings.qr import qr_png

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
-from accounts.rules import OrgKind
+from accounts.api import OrgKind
 from accounts.tables import Organisation
 from drawings.common import (
     DRAWING_TEXT_INDEX,
@@ -47,7 +47,7 @@ from storage.ports import check_sha256
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from accounts.actor import Actor
+    from accounts.api import Actor
     from kernel.platform import Platform
     from storage.ports import BlobInfo
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from accounts.actor import SYSTEM
+from accounts.api import SYSTEM
 from kernel import audit
 from kernel.db import transaction
 from market.catalog import CatalogItem as CatalogEntry

@@ -19,7 +19,7 @@ from market.tables import Purchase, PurchaseHistory
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from accounts.actor import Actor
+    from accounts.api import Actor
     from kernel.platform import Platform
 
 PURCHASES_INDEX = "purchases"

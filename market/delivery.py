@@ -23,7 +23,7 @@ from market.tables import (
 if TYPE_CHECKING:
     import datetime as dt
 
-    from accounts.actor import Actor
+    from accounts.api import Actor
     from kernel.platform import Platform
 
 S, E = states.Status, states.Event

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from accounts.actor import SYSTEM
-from accounts.demo import demo_uscc
+from accounts.api import SYSTEM, demo_uscc
 from accounts.tables import Organisation
 from kernel import audit, clock, db, outbox
 from kernel.db import is_postgres, transaction

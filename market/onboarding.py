@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from accounts.actor import SYSTEM, Actor
-from accounts.rules import OrgKind
+from accounts.api import SYSTEM, Actor, OrgKind
 from accounts.tables import Organisation
 from kernel import audit, clock, outbox
 from kernel.db import transaction

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from stdnum.cn import uscc as stdnum_uscc
 
-from accounts.actor import SYSTEM, Actor
-from accounts.rules import OrgKind
+from accounts.api import SYSTEM, Actor, OrgKind
 from accounts.tables import Organisation
 from kernel import audit, clock
 from kernel.db import transaction

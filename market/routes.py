@@ -7,7 +7,7 @@ from typing import Any
 import anyio.to_thread
 from litestar import Request, Response, Router, get, post, put
 
-from accounts.actor import Actor
+from accounts.api import Actor
 from kernel import outbox
 from kernel.errors import Invalid
 from kernel.http import blob_response

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from accounts.actor import SYSTEM, Actor
-from accounts.rules import OrgKind
+from accounts.api import SYSTEM, Actor, OrgKind
 from kernel import audit, clock, outbox
 from kernel.db import transaction
 from kernel.errors import Conflict, Invalid, NotFound

@@ -16,7 +16,7 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from piccolo.engine.postgres import PostgresEngine
 
-from accounts.deps import provide_actor, provide_optional_actor
+from accounts.api import provide_actor, provide_optional_actor
 from kernel import db
 from kernel.errors import DomainError
 from kernel.platform import Platform, build_platform

@@ -12,8 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from accounts import services as accounts
-from accounts.tables import User
+from accounts import api as accounts
 from kernel import audit, clock, outbox
 from kernel.db import transaction
 from market.catalog_store import load_catalog
@@ -25,7 +24,7 @@ from surveys.sections import DeclaredIndicators, QcReport, UnitArea
 from surveys.tables import Commission
 
 if TYPE_CHECKING:
-    from accounts.actor import Actor
+    from accounts.api import Actor
     from kernel.platform import Platform
 
 PROJECT_CODE = "2026-330100-70-01-000054"
@@ -85,8 +84,7 @@ CONTRACT_BOUNDARY = [(0.0, 0.0), (100.0, 0.0), (100.0, 80.0), (0.0, 80.0)]
 
 
 async def _actor(username: str) -> Actor | None:
-    row = await User.select(User.id).where(User.username == username).first()
-    return await accounts.actor_for(int(row["id"])) if row else None
+    return await accounts.actor_by_username(username)
 
 
 async def _purchase_in_service(owner: Actor, surveyor: Actor) -> int:

@@ -20,7 +20,7 @@ from storage.aio import put_async_stream
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from accounts.actor import Actor
+    from accounts.api import Actor
     from kernel.platform import Platform
     from storage.ports import BlobInfo
 

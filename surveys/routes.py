@@ -8,7 +8,7 @@ from litestar import Request, Router, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from accounts.actor import Actor
+from accounts.api import Actor
 from kernel.platform import Platform
 from surveys import services
 from surveys.schemas import (

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 import msgspec
 
-from accounts.rules import OrgKind
+from accounts.api import OrgKind
 from accounts.tables import Organisation
 from drawings import services as drawing_services
 from drawings.common import project_by_code
@@ -66,7 +66,7 @@ from surveys.tables import (
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping, Sequence
 
-    from accounts.actor import Actor
+    from accounts.api import Actor
     from kernel.platform import Platform
 
 CHECK_STATUS = rules.CheckStatus

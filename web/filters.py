@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from accounts.rules import ORG_KIND_LABELS, OrgKind
+from accounts.api import ORG_KIND_LABELS, OrgKind
 from kernel.clock import SHANGHAI
 from market.states import STATUS_LABELS
 from web import labels

@@ -21,7 +21,7 @@ from market.tables import (
 from market.tables import Intermediary as IntermediaryRow
 
 if TYPE_CHECKING:
-    from accounts.actor import Actor
+    from accounts.api import Actor
 
 
 async def my_qualifications(actor: Actor) -> list[dict[str, Any]]:

@@ -7,8 +7,11 @@ from typing import TYPE_CHECKING, Any
 from litestar.connection import ASGIConnection  # noqa: TC002 - Litestar reads the annotation
 from litestar.datastructures import Cookie
 
-from accounts.actor import Actor  # noqa: TC001 - Litestar reads the annotation
-from accounts.deps import SESSION_COOKIE, provide_optional_actor
+from accounts.api import (
+    SESSION_COOKIE,
+    Actor,
+    provide_optional_actor,
+)
 from kernel.errors import NotAuthenticated
 
 if TYPE_CHECKING:

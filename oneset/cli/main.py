@@ -84,7 +84,7 @@ def reindex() -> None:
 @click.option("--region", default="")
 def create_org(kind: str, name: str, uscc: str, username: str, password: str, region: str) -> None:
     """Create an organisation of any kind with its first admin user."""
-    from accounts import services
+    from accounts import api as services
     from kernel.errors import DomainError
 
     async def go(_: Platform) -> services.Registered:

@@ -9,9 +9,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from accounts import services
-from accounts.actor import Actor
-from accounts.rules import OrgKind
+from accounts import api as services
+from accounts.api import Actor, OrgKind
 from kernel.errors import DomainError, Invalid
 from kernel.platform import Platform
 from web import forms, session

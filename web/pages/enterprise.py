@@ -9,8 +9,7 @@ from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.response import Response, Template
 
-from accounts.actor import Actor
-from accounts.rules import OrgKind
+from accounts.api import Actor, OrgKind
 from kernel import clock
 from kernel.errors import DomainError
 from kernel.platform import Platform

@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
-from accounts.actor import Actor
+from accounts.api import Actor
 from kernel.errors import Forbidden, NotFound
 from kernel.http import blob_response
 from kernel.platform import Platform

@@ -8,8 +8,7 @@ from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
-from accounts.actor import Actor
-from accounts.rules import OrgKind
+from accounts.api import Actor, OrgKind
 from kernel.errors import NotFound
 from kernel.platform import Platform
 from market import catalog_store, onboarding, purchases

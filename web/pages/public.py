@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from accounts.actor import Actor
+from accounts.api import Actor
 from kernel.errors import DomainError, Forbidden, NotFound
 from kernel.platform import Platform
 from market import catalog_store, purchases, search_docs, supervision

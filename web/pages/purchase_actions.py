@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from accounts.actor import Actor
+from accounts.api import Actor
 from kernel.errors import Forbidden
 from kernel.platform import Platform
 from market import delivery, purchases, supervision

@@ -13,9 +13,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from accounts import services as accounts
-from accounts.actor import Actor
-from accounts.rules import OrgKind
+from accounts import api as accounts
+from accounts.api import Actor, OrgKind
 from drawings import compare, review, services
 from kernel.errors import Invalid, NotFound
 from kernel.platform import Platform

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from accounts.actor import Actor
+from accounts.api import Actor
 from kernel.platform import Platform
 from market import onboarding, supervision
 from market.credit import NEGATIVE_KINDS
