@@ -67,7 +67,12 @@ class Settings:
 
     @property
     def broker_kind(self) -> str:
-        return urlsplit(self.broker_url).scheme
+        """``embedded`` (the SQLite broker in the data dir, ``oneset.broker``) or the scheme."""
+        scheme = urlsplit(self.broker_url).scheme
+        return "embedded" if scheme.startswith(f"{EMBEDDED_BROKER}+") else scheme
+
+
+EMBEDDED_BROKER = "embedded"  # kombu transport alias registered by oneset.broker
 
 
 def _sqlite_path(url: str) -> str:
@@ -105,7 +110,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
 
     data_dir = Path(get("DATA_DIR", "var") or "var").resolve()
     database_url = get("DATABASE_URL") or f"sqlite:///{data_dir / 'oneset.sqlite3'}"
-    broker_url = get("BROKER_URL") or "filesystem://"
+    broker_url = get("BROKER_URL") or f"{EMBEDDED_BROKER}+sqlite:///{data_dir / 'broker.sqlite3'}"
     policy = get("POLICY_FILE")
     return Settings(
         data_dir=data_dir,

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from celery import Celery
 from celery.signals import worker_init, worker_process_init
 
 from kernel.settings import Settings, get_settings
+from oneset import broker
 from oneset.bootstrap import start_worker_process
 from oneset.wiring import TASK_PACKAGES, beat_schedule
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-
-def broker_folder(settings: Settings) -> Path:
-    folder = settings.data_dir / "broker"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def configure(app: Celery, settings: Settings) -> None:
@@ -46,18 +38,13 @@ def configure(app: Celery, settings: Settings) -> None:
             **beat_schedule(),
         },
     }
-    if settings.broker_kind == "filesystem":
-        folder = str(broker_folder(settings))
-        conf["broker_transport_options"] = {
-            "data_folder_in": folder,
-            "data_folder_out": folder,
-            "store_processed": False,
-            "control_folder": str(broker_folder(settings) / "control"),  # not the cwd
-        }
-        conf["worker_enable_remote_control"] = False  # no fanout on the filesystem transport
+    if settings.broker_kind == "embedded":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        conf["worker_enable_remote_control"] = False  # no fanout on the SQL transport
     app.conf.update(conf)
 
 
+broker.register()
 app = Celery("oneset")
 configure(app, get_settings())
 app.autodiscover_tasks(list(TASK_PACKAGES))

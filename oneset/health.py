@@ -31,14 +31,8 @@ async def _guard(check: Callable[[], Awaitable[None]]) -> str:
 
 
 def check_broker(platform: Platform) -> None:
-    from oneset.celery_app import app, broker_folder
+    from oneset.celery_app import app
 
-    if platform.settings.broker_kind == "filesystem":
-        folder = broker_folder(platform.settings)
-        probe = folder / ".health"
-        probe.write_text("ok")
-        probe.unlink()
-        return
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
 
