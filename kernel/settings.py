@@ -43,6 +43,9 @@ class Settings:
     task_time_limit_seconds: int = 600
     file_analysis_timeout_seconds: int = 120
     outbox_interval_seconds: float = 5.0
+    heartbeat_interval_seconds: float = 10.0
+    heartbeat_stale_seconds: float = 60.0  # /health: "worker" fails when older; 0 = no check
+    sweep_interval_seconds: float = 60.0
     policy_file: Path | None = None
     survey_rules_file: Path | None = None
     survey_convention_file: Path | None = None
@@ -137,6 +140,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         task_time_limit_seconds=int(get("TASK_TIME_LIMIT_SECONDS", "600") or 600),
         file_analysis_timeout_seconds=int(get("FILE_ANALYSIS_TIMEOUT_SECONDS", "120") or 120),
         outbox_interval_seconds=float(get("OUTBOX_INTERVAL_SECONDS", "5") or 5),
+        heartbeat_interval_seconds=float(get("HEARTBEAT_INTERVAL_SECONDS", "10") or 10),
+        heartbeat_stale_seconds=float(get("HEARTBEAT_STALE_SECONDS", "60") or 0),
+        sweep_interval_seconds=float(get("SWEEP_INTERVAL_SECONDS", "60") or 60),
         policy_file=Path(policy) if policy else None,
         survey_rules_file=_path(get("SURVEY_RULES_FILE")),
         survey_convention_file=_path(get("SURVEY_CONVENTION_FILE")),

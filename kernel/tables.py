@@ -34,3 +34,11 @@ class OutboxEntry(Table, tablename="oneset_outbox"):
     attempts = Integer(default=0)
     done_at = Timestamptz(null=True, default=None, index=True)
     last_error = Text(default="")
+
+
+class Heartbeat(Table, tablename="oneset_heartbeat"):
+    """The last time a worker ran the beat-sent heartbeat task (proves broker, beat and worker)."""
+
+    id = Serial(primary_key=True)
+    name = Varchar(length=200, unique=True)
+    at = Timestamptz(default=ClockNow())

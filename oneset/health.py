@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from kernel import db
-from kernel.errors import DomainError
+from kernel import db, heartbeat
+from kernel.errors import DomainError, Unavailable
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -37,6 +37,15 @@ def check_broker(platform: Platform) -> None:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
+async def check_worker(platform: Platform) -> None:
+    stale = platform.settings.heartbeat_stale_seconds
+    age = await heartbeat.newest_age_seconds()
+    if age is None:
+        raise Unavailable("尚无工作进程心跳（后台任务未运行）", backend="worker")
+    if age > stale:
+        raise Unavailable(f"工作进程心跳已中断 {int(age)} 秒（后台任务未运行）", backend="worker")
+
+
 async def checks(platform: Platform) -> dict[str, str]:
     async def database() -> None:
         await db.ping()
@@ -50,17 +59,23 @@ async def checks(platform: Platform) -> dict[str, str]:
     async def broker() -> None:
         await anyio.to_thread.run_sync(check_broker, platform)
 
+    async def worker() -> None:
+        await check_worker(platform)
+
+    named: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+        ("database", database),
+        ("blobs", blobs),
+        ("search", search),
+        ("broker", broker),
+    ]
+    if platform.settings.heartbeat_stale_seconds > 0:
+        named.append(("worker", worker))
     results: dict[str, str] = {}
 
     async def run(name: str, fn: Callable[[], Awaitable[None]]) -> None:
         results[name] = await _guard(fn)
 
     async with anyio.create_task_group() as group:
-        for name, fn in (
-            ("database", database),
-            ("blobs", blobs),
-            ("search", search),
-            ("broker", broker),
-        ):
+        for name, fn in named:
             group.start_soon(run, name, fn)
-    return {name: results[name] for name in ("database", "blobs", "search", "broker")}
+    return {name: results[name] for name, _ in named}

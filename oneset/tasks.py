@@ -1,12 +1,13 @@
-"""Kernel Celery tasks."""
+"""Platform Celery tasks: the outbox dispatcher and the worker heartbeat."""
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING
 
-from celery import shared_task
+from celery import Task, shared_task
 
-from kernel import jobs, outbox
+from kernel import heartbeat, jobs, outbox
 from oneset.wiring import index_registrations
 
 if TYPE_CHECKING:
@@ -24,3 +25,13 @@ async def _dispatch(platform: Platform) -> int:
 def dispatch_outbox() -> int:
     """Apply pending outbox entries (kicked after commits and run by beat)."""
     return jobs.run(_dispatch)
+
+
+async def _heartbeat(_: Platform, name: str) -> None:
+    await heartbeat.record(name)
+
+
+@shared_task(name="oneset.heartbeat", bind=True, ignore_result=True, expires=60)
+def worker_heartbeat(self: Task[[], None]) -> None:
+    """Sent by beat; the worker that runs it records that the chain is alive."""
+    jobs.run(_heartbeat, str(self.request.hostname or socket.gethostname()))

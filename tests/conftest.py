@@ -215,6 +215,8 @@ def platform_settings(database: Database, data_dir: Path, **extra: str) -> Setti
         "ONESET_INDEX_PREFIX": f"t{uuid.uuid4().hex[:8]}_",
         # Tokens expire on kernel.clock; test calendars span weeks of simulated time.
         "ONESET_TOKEN_TTL_MINUTES": str(90 * 24 * 60),
+        # No worker runs beside the in-process app; tests of the heartbeat set their own limit.
+        "ONESET_HEARTBEAT_STALE_SECONDS": "0",
         **extra,
     }
     return load_settings(env)

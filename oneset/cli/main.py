@@ -5,17 +5,21 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
+import socket
 import sys
+import threading
+import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+import uvicorn
 
 from kernel.platform import Platform, current
 from oneset.bootstrap import start_command
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
+    from pathlib import Path
 
 T = TypeVar("T")
 
@@ -110,13 +114,12 @@ def demo() -> None:
     click.echo("demo data loaded; every demo password is demo-pass-2026")
 
 
+def _celery_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "oneset.celery_app", *args]
+
+
 def _worker_argv(beat: bool) -> list[str]:
-    argv = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "oneset.celery_app",
+    argv = _celery_argv(
         "worker",
         "--loglevel",
         "INFO",
@@ -124,7 +127,7 @@ def _worker_argv(beat: bool) -> list[str]:
         "2",
         "--without-mingle",
         "--without-gossip",
-    ]
+    )
     if beat:
         argv.append("--beat")
     return argv
@@ -137,34 +140,75 @@ def worker(beat: bool) -> None:
     os.execv(sys.executable, _worker_argv(beat))  # noqa: S606 - replaces this process by design
 
 
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _announce_when_listening(server: uvicorn.Server, url: str, data_dir: Path) -> None:
+    """Print the URL once the port accepts connections (not before)."""
+    while not server.started:
+        if server.should_exit:
+            return
+        time.sleep(0.05)
+    click.echo(f"OneSet serving at {url}  (data: {data_dir})", err=True)
+
+
 @main.command()
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=8000, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--worker/--no-worker", "with_worker", default=True, help="Start a Celery worker + beat."
+    "--port", default=8000, show_default=True, type=int, help="Port to listen on (make run PORT=N)."
+)
+@click.option(
+    "--worker/--no-worker",
+    "with_worker",
+    default=True,
+    show_default=True,
+    help="Also run and supervise a Celery worker and beat (restarted if they exit).",
 )
 def serve(host: str, port: int, with_worker: bool) -> None:
-    """Migrate, then serve the web app with a Celery worker and beat."""
-    import uvicorn
-
+    """Migrate, then serve the web app; supervise a Celery worker and beat beside it."""
     from oneset.migrations import migrate_all
+    from oneset.supervise import Supervised
 
     settings = current().settings
+    if not _port_free(host, port):
+        raise click.ClickException(
+            f"端口 {port} 已被占用 (port {port} on {host} is taken): "
+            "choose another with --port N, or PORT=N for make run"
+        )
     asyncio.run(migrate_all(settings))
-    child = subprocess.Popen(_worker_argv(beat=True)) if with_worker else None  # noqa: S603
-    click.echo(f"OneSet serving at http://{host}:{port}/  (data: {settings.data_dir})", err=True)
+    children = (
+        [
+            Supervised("worker", _worker_argv(beat=False)),
+            Supervised("beat", _celery_argv("beat", "--loglevel", "INFO")),
+        ]
+        if with_worker
+        else []
+    )
+    for child in children:
+        child.start()
+    config = uvicorn.Config(
+        "oneset.app:app_from_env", factory=True, host=host, port=port, log_level="info"
+    )
+    server = uvicorn.Server(config)
+    url = f"http://{host}:{port}/"
+    threading.Thread(
+        target=_announce_when_listening, args=(server, url, settings.data_dir), daemon=True
+    ).start()
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through SystemExit instead
-    # lets the finally clause stop the worker rather than orphaning it.
+    # lets the finally clause stop the children rather than orphaning them.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        uvicorn.run("oneset.app:app_from_env", factory=True, host=host, port=port, log_level="info")
+        server.run()
     finally:
-        if child is not None:
-            child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        for child in children:
+            child.stop()
 
 
 def _register_domain_commands() -> None:
