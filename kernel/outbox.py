@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 
 from kernel import clock
+from kernel.db import is_postgres, transaction
 from kernel.tables import OutboxEntry
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=10)
+CLAIM_FOR = timedelta(minutes=5)  # longer than applying one batch takes
 Sender = Callable[[str, Sequence[Any]], None]
 DISPATCH_TASK = "oneset.dispatch_outbox"
 
@@ -79,17 +81,15 @@ async def dispatch(
     *,
     limit: int = 500,
 ) -> int:
-    """Apply up to ``limit`` due entries; returns how many were completed."""
-    now = clock.now()
-    rows = (
-        await OutboxEntry.select()
-        .where(OutboxEntry.done_at.is_null(), OutboxEntry.available_at <= now)
-        .order_by(OutboxEntry.id)
-        .limit(limit)
-    )
+    """Claim up to ``limit`` due entries and apply them; returns how many were completed.
+
+    Any number of dispatchers may run at once (beat, kicks, several workers): each entry is
+    claimed by exactly one of them, and a claim left by a crashed dispatcher lapses after
+    ``CLAIM_FOR``.
+    """
     by_name = {r.spec.name: r for r in registrations}
     done = 0
-    for row in rows:
+    for row in await _claim(limit):
         try:
             if row["kind"] == "index":
                 await _apply_index(platform, by_name, str(row["target"]), str(row["payload"]))
@@ -104,6 +104,29 @@ async def dispatch(
         )
         done += 1
     return done
+
+
+async def _claim(limit: int) -> list[dict[str, Any]]:
+    """Atomically take due entries: their ``available_at`` moves to the end of the claim.
+
+    One UPDATE … RETURNING: on PostgreSQL its subquery skips rows another dispatcher has
+    locked (``FOR UPDATE SKIP LOCKED``); on SQLite the IMMEDIATE transaction serialises
+    dispatchers. Either way two dispatchers never get the same entry.
+    """
+    now = clock.now()
+    table = OutboxEntry._meta.tablename
+    skip_locked = " FOR UPDATE SKIP LOCKED" if is_postgres() else ""
+    async with transaction():
+        rows = await OutboxEntry.raw(
+            f"UPDATE {table} SET available_at = {{}} WHERE id IN ("  # noqa: S608
+            f"SELECT id FROM {table} WHERE done_at IS NULL AND available_at <= {{}} "
+            f"ORDER BY id LIMIT {{}}{skip_locked}) "
+            "RETURNING id, kind, target, payload, attempts",
+            now + CLAIM_FOR,
+            now,
+            limit,
+        )
+    return sorted(rows, key=lambda row: int(row["id"]))
 
 
 async def _retry_later(entry_id: int, attempts: int, exc: Exception) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from accounts import services
 from accounts.demo import demo_uscc
 from accounts.search_docs import ORGANISATIONS, REGISTRATION
-from kernel import outbox
+from kernel import clock, outbox
 from kernel.db import transaction
 from kernel.errors import Conflict
 from kernel.platform import Platform
@@ -96,3 +98,41 @@ async def test_reindex_rebuilds_from_the_database(platform: Platform) -> None:
     counts = await outbox.reindex(platform, [REGISTRATION])
     assert counts == {ORGANISATIONS: 3}
     assert len(_names(platform, "联合测绘")) == 3
+
+
+async def test_concurrent_dispatchers_apply_each_entry_once(
+    platform: Platform, db: Database
+) -> None:
+    for n in range(60):
+        async with transaction():
+            await outbox.task_later("test.noop", n)
+    sent: list[int] = []
+
+    def send(_name: str, args: Any) -> None:
+        sent.append(int(args[0]))
+
+    async def drain() -> int:
+        total = 0
+        while done := await outbox.dispatch(platform, [], send, limit=7):
+            total += done
+        return total
+
+    done = await asyncio.gather(*(drain() for _ in range(4)))
+    assert sum(done) == 60
+    assert sorted(sent) == list(range(60))  # each task sent exactly once
+    assert await outbox.pending_count() == 0
+
+
+async def test_an_abandoned_claim_lapses(
+    platform: Platform, db: Database, monkeypatch: Any
+) -> None:
+    async with transaction():
+        await outbox.task_later("test.noop", 1)
+    claimed = await outbox._claim(10)  # a dispatcher that then crashed
+    assert [row["target"] for row in claimed] == ["test.noop"]
+    sent: list[Any] = []
+    assert await outbox.dispatch(platform, [], lambda n, a: sent.append(a)) == 0
+    later = clock.now() + outbox.CLAIM_FOR + timedelta(seconds=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert await outbox.dispatch(platform, [], lambda n, a: sent.append(a)) == 1
+    assert sent == [[1]]
