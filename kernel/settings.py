@@ -43,6 +43,8 @@ class Settings:
     task_time_limit_seconds: int = 600
     file_analysis_timeout_seconds: int = 120
     outbox_interval_seconds: float = 5.0
+    audit_secret: str = ""  # keys the audit chain; default: the secret key
+    audit_checkpoint_seconds: float = 60.0
     heartbeat_interval_seconds: float = 10.0
     heartbeat_stale_seconds: float = 60.0  # /health: "worker" fails when older; 0 = no check
     sweep_interval_seconds: float = 60.0
@@ -113,12 +115,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
 
     data_dir = Path(get("DATA_DIR", "var") or "var").resolve()
     database_url = get("DATABASE_URL") or f"sqlite:///{data_dir / 'oneset.sqlite3'}"
+    secret_key = get("SECRET_KEY") or _secret(data_dir)
     broker_url = get("BROKER_URL") or f"{EMBEDDED_BROKER}+sqlite:///{data_dir / 'broker.sqlite3'}"
     policy = get("POLICY_FILE")
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
-        secret_key=get("SECRET_KEY") or _secret(data_dir),
+        secret_key=secret_key,
         broker_url=broker_url,
         minio_endpoint=get("MINIO_ENDPOINT"),
         minio_access_key=get("MINIO_ACCESS_KEY", "minioadmin") or "",
@@ -140,6 +143,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         task_time_limit_seconds=int(get("TASK_TIME_LIMIT_SECONDS", "600") or 600),
         file_analysis_timeout_seconds=int(get("FILE_ANALYSIS_TIMEOUT_SECONDS", "120") or 120),
         outbox_interval_seconds=float(get("OUTBOX_INTERVAL_SECONDS", "5") or 5),
+        audit_secret=get("AUDIT_KEY") or secret_key,
+        audit_checkpoint_seconds=float(get("AUDIT_CHECKPOINT_SECONDS", "60") or 60),
         heartbeat_interval_seconds=float(get("HEARTBEAT_INTERVAL_SECONDS", "10") or 10),
         heartbeat_stale_seconds=float(get("HEARTBEAT_STALE_SECONDS", "60") or 0),
         sweep_interval_seconds=float(get("SWEEP_INTERVAL_SECONDS", "60") or 60),

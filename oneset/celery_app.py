@@ -35,6 +35,10 @@ def configure(app: Celery, settings: Settings) -> None:
                 "task": "oneset.dispatch_outbox",
                 "schedule": settings.outbox_interval_seconds,
             },
+            "audit-checkpoint": {
+                "task": "oneset.audit_checkpoint",
+                "schedule": settings.audit_checkpoint_seconds,
+            },
             "worker-heartbeat": {
                 "task": "oneset.heartbeat",
                 "schedule": settings.heartbeat_interval_seconds,

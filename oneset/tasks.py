@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from celery import Task, shared_task
 
-from kernel import heartbeat, jobs, outbox
+from kernel import audit, heartbeat, jobs, outbox
 from oneset.wiring import index_registrations
 
 if TYPE_CHECKING:
@@ -35,3 +35,13 @@ async def _heartbeat(_: Platform, name: str) -> None:
 def worker_heartbeat(self: Task[[], None]) -> None:
     """Sent by beat; the worker that runs it records that the chain is alive."""
     jobs.run(_heartbeat, str(self.request.hostname or socket.gethostname()))
+
+
+async def _checkpoint(platform: Platform) -> None:
+    await audit.checkpoint(platform.blobs)
+
+
+@shared_task(name="oneset.audit_checkpoint", ignore_result=True, acks_late=True)
+def audit_checkpoint() -> None:
+    """Sent by beat: sign the audit chain's head and keep it outside the database."""
+    jobs.run(_checkpoint)

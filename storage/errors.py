@@ -48,3 +48,11 @@ class BadSha256(StorageError):
 
 class HashMismatch(StorageError):
     """The uploaded bytes do not hash to the declared SHA-256 (nothing was stored)."""
+
+
+class RecordExists(StorageError):
+    """A named record is written once; this name is taken."""
+
+
+class BadRecordName(StorageError):
+    """Record names are lower-case letters, digits, ``-_.`` and ``/`` separators."""

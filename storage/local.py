@@ -15,13 +15,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from storage.errors import BlobNotFound, BlobRetained, PresignUnsupported, StorageUnavailable
+from storage.errors import (
+    BlobNotFound,
+    BlobRetained,
+    PresignUnsupported,
+    RecordExists,
+    StorageUnavailable,
+)
 from storage.ports import (
     CHUNK,
     BlobInfo,
     HashingReader,
     PresignedUpload,
     Readable,
+    check_record_name,
     check_sha256,
     hash_mismatch,
 )
@@ -39,7 +46,8 @@ class LocalBlobStore:
         self._objects = root / "objects"
         self._tmp = root / "tmp"
         self._retention = root / "retention"
-        for folder in (self._objects, self._tmp, self._retention):
+        self._records = root / "records"
+        for folder in (self._objects, self._tmp, self._retention, self._records):
             folder.mkdir(parents=True, exist_ok=True)
 
     def _path(self, sha256: str) -> Path:
@@ -127,6 +135,27 @@ class LocalBlobStore:
         if not path.exists():
             return None
         return datetime.fromisoformat(json.loads(path.read_text())["until"])
+
+    def put_record(self, name: str, data: bytes, *, retain_until: datetime) -> None:
+        target = self._records / check_record_name(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=self._tmp, delete=False) as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(handle.name, target)  # creates the name only if it is free
+        except FileExistsError:
+            raise RecordExists(name) from None
+        finally:
+            os.unlink(handle.name)
+        target.chmod(0o444)
+
+    def records(self, prefix: str) -> Iterator[tuple[str, bytes]]:
+        for path in sorted(self._records.rglob("*")):
+            name = path.relative_to(self._records).as_posix()
+            if path.is_file() and name.startswith(prefix):
+                yield name, path.read_bytes()
 
     def check(self) -> None:
         try:

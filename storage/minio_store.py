@@ -9,6 +9,7 @@ computation and a dead server fails fast.
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from contextlib import contextmanager
@@ -20,13 +21,20 @@ from minio.commonconfig import COMPLIANCE, ComposeSource, CopySource
 from minio.error import InvalidResponseError, S3Error, ServerError
 from minio.retention import Retention
 
-from storage.errors import BadUploadKey, BlobNotFound, BlobRetained, StorageUnavailable
+from storage.errors import (
+    BadUploadKey,
+    BlobNotFound,
+    BlobRetained,
+    RecordExists,
+    StorageUnavailable,
+)
 from storage.ports import (
     CHUNK,
     BlobInfo,
     HashingReader,
     PresignedUpload,
     Readable,
+    check_record_name,
     check_sha256,
     hash_mismatch,
 )
@@ -216,16 +224,19 @@ class MinioBlobStore:
             response.close()
             response.release_conn()
 
-    def stat(self, sha256: str) -> BlobInfo | None:
-        self._ensure_bucket()
+    def _stat_key(self, key: str) -> int | None:
+        """The size of object ``key``, or None when there is none."""
         try:
-            with _translated(self._key(sha256)):
-                info = self.client.stat_object(
-                    bucket_name=self.bucket, object_name=self._key(sha256)
-                )
+            with _translated(key):
+                info = self.client.stat_object(bucket_name=self.bucket, object_name=key)
         except BlobNotFound:
             return None
-        return BlobInfo(sha256, int(info.size or 0))
+        return int(info.size or 0)
+
+    def stat(self, sha256: str) -> BlobInfo | None:
+        self._ensure_bucket()
+        size = self._stat_key(self._key(sha256))
+        return None if size is None else BlobInfo(sha256, size)
 
     def exists(self, sha256: str) -> bool:
         return self.stat(sha256) is not None
@@ -289,6 +300,39 @@ class MinioBlobStore:
             self.client.set_object_retention(
                 bucket_name=self.bucket, object_name=key, config=Retention(COMPLIANCE, until)
             )
+
+    def put_record(self, name: str, data: bytes, *, retain_until: datetime) -> None:
+        self._ensure_bucket()
+        key = f"records/{check_record_name(name)}"
+        with _translated(key):
+            if self._stat_key(key) is not None:
+                raise RecordExists(name)
+            self.client.put_object(
+                bucket_name=self.bucket,
+                object_name=key,
+                data=io.BytesIO(data),
+                length=len(data),
+                retention=Retention(COMPLIANCE, retain_until),
+            )
+
+    def records(self, prefix: str) -> Iterator[tuple[str, bytes]]:
+        self._ensure_bucket()
+        with _translated():
+            names = sorted(
+                str(obj.object_name)
+                for obj in self.client.list_objects(
+                    bucket_name=self.bucket, prefix=f"records/{prefix}", recursive=True
+                )
+            )
+        for key in names:
+            with _translated(key):
+                response = self.client.get_object(bucket_name=self.bucket, object_name=key)
+                try:
+                    data = response.read()
+                finally:
+                    response.close()
+                    response.release_conn()
+            yield key.removeprefix("records/"), data
 
     def check(self) -> None:
         self._ready = False

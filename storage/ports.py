@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from storage.errors import BadSha256, BlobTooLarge, HashMismatch
+from storage.errors import BadRecordName, BadSha256, BlobTooLarge, HashMismatch
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 CHUNK = 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_RECORD = re.compile(r"^[a-z0-9_-][a-z0-9_.-]{0,99}(/[a-z0-9_-][a-z0-9_.-]{0,99}){0,4}$")
+MAX_RECORD_BYTES = 64 * 1024
 
 
 class Readable(Protocol):
@@ -47,6 +49,12 @@ def check_sha256(value: str) -> str:
     if not _SHA256.match(value):
         raise BadSha256(f"not a sha256: {value[:80]!r}")
     return value
+
+
+def check_record_name(name: str) -> str:
+    if not _RECORD.match(name):
+        raise BadRecordName(f"bad record name {name[:120]!r}")
+    return name
 
 
 class HashingReader:
@@ -127,6 +135,18 @@ class BlobStore(Protocol):
 
     def retain(self, sha256: str, until: datetime) -> None:
         """Make a blob undeletable until ``until`` (object lock on MinIO)."""
+        ...
+
+    def put_record(self, name: str, data: bytes, *, retain_until: datetime) -> None:
+        """Write a small named record once, undeletable until ``retain_until``.
+
+        For evidence kept outside the database (audit checkpoints). Raises RecordExists when
+        ``name`` was written before.
+        """
+        ...
+
+    def records(self, prefix: str) -> Iterator[tuple[str, bytes]]:
+        """Every record whose name starts with ``prefix``, in name order."""
         ...
 
     def check(self) -> None:

@@ -46,20 +46,35 @@ def migrate() -> None:
 
 @main.command("verify-audit")
 def verify_audit() -> None:
-    """Recompute the audit chain; exit 1 naming the first broken entry."""
+    """Recompute the keyed audit chain and check it against its signed checkpoints.
+
+    Exit 1 naming each problem: the first entry that does not follow from its predecessor, a
+    chain shorter than a checkpoint (truncated) or differing from one (rewritten).
+    """
     from kernel import audit
 
-    async def go(_: Platform) -> tuple[int, Any]:
-        return await audit.verify()
+    async def go(platform: Platform) -> tuple[int, list[str]]:
+        return await audit.verify_anchored(platform.blobs)
 
-    count, broken = run_async(go)
-    if broken is None:
+    count, problems = run_async(go)
+    if not problems:
         click.echo(f"audit chain intact: {count} entries")
         return
-    click.echo(
-        f"audit chain broken at entry seq={broken.seq} (id={broken.id}): {broken.reason}", err=True
-    )
+    for problem in problems:
+        click.echo(f"audit chain broken: {problem}", err=True)
     sys.exit(1)
+
+
+@main.command("audit-checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the audit chain's head now and keep it outside the database (beat does it too)."""
+    from kernel import audit
+
+    async def go(platform: Platform) -> object:
+        return await audit.checkpoint(platform.blobs)
+
+    made = run_async(go)
+    click.echo(f"checkpoint: {made}" if made else "checkpoint: chain empty or unchanged")
 
 
 @main.command()

@@ -11,7 +11,15 @@ from datetime import timedelta
 import pytest
 
 from kernel import clock
-from storage.errors import BadSha256, BlobNotFound, BlobRetained, BlobTooLarge, HashMismatch
+from storage.errors import (
+    BadRecordName,
+    BadSha256,
+    BlobNotFound,
+    BlobRetained,
+    BlobTooLarge,
+    HashMismatch,
+    RecordExists,
+)
 from storage.ports import BlobStore
 
 
@@ -141,3 +149,20 @@ def test_declared_hash_is_verified(blob_store: BlobStore) -> None:
     with pytest.raises(HashMismatch):
         blob_store.put(io.BytesIO(b"tampered" + data[8:]), expected_sha256=digest)
     assert blob_store.put(io.BytesIO(data), expected_sha256=digest).size == len(data)
+
+
+def test_named_records_are_written_once_and_listed_in_order(blob_store: BlobStore) -> None:
+    until = clock.now() + timedelta(days=1)
+    blob_store.put_record("audit/checkpoints/000000000002.json", b'{"seq":2}', retain_until=until)
+    blob_store.put_record("audit/checkpoints/000000000001.json", b'{"seq":1}', retain_until=until)
+    blob_store.put_record("other/x.json", b"{}", retain_until=until)
+    assert list(blob_store.records("audit/checkpoints/")) == [
+        ("audit/checkpoints/000000000001.json", b'{"seq":1}'),
+        ("audit/checkpoints/000000000002.json", b'{"seq":2}'),
+    ]
+    with pytest.raises(RecordExists):
+        blob_store.put_record("audit/checkpoints/000000000001.json", b"forged", retain_until=until)
+    assert dict(blob_store.records("audit/"))["audit/checkpoints/000000000001.json"] == b'{"seq":1}'
+    for bad in ("../escape", "/abs", "Upper", "a//b", ""):
+        with pytest.raises(BadRecordName):
+            blob_store.put_record(bad, b"x", retain_until=until)
