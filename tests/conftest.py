@@ -122,20 +122,32 @@ def minio_server() -> Iterator[MinioServer]:
     yield from running_minio()
 
 
+@dataclass(frozen=True)
+class Meili:
+    url: str
+    key: str | None
+
+
 @pytest.fixture(scope="session")
-def meili_url() -> Iterator[str]:
+def meili() -> Iterator[Meili]:
+    """ONESET_MEILI_URL (and ONESET_MEILI_KEY), or a private server from PATH / ../shared/bin."""
     url = os.environ.get("ONESET_MEILI_URL")
     if url:
-        yield url
+        yield Meili(url, os.environ.get("ONESET_MEILI_KEY"))
         return
     try:
-        server = MeiliServer()
+        server = MeiliServer(REPO_ROOT.parent / "shared" / "bin")
         url = server.start()
     except (ServerUnavailable, OSError) as exc:
-        missing_service(str(exc), required=False)
+        missing_service(f"Meilisearch: {exc}")
         raise
-    yield url
+    yield Meili(url, server.key)
     server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def meili_url(meili: Meili) -> str:
+    return meili.url
 
 
 # -- database ----------------------------------------------------------------------------------
@@ -252,10 +264,14 @@ def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
     )
 
 
+def make_search_index(engine: str, request: pytest.FixtureRequest, root: Path) -> SearchIndex:
+    prefix = f"t{uuid.uuid4().hex[:8]}_"
+    if engine == "embedded":
+        return EmbeddedSearchIndex(root / "search", prefix)
+    server: Meili = request.getfixturevalue("meili")
+    return MeiliSearchIndex(server.url, server.key, prefix, timeout=5)
+
+
 @pytest.fixture(params=["embedded", "meili"])
 def search_index(request: pytest.FixtureRequest, tmp_path: Path) -> SearchIndex:
-    prefix = f"t{uuid.uuid4().hex[:8]}_"
-    if request.param == "embedded":
-        return EmbeddedSearchIndex(tmp_path / "search.sqlite3", prefix)
-    url: str = request.getfixturevalue("meili_url")
-    return MeiliSearchIndex(url, os.environ.get("ONESET_MEILI_KEY"), prefix, timeout=5)
+    return make_search_index(request.param, request, tmp_path)
