@@ -161,9 +161,9 @@ def text_query(schema: tantivy.Schema, spec: IndexSpec, q: str) -> Query | None:
     if not parts:
         return None
     weights = {name: float(len(spec.searchable) - i) for i, name in enumerate(spec.searchable)}
-    required = [
+    clauses = [
         (
-            Occur.Must,
+            Occur.Should if part.kind == "whole" else Occur.Must,
             Query.disjunction_max_query(
                 [
                     Query.boost_query(_part_query(schema, f"t_{name}", part), weight)
@@ -175,7 +175,7 @@ def text_query(schema: tantivy.Schema, spec: IndexSpec, q: str) -> Query | None:
         for part in parts
     ]
     exact = Query.term_query(schema, f"x_{spec.searchable[0]}", _exact(q))
-    return Query.boolean_query([*required, (Occur.Should, Query.boost_query(exact, 100.0))])
+    return Query.boolean_query([*clauses, (Occur.Should, Query.boost_query(exact, 100.0))])
 
 
 def _part_query(schema: tantivy.Schema, field: str, part: QueryPart) -> Query:
