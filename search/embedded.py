@@ -104,6 +104,7 @@ class EmbeddedSearchIndex:
                 except (ValueError, OSError) as exc:
                     raise SearchUnavailable(f"嵌入式搜索索引无法打开：{exc}") from exc
                 register_tokenizers(opened)
+                opened.config_reader(reload_policy="manual")  # search() reloads itself
                 live = _Live(
                     generation=name,
                     signature=signature,

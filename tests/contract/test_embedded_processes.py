@@ -7,6 +7,8 @@ import multiprocessing
 import os
 import signal
 import time
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
 from pathlib import Path
 
 from search import generations
@@ -26,19 +28,17 @@ def _writer(root: str, label: str, rounds: int) -> None:
         )
 
 
-def _reader(root: str, expected: int, ready: multiprocessing.Event, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _reader(root: str, ready: Event, go: Event, out: Queue) -> None:  # type: ignore[type-arg]
     index = EmbeddedSearchIndex(Path(root), "p_")
-    index.search("firms", SearchQuery())
+    out.put(index.search("firms", SearchQuery()).total)
     ready.set()
+    go.wait(30)
     started = time.monotonic()
-    while time.monotonic() - started < 30:
-        if index.search("firms", SearchQuery()).total >= expected:
-            out.put(time.monotonic())
-            return
-    out.put(None)
+    total = index.search("firms", SearchQuery()).total  # the first search after the commit
+    out.put((total, time.monotonic() - started))
 
 
-def _hold_writer_then_die(root: str, holding: multiprocessing.Event) -> None:  # type: ignore[type-arg]
+def _hold_writer_then_die(root: str, holding: Event) -> None:
     index = EmbeddedSearchIndex(Path(root), "p_")
     base = index._base("firms")
     with generations.file_lock(base / "write.lock", 5, "busy"):
@@ -75,16 +75,17 @@ def test_writers_in_two_processes_queue_and_never_duplicate(tmp_path: Path) -> N
 def test_a_reader_in_another_process_sees_a_commit_at_once(tmp_path: Path) -> None:
     index = _index(tmp_path)
     index.upsert("firms", [{"id": "0", "name": "先有的"}])
-    ready, out = _CTX.Event(), _CTX.Queue()
-    reader = _CTX.Process(target=_reader, args=(str(tmp_path), 2, ready, out))
+    ready, go, out = _CTX.Event(), _CTX.Event(), _CTX.Queue()
+    reader = _CTX.Process(target=_reader, args=(str(tmp_path), ready, go, out))
     reader.start()
     assert ready.wait(30)
+    assert out.get(timeout=10) == 1
     index.upsert("firms", [{"id": "1", "name": "新提交的"}])
-    committed = time.monotonic()
-    seen = out.get(timeout=40)
+    go.set()
+    total, seconds = out.get(timeout=40)
     reader.join(10)
-    assert seen is not None
-    assert seen - committed < 0.5  # the next search after the commit; no reload interval
+    assert total == 2  # the very next search sees the commit: no reload interval
+    assert seconds < 0.5
 
 
 def test_a_killed_writer_leaves_a_usable_index(tmp_path: Path) -> None:
