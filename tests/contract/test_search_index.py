@@ -177,6 +177,9 @@ def test_sorts_ties_and_missing_values(index: SearchIndex) -> None:
     ] == ["3", "2", "5"]
     # Strings sort by code point (宁 < 杭 < 浙 < 温), a prefix before its extensions.
     assert ids(index, SearchQuery(sort=[("name", "asc")])) == ["3", "2", "1", "5", "4"]
+    # With a keyword, an explicit sort still decides the order (relevance only among ties).
+    keyword = SearchQuery(q="测绘", sort=[("credit", "asc"), ("name", "asc")])
+    assert ids(index, keyword) == ["2", "5", "1"]
     index.upsert("firms", [{"id": "6", "name": "无信用分的机构"}])
     assert ids(index, SearchQuery(sort=[("credit", "asc")]))[-1] == "6"
     assert ids(index, SearchQuery(sort=[("credit", "desc")]))[-1] == "6"
