@@ -231,9 +231,37 @@ def platform_settings(database: Database, data_dir: Path, **extra: str) -> Setti
     return load_settings(env)
 
 
+# Tests of the directory, the board and drawing text run on both engines: decorate them with
+# ``@ON_BOTH_ENGINES`` (Meilisearch runs with SQLite only, see pytest_collection_modifyitems).
+ON_BOTH_ENGINES = pytest.mark.parametrize("search_engine", ["embedded", "meili"])
+
+
 @pytest.fixture
-def platform(db: Database, tmp_path: Path) -> Platform:
-    plat = build_platform(platform_settings(db, tmp_path / "var"))
+def search_engine() -> str:
+    return "embedded"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Meilisearch x PostgreSQL adds nothing the two other pairs do not test: deselect it."""
+    keep, dropped = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        pair = (params.params.get("db"), params.params.get("search_engine")) if params else ()
+        (dropped if pair == ("postgres", "meili") else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+@pytest.fixture
+def platform(
+    db: Database, tmp_path: Path, search_engine: str, request: pytest.FixtureRequest
+) -> Platform:
+    extra: dict[str, str] = {}
+    if search_engine == "meili":
+        server: Meili = request.getfixturevalue("meili")
+        extra = {"ONESET_MEILI_URL": server.url, "ONESET_MEILI_KEY": server.key or ""}
+    plat = build_platform(platform_settings(db, tmp_path / "var", **extra))
     for registration in index_registrations():
         plat.search.ensure_index(registration.spec)
     set_current(plat)
