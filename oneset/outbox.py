@@ -123,24 +123,79 @@ async def _apply_index(
         await anyio.to_thread.run_sync(platform.search.upsert, index, [document])
 
 
-async def reindex(platform: Platform, registrations: Sequence[IndexRegistration]) -> dict[str, int]:
-    """Rebuild every index from the database; returns documents written per index."""
+Progress = Callable[[str, int, int | None], None]  # (index, documents so far, total or None)
+
+
+async def reindex(
+    platform: Platform,
+    registrations: Sequence[IndexRegistration],
+    *,
+    progress: Progress | None = None,
+    batch: int = 500,
+) -> dict[str, int]:
+    """Rebuild every index from the database; returns documents written per index.
+
+    Each index is filled as a new copy (``SearchIndex.rebuild``) from streamed ids, a batch at a
+    time, and swapped in when complete, so searches keep answering meanwhile. Changes committed
+    during the build (their outbox entries) are applied again afterwards, to the new copy.
+    """
+    mark = await _replay_mark()
     counts: dict[str, int] = {}
     for registration in registrations:
         name = registration.spec.name
-        await anyio.to_thread.run_sync(platform.search.ensure_index, registration.spec)
-        await anyio.to_thread.run_sync(platform.search.clear, name)
-        batch: list[Any] = []
-        counts[name] = 0
-        async for doc_id in registration.all_ids():
-            document = await registration.build(doc_id)
-            if document is not None:
-                batch.append(document)
-            if len(batch) >= 500:
-                await anyio.to_thread.run_sync(platform.search.upsert, name, batch)
-                counts[name] += len(batch)
-                batch = []
-        if batch:
-            await anyio.to_thread.run_sync(platform.search.upsert, name, batch)
-            counts[name] += len(batch)
+        total = await registration.count() if registration.count else None
+        build = await anyio.to_thread.run_sync(platform.search.rebuild, registration.spec)
+        try:
+            pending: list[Any] = []
+            async for doc_id in registration.all_ids():
+                document = await registration.build(doc_id)
+                if document is not None:
+                    pending.append(document)
+                if len(pending) >= batch:
+                    await anyio.to_thread.run_sync(build.add, pending)
+                    pending = []
+                    if progress:
+                        progress(name, build.count, total)
+            await anyio.to_thread.run_sync(build.add, pending)
+            await anyio.to_thread.run_sync(build.commit)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(build.abort)
+            raise
+        counts[name] = build.count
+        if progress:
+            progress(name, build.count, build.count)
+    await _replay_since(platform, registrations, mark)
     return counts
+
+
+async def _replay_mark() -> int:
+    """Entries after this id may have been applied to the old copy only."""
+    oldest_pending = (
+        await OutboxEntry.select(OutboxEntry.id)
+        .where(OutboxEntry.done_at.is_null())
+        .order_by(OutboxEntry.id)
+        .first()
+    )
+    if oldest_pending is not None:
+        return int(oldest_pending["id"]) - 1
+    newest = (
+        await OutboxEntry.select(OutboxEntry.id).order_by(OutboxEntry.id, ascending=False).first()
+    )
+    return int(newest["id"]) if newest else 0
+
+
+async def _replay_since(
+    platform: Platform, registrations: Sequence[IndexRegistration], mark: int
+) -> None:
+    by_name = {r.spec.name: r for r in registrations}
+    seen: set[tuple[str, str]] = set()
+    while rows := await OutboxEntry.select(
+        OutboxEntry.id, OutboxEntry.target, OutboxEntry.payload
+    ).where(OutboxEntry.id > mark, OutboxEntry.kind == "index").order_by(OutboxEntry.id).limit(500):
+        for row in rows:
+            key = (str(row["target"]), str(row["payload"]))
+            if key[0] in by_name and key not in seen:
+                seen.add(key)
+                await _apply_index(platform, by_name, *key)
+        mark = int(rows[-1]["id"])

@@ -5,7 +5,9 @@ Chinese has no spaces, so a run of CJK characters is indexed as its overlapping 
 its bigrams (the texts containing that run); a longer run is cut into two-character words that must
 all occur, like the words a segmenter would find (环境评价 → 环境 + 评价 also finds 环境影响评价, as
 Meilisearch's jieba segmentation does), and texts holding the whole run rank higher
-(``QueryPart.whole``). A single character matches every bigram it starts. Everything else is split into lower-cased alphanumeric words after NFKC (so
+(``QueryPart.whole``). A single character matches every bigram it starts.
+
+Everything else is split into lower-cased alphanumeric words after NFKC (so
 full-width ＣＡＤ is CAD); a query chunk of several words ("ZJ4-002", a project code
 2019-440305-70-03-012345) is a phrase whose last word may be a prefix. Pure functions, no I/O.
 """

@@ -7,7 +7,8 @@ processes, and ``make run`` alone has a web process and two prefork workers, so:
 
 - **Writes** (``upsert``, ``delete``, ``clear``) take the index's ``write.lock`` (``flock``, waiting
   at most ``lock_timeout`` seconds, then ``SearchUnavailable`` so the outbox retries later), open a
-  writer, commit, wait for the merges the commit started, and drop the writer. Any process may write;
+  writer, commit, wait for the merges the commit started, and drop the writer. Any process may
+  write;
   writers queue. A writer that dies mid-batch leaves the last commit intact (Tantivy replaces
   ``meta.json`` atomically), its ``flock`` is released by the kernel, and the next writer removes
   the orphaned files.
@@ -148,7 +149,9 @@ class EmbeddedSearchIndex:
             with self._write_lock(base):
                 gen.switch_to(base, fresh)
 
-    def _copy_documents(self, source: Path, target: tantivy.Index, spec: IndexSpec, to: Path) -> None:
+    def _copy_documents(
+        self, source: Path, target: tantivy.Index, spec: IndexSpec, to: Path
+    ) -> None:
         old = tantivy.Index.open(str(source))
         register_tokenizers(old)
         with self._write_lock(source.parent):  # no commit may land in the old one meanwhile
@@ -161,7 +164,7 @@ class EmbeddedSearchIndex:
                 for _, address in searcher.search(
                     tantivy.Query.all_query(), limit=page, offset=offset
                 ).hits:
-                    doc = json.loads(searcher.doc(address).get_first("_doc"))
+                    doc = _stored(searcher, address)
                     _note_kinds(kinds, spec, doc)
                     writer.add_document(to_document(spec, doc)[1])
             writer.commit()
@@ -231,7 +234,7 @@ class EmbeddedSearchIndex:
         addresses, total = ordered(
             searcher, schema, tquery, keys, query.offset + query.limit, count=True
         )
-        hits = [json.loads(searcher.doc(a).get_first("_doc")) for a in addresses[query.offset :]]
+        hits = [_stored(searcher, a) for a in addresses[query.offset :]]
         facets: dict[str, dict[str, int]] = {}
         if query.facets:
             raw = searcher.aggregate(tquery, facet_aggregation(query.facets))
@@ -270,7 +273,8 @@ class EmbeddedBuild:
         self.count = 0
 
     def add(self, documents: Sequence[Mapping[str, Any]]) -> None:
-        assert self._writer is not None, "build already finished"
+        if self._writer is None:
+            raise RuntimeError("build already finished")
         for doc in documents:
             doc_id, converted = to_document(self.spec, doc)
             self._writer.delete_documents_by_term("_id", doc_id)
@@ -279,7 +283,8 @@ class EmbeddedBuild:
         self.count += len(documents)
 
     def commit(self) -> None:
-        assert self._writer is not None, "build already finished"
+        if self._writer is None:
+            raise RuntimeError("build already finished")
         writer, self._writer = self._writer, None
         try:
             writer.commit()
@@ -299,6 +304,11 @@ class EmbeddedBuild:
             shutil.rmtree(self.directory, ignore_errors=True)
         finally:
             self._locks.close()
+
+
+def _stored(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[str, Any]:
+    stored: dict[str, Any] = json.loads(str(searcher.doc(address).get_first("_doc")))
+    return stored
 
 
 def _note_kinds(kinds: dict[str, set[str]], spec: IndexSpec, doc: Mapping[str, Any]) -> None:

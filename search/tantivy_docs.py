@@ -20,8 +20,7 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tantivy
 from tantivy import FieldType, Occur, Query
@@ -30,6 +29,9 @@ from oneset.errors import Invalid
 from search.cjk import QueryPart, index_tokens, normalise, query_parts
 from search.ports import IndexSpec, Range
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
 LOWER = "oneset_lower"
 MAX_EXACT_CHARS = 200
 MAX_FACET_VALUES = 500  # Meilisearch's faceting.maxValuesPerFacet is set to the same
@@ -37,9 +39,7 @@ _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 def register_tokenizers(index: tantivy.Index) -> None:
-    lower = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).filter(
-        tantivy.Filter.lowercase()
-    )
+    lower = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).filter(tantivy.Filter.lowercase())
     index.register_tokenizer(LOWER, lower.build())
 
 
@@ -57,9 +57,7 @@ def build_schema(spec: IndexSpec) -> tantivy.Schema:
         builder.add_float_field(f"n_{name}", indexed=True, fast=True)
     for name in spec.sortable:
         builder.add_float_field(f"on_{name}", indexed=True, fast=True)
-        builder.add_text_field(
-            f"os_{name}", fast=True, tokenizer_name="raw", index_option="basic"
-        )
+        builder.add_text_field(f"os_{name}", fast=True, tokenizer_name="raw", index_option="basic")
     return builder.build()
 
 
@@ -229,9 +227,7 @@ def combined(
 
 
 def facet_aggregation(names: Sequence[str]) -> dict[str, Any]:
-    return {
-        name: {"terms": {"field": f"f_{name}", "size": MAX_FACET_VALUES}} for name in names
-    }
+    return {name: {"terms": {"field": f"f_{name}", "size": MAX_FACET_VALUES}} for name in names}
 
 
 def facet_counts(raw: Mapping[str, Any], names: Sequence[str]) -> dict[str, dict[str, int]]:

@@ -33,11 +33,11 @@ def ordered(
     """The first ``need`` addresses in key order, and the match count when ``count``."""
     if not keys:
         result = searcher.search(query, limit=need, count=count)
-        return [address for _, address in result.hits], int(result.count or 0)
+        return [address for _, address in result.hits], _count(result)
     field, direction = keys[0]
     order = Order.Asc if direction == "asc" else Order.Desc
     result = searcher.search(query, limit=need, count=count, order_by_field=field, order=order)
-    total = int(result.count or 0)
+    total = _count(result)
     hits: list[tuple[Any, tantivy.DocAddress]] = list(result.hits)
     if len(keys) == 1:
         return [address for _, address in hits], total
@@ -66,3 +66,7 @@ def _equal(schema: tantivy.Schema, field: str, value: Any) -> list[tuple[Occur, 
     if value is None:
         return [(Occur.MustNot, Query.exists_query(field))]
     return [(Occur.Must, Query.const_score_query(Query.term_query(schema, field, value), 0.0))]
+
+
+def _count(result: tantivy.SearchResult) -> int:
+    return int(getattr(result, "count", 0) or 0)  # the stub omits ``count``

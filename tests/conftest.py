@@ -243,7 +243,8 @@ def search_engine() -> str:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Meilisearch x PostgreSQL adds nothing the two other pairs do not test: deselect it."""
-    keep, dropped = [], []
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         params = getattr(item, "callspec", None)
         pair = (params.params.get("db"), params.params.get("search_engine")) if params else ()

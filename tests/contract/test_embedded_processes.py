@@ -24,7 +24,10 @@ def _writer(root: str, label: str, rounds: int) -> None:
     for round_ in range(rounds):
         index.upsert(
             "firms",
-            [{"id": f"d{i}", "name": f"测绘{label}{round_}", "n": i, "region": label} for i in range(20)],
+            [
+                {"id": f"d{i}", "name": f"测绘{label}{round_}", "n": i, "region": label}
+                for i in range(20)
+            ],
         )
 
 

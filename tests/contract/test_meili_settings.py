@@ -47,4 +47,4 @@ def test_deep_pages_and_exact_totals(meili: Meili) -> None:
     assert page.total == 1500
     assert [h["id"] for h in page.hits][:2] == ["1400", "1401"]
     odd = index.search("settings", SearchQuery(sort=[("name", "asc")], offset=1450, limit=40))
-    assert [h["id"] for h in odd.hits][0] == "1450"
+    assert odd.hits[0]["id"] == "1450"

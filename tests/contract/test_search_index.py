@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Literal
 
 import pytest
 
@@ -186,10 +187,8 @@ def test_sorts_ties_and_missing_values(index: SearchIndex) -> None:
 
 
 def test_paging(index: SearchIndex) -> None:
-    order = [("credit", "desc"), ("name", "asc")]
-    pages = [
-        ids(index, SearchQuery(sort=order, limit=2, offset=offset)) for offset in (0, 2, 4)
-    ]
+    order: list[tuple[str, Literal["asc", "desc"]]] = [("credit", "desc"), ("name", "asc")]
+    pages = [ids(index, SearchQuery(sort=order, limit=2, offset=offset)) for offset in (0, 2, 4)]
     assert pages == [["1", "2"], ["5", "3"], ["4"]]
     result = index.search("firms", SearchQuery(sort=order, limit=2, offset=1))
     assert [h["id"] for h in result.hits] == ["2", "5"]
