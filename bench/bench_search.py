@@ -13,6 +13,7 @@ goal. Meilisearch runs when a ``meilisearch`` binary is on PATH or in ../shared/
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import random
 import resource
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -160,7 +162,7 @@ def run_queries(index: SearchIndex, rounds: int) -> tuple[list[float], list[floa
         index.search(name, query)
     mix: list[Callable[[], object]] = []
     for _ in range(rounds):
-        mix.extend((lambda n=name, q=query: index.search(n, q)) for name, query in query_mix(rng))
+        mix.extend(functools.partial(index.search, name, query) for name, query in query_mix(rng))
     baseline = timed([lambda: index.search("intermediaries", SearchQuery())] * rounds)
     return timed(mix), baseline
 
@@ -227,15 +229,17 @@ def http_pages(n: int, rounds: int) -> None:
                     f"/api/v1/market/board?q={city}",
                     "/api/v1/market/board?status=selected",
                 ]
-            get = lambda p: urllib.request.urlopen(  # noqa: E731, S310
-                base + urllib.parse.quote(p, safe="/?=&"), timeout=10
-            ).read()
+
+            def get(path: str) -> bytes:
+                url = base + urllib.parse.quote(path, safe="/?=&")
+                return bytes(urllib.request.urlopen(url, timeout=10).read())  # noqa: S310
+
             for path in paths[:6]:
                 try:
                     get(path)
                 except OSError as exc:
                     raise SystemExit(f"{path}: {exc}") from exc
-            samples = timed([lambda p=p: get(p) for p in paths])
+            samples = timed([functools.partial(get, p) for p in paths])
             p50, p95, worst = summary(samples)
             print(
                 f"{'http pages':<12} N={n:>9,}  load {seconds:7.1f} s  p50 {p50:7.2f}  p95 "
@@ -266,9 +270,9 @@ def main() -> None:
     for n in sizes:
         root = Path(tempfile.mkdtemp(prefix="bench-search-"))
         try:
-            index = EmbeddedSearchIndex(root, "b_")
-            seconds = load(index, n, 5000)
-            samples, base = run_queries(index, args.rounds)
+            embedded = EmbeddedSearchIndex(root, "b_")
+            seconds = load(embedded, n, 5000)
+            samples, base = run_queries(embedded, args.rounds)
             report("embedded", n, seconds, samples, base)
         finally:
             shutil.rmtree(root, ignore_errors=True)
