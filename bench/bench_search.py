@@ -254,6 +254,42 @@ def http_pages(n: int, rounds: int) -> None:
         shutil.rmtree(data, ignore_errors=True)
 
 
+def rebuild_memory(n: int) -> None:
+    """``rebuild`` of N streamed intermediaries in a fresh process: time and peak RSS."""
+    code = (
+        "import resource, shutil, sys, tempfile, time\n"
+        "from pathlib import Path\n"
+        f"sys.path.insert(0, {str(REPO)!r})\n"
+        "from bench.bench_search import intermediaries\n"
+        "from market.search_docs import INTERMEDIARY_SPEC\n"
+        "from search.embedded import EmbeddedSearchIndex\n"
+        "root = Path(tempfile.mkdtemp(prefix='bench-rebuild-'))\n"
+        "index = EmbeddedSearchIndex(root, 'r_')\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "started = time.perf_counter()\n"
+        "build = index.rebuild(INTERMEDIARY_SPEC)\n"
+        "chunk = []\n"
+        f"for doc in intermediaries({n}):\n"
+        "    chunk.append(doc)\n"
+        "    if len(chunk) == 500:\n"
+        "        build.add(chunk)\n"
+        "        chunk = []\n"
+        "build.add(chunk)\n"
+        "build.commit()\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(f'{time.perf_counter() - started:.1f} {before / 1024:.0f} {peak / 1024:.0f}')\n"
+        "shutil.rmtree(root)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    ).stdout.split()
+    print(
+        f"{'rebuild':<12} N={n:>9,}  {float(out[0]):7.1f} s  peak RSS {out[2]} MiB "
+        f"(baseline: {out[1]} MiB after imports)",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
@@ -261,9 +297,11 @@ def main() -> None:
     parser.add_argument("--meili", default="100000")
     parser.add_argument("--http", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--rebuild", type=int, default=1_000_000, help="0 skips it")
     args = parser.parse_args()
     if args.quick:
         args.embedded, args.meili, args.http, args.rounds = "3000", "3000", 3000, 5
+        args.rebuild = 3000
     sizes = [int(x) for x in args.embedded.split(",") if x and int(x)]
     meili_sizes = [int(x) for x in args.meili.split(",") if x and int(x)]
     print(f"search benchmark ({os.cpu_count()} cores); times in ms per query", flush=True)
@@ -292,6 +330,8 @@ def main() -> None:
             server.cleanup()
     if args.http:
         http_pages(args.http, max(3, args.rounds // 3))
+    if args.rebuild:
+        rebuild_memory(args.rebuild)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process: {peak:.0f} MiB")
 
