@@ -231,10 +231,14 @@ class EmbeddedSearchIndex:
         schema = live.index.schema
         tquery, _ = combined(schema, live.spec, query.q, query.filters)
         keys = _sort_keys(query, live.kinds)
+        stored: dict[tuple[int, int], dict[str, Any]] = {}
         addresses, total = ordered(
-            searcher, schema, tquery, keys, query.offset + query.limit, count=True
+            searcher, schema, tquery, keys, query.offset + query.limit, count=True, stored=stored
         )
-        hits = [_stored(searcher, a) for a in addresses[query.offset :]]
+        hits = [
+            stored.get((a.segment_ord, a.doc)) or _stored(searcher, a)
+            for a in addresses[query.offset :]
+        ]
         facets: dict[str, dict[str, int]] = {}
         if query.facets:
             raw = searcher.aggregate(tquery, facet_aggregation(query.facets))

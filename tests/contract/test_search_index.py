@@ -186,6 +186,19 @@ def test_sorts_ties_and_missing_values(index: SearchIndex) -> None:
     assert ids(index, SearchQuery(sort=[("credit", "desc")]))[-1] == "6"
 
 
+def test_sort_ties_larger_than_a_page(index: SearchIndex) -> None:
+    tied = [
+        {"id": f"t{i:03d}", "name": f"同分机构{(i * 37) % 100:03d}", "credit": 80}
+        for i in range(100)
+    ]
+    index.upsert("firms", tied)
+    order: list[tuple[str, Literal["asc", "desc"]]] = [("credit", "desc"), ("name", "desc")]
+    expected = [d["id"] for d in sorted(tied, key=lambda d: str(d["name"]), reverse=True)]
+    # 1 (95), then 5 and 2 (88, name descending), then the hundred tied at 80.
+    assert ids(index, SearchQuery(sort=order, offset=1, limit=10)) == ["5", "2", *expected[:8]]
+    assert ids(index, SearchQuery(sort=order, offset=50, limit=20)) == expected[47:67]
+
+
 def test_paging(index: SearchIndex) -> None:
     order: list[tuple[str, Literal["asc", "desc"]]] = [("credit", "desc"), ("name", "asc")]
     pages = [ids(index, SearchQuery(sort=order, limit=2, offset=offset)) for offset in (0, 2, 4)]
