@@ -20,6 +20,8 @@ from oneset import clock
 from oneset.tables import OutboxEntry
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from oneset.platform import Platform
     from search.documents import IndexRegistration
 
@@ -136,10 +138,10 @@ async def reindex(
     """Rebuild every index from the database; returns documents written per index.
 
     Each index is filled as a new copy (``SearchIndex.rebuild``) from streamed ids, a batch at a
-    time, and swapped in when complete, so searches keep answering meanwhile. Changes committed
-    during the build (their outbox entries) are applied again afterwards, to the new copy.
+    time, and swapped in when complete, so searches keep answering meanwhile. Outbox entries the
+    dispatcher applied to the old copies during the build are applied again to the new ones.
     """
-    mark = await _replay_mark()
+    started = clock.now()
     counts: dict[str, int] = {}
     for registration in registrations:
         name = registration.spec.name
@@ -165,34 +167,23 @@ async def reindex(
         counts[name] = build.count
         if progress:
             progress(name, build.count, build.count)
-    await _replay_since(platform, registrations, mark)
+    await _replay_since(platform, registrations, started)
     return counts
 
 
-async def _replay_mark() -> int:
-    """Entries after this id may have been applied to the old copy only."""
-    oldest_pending = (
-        await OutboxEntry.select(OutboxEntry.id)
-        .where(OutboxEntry.done_at.is_null())
-        .order_by(OutboxEntry.id)
-        .first()
-    )
-    if oldest_pending is not None:
-        return int(oldest_pending["id"]) - 1
-    newest = (
-        await OutboxEntry.select(OutboxEntry.id).order_by(OutboxEntry.id, ascending=False).first()
-    )
-    return int(newest["id"]) if newest else 0
-
-
 async def _replay_since(
-    platform: Platform, registrations: Sequence[IndexRegistration], mark: int
+    platform: Platform, registrations: Sequence[IndexRegistration], started: datetime
 ) -> None:
+    """Apply again what the dispatcher applied to the old copies while the new ones were built
+    (entries still pending reach the new copies through the dispatcher anyway)."""
     by_name = {r.spec.name: r for r in registrations}
     seen: set[tuple[str, str]] = set()
+    mark = 0
     while rows := await OutboxEntry.select(
         OutboxEntry.id, OutboxEntry.target, OutboxEntry.payload
-    ).where(OutboxEntry.id > mark, OutboxEntry.kind == "index").order_by(OutboxEntry.id).limit(500):
+    ).where(
+        OutboxEntry.id > mark, OutboxEntry.kind == "index", OutboxEntry.done_at >= started
+    ).order_by(OutboxEntry.id).limit(500):
         for row in rows:
             key = (str(row["target"]), str(row["payload"]))
             if key[0] in by_name and key not in seen:
