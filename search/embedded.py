@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 WRITER_HEAP = 48_000_000
 BUILD_HEAP = 128_000_000
+BUILD_COMMIT_EVERY = 100_000
 _BUSY = "搜索索引正忙，请稍后重试"
 
 
@@ -257,7 +258,10 @@ class EmbeddedSearchIndex:
 
 
 class EmbeddedBuild:
-    """A new generation filled by ``add`` and swapped in by ``commit`` (``abort`` drops it)."""
+    """A new generation filled by ``add`` and swapped in by ``commit`` (``abort`` drops it).
+
+    Memory stays bounded: documents stream through the writer's fixed heap (``BUILD_HEAP``);
+    ``add`` expects each id once (ids come from a primary key)."""
 
     def __init__(self, owner: EmbeddedSearchIndex, spec: IndexSpec) -> None:
         self.owner = owner
@@ -279,12 +283,14 @@ class EmbeddedBuild:
     def add(self, documents: Sequence[Mapping[str, Any]]) -> None:
         if self._writer is None:
             raise RuntimeError("build already finished")
+        # No delete-before-add here: the index is new and ids come from a primary key, and
+        # Tantivy keeps every pending delete in memory until commit (~1 KB each).
         for doc in documents:
-            doc_id, converted = to_document(self.spec, doc)
-            self._writer.delete_documents_by_term("_id", doc_id)
-            self._writer.add_document(converted)
+            self._writer.add_document(to_document(self.spec, doc)[1])
             _note_kinds(self._kinds, self.spec, doc)
-        self.count += len(documents)
+        before, self.count = self.count, self.count + len(documents)
+        if before // BUILD_COMMIT_EVERY != self.count // BUILD_COMMIT_EVERY:
+            self._writer.commit()  # bounds what a crash loses; readers never see this directory
 
     def commit(self) -> None:
         if self._writer is None:
