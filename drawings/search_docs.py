@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from drawings.common import DRAWING_TEXT_INDEX
 from drawings.tables import Revision, RevisionText
-from search.documents import Document, IndexRegistration
+from search.documents import PAGE, Document, IndexRegistration
 from search.ports import IndexSpec
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ SPEC = IndexSpec(
     searchable=("text", "compact", "sheetNumber", "sheetTitle", "projectName"),
     filterable=("projectId", "projectCode", "sheetId", "revisionId", "format", "state"),
     sortable=("revisionId",),
+    codes=("sheetNumber",),
 )
 
 
@@ -74,8 +75,20 @@ async def build(doc_id: str) -> Document | None:
 
 
 async def all_ids() -> AsyncIterator[str]:
-    for row in await RevisionText.select(RevisionText.key).order_by(RevisionText.id):
-        yield str(row["key"])
+    last = 0
+    while (
+        rows := await RevisionText.select(RevisionText.id, RevisionText.key)
+        .where(RevisionText.id > last)
+        .order_by(RevisionText.id)
+        .limit(PAGE)
+    ):
+        for row in rows:
+            yield str(row["key"])
+        last = int(rows[-1]["id"])
 
 
-REGISTRATION = IndexRegistration(spec=SPEC, build=build, all_ids=all_ids)
+async def count() -> int:
+    return int(await RevisionText.count())
+
+
+REGISTRATION = IndexRegistration(spec=SPEC, build=build, all_ids=all_ids, count=count)

@@ -21,6 +21,8 @@ from kernel.db import is_postgres, transaction
 from kernel.tables import OutboxEntry
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from kernel.platform import Platform
     from search.documents import IndexRegistration
 
@@ -154,24 +156,69 @@ async def _apply_index(
         await anyio.to_thread.run_sync(platform.search.upsert, index, [document])
 
 
-async def reindex(platform: Platform, registrations: Sequence[IndexRegistration]) -> dict[str, int]:
-    """Rebuild every index from the database; returns documents written per index."""
+Progress = Callable[[str, int, int | None], None]  # (index, documents so far, total or None)
+
+
+async def reindex(
+    platform: Platform,
+    registrations: Sequence[IndexRegistration],
+    *,
+    progress: Progress | None = None,
+    batch: int = 500,
+) -> dict[str, int]:
+    """Rebuild every index from the database; returns documents written per index.
+
+    Each index is filled as a new copy (``SearchIndex.rebuild``) from streamed ids, a batch at a
+    time, and swapped in when complete, so searches keep answering meanwhile. Outbox entries the
+    dispatcher applied to the old copies during the build are applied again to the new ones.
+    """
+    started = clock.now()
     counts: dict[str, int] = {}
     for registration in registrations:
         name = registration.spec.name
-        await anyio.to_thread.run_sync(platform.search.ensure_index, registration.spec)
-        await anyio.to_thread.run_sync(platform.search.clear, name)
-        batch: list[Any] = []
-        counts[name] = 0
-        async for doc_id in registration.all_ids():
-            document = await registration.build(doc_id)
-            if document is not None:
-                batch.append(document)
-            if len(batch) >= 500:
-                await anyio.to_thread.run_sync(platform.search.upsert, name, batch)
-                counts[name] += len(batch)
-                batch = []
-        if batch:
-            await anyio.to_thread.run_sync(platform.search.upsert, name, batch)
-            counts[name] += len(batch)
+        total = await registration.count() if registration.count else None
+        build = await anyio.to_thread.run_sync(platform.search.rebuild, registration.spec)
+        try:
+            pending: list[Any] = []
+            async for doc_id in registration.all_ids():
+                document = await registration.build(doc_id)
+                if document is not None:
+                    pending.append(document)
+                if len(pending) >= batch:
+                    await anyio.to_thread.run_sync(build.add, pending)
+                    pending = []
+                    if progress:
+                        progress(name, build.count, total)
+            await anyio.to_thread.run_sync(build.add, pending)
+            await anyio.to_thread.run_sync(build.commit)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(build.abort)
+            raise
+        counts[name] = build.count
+        if progress:
+            progress(name, build.count, build.count)
+    await _replay_since(platform, registrations, started)
     return counts
+
+
+async def _replay_since(
+    platform: Platform, registrations: Sequence[IndexRegistration], started: datetime
+) -> None:
+    """Apply again what the dispatcher applied to the old copies while the new ones were built
+    (entries still pending reach the new copies through the dispatcher anyway)."""
+    by_name = {r.spec.name: r for r in registrations}
+    seen: set[tuple[str, str]] = set()
+    mark = 0
+    while (
+        rows := await OutboxEntry.select(OutboxEntry.id, OutboxEntry.target, OutboxEntry.payload)
+        .where(OutboxEntry.id > mark, OutboxEntry.kind == "index", OutboxEntry.done_at >= started)
+        .order_by(OutboxEntry.id)
+        .limit(500)
+    ):
+        for row in rows:
+            key = (str(row["target"]), str(row["payload"]))
+            if key[0] in by_name and key not in seen:
+                seen.add(key)
+                await _apply_index(platform, by_name, *key)
+        mark = int(rows[-1]["id"])

@@ -17,7 +17,7 @@ from market import states
 from market.common import INTERMEDIARIES_INDEX, PURCHASES_INDEX
 from market.policy import METHODS
 from market.tables import CatalogItem, Intermediary, Purchase, Qualification, ServiceGuide
-from search.documents import Document, IndexRegistration
+from search.documents import PAGE, Document, IndexRegistration
 from search.ports import IndexSpec, SearchQuery
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ INTERMEDIARY_SPEC = IndexSpec(
     searchable=("name", "intro", "itemNames", "qualificationTypes", "uscc"),
     filterable=("items", "region", "qualificationGrades", "creditGrade"),
     sortable=("creditScore", "rating", "completedCount", "name"),
+    codes=("uscc",),
 )
 
 PURCHASE_SPEC = IndexSpec(
@@ -46,6 +47,7 @@ PURCHASE_SPEC = IndexSpec(
     searchable=("projectName", "projectCode", "itemName", "ownerName", "content"),
     filterable=("method", "status", "itemCode", "fundType"),
     sortable=("publishedAt", "selectionTime", "signupDeadline"),
+    codes=("projectCode",),
 )
 
 SORTS = {"credit": "creditScore", "rating": "rating", "completed": "completedCount"}
@@ -85,8 +87,20 @@ async def build_intermediary(doc_id: str) -> Document | None:
 
 
 async def all_intermediaries() -> AsyncIterator[str]:
-    for row in await Intermediary.select(Intermediary.organisation).order_by(Intermediary.id):
-        yield str(row["organisation"])
+    last = 0
+    while (
+        rows := await Intermediary.select(Intermediary.id, Intermediary.organisation)
+        .where(Intermediary.id > last)
+        .order_by(Intermediary.id)
+        .limit(PAGE)
+    ):
+        for row in rows:
+            yield str(row["organisation"])
+        last = int(rows[-1]["id"])
+
+
+async def count_intermediaries() -> int:
+    return int(await Intermediary.count())
 
 
 async def build_purchase(doc_id: str) -> Document | None:
@@ -123,19 +137,31 @@ async def build_purchase(doc_id: str) -> Document | None:
 
 
 async def all_purchases() -> AsyncIterator[str]:
-    rows = (
-        await Purchase.select(Purchase.id)
-        .where(Purchase.status != states.Status.DRAFT.value)
+    last = 0
+    while (
+        rows := await Purchase.select(Purchase.id)
+        .where(Purchase.id > last, Purchase.status != states.Status.DRAFT.value)
         .order_by(Purchase.id)
-    )
-    for row in rows:
-        yield str(row["id"])
+        .limit(PAGE)
+    ):
+        for row in rows:
+            yield str(row["id"])
+        last = int(rows[-1]["id"])
+
+
+async def count_purchases() -> int:
+    return int(await Purchase.count().where(Purchase.status != states.Status.DRAFT.value))
 
 
 INTERMEDIARIES = IndexRegistration(
-    spec=INTERMEDIARY_SPEC, build=build_intermediary, all_ids=all_intermediaries
+    spec=INTERMEDIARY_SPEC,
+    build=build_intermediary,
+    all_ids=all_intermediaries,
+    count=count_intermediaries,
 )
-PURCHASES = IndexRegistration(spec=PURCHASE_SPEC, build=build_purchase, all_ids=all_purchases)
+PURCHASES = IndexRegistration(
+    spec=PURCHASE_SPEC, build=build_purchase, all_ids=all_purchases, count=count_purchases
+)
 REGISTRATIONS = [INTERMEDIARIES, PURCHASES]
 
 

@@ -36,4 +36,4 @@ def build_search_index(settings: SearchSettings) -> SearchIndex:
             settings.index_prefix,
             settings.meili_timeout_seconds,
         )
-    return EmbeddedSearchIndex(settings.data_dir / "search.sqlite3", settings.index_prefix)
+    return EmbeddedSearchIndex(settings.data_dir / "search", settings.index_prefix)

@@ -15,6 +15,8 @@ from typing import Any, Literal, Protocol
 from search.errors import InvalidQuery
 
 Scalar = str | int | float | bool
+MAX_OFFSET = 100_000
+MAX_LIMIT = 1000
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
@@ -34,6 +36,9 @@ class IndexSpec:
     filterable: tuple[str, ...] = ()
     sortable: tuple[str, ...] = ()
     primary_key: str = "id"
+    # Searchable fields holding codes (USCC, project code, sheet number): matched exactly,
+    # never with typo tolerance.
+    codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,11 +69,23 @@ def validate_query(spec: IndexSpec, query: SearchQuery) -> None:
     for name, direction in query.sort:
         if name not in spec.sortable or direction not in ("asc", "desc"):
             raise InvalidQuery(f"不能按“{name}”排序", field=name, code="unknown_sort")
-    if not 0 <= query.offset <= 100_000 or not 0 < query.limit <= 1000:
+    if not 0 <= query.offset <= MAX_OFFSET or not 0 < query.limit <= MAX_LIMIT:
         raise InvalidQuery("分页参数超出范围", field="limit", code="bad_page")
     for name in (*spec.searchable, *spec.filterable, *spec.sortable):
         if not _FIELD.match(name):
             raise InvalidQuery(f"字段名无效：{name}", field=name)
+
+
+class IndexBuild(Protocol):
+    """A replacement index being filled; searches keep using the live one until ``commit``."""
+
+    count: int
+
+    def add(self, documents: Sequence[Mapping[str, Any]]) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def abort(self) -> None: ...
 
 
 class SearchIndex(Protocol):
@@ -85,3 +102,7 @@ class SearchIndex(Protocol):
     def search(self, index: str, query: SearchQuery) -> SearchResult: ...
 
     def check(self) -> None: ...
+
+    def rebuild(self, spec: IndexSpec) -> IndexBuild:
+        """Start filling a new copy of the index; ``commit`` swaps it in atomically."""
+        ...

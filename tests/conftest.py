@@ -123,20 +123,32 @@ def minio_server() -> Iterator[MinioServer]:
     yield from running_minio()
 
 
+@dataclass(frozen=True)
+class Meili:
+    url: str
+    key: str | None
+
+
 @pytest.fixture(scope="session")
-def meili_url() -> Iterator[str]:
+def meili() -> Iterator[Meili]:
+    """ONESET_MEILI_URL (and ONESET_MEILI_KEY), or a private server from PATH / ../shared/bin."""
     url = os.environ.get("ONESET_MEILI_URL")
     if url:
-        yield url
+        yield Meili(url, os.environ.get("ONESET_MEILI_KEY"))
         return
     try:
-        server = MeiliServer()
+        server = MeiliServer(REPO_ROOT.parent / "shared" / "bin")
         url = server.start()
     except (ServerUnavailable, OSError) as exc:
-        missing_service(str(exc), required=False)
+        missing_service(f"Meilisearch: {exc}")
         raise
-    yield url
+    yield Meili(url, server.key)
     server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def meili_url(meili: Meili) -> str:
+    return meili.url
 
 
 # -- database ----------------------------------------------------------------------------------
@@ -222,9 +234,38 @@ def platform_settings(database: Database, data_dir: Path, **extra: str) -> Setti
     return load_settings(env)
 
 
+# Tests of the directory, the board and drawing text run on both engines: decorate them with
+# ``@ON_BOTH_ENGINES`` (Meilisearch runs with SQLite only, see pytest_collection_modifyitems).
+ON_BOTH_ENGINES = pytest.mark.parametrize("search_engine", ["embedded", "meili"])
+
+
 @pytest.fixture
-def platform(db: Database, tmp_path: Path) -> Platform:
-    plat = build_platform(platform_settings(db, tmp_path / "var"))
+def search_engine() -> str:
+    return "embedded"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Meilisearch x PostgreSQL adds nothing the two other pairs do not test: deselect it."""
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        pair = (params.params.get("db"), params.params.get("search_engine")) if params else ()
+        (dropped if pair == ("postgres", "meili") else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+@pytest.fixture
+def platform(
+    db: Database, tmp_path: Path, search_engine: str, request: pytest.FixtureRequest
+) -> Platform:
+    extra: dict[str, str] = {}
+    if search_engine == "meili":
+        server: Meili = request.getfixturevalue("meili")
+        extra = {"ONESET_MEILI_URL": server.url, "ONESET_MEILI_KEY": server.key or ""}
+    plat = build_platform(platform_settings(db, tmp_path / "var", **extra))
     for registration in index_registrations():
         plat.search.ensure_index(registration.spec)
     set_current(plat)
@@ -256,10 +297,14 @@ def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
     )
 
 
+def make_search_index(engine: str, request: pytest.FixtureRequest, root: Path) -> SearchIndex:
+    prefix = f"t{uuid.uuid4().hex[:8]}_"
+    if engine == "embedded":
+        return EmbeddedSearchIndex(root / "search", prefix)
+    server: Meili = request.getfixturevalue("meili")
+    return MeiliSearchIndex(server.url, server.key, prefix, timeout=5)
+
+
 @pytest.fixture(params=["embedded", "meili"])
 def search_index(request: pytest.FixtureRequest, tmp_path: Path) -> SearchIndex:
-    prefix = f"t{uuid.uuid4().hex[:8]}_"
-    if request.param == "embedded":
-        return EmbeddedSearchIndex(tmp_path / "search.sqlite3", prefix)
-    url: str = request.getfixturevalue("meili_url")
-    return MeiliSearchIndex(url, os.environ.get("ONESET_MEILI_KEY"), prefix, timeout=5)
+    return make_search_index(request.param, request, tmp_path)

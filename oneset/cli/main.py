@@ -83,8 +83,20 @@ def reindex() -> None:
     from kernel import outbox
     from oneset.wiring import index_registrations
 
+    bars: dict[str, Any] = {}
+
+    def progress(name: str, done: int, total: int | None) -> None:
+        if name not in bars:
+            bars[name] = click.progressbar(
+                length=total or 0, label=f"{name:<16}", show_pos=True, file=sys.stderr
+            )
+        bar = bars[name]
+        bar.update(done - bar.pos)
+        if done == total:
+            bar.render_finish()
+
     async def go(platform: Platform) -> dict[str, int]:
-        return await outbox.reindex(platform, index_registrations())
+        return await outbox.reindex(platform, index_registrations(), progress=progress)
 
     for name, count in run_async(go).items():
         click.echo(f"{name}: {count} documents")

@@ -13,7 +13,7 @@ from kernel.platform import build_platform
 from kernel.tables import AuditEntry
 from oneset.app import create_app
 from tests import helpers
-from tests.conftest import Database, platform_settings
+from tests.conftest import ON_BOTH_ENGINES, Database, platform_settings
 from tests.drawings.conftest import API, CODE, World
 from tests.paths import SHARED_DATA
 
@@ -94,6 +94,7 @@ async def test_bad_project_code_names_the_field(world: World, db: Database) -> N
     assert again.status_code == 409
 
 
+@ON_BOTH_ENGINES
 async def test_department_without_grant_sees_nothing(world: World, db: Database) -> None:
     revision_id = await world.uploaded("电施-01", "dxf/justify_test_cn.dxf")
     await world.dispatch()

@@ -16,7 +16,7 @@ from kernel.platform import Platform
 from market import catalog_store, draw, purchases
 from oneset.wiring import index_registrations
 from tests import helpers
-from tests.conftest import REPO_ROOT
+from tests.conftest import ON_BOTH_ENGINES, REPO_ROOT
 from tests.market.world import DEADLINE, MONDAY, SELECTION, SURVEY, WAN, FakeClock
 from tests.unit.market.reference_draw import replay
 
@@ -84,6 +84,7 @@ async def _onboarded(client: Client, operator: helpers.Session) -> helpers.Sessi
     return firm
 
 
+@ON_BOTH_ENGINES
 async def test_random_draw_over_http_with_pinned_endpoints(
     client: Client, platform: Platform, fake_clock: FakeClock, tmp_path: Path
 ) -> None:

@@ -11,14 +11,15 @@ from market import onboarding, purchases, search_docs
 from market.supervision import recompute_credit
 from market.tables import NegativeRecord
 from search.documents import IndexRegistration
-from search.ports import SearchIndex
-from tests.conftest import Database
+from tests.conftest import ON_BOTH_ENGINES, Database
 from tests.market.world import SELECTION, WAN, FakeClock, make_world
 
 
+@ON_BOTH_ENGINES
 async def test_directory_filters_sorts_and_board(
-    db: Database, platform: Platform, search_index: SearchIndex, fake_clock: FakeClock
+    db: Database, platform: Platform, fake_clock: FakeClock
 ) -> None:
+    search_index = platform.search
     w = await make_world(platform)
     a, b, c = await w.firm("甲级"), await w.firm("乙级"), await w.firm("甲级")
     await NegativeRecord.insert(

@@ -297,14 +297,20 @@ class MinioServer(Server):
 
 
 class MeiliServer(Server):
-    def __init__(self) -> None:
+    """Meilisearch from PATH or ``../shared/bin`` beside the repository, with a master key."""
+
+    def __init__(self, shared_bin: Path | None = None) -> None:
         super().__init__("meilisearch")
         binary = find_binary("meilisearch")
+        if binary is None and shared_bin is not None and (shared_bin / "meilisearch").is_file():
+            binary = str(shared_bin / "meilisearch")
         if binary is None:
             raise ServerUnavailable(
-                "no Meilisearch: set ONESET_MEILI_URL or put a meilisearch binary on PATH"
+                "no Meilisearch: set ONESET_MEILI_URL, put a meilisearch binary on PATH "
+                f"or in {shared_bin}"
             )
         self.binary = binary
+        self.key = uuid.uuid4().hex
 
     def start(self) -> str:
         self.port = free_port()
@@ -315,13 +321,29 @@ class MeiliServer(Server):
                 f"127.0.0.1:{self.port}",
                 "--db-path",
                 str(self.workdir / "data"),
+                "--dump-dir",
+                str(self.workdir / "dumps"),
+                "--snapshot-dir",
+                str(self.workdir / "snapshots"),
+                "--master-key",
+                self.key,
                 "--no-analytics",
                 "--env",
                 "development",
+                "--log-level",
+                "WARN",
             ],
+            cwd=self.workdir,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         url = f"http://127.0.0.1:{self.port}"
-        _wait_for(lambda: _port_open(self.port), "Meilisearch")
+        _wait_for(lambda: self._available(url), "Meilisearch", timeout=60)
         return url
+
+    def _available(self, url: str) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise ServerUnavailable(f"Meilisearch exited with {self.process.returncode}")
+        health = urllib.request.urlopen(f"{url}/health", timeout=1)  # noqa: S310 (loopback http)
+        with contextlib.closing(health) as response:
+            return b"available" in response.read()

@@ -7,10 +7,12 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from accounts.demo import demo_uscc
+from tests.conftest import ON_BOTH_ENGINES
 from tests.web import a11y
 from tests.web.pages import csrf, form, org, sign_in
 
 
+@ON_BOTH_ENGINES
 async def test_public_pages_render(client: AsyncTestClient[Any]) -> None:
     for path in (
         "/",
