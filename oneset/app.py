@@ -23,6 +23,7 @@ from kernel.platform import Platform, build_platform
 from kernel.settings import get_settings
 from oneset import bootstrap, health
 from oneset.problems import EXCEPTION_HANDLERS
+from oneset.security_headers import security_headers
 from oneset.wiring import index_registrations, routers
 from web import setup as web
 
@@ -84,6 +85,7 @@ def create_app(platform: Platform | None = None, *, bind_database: bool = True) 
             "optional_actor": Provide(provide_optional_actor),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[security_headers(plat.settings.public_url.startswith("https://"))],
         state=State({"platform": plat}),
         lifespan=[lifespan],
         request_max_body_size=plat.settings.max_json_bytes,
