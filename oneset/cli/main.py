@@ -118,7 +118,7 @@ def _celery_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", "oneset.celery_app", *args]
 
 
-def _worker_argv(beat: bool) -> list[str]:
+def _worker_argv(beat: bool, name: str | None = None) -> list[str]:
     argv = _celery_argv(
         "worker",
         "--loglevel",
@@ -130,14 +130,21 @@ def _worker_argv(beat: bool) -> list[str]:
     )
     if beat:
         argv.append("--beat")
+    if name:
+        argv += ["--hostname", name]
     return argv
 
 
 @main.command()
 @click.option("--beat/--no-beat", default=True, help="Also run the periodic scheduler.")
-def worker(beat: bool) -> None:
+@click.option(
+    "--name",
+    default=None,
+    help="Celery node name, e.g. worker2@%h (several workers on one machine need distinct names).",
+)
+def worker(beat: bool, name: str | None) -> None:
     """Run a Celery worker (and beat) for this installation."""
-    os.execv(sys.executable, _worker_argv(beat))  # noqa: S606 - replaces this process by design
+    os.execv(sys.executable, _worker_argv(beat, name))  # noqa: S606 - replaces this process by design
 
 
 def _port_free(host: str, port: int) -> bool:
