@@ -67,8 +67,8 @@ def configure(app: Celery[Any], settings: Settings) -> None:
     if settings.broker_kind in ("redis", "rediss"):
         # Look for such messages every 10 s (kombu's default scans every 100 s).
         conf["broker_transport_options"]["unacked_restore_throttle"] = 1
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # beat keeps its schedule there
     if settings.broker_kind == "embedded":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
         conf["worker_enable_remote_control"] = False  # no fanout on the SQL transport
     app.conf.update(conf)
 

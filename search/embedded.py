@@ -170,6 +170,12 @@ class EmbeddedSearchIndex:
                 facets[name] = {_facet_key(value, kind): count for value, kind, count in counts}
         return SearchResult(hits=[json.loads(r[0]) for r in rows], total=total, facets=facets)
 
+    def ids(self, index: str) -> Iterator[str]:
+        with self._db() as conn:
+            rows = conn.execute("SELECT doc_id FROM documents WHERE idx = ?", (self._uid(index),))
+            found = [str(row[0]) for row in rows]
+        yield from found
+
     def check(self) -> None:
         with self._db() as conn:
             conn.execute("SELECT count(*) FROM indexes").fetchone()

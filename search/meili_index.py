@@ -20,7 +20,7 @@ from search.errors import SearchUnavailable
 from search.ports import IndexSpec, Range, SearchQuery, SearchResult, validate_query
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
 
 _ERRORS = (MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError)
 
@@ -126,6 +126,20 @@ class MeiliSearchIndex:
             total=int(raw.get("estimatedTotalHits", raw.get("totalHits", 0))),
             facets={k: dict(v) for k, v in (raw.get("facetDistribution") or {}).items()},
         )
+
+    def ids(self, index: str) -> Iterator[str]:
+        key, offset, page = self._spec(index).primary_key, 0, 1000
+        while True:
+            try:
+                batch = self.client.index(self._uid(index)).get_documents(
+                    {"fields": [key], "offset": offset, "limit": page}
+                )
+            except _ERRORS as exc:
+                raise SearchUnavailable() from exc
+            yield from (str(dict(doc)[key]) for doc in batch.results)
+            if len(batch.results) < page:
+                return
+            offset += page
 
     def check(self) -> None:
         try:

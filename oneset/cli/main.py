@@ -62,6 +62,49 @@ def verify_audit() -> None:
     sys.exit(1)
 
 
+@main.command("check-consistency")
+@click.option("--deep", is_flag=True, help="Also read every blob and check its SHA-256.")
+@click.option(
+    "--check",
+    "checks",
+    multiple=True,
+    type=click.Choice(["blobs", "search", "outbox", "audit"]),
+    help="Run only these checks (repeatable; default: all).",
+)
+@click.option(
+    "--outbox-max-age",
+    default=300,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Seconds an outbox entry may wait before it counts as stuck.",
+)
+def check_consistency(deep: bool, checks: tuple[str, ...], outbox_max_age: int) -> None:
+    """Compare the stores: rows ↔ blobs, search ↔ database, outbox drained, audit chain.
+
+    Exits 1 naming each mismatch.
+    """
+    from datetime import timedelta
+
+    from oneset import consistency
+
+    async def go(platform: Platform) -> list[consistency.Mismatch]:
+        return await consistency.check_all(
+            platform,
+            checks=checks or consistency.CHECKS,
+            deep=deep,
+            outbox_max_age=timedelta(seconds=outbox_max_age),
+        )
+
+    found = run_async(go)
+    for mismatch in found:
+        click.echo(str(mismatch), err=True)
+    ran = ", ".join(checks or consistency.CHECKS)
+    if found:
+        click.echo(f"{len(found)} mismatches ({ran})", err=True)
+        sys.exit(1)
+    click.echo(f"consistent ({ran}{', deep' if deep else ''})")
+
+
 @main.command()
 def reindex() -> None:
     """Rebuild every search index from the database."""

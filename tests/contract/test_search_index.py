@@ -118,6 +118,12 @@ def test_upsert_replaces_and_delete_removes(index: SearchIndex) -> None:
     assert index.search("firms", SearchQuery()).total == 0
 
 
+def test_ids_lists_every_document(index: SearchIndex) -> None:
+    assert sorted(index.ids("firms")) == ["1", "2", "3", "4"]
+    index.delete("firms", ["2"])
+    assert sorted(index.ids("firms")) == ["1", "3", "4"]
+
+
 def test_undeclared_fields_are_refused(index: SearchIndex) -> None:
     with pytest.raises(InvalidQuery):
         index.search("firms", SearchQuery(filters={"intro": "x"}))
