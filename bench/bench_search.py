@@ -25,6 +25,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,7 @@ from market.search_docs import INTERMEDIARY_SPEC, PURCHASE_SPEC, board_query, di
 from search.embedded import EmbeddedSearchIndex  # noqa: E402
 from search.meili_index import MeiliSearchIndex  # noqa: E402
 from search.ports import SearchIndex, SearchQuery  # noqa: E402
-from tests.support.servers import MeiliServer, ServerUnavailable, free_port  # noqa: E402
+from tests.support.servers import MeiliServer, ServerUnavailable, free_port, meili_binary  # noqa: E402
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -331,13 +332,13 @@ def main() -> None:
                 shutil.rmtree(data, ignore_errors=True)
     for n in meili_sizes:
         try:
-            server = MeiliServer(REPO.parent / "shared" / "bin")
+            server = MeiliServer(master_key=uuid.uuid4().hex, binary=meili_binary())
         except ServerUnavailable as exc:
             print(f"meilisearch  skipped: {exc}")
             break
         url = server.start()
         try:
-            index = MeiliSearchIndex(url, server.key, "b_", timeout=120)
+            index = MeiliSearchIndex(url, server.master_key, "b_", timeout=120)
             seconds = load(index, n, 10_000)
             samples, base = run_queries(index, args.rounds)
             report("meilisearch", n, seconds, samples, base)

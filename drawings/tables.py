@@ -164,3 +164,11 @@ TABLES = (
     ReviewComment,
     PendingUpload,
 )
+
+# Columns holding a blob's SHA-256 ("" = none); ``oneset check-consistency`` finds each blob.
+BLOB_COLUMNS = (
+    DrawingProject.archive_sha256,
+    Revision.sha256,
+    Revision.preview_sha256,
+    Revision.stamped_sha256,
+)

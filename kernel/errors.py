@@ -6,6 +6,7 @@ problem-details response in one place. ``detail`` is user-facing Chinese text.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from search import errors as search
@@ -153,10 +154,46 @@ def translate(exc: Exception) -> DomainError | None:
 
     ``storage`` and ``search`` are libraries with plain exceptions; the edge (problem details
     and the pages) reports them through this one table, with the same codes as domain errors.
+    A lost database connection (PostgreSQL restarting, unreachable) is a 503 too, never a 500.
     """
     if isinstance(exc, DomainError):
         return exc
     for kind, make in _ADAPTER_ERRORS:
         if isinstance(exc, kind):
             return make(exc)
+    if database_unavailable(exc):
+        return Unavailable(
+            "数据库暂时不可用，请稍后重试", backend="database", code="database_unavailable"
+        )
     return None
+
+
+@cache
+def _connection_errors() -> tuple[type[BaseException], ...]:
+    from asyncpg import exceptions as pg
+
+    return (
+        pg.PostgresConnectionError,  # class 08: the connection failed or was lost
+        pg.CannotConnectNowError,  # 57P03: starting up or shutting down
+        pg.AdminShutdownError,  # 57P01: terminated by a (fast) shutdown
+        pg.CrashShutdownError,  # 57P02
+        pg.TooManyConnectionsError,  # 53300
+        ConnectionError,  # refused / reset while connecting
+    )
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """``exc`` (or what it was raised from) says the database server cannot be reached now,
+    as opposed to a query that failed: the request may be retried once the server is back."""
+    from asyncpg import exceptions as pg
+
+    seen: BaseException | None = exc
+    for _ in range(5):  # a failed rollback after a lost connection chains the original error
+        if seen is None:
+            return False
+        if isinstance(seen, _connection_errors()):
+            return True
+        if isinstance(seen, pg.InterfaceError) and "closed" in str(seen):
+            return True  # "connection is closed", "pool is closed"
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -41,6 +41,7 @@ class Settings:
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
     task_time_limit_seconds: int = 600
+    broker_visibility_timeout_seconds: int = 660  # a dead worker's task is delivered again
     file_analysis_timeout_seconds: int = 120
     outbox_interval_seconds: float = 5.0
     audit_secret: str = ""  # keys the audit chain; default: the secret key
@@ -118,6 +119,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     secret_key = get("SECRET_KEY") or _secret(data_dir)
     broker_url = get("BROKER_URL") or f"{EMBEDDED_BROKER}+sqlite:///{data_dir / 'broker.sqlite3'}"
     policy = get("POLICY_FILE")
+    task_limit = int(get("TASK_TIME_LIMIT_SECONDS", "600") or 600)
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -140,7 +142,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         token_ttl_minutes=int(get("TOKEN_TTL_MINUTES", "720") or 720),
         login_max_failures=int(get("LOGIN_MAX_FAILURES", "5") or 5),
         login_window_seconds=int(get("LOGIN_WINDOW_SECONDS", "900") or 900),
-        task_time_limit_seconds=int(get("TASK_TIME_LIMIT_SECONDS", "600") or 600),
+        task_time_limit_seconds=task_limit,
+        broker_visibility_timeout_seconds=int(
+            get("BROKER_VISIBILITY_TIMEOUT_SECONDS", str(task_limit + 60)) or task_limit + 60
+        ),
         file_analysis_timeout_seconds=int(get("FILE_ANALYSIS_TIMEOUT_SECONDS", "120") or 120),
         outbox_interval_seconds=float(get("OUTBOX_INTERVAL_SECONDS", "5") or 5),
         audit_secret=get("AUDIT_KEY") or secret_key,

@@ -300,3 +300,6 @@ TABLES: list[type[Table]] = [
     Complaint,
     OperatorFlag,
 ]
+
+# Columns holding a blob's SHA-256 ("" = none); ``oneset check-consistency`` finds each blob.
+BLOB_COLUMNS = (Evidence.sha256, Signup.proposal_sha256, Contract.sha256, ServiceResult.sha256)

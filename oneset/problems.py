@@ -88,6 +88,10 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 
 
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    translated = translate(exc)  # a lost database connection: 503, the client may retry
+    if translated is not None:
+        log.warning("%s %s: %s", request.method, request.url.path, translated.detail)
+        return domain_error(request, translated)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _problem(
         HTTP_500_INTERNAL_SERVER_ERROR,

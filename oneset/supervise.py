@@ -15,9 +15,14 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
+
 
 log = logging.getLogger("oneset.supervise")
+
+
+def _inherit(argv: Sequence[str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(argv)  # noqa: S603 - our own command line
 
 
 class Supervised:
@@ -31,7 +36,10 @@ class Supervised:
         first_delay: float = 1.0,
         max_delay: float = 60.0,
         stable_after: float = 60.0,
+        spawn: Callable[[Sequence[str]], subprocess.Popen[bytes]] | None = None,
     ) -> None:
+        """``spawn`` starts the child (default: inherit this process's environment and output;
+        the cluster launcher passes one that sets the environment and a log file)."""
         self.name = name
         self.argv = list(argv)
         self.first_delay = first_delay
@@ -41,6 +49,7 @@ class Supervised:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
+        self._popen = spawn or _inherit
         self._thread = threading.Thread(target=self._run, name=f"supervise-{name}", daemon=True)
 
     @property
@@ -55,7 +64,7 @@ class Supervised:
         with self._lock:
             if self._stopping.is_set():
                 return None
-            self._process = subprocess.Popen(self.argv)  # noqa: S603 - our own command line
+            self._process = self._popen(self.argv)
             return self._process
 
     def _run(self) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from litestar import Router
+    from piccolo.columns import Column
     from piccolo.conf.apps import AppConfig
     from piccolo.table import Table
 
@@ -55,6 +56,19 @@ def index_registrations() -> list[IndexRegistration]:
     from market import search_docs as market_docs
 
     return [accounts_docs.REGISTRATION, *market_docs.REGISTRATIONS, drawings_docs.REGISTRATION]
+
+
+def blob_columns() -> list[Column]:
+    """Every column whose value names a blob by its SHA-256 (what ``check-consistency`` reads)."""
+    from drawings import tables as drawings_tables
+    from market import tables as market_tables
+    from surveys import tables as surveys_tables
+
+    return [
+        *market_tables.BLOB_COLUMNS,
+        *drawings_tables.BLOB_COLUMNS,
+        *surveys_tables.BLOB_COLUMNS,
+    ]
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:

@@ -246,6 +246,17 @@ class EmbeddedSearchIndex:
             facets = facet_counts(raw, query.facets)
         return SearchResult(hits=hits, total=total, facets=facets)
 
+    def ids(self, index: str) -> Iterator[str]:
+        live = self._open(index)
+        try:
+            live.index.reload()
+        except ValueError as exc:
+            raise SearchUnavailable(f"嵌入式搜索索引出错：{exc}") from exc
+        searcher, key, page = live.index.searcher(), live.spec.primary_key, 5000
+        for offset in range(0, searcher.num_docs, page):
+            hits = searcher.search(tantivy.Query.all_query(), limit=page, offset=offset).hits
+            yield from (str(_stored(searcher, address)[key]) for _, address in hits)
+
     def check(self) -> None:
         try:
             self.root.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ from search.ports import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
 
 _ERRORS = (MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError)
 MAX_TOTAL_HITS = MAX_OFFSET + MAX_LIMIT
@@ -171,6 +171,20 @@ class MeiliSearchIndex:
     def rebuild(self, spec: IndexSpec) -> MeiliBuild:
         self.ensure_index(spec)
         return MeiliBuild(self, spec)
+
+    def ids(self, index: str) -> Iterator[str]:
+        key, offset, page = self._spec(index).primary_key, 0, 1000
+        while True:
+            try:
+                batch = self.client.index(self._uid(index)).get_documents(
+                    {"fields": [key], "offset": offset, "limit": page}
+                )
+            except _ERRORS as exc:
+                raise SearchUnavailable() from exc
+            yield from (str(dict(doc)[key]) for doc in batch.results)
+            if len(batch.results) < page:
+                return
+            offset += page
 
     def check(self) -> None:
         try:

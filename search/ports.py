@@ -8,7 +8,7 @@ A filter on an array field matches when any element matches.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -100,6 +100,10 @@ class SearchIndex(Protocol):
     def clear(self, index: str) -> None: ...
 
     def search(self, index: str, query: SearchQuery) -> SearchResult: ...
+
+    def ids(self, index: str) -> Iterator[str]:
+        """Every document id the index holds (consistency checks compare them with the database)."""
+        ...
 
     def check(self) -> None: ...
 

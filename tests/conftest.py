@@ -51,6 +51,7 @@ from tests.support.servers import (  # noqa: E402
     PostgresServer,
     RedisServer,
     ServerUnavailable,
+    meili_binary,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -137,12 +138,12 @@ def meili() -> Iterator[Meili]:
         yield Meili(url, os.environ.get("ONESET_MEILI_KEY"))
         return
     try:
-        server = MeiliServer(REPO_ROOT.parent / "shared" / "bin")
+        server = MeiliServer(master_key=uuid.uuid4().hex, binary=meili_binary())
         url = server.start()
     except (ServerUnavailable, OSError) as exc:
         missing_service(f"Meilisearch: {exc}")
         raise
-    yield Meili(url, server.key)
+    yield Meili(url, server.master_key)
     server.cleanup()
 
 

@@ -77,6 +77,49 @@ def audit_checkpoint() -> None:
     click.echo(f"checkpoint: {made}" if made else "checkpoint: chain empty or unchanged")
 
 
+@main.command("check-consistency")
+@click.option("--deep", is_flag=True, help="Also read every blob and check its SHA-256.")
+@click.option(
+    "--check",
+    "checks",
+    multiple=True,
+    type=click.Choice(["blobs", "search", "outbox", "audit"]),
+    help="Run only these checks (repeatable; default: all).",
+)
+@click.option(
+    "--outbox-max-age",
+    default=300,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Seconds an outbox entry may wait before it counts as stuck.",
+)
+def check_consistency(deep: bool, checks: tuple[str, ...], outbox_max_age: int) -> None:
+    """Compare the stores: rows ↔ blobs, search ↔ database, outbox drained, audit chain.
+
+    Exits 1 naming each mismatch.
+    """
+    from datetime import timedelta
+
+    from oneset import consistency
+
+    async def go(platform: Platform) -> list[consistency.Mismatch]:
+        return await consistency.check_all(
+            platform,
+            checks=checks or consistency.CHECKS,
+            deep=deep,
+            outbox_max_age=timedelta(seconds=outbox_max_age),
+        )
+
+    found = run_async(go)
+    for mismatch in found:
+        click.echo(str(mismatch), err=True)
+    ran = ", ".join(checks or consistency.CHECKS)
+    if found:
+        click.echo(f"{len(found)} mismatches ({ran})", err=True)
+        sys.exit(1)
+    click.echo(f"consistent ({ran}{', deep' if deep else ''})")
+
+
 @main.command()
 def reindex() -> None:
     """Rebuild every search index from the database."""
@@ -145,7 +188,7 @@ def _celery_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", "oneset.celery_app", *args]
 
 
-def _worker_argv(beat: bool) -> list[str]:
+def _worker_argv(beat: bool, name: str | None = None) -> list[str]:
     argv = _celery_argv(
         "worker",
         "--loglevel",
@@ -157,14 +200,21 @@ def _worker_argv(beat: bool) -> list[str]:
     )
     if beat:
         argv.append("--beat")
+    if name:
+        argv += ["--hostname", name]
     return argv
 
 
 @main.command()
 @click.option("--beat/--no-beat", default=True, help="Also run the periodic scheduler.")
-def worker(beat: bool) -> None:
+@click.option(
+    "--name",
+    default=None,
+    help="Celery node name, e.g. worker2@%h (several workers on one machine need distinct names).",
+)
+def worker(beat: bool, name: str | None) -> None:
     """Run a Celery worker (and beat) for this installation."""
-    os.execv(sys.executable, _worker_argv(beat))  # noqa: S606 - replaces this process by design
+    os.execv(sys.executable, _worker_argv(beat, name))  # noqa: S606 - replaces this process by design
 
 
 def _port_free(host: str, port: int) -> bool:

@@ -268,6 +268,12 @@ def test_two_writers_at_once_never_duplicate(index: SearchIndex) -> None:
     assert index.search("firms", SearchQuery()).total == 15
 
 
+def test_ids_lists_every_document(index: SearchIndex) -> None:
+    assert sorted(index.ids("firms")) == ["1", "2", "3", "4", "5"]
+    index.delete("firms", ["2"])
+    assert sorted(index.ids("firms")) == ["1", "3", "4", "5"]
+
+
 def test_undeclared_fields_are_refused(index: SearchIndex) -> None:
     with pytest.raises(InvalidQuery):
         index.search("firms", SearchQuery(filters={"intro": "x"}))
