@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 from accounts.api import SYSTEM
 from kernel import audit
 from kernel.db import transaction
-from market.catalog import CatalogItem as CatalogEntry
-from market.catalog import seed_catalog
 from market.common import dumps, loads
+from market.rules.catalog import CatalogItem as CatalogEntry
+from market.rules.catalog import seed_catalog
 from market.tables import CatalogItem
 
 if TYPE_CHECKING:

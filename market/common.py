@@ -12,8 +12,8 @@ import msgspec
 from kernel import audit, outbox
 from kernel.db import is_postgres
 from kernel.errors import Forbidden, NotFound
-from market import states
-from market.policy import MarketPolicy, load_policy
+from market.rules import states
+from market.rules.policy import MarketPolicy, load_policy
 from market.tables import Purchase, PurchaseHistory
 
 if TYPE_CHECKING:

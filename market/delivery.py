@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from kernel import audit, clock
 from kernel.db import transaction
 from kernel.errors import Conflict, Forbidden, Invalid
-from market import credit, deadlines, states
 from market.common import change_status, policy_for, purchase_row, require_owner
+from market.rules import credit, deadlines, states
 from market.supervision import recompute_credit
 from market.tables import (
     Contract,

@@ -18,10 +18,10 @@ from accounts.api import SYSTEM, demo_uscc
 from accounts.tables import Organisation
 from kernel import audit, clock, db, outbox
 from kernel.db import is_postgres, transaction
-from market import credit, deadlines, draw, selection, states
 from market.catalog_store import load_catalog
 from market.common import dumps, loads
-from market.policy import DEFAULT_POLICY, METHODS
+from market.rules import credit, deadlines, draw, selection, states
+from market.rules.policy import DEFAULT_POLICY, METHODS
 from market.search_docs import REGISTRATIONS
 from market.supervision import recompute_credit
 from market.tables import (

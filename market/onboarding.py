@@ -9,8 +9,8 @@ from accounts.tables import Organisation
 from kernel import audit, clock, outbox
 from kernel.db import transaction
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
-from market import credit, deadlines, eligibility, states
 from market.common import INTERMEDIARIES_INDEX, loads, policy_for
+from market.rules import credit, deadlines, eligibility, states
 from market.tables import (
     BlacklistEntry,
     CatalogItem,

@@ -18,9 +18,10 @@ from accounts.tables import Organisation
 from kernel import audit, clock
 from kernel.db import transaction
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
-from market import credit, deadlines, draw, eligibility, onboarding, selection, states
+from market import onboarding
 from market.common import change_status, dumps, loads, policy_for, purchase_row, require_owner
-from market.policy import FUND_TYPES, METHODS
+from market.rules import credit, deadlines, draw, eligibility, selection, states
+from market.rules.policy import FUND_TYPES, METHODS
 from market.tables import (
     CatalogItem,
     Complaint,

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 
 from kernel.errors import Invalid
-from market import states
 from market.common import INTERMEDIARIES_INDEX, PURCHASES_INDEX
-from market.policy import METHODS
+from market.rules import states
+from market.rules.policy import METHODS
 from market.tables import CatalogItem, Intermediary, Purchase, Qualification, ServiceGuide
 from search.documents import Document, IndexRegistration
 from search.ports import IndexSpec, SearchQuery

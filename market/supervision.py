@@ -15,9 +15,9 @@ from accounts.api import SYSTEM, Actor, OrgKind
 from kernel import audit, clock, outbox
 from kernel.db import transaction
 from kernel.errors import Conflict, Invalid, NotFound
-from market import credit, deadlines, states
 from market.common import INTERMEDIARIES_INDEX, PURCHASES_INDEX, policy_for
 from market.onboarding import intermediary_row, require_operator_or_regulator
+from market.rules import credit, deadlines, states
 from market.tables import (
     BlacklistEntry,
     Complaint,
@@ -32,7 +32,7 @@ from market.tables import (
 
 if TYPE_CHECKING:
     from kernel.platform import Platform
-    from market.policy import CreditPolicy
+    from market.rules.policy import CreditPolicy
 
 S = states.Status
 DIMENSIONS = ("quality", "timeliness", "attitude", "fee", "compliance")

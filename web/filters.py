@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from accounts.api import ORG_KIND_LABELS, OrgKind
 from kernel.clock import SHANGHAI
-from market.states import STATUS_LABELS
+from market.rules.states import STATUS_LABELS
 from web import labels
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from market.draw import verify_proof
+from market.rules.draw import verify_proof
 
 
 @click.command("verify-draw")
@@ -47,8 +47,8 @@ def verify_draw(proof_file: Path) -> None:
 )
 def load_catalog(path: Path | None) -> None:
     """Load the service item catalog (中介服务事项清单); updates existing codes."""
-    from market.catalog import parse_catalog
     from market.catalog_store import load_catalog as load
+    from market.rules.catalog import parse_catalog
     from oneset.cli.main import run_async
 
     items = parse_catalog(path.read_bytes()) if path else None

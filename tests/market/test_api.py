@@ -13,7 +13,8 @@ from litestar.testing import AsyncTestClient
 
 from kernel import outbox
 from kernel.platform import Platform
-from market import catalog_store, draw, purchases
+from market import catalog_store, purchases
+from market.rules import draw
 from oneset.wiring import index_registrations
 from tests import helpers
 from tests.conftest import REPO_ROOT

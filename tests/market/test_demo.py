@@ -6,8 +6,9 @@ import time
 
 from accounts.demo import load as accounts_demo
 from kernel.platform import Platform
-from market import demo, draw, purchases, states
-from market.policy import METHODS
+from market import demo, purchases
+from market.rules import draw, states
+from market.rules.policy import METHODS
 from market.tables import Intermediary, Purchase, Rating
 from search.ports import SearchQuery
 from tests.conftest import Database

@@ -10,7 +10,8 @@ import pytest
 
 from kernel.errors import Conflict, Forbidden, Invalid
 from kernel.platform import Platform
-from market import draw, purchases
+from market import purchases
+from market.rules import draw
 from market.schemas import PurchaseIn
 from market.supervision import recompute_credit
 from market.tables import NegativeRecord, Purchase, Signup

@@ -8,7 +8,8 @@ import pytest
 
 from kernel.errors import Conflict, Forbidden, Invalid
 from kernel.platform import Platform
-from market import draw, onboarding, purchases, supervision
+from market import onboarding, purchases, supervision
+from market.rules import draw
 from market.tables import NegativeRecord
 from tests.conftest import Database
 from tests.market.world import SELECTION, WAN, FakeClock, credit_grade, make_world, new_org

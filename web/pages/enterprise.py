@@ -13,8 +13,9 @@ from accounts.api import Actor, OrgKind
 from kernel import clock
 from kernel.errors import DomainError
 from kernel.platform import Platform
-from market import catalog_store, deadlines, purchases
+from market import catalog_store, purchases
 from market.common import policy_for
+from market.rules import deadlines
 from market.schemas import (
     AvoidedIn,
     PurchaseIn,

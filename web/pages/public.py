@@ -13,7 +13,7 @@ from accounts.api import Actor
 from kernel.errors import DomainError, Forbidden, NotFound
 from kernel.platform import Platform
 from market import catalog_store, purchases, search_docs, supervision
-from market.states import STATUS_LABELS
+from market.rules.states import STATUS_LABELS
 from web import labels, queries
 from web.render import page
 

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from accounts.api import Actor
 from kernel.platform import Platform
 from market import onboarding, supervision
-from market.credit import NEGATIVE_KINDS
+from market.rules.credit import NEGATIVE_KINDS
 from web import forms, queries, session
 from web.forms import Form
 from web.render import done, page

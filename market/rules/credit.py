@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal
 import msgspec
 
 from kernel.errors import Invalid
-from market.policy import DEFAULT_POLICY, CreditPolicy, RatingPolicy
+from market.rules.policy import DEFAULT_POLICY, CreditPolicy, RatingPolicy
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
