@@ -21,19 +21,6 @@ from search.ports import IndexSpec, SearchQuery
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-__all__ = [
-    "INTERMEDIARIES",
-    "INTERMEDIARIES_INDEX",
-    "INTERMEDIARY_SPEC",
-    "PURCHASES",
-    "PURCHASES_INDEX",
-    "PURCHASE_SPEC",
-    "REGISTRATIONS",
-    "SORTS",
-    "board_query",
-    "directory_query",
-]
-
 PURCHASES_INDEX = "purchases"
 INTERMEDIARIES_INDEX = "intermediaries"
 

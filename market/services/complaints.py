@@ -136,16 +136,6 @@ def _view(r: Mapping[str, Any]) -> ComplaintView:
     )
 
 
-async def complaint_view(actor: Actor, complaint_id: int) -> ComplaintView:
-    """One complaint for its complainant and the supervisors."""
-    row = await Complaint.select().where(Complaint.id == complaint_id).first()
-    if row is None:
-        raise NotFound("投诉不存在")
-    if actor.org_id != row["complainant"]:
-        require_supervisor(actor)
-    return _view(row)
-
-
 async def complaints_to_handle(actor: Actor) -> list[ComplaintView]:
     """Every complaint, open ones first, each group by its response deadline (supervisors)."""
     require_supervisor(actor)

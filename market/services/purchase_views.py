@@ -110,11 +110,10 @@ async def _views(rows: list[dict[str, Any]]) -> list[PurchaseOut]:
     ]
 
 
-async def _select(*conditions: Any, newest_first: bool = True) -> list[dict[str, Any]]:
-    query = Purchase.select(*Purchase.all_columns(), *_JOINED)
-    if conditions:
-        query = query.where(*conditions)
-    return [dict(r) for r in await query.order_by(Purchase.id, ascending=not newest_first)]
+async def _select(*conditions: Any) -> list[dict[str, Any]]:
+    """Purchases with their owner's and item's names, newest first."""
+    query = Purchase.select(*Purchase.all_columns(), *_JOINED).where(*conditions)
+    return [dict(r) for r in await query.order_by(Purchase.id, ascending=False)]
 
 
 async def purchase_view(
