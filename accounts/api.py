@@ -7,7 +7,12 @@ token into an actor, and the account use cases other domains and the pages call.
 from __future__ import annotations
 
 from accounts.actor import SYSTEM, Actor
-from accounts.demo import demo_uscc
+from accounts.demo import (
+    DemoOrganisation,
+    add_demo_organisations,
+    demo_organisations,
+    demo_uscc,
+)
 from accounts.deps import SESSION_COOKIE, provide_actor, provide_optional_actor
 from accounts.rules import ORG_KIND_LABELS, OrgKind
 from accounts.services import (
@@ -26,13 +31,16 @@ __all__ = [
     "SESSION_COOKIE",
     "SYSTEM",
     "Actor",
+    "DemoOrganisation",
     "IssuedToken",
     "OrgKind",
     "Registered",
     "actor_by_username",
     "actor_for",
+    "add_demo_organisations",
     "add_user",
     "create_organisation",
+    "demo_organisations",
     "demo_uscc",
     "login",
     "provide_actor",

@@ -9,7 +9,7 @@ import hashlib
 import time
 from decimal import Decimal
 
-from market import draw, selection
+from market.rules import draw, selection
 
 
 def _codes(n: int) -> list[str]:

@@ -1,38 +1,29 @@
-"""The public directory of intermediaries and the board of purchases (search port documents).
+"""Search documents of the marketplace: the directory of intermediaries and the board of
+purchases (index specs, document builders for the outbox, and the queries on them).
 
-Ranking rule (published on the directory page): results are ordered only by the sort the reader
-picks — credit score (default), average rating, or completed commissions — each descending, ties
-by name; full-text relevance only applies when a query text is given. There is no paid, manual or
-hidden boosting: every field used for ordering is shown on the intermediary's public profile.
+The directory's ranking rule is published in ``market.services.directory``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import anyio.to_thread
+import msgspec
 
 from kernel.errors import Invalid
-from market import states
-from market.common import INTERMEDIARIES_INDEX, PURCHASES_INDEX
-from market.policy import METHODS
-from market.tables import CatalogItem, Intermediary, Purchase, Qualification, ServiceGuide
+from market.rules import states
+from market.rules.labels import METHOD_LABELS, STATUS_LABELS
+from market.rules.policy import METHODS
+from market.schemas import IntermediaryCard, PurchaseCard
+from market.tables import Intermediary, Purchase, Qualification, ServiceGuide
 from search.documents import PAGE, Document, IndexRegistration
 from search.ports import IndexSpec, SearchQuery
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from kernel.platform import Platform
-
-METHOD_LABELS = {
-    "direct_selection": "直接选取",
-    "random_draw": "随机选取",
-    "lowest_price": "竞价选取（最低价中选）",
-    "reference_price": "竞价选取（最优价中选）",
-    "credit_merit": "信用择优选取",
-    "proposal_merit": "方案择优选取",
-}
+PURCHASES_INDEX = "purchases"
+INTERMEDIARIES_INDEX = "intermediaries"
 
 INTERMEDIARY_SPEC = IndexSpec(
     name=INTERMEDIARIES_INDEX,
@@ -51,11 +42,6 @@ PURCHASE_SPEC = IndexSpec(
 )
 
 SORTS = {"credit": "creditScore", "rating": "rating", "completed": "completedCount"}
-RANKING_RULE = (
-    "排序仅依据访问者选择的字段：信用分（默认）、评价平均分或已完成委托数，均从高到低，"
-    "相同时按名称排序；输入关键词时按文本相关度匹配。平台不提供任何付费、人工或隐藏的排序加权，"
-    "排序所用数据均在机构公开信息中展示。"
-)
 
 
 async def build_intermediary(doc_id: str) -> Document | None:
@@ -68,22 +54,24 @@ async def build_intermediary(doc_id: str) -> Document | None:
     quals = await Qualification.select(Qualification.type, Qualification.grade).where(
         Qualification.intermediary == row["id"], Qualification.status == "approved"
     )
-    return {
-        "id": str(doc_id),
-        "name": row["name"],
-        "uscc": row["uscc"],
-        "intro": row["intro"],
-        "region": row["region"],
-        "items": sorted({g["item.code"] for g in guides}),
-        "itemNames": sorted({g["item.name"] for g in guides}),
-        "qualificationTypes": sorted({q["type"] for q in quals}),
-        "qualificationGrades": sorted({f"{q['type']}:{q['grade']}" for q in quals}),
-        "creditGrade": row["credit_grade"],
-        "creditScore": int(row["credit_score_cents"]) / 100,
-        "rating": int(row["rating_cents"]) / 100,
-        "ratingCount": row["rating_count"],
-        "completedCount": row["completed_count"],
-    }
+    card = IntermediaryCard(
+        id=str(doc_id),
+        name=row["name"],
+        uscc=row["uscc"],
+        intro=row["intro"],
+        region=row["region"],
+        items=sorted({g["item.code"] for g in guides}),
+        item_names=sorted({g["item.name"] for g in guides}),
+        qualification_types=sorted({q["type"] for q in quals}),
+        qualification_grades=sorted({f"{q['type']}:{q['grade']}" for q in quals}),
+        credit_grade=row["credit_grade"],
+        credit_score=int(row["credit_score_cents"]) / 100,
+        rating=int(row["rating_cents"]) / 100,
+        rating_count=row["rating_count"],
+        completed_count=row["completed_count"],
+    )
+    document: Document = msgspec.to_builtins(card)
+    return document
 
 
 async def all_intermediaries() -> AsyncIterator[str]:
@@ -113,27 +101,28 @@ async def build_purchase(doc_id: str) -> Document | None:
     )
     if row is None or row["status"] == states.Status.DRAFT.value:
         return None
-    status = states.Status(row["status"])
-    return {
-        "id": str(row["id"]),
-        "projectName": row["project_name"],
-        "projectCode": row["project_code"],
-        "itemCode": row["item.code"],
-        "itemName": row["item.name"],
-        "ownerName": row["owner.name"],
-        "content": row["content"][:2000],
-        "method": row["method"],
-        "methodLabel": METHOD_LABELS[row["method"]],
-        "status": status.value,
-        "statusLabel": states.STATUS_LABELS[status],
-        "fundType": row["fund_type"],
-        "signupDeadline": row["signup_deadline"].isoformat(),
-        "selectionTime": row["selection_time"].isoformat(),
-        "publishedAt": row["published_at"].isoformat() if row["published_at"] else "",
-        "winnerUscc": row["winner_uscc"],
-        "commitment": row["commitment"],
-        "proofUrl": f"/api/v1/market/purchases/{row['id']}/draw-proof",
-    }
+    card = PurchaseCard(
+        id=str(row["id"]),
+        project_name=row["project_name"],
+        project_code=row["project_code"],
+        item_code=row["item.code"],
+        item_name=row["item.name"],
+        owner_name=row["owner.name"],
+        content=row["content"][:2000],
+        method=row["method"],
+        method_label=METHOD_LABELS[row["method"]],
+        status=row["status"],
+        status_label=STATUS_LABELS[row["status"]],
+        fund_type=row["fund_type"],
+        signup_deadline=row["signup_deadline"].isoformat(),
+        selection_time=row["selection_time"].isoformat(),
+        published_at=row["published_at"].isoformat() if row["published_at"] else "",
+        winner_uscc=row["winner_uscc"],
+        commitment=row["commitment"],
+        proof_url=f"/api/v1/market/purchases/{row['id']}/draw-proof",
+    )
+    document: Document = msgspec.to_builtins(card)
+    return document
 
 
 async def all_purchases() -> AsyncIterator[str]:
@@ -224,24 +213,3 @@ def board_query(
         limit=limit,
         facets=["method", "status"],
     )
-
-
-async def search_directory(platform: Platform, query: SearchQuery) -> dict[str, Any]:
-    result = await anyio.to_thread.run_sync(platform.search.search, INTERMEDIARIES_INDEX, query)
-    return {
-        "items": result.hits,
-        "total": result.total,
-        "facets": result.facets,
-        "rankingRule": RANKING_RULE,
-    }
-
-
-async def search_board(platform: Platform, query: SearchQuery) -> dict[str, Any]:
-    result = await anyio.to_thread.run_sync(platform.search.search, PURCHASES_INDEX, query)
-    return {"items": result.hits, "total": result.total, "facets": result.facets}
-
-
-async def catalog_names() -> dict[str, str]:
-    return {
-        r["code"]: r["name"] for r in await CatalogItem.select(CatalogItem.code, CatalogItem.name)
-    }

@@ -26,9 +26,7 @@ from kernel import audit, clock
 from kernel.db import is_postgres, transaction
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from kernel.tables import AuditEntry
-from market import delivery, onboarding
-from market.common import purchase_row
-from market.tables import CatalogItem
+from market import api as market
 from surveys import files, policy, rules
 from surveys.certificates import (
     CERTIFICATE_DEPARTMENT,
@@ -108,8 +106,7 @@ async def commission_row(commission_id: int, *, lock: bool = False) -> dict[str,
 
 
 async def _surveyor_org(row: Mapping[str, Any]) -> int | None:
-    purchase = await purchase_row(int(row["purchase"]))
-    return int(purchase["winner"]) if purchase["winner"] is not None else None
+    return (await market.purchase_facts(int(row["purchase"]))).winner_id
 
 
 async def roles_of(actor: Actor, row: Mapping[str, Any]) -> set[str]:
@@ -163,20 +160,17 @@ async def create_commission(
     except ValueError:
         raise Invalid(f"未知的测绘阶段：{stage}", field="stage") from None
     check_items = rules.normalise_items(survey_stage, items)
-    purchase = await purchase_row(purchase_id)
-    if int(purchase["owner"]) != actor.org_id:
+    purchase = await market.purchase_facts(purchase_id)
+    if purchase.owner_id != actor.org_id:
         raise Forbidden("只能登记本单位的采购项目", code="not_purchase_owner")
-    item = (
-        await CatalogItem.select(CatalogItem.code).where(CatalogItem.id == purchase["item"]).first()
-    )
-    if item is None or item["code"] != rules.SERVICE_ITEM_CODE:
+    if purchase.item_code != rules.SERVICE_ITEM_CODE:
         raise Invalid(
             f"联合测绘须通过服务事项“{rules.SERVICE_ITEM_NAME}”（{rules.SERVICE_ITEM_CODE}）采购",
             field="purchaseId",
         )
-    if purchase["status"] in CLOSED_PURCHASE:
+    if purchase.status in CLOSED_PURCHASE:
         raise Conflict("该采购项目已撤销或流标，不能登记委托", code="purchase_closed")
-    code = normalize_project_code(str(purchase["project_code"]))
+    code = normalize_project_code(purchase.project_code)
     async with transaction():
         if is_postgres():  # one registration per project at a time, so the overlap check holds
             await Commission.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"surveys:{code}")
@@ -204,10 +198,10 @@ async def create_commission(
             survey_stage,
             check_items,
         )
-        await _ensure_drawing_project(actor, code, str(purchase["project_name"]))
+        await _ensure_drawing_project(actor, code, purchase.project_name)
         row = Commission(
             project_code=code,
-            project_name=str(purchase["project_name"]),
+            project_name=purchase.project_name,
             stage=survey_stage.value,
             items=_dumps([i.value for i in check_items]),
             owner=actor.org_id,
@@ -296,7 +290,7 @@ async def _grant(actor: Actor, row: Mapping[str, Any], department: str, org_id: 
 async def commission_view(actor: Actor, commission_id: int) -> dict[str, Any]:
     row = await commission_row(commission_id)
     roles = await _require_reader(actor, row)
-    purchase = await purchase_row(int(row["purchase"]))
+    purchase = await market.purchase_facts(int(row["purchase"]))
     grants = await DepartmentGrant.select(
         DepartmentGrant.department,
         DepartmentGrant.organisation,
@@ -313,8 +307,8 @@ async def commission_view(actor: Actor, commission_id: int) -> dict[str, Any]:
         "status": row["status"],
         "latestVersion": row["latest_version"],
         "purchaseId": row["purchase"],
-        "purchaseStatus": purchase["status"],
-        "surveyorOrgId": purchase["winner"],
+        "purchaseStatus": purchase.status,
+        "surveyorOrgId": purchase.winner_id,
         "ownerOrgId": row["owner"],
         "myRoles": sorted(roles),
         "departments": [
@@ -503,8 +497,8 @@ async def submit_package(
     row = await commission_row(commission_id)
     if "surveyor" not in await roles_of(actor, row):
         raise Forbidden("只有中选的测绘单位可以提交成果", code="not_selected_surveyor")
-    purchase = await purchase_row(int(row["purchase"]))
-    if purchase["status"] not in SUBMITTABLE_PURCHASE:
+    purchase = await market.purchase_facts(int(row["purchase"]))
+    if purchase.status not in SUBMITTABLE_PURCHASE:
         raise Conflict("采购项目尚未选定测绘单位，不能提交成果", code="purchase_not_selected")
     if row["status"] == "cancelled":
         raise Conflict("该委托已撤销", code="commission_cancelled")
@@ -609,8 +603,8 @@ async def _deliver_to_market(
     """Hand the report to the marketplace as the purchase's service result when the purchase
     waits for one (in service, or the owner returned the previous result), so the owner accepts
     and rates the survey there; otherwise the marketplace already has a result under decision."""
-    purchase = await purchase_row(purchase_id)
-    if purchase["status"] != "in_service":
+    purchase = await market.purchase_facts(purchase_id)
+    if purchase.status != "in_service":
         return None
 
     async def report_chunks() -> AsyncIterator[bytes]:  # streamed, never held whole
@@ -618,15 +612,15 @@ async def _deliver_to_market(
         while (chunk := await anyio.to_thread.run_sync(next, chunks, None)) is not None:
             yield chunk
 
-    _, sha256 = await onboarding.store_evidence(
+    attached = await market.attach_evidence(
         platform,
-        actor.org_id,
+        actor,
         subject=f"purchase:{purchase_id}",
         kind="result",
         chunks=report_chunks(),
         filename=filename,
     )
-    return await delivery.submit_result(actor, purchase_id, evidence_sha256=sha256)
+    return await market.submit_result(actor, purchase_id, evidence_sha256=attached.sha256)
 
 
 def _validate_qc(qc: QcReport) -> None:

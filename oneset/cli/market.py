@@ -8,13 +8,13 @@ from pathlib import Path
 
 import click
 
-from market.draw import verify_proof
-
 
 @click.command("verify-draw")
 @click.argument("proof_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def verify_draw(proof_file: Path) -> None:
     """Recompute a published draw proof (DESIGN.md algorithm); exit 1 naming each mismatch."""
+    from market.api import verify_proof
+
     try:
         proof = json.loads(proof_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -47,8 +47,8 @@ def verify_draw(proof_file: Path) -> None:
 )
 def load_catalog(path: Path | None) -> None:
     """Load the service item catalog (中介服务事项清单); updates existing codes."""
-    from market.catalog import parse_catalog
-    from market.catalog_store import load_catalog as load
+    from market.api import load_catalog as load
+    from market.api import parse_catalog
     from oneset.cli.main import run_async
 
     items = parse_catalog(path.read_bytes()) if path else None
@@ -63,7 +63,7 @@ def load_catalog(path: Path | None) -> None:
 @click.command("market-run-due")
 def run_due() -> None:
     """Close due sign-ups and run due selections now (what beat does every 30 s)."""
-    from market.purchases import run_due as due
+    from market.api import run_due as due
     from oneset.cli.main import run_async
 
     counts = run_async(due)

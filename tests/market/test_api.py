@@ -13,7 +13,8 @@ from litestar.testing import AsyncTestClient
 
 from kernel import outbox
 from kernel.platform import Platform
-from market import catalog_store, draw, purchases
+from market.rules import draw
+from market.services import award, catalogue
 from oneset.wiring import index_registrations
 from tests import helpers
 from tests.conftest import ON_BOTH_ENGINES, REPO_ROOT
@@ -88,7 +89,7 @@ async def _onboarded(client: Client, operator: helpers.Session) -> helpers.Sessi
 async def test_random_draw_over_http_with_pinned_endpoints(
     client: Client, platform: Platform, fake_clock: FakeClock, tmp_path: Path
 ) -> None:
-    await catalog_store.load_catalog()
+    await catalogue.load_catalog()
     assert len((await client.get(f"{API}/catalog")).json()) >= 30
     operator = await helpers.login_as(client, "operator")
     owner = await helpers.login_as(client, "enterprise")
@@ -144,7 +145,7 @@ async def test_random_draw_over_http_with_pinned_endpoints(
     assert r.json()["quote"] == 6 * WAN
 
     fake_clock.set(SELECTION + dt.timedelta(seconds=5))
-    assert await purchases.run_due(platform) == {"selected": 1}
+    assert await award.run_due(platform) == {"selected": 1}
     r = await client.get(f"{API}/purchases", params={"method": "random_draw", "status": "selected"})
     body = r.json()
     assert body["total"] == 1

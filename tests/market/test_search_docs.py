@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from kernel.platform import Platform
-from market import onboarding, purchases, search_docs
-from market.supervision import recompute_credit
+from market import search_docs
+from market.services import award, guides, signups
+from market.services.credit_records import recompute_credit
 from market.tables import NegativeRecord
 from search.documents import IndexRegistration
 from tests.conftest import ON_BOTH_ENGINES, Database
@@ -32,7 +33,7 @@ async def test_directory_filters_sorts_and_board(
         )
     )
     await recompute_credit(platform, b.org_id)
-    await onboarding.upsert_guide(
+    await guides.upsert_guide(
         a,
         item_code="54C",
         scope="竣工测绘",
@@ -41,7 +42,7 @@ async def test_directory_filters_sorts_and_board(
         fee="面议",
         promised_working_days=10,
     )
-    await onboarding.upsert_guide(
+    await guides.upsert_guide(
         b,
         item_code="54C",
         scope="竣工测绘",
@@ -50,7 +51,7 @@ async def test_directory_filters_sorts_and_board(
         fee="面议",
         promised_working_days=10,
     )
-    await onboarding.upsert_guide(
+    await guides.upsert_guide(
         c,
         item_code="ZJ4-002",
         scope="房屋面积实测",
@@ -60,9 +61,9 @@ async def test_directory_filters_sorts_and_board(
         promised_working_days=8,
     )
     pid = await w.purchase(fund_type="private", project_name="钱塘江畔人才公寓")
-    await purchases.sign_up(platform, a, pid, 6 * WAN)
+    await signups.sign_up(platform, a, pid, 6 * WAN)
     fake_clock.set(SELECTION)
-    await purchases.run_selection(platform, pid)
+    await award.run_selection(platform, pid)
 
     for reg in search_docs.REGISTRATIONS:
         search_index.ensure_index(reg.spec)

@@ -12,7 +12,6 @@ from accounts.actor import Actor
 from accounts.demo import demo_uscc
 from accounts.rules import OrgKind
 from kernel.platform import Platform
-from market import catalog_store, onboarding, purchases
 from market.schemas import (
     AvoidedIn,
     PurchaseIn,
@@ -20,6 +19,7 @@ from market.schemas import (
     RequiredQualificationIn,
     WitnessIn,
 )
+from market.services import catalogue, evidence, onboarding, purchases, qualifications
 from market.tables import Intermediary
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -78,7 +78,7 @@ class World:
         """An onboarded intermediary holding ``qualification`` at ``grade``."""
         actor = await new_org("intermediary", f"测试测绘有限公司{len(self.firms) + 1}")
         ident = await onboarding.apply(self.platform, actor, region="330100")
-        await onboarding.store_evidence(
+        await evidence.store_evidence(
             self.platform,
             actor.org_id,
             subject=f"intermediary:{ident}",
@@ -88,7 +88,7 @@ class World:
         )
         if approve:
             await onboarding.review(self.operator, ident, approve=True)
-            q = await onboarding.declare_qualification(
+            q = await qualifications.declare_qualification(
                 self.platform,
                 actor,
                 type_=qualification,
@@ -96,7 +96,7 @@ class World:
                 certificate_no=f"乙测资字{actor.org_id:08d}",
                 valid_until=dt.date(2030, 12, 31),
             )
-            await onboarding.review_qualification(self.platform, self.operator, q, approve=True)
+            await qualifications.review_qualification(self.platform, self.operator, q, approve=True)
         self.firms.append(actor)
         return actor
 
@@ -126,7 +126,7 @@ class World:
 
 
 async def make_world(platform: Platform) -> World:
-    await catalog_store.load_catalog()
+    await catalogue.load_catalog()
     return World(platform, await new_org("operator"), await new_org("enterprise"))
 
 

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from kernel import clock
 from kernel.platform import Platform
-from market import deadlines, draw
+from market.rules import deadlines, draw
 from tests import helpers
 from tests.market.world import FakeClock, make_world
 from tests.web import a11y

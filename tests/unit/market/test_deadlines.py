@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from kernel.errors import Invalid
-from market import deadlines
-from market.policy import load_policy
+from market.rules import deadlines
+from market.rules.policy import load_policy
 
 D = dt.date
 START = D(2026, 9, 21)  # Monday before 中秋 (25 Sep) and 国庆 (1–7 Oct, 10 Oct is a workday)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from kernel.errors import Conflict, Forbidden, Invalid
-from market.eligibility import (
+from market.rules.eligibility import (
     Applicant,
     HeldQualification,
     PriceBounds,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kernel.errors import Invalid
-from market.policy import DEFAULT_POLICY, load_policy
+from market.rules.policy import DEFAULT_POLICY, load_policy
 
 
 def test_defaults_cite_the_sources() -> None:

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from kernel.errors import Invalid
-from market import draw
-from market.policy import load_policy
-from market.selection import (
+from market.rules import draw
+from market.rules.policy import load_policy
+from market.rules.selection import (
     Candidate,
     Outcome,
     Terms,

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from kernel.errors import Conflict, Invalid
-from market.states import (
+from market.rules.states import (
     TRANSITIONS,
     Event,
     Status,

@@ -16,6 +16,7 @@ from enum import StrEnum
 import msgspec
 
 from kernel.errors import Conflict, Invalid
+from market.rules.labels import STATUS_LABELS
 
 
 class Status(StrEnum):
@@ -32,23 +33,6 @@ class Status(StrEnum):
     ACCEPTED = "accepted"
     RATED = "rated"
     CANCELLED = "cancelled"
-
-
-STATUS_LABELS: dict[Status, str] = {
-    Status.DRAFT: "草稿",
-    Status.SIGNUP_OPEN: "报名中",
-    Status.SIGNUP_CLOSED: "报名截止",
-    Status.SELECTING: "选取中",
-    Status.SELECTED: "已选取",
-    Status.FAILED: "流标",
-    Status.ABANDONED: "中选放弃",
-    Status.CONTRACTED: "已签约",
-    Status.IN_SERVICE: "服务中",
-    Status.RESULT_SUBMITTED: "成果已提交",
-    Status.ACCEPTED: "成果已确认",
-    Status.RATED: "已评价",
-    Status.CANCELLED: "已撤销",
-}
 
 
 class Event(StrEnum):

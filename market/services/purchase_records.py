@@ -1,52 +1,20 @@
-"""Shared plumbing of the marketplace services: JSON columns, locks, status changes, policy."""
+"""A purchase row inside the services: locked reads, status transitions (history, audit, board
+update), and the terms that sign-up and selection read from it."""
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import msgspec
 
 from kernel import audit, outbox
 from kernel.db import is_postgres
-from kernel.errors import Forbidden, NotFound
-from market import states
-from market.policy import MarketPolicy, load_policy
+from kernel.errors import NotFound
+from market.rules import eligibility, selection, states
+from market.search_docs import PURCHASES_INDEX
+from market.services.json_columns import loads
 from market.tables import Purchase, PurchaseHistory
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from accounts.api import Actor
-    from kernel.platform import Platform
-
-PURCHASES_INDEX = "purchases"
-INTERMEDIARIES_INDEX = "intermediaries"
-
-
-def dumps(value: Any) -> str:
-    return msgspec.json.encode(value).decode()
-
-
-def loads(text: str | None, default: Any = None) -> Any:
-    if not text:
-        return default
-    return msgspec.json.decode(text)
-
-
-@lru_cache(maxsize=8)
-def _policy_from_file(path: str) -> MarketPolicy:
-    return load_policy(json.loads(Path(path).read_text(encoding="utf-8")))
-
-
-def policy_for(platform: Platform | None) -> MarketPolicy:
-    """The marketplace policy: the settings' optional JSON file, else the defaults."""
-    path = platform.settings.policy_file if platform is not None else None
-    if path is None:
-        return load_policy(None)
-    return _policy_from_file(str(path))
+    import datetime as dt
 
 
 async def purchase_row(
@@ -64,17 +32,12 @@ async def purchase_row(
     return dict(row)
 
 
-def require_owner(actor: Actor, row: dict[str, Any]) -> None:
-    if actor.org_id != row["owner"]:
-        raise Forbidden("只有项目业主可以执行此操作", code="not_owner")
-
-
 async def change_status(
     row: dict[str, Any],
     event: states.Event,
     *,
     actor: str,
-    at: datetime,
+    at: dt.datetime,
     reason: str = "",
     extra: dict[str, Any] | None = None,
 ) -> states.Status:
@@ -109,3 +72,38 @@ async def change_status(
     row["status"] = change.new.value
     row.update(extra or {})
     return change.new
+
+
+def signup_terms(row: dict[str, Any]) -> eligibility.SignupTerms:
+    rule = loads(row["qualification_rule"], {"kind": "any", "items": []})
+    return eligibility.SignupTerms(
+        method=row["method"],
+        status=row["status"],
+        signup_deadline=row["signup_deadline"],
+        rule=eligibility.QualificationRule(
+            kind=rule.get("kind", "any"),
+            items=tuple(
+                eligibility.RequiredQualification(i["type"], i.get("min_grade") or None)
+                for i in rule.get("items", [])
+            ),
+        ),
+        avoided=loads(row["avoided"], {}),
+        bounds=eligibility.PriceBounds(
+            quote_type=row["quote_type"], floor=row["price_floor"], ceiling=row["price_ceiling"]
+        ),
+    )
+
+
+def selection_terms(row: dict[str, Any]) -> selection.Terms:
+    return selection.Terms(
+        method=row["method"],
+        fund_type=row["fund_type"],
+        quote_type=row["quote_type"],
+        long_list_size=row["long_list_size"],
+        short_list_size=row["short_list_size"],
+    )
+
+
+def is_sealed(row: dict[str, Any], now: dt.datetime) -> bool:
+    """Quotes stay sealed until the selection time (and until the selection has run)."""
+    return now < row["selection_time"] or row["status"] in {s.value for s in states.SEALED}

@@ -1,22 +1,26 @@
-"""After selection: contract, result, acceptance, rating and extensions (scenarios 10 and 11)."""
+"""After selection: the contract, the service result, its acceptance or return, extensions of
+the service time limit, and the parties' view of the contract and result files."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kernel import audit, clock
+from kernel import audit, clock, outbox
 from kernel.db import transaction
 from kernel.errors import Conflict, Forbidden, Invalid
-from market import credit, deadlines, states
-from market.common import change_status, policy_for, purchase_row, require_owner
-from market.supervision import recompute_credit
+from market.read_models import ContractView, PurchaseDocuments, ResultView
+from market.rules import deadlines, states
+from market.schemas import ExtensionOut
+from market.services.access import is_party, require_owner, side
+from market.services.evidence import files_of
+from market.services.policy_file import policy_for
+from market.services.purchase_records import change_status, purchase_row
 from market.tables import (
     Contract,
     Evidence,
     Extension,
     Intermediary,
     Purchase,
-    Rating,
     ServiceResult,
 )
 
@@ -27,14 +31,6 @@ if TYPE_CHECKING:
     from kernel.platform import Platform
 
 S, E = states.Status, states.Event
-
-
-def _side(actor: Actor, row: dict[str, Any]) -> str:
-    if actor.org_id == row["owner"]:
-        return "owner"
-    if row["winner"] is not None and actor.org_id == row["winner"]:
-        return "intermediary"
-    raise Forbidden("只有项目业主和中选机构可以办理合同及成果", code="not_a_party")
 
 
 async def _require_evidence(actor: Actor, purchase_id: int, sha256: str) -> None:
@@ -62,7 +58,7 @@ async def upload_contract(
         raise Invalid("服务结束日期不得早于开始日期", field="endOn")
     async with transaction():
         row = await purchase_row(purchase_id, lock=True)
-        side = _side(actor, row)
+        side_ = side(actor, row)
         if row["status"] != S.SELECTED:
             raise Conflict("只有已选取的项目可以上传合同", code="not_selected")
         await _require_evidence(actor, purchase_id, evidence_sha256)
@@ -75,7 +71,7 @@ async def upload_contract(
             uploaded_by=actor.org_id,
         )
         await contract.save()
-        if side == "owner":
+        if side_ == "owner":
             await Purchase.update({Purchase.last_owner_activity_at: clock.now()}).where(
                 Purchase.id == purchase_id
             )
@@ -83,7 +79,7 @@ async def upload_contract(
             actor=actor.label,
             action="contract.uploaded",
             subject=f"purchase:{purchase_id}",
-            payload={"contract": contract.id, "sha256": evidence_sha256, "side": side},
+            payload={"contract": contract.id, "sha256": evidence_sha256, "side": side_},
         )
     return int(contract.id)
 
@@ -91,7 +87,7 @@ async def upload_contract(
 async def confirm_contract(actor: Actor, purchase_id: int) -> None:
     async with transaction():
         row = await purchase_row(purchase_id, lock=True)
-        side = _side(actor, row)
+        side_ = side(actor, row)
         contract = (
             await Contract.select()
             .where(Contract.purchase == purchase_id, Contract.confirmed_at.is_null())
@@ -106,7 +102,7 @@ async def confirm_contract(actor: Actor, purchase_id: int) -> None:
         await Contract.update(
             {Contract.confirmed_at: now, Contract.confirmed_by: actor.label}
         ).where(Contract.id == contract["id"])
-        extra: dict[str, Any] = {"last_owner_activity_at": now} if side == "owner" else {}
+        extra: dict[str, Any] = {"last_owner_activity_at": now} if side_ == "owner" else {}
         await change_status(
             row, E.CONFIRM_CONTRACT, actor=actor.label, at=now, reason="合同已双方确认", extra=extra
         )
@@ -122,12 +118,13 @@ async def confirm_contract(actor: Actor, purchase_id: int) -> None:
                 "light": "green",
             },
         )
+    outbox.kick()
 
 
 async def submit_result(actor: Actor, purchase_id: int, *, evidence_sha256: str) -> int:
     async with transaction():
         row = await purchase_row(purchase_id, lock=True)
-        if _side(actor, row) != "intermediary":
+        if side(actor, row) != "intermediary":
             raise Forbidden("服务成果由中选机构提交", code="not_winner")
         await _require_evidence(actor, purchase_id, evidence_sha256)
         now = clock.now()
@@ -147,6 +144,7 @@ async def submit_result(actor: Actor, purchase_id: int, *, evidence_sha256: str)
             subject=f"purchase:{purchase_id}",
             payload={"result": result.id, "sha256": evidence_sha256},
         )
+    outbox.kick()
     return int(result.id)
 
 
@@ -183,6 +181,7 @@ async def return_result(actor: Actor, purchase_id: int, reason: str) -> None:
                 ServiceResult.return_reason: reason,
             }
         ).where(ServiceResult.id == result["id"])
+    outbox.kick()
 
 
 async def accept_result(actor: Actor, purchase_id: int) -> None:
@@ -205,55 +204,12 @@ async def accept_result(actor: Actor, purchase_id: int) -> None:
         await Intermediary.update(
             {Intermediary.completed_count: Intermediary.completed_count + 1}
         ).where(Intermediary.organisation == row["winner"])
-
-
-async def rate(
-    platform: Platform, actor: Actor, purchase_id: int, scores: dict[str, int], comment: str = ""
-) -> None:
-    """Five dimensions 1–5, only after acceptance; feeds the public profile and credit."""
-    policy = policy_for(platform)
-    credit.validate_rating(scores, comment, policy.rating)
-    async with transaction():
-        row = await purchase_row(purchase_id, lock=True)
-        require_owner(actor, row)
-        if row["status"] != S.ACCEPTED:
-            raise Conflict("服务成果确认后方可评价", code="not_accepted")
-        now = clock.now()
-        overall = credit.overall_rating(scores, policy.rating)
-        await Rating.insert(
-            Rating(
-                purchase=purchase_id,
-                intermediary=row["winner"],
-                comment=comment,
-                overall_cents=int(overall * 100),
-                rated_at=now,
-                quality=scores["quality"],
-                timeliness=scores["timeliness"],
-                attitude=scores["attitude"],
-                fee=scores["fee"],
-                compliance=scores["compliance"],
-            )
-        )
-        await change_status(
-            row,
-            E.RATE,
-            actor=actor.label,
-            at=now,
-            reason="业主已评价",
-            extra={"last_owner_activity_at": now},
-        )
-        await audit.record(
-            actor=actor.label,
-            action="rating.created",
-            subject=f"purchase:{purchase_id}",
-            payload={"scores": scores, "overall": str(overall)},
-        )
-        await recompute_credit(platform, int(row["winner"]))
+    outbox.kick()
 
 
 async def extend(
     platform: Platform, actor: Actor, purchase_id: int, *, working_days: int, reason: str
-) -> dict[str, Any]:
+) -> ExtensionOut:
     """The owner approves an extension; the new deadline and the reason are logged."""
     async with transaction():
         row = await purchase_row(purchase_id, lock=True)
@@ -303,4 +259,50 @@ async def extend(
                 "reason": reason,
             },
         )
-    return {"oldDue": ext.old_due, "newDue": ext.new_due, "light": state.light}
+    return ExtensionOut(old_due=ext.old_due, new_due=ext.new_due, light=state.light)
+
+
+async def purchase_documents(actor: Actor | None, purchase_id: int) -> PurchaseDocuments | None:
+    """Contracts and results with their files, for the purchase's two parties (None otherwise)."""
+    row = await purchase_row(purchase_id)
+    if not is_party(actor, row):
+        return None
+    contracts = (
+        await Contract.select().where(Contract.purchase == purchase_id).order_by(Contract.id)
+    )
+    results = (
+        await ServiceResult.select()
+        .where(ServiceResult.purchase == purchase_id)
+        .order_by(ServiceResult.id)
+    )
+    files = {
+        e.sha256: e
+        for e in (await files_of([f"purchase:{purchase_id}"])).get(f"purchase:{purchase_id}", [])
+    }
+    return PurchaseDocuments(
+        contracts=[
+            ContractView(
+                id=c["id"],
+                amount_fen=c["amount_fen"],
+                start_on=c["start_on"],
+                end_on=c["end_on"],
+                uploaded_by=c["uploaded_by"],
+                uploaded_at=c["uploaded_at"],
+                confirmed_by=c["confirmed_by"],
+                confirmed_at=c["confirmed_at"],
+                file=files.get(c["sha256"]),
+            )
+            for c in contracts
+        ],
+        results=[
+            ResultView(
+                id=r["id"],
+                status=r["status"],
+                uploaded_at=r["uploaded_at"],
+                decided_at=r["decided_at"],
+                return_reason=r["return_reason"],
+                file=files.get(r["sha256"]),
+            )
+            for r in results
+        ],
+    )

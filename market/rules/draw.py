@@ -16,7 +16,8 @@ recompute it from the published proof. The algorithm is fixed by DESIGN.md; do n
 
 The seed travels as lowercase hex in proofs; the HMAC key is the 32 raw bytes.
 
-Purpose / round conventions used by ``market.selection`` (also in the published ranking rules):
+Purpose / round conventions used by ``market.rules.selection`` (also in the published ranking
+rules):
 
 - ``winner``: ``random_draw`` draws round 0 from all candidates (unweighted). A redraw after the
   winner abandons uses the next round with every earlier winner removed from the pool

@@ -20,25 +20,14 @@ from typing import TYPE_CHECKING, Literal
 import msgspec
 
 from kernel.errors import Invalid
-from market.policy import DEFAULT_POLICY, CreditPolicy, RatingPolicy
+from market.rules.labels import NEGATIVE_KINDS
+from market.rules.policy import DEFAULT_POLICY, CreditPolicy, RatingPolicy
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
 Grade = Literal["A", "B", "C", "D"]
 CENT = Decimal("0.01")
-
-NEGATIVE_KINDS: dict[str, str] = {
-    "abandon_selection": "无正当理由放弃中选资格",
-    "abandon_selection_escalated": "一年内第三次（及以上）放弃中选资格",
-    "late_contract": "未按时与项目业主签订合同",
-    "extra_fee": "擅自提高收费标准或额外收费",
-    "not_per_contract": "未按采购公告或合同约定提供服务",
-    "result_returned_by_regulator": "服务成果质量不合格被主管部门退回",
-    "overdue_completion": "超过合同约定服务时限 10 个工作日以上",
-    "expired_qualification": "资质过期或变更未及时备案",
-    "complaint_upheld": "投诉经核实成立",
-}
 
 
 class NegativeRecord(msgspec.Struct, frozen=True):

@@ -1,8 +1,7 @@
-"""The service item catalog (中介服务事项清单) schema and its seed file."""
+"""The service item catalog (中介服务事项清单): its schema and the check of a catalogue file."""
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Literal
 
 import msgspec
@@ -45,9 +44,3 @@ def parse_catalog(data: bytes) -> tuple[CatalogItem, ...]:
     if any(i.time_limit_working_days < 1 for i in doc.items):
         raise Invalid("服务时限至少为 1 个工作日", field="catalog")
     return doc.items
-
-
-def seed_catalog() -> tuple[CatalogItem, ...]:
-    """The bundled seed: real intermediary items across the four approval stages."""
-    data = resources.files("market").joinpath("catalog_seed.json").read_bytes()
-    return parse_catalog(data)

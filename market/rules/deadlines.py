@@ -22,7 +22,7 @@ import chinese_calendar
 import msgspec
 
 from kernel.errors import Invalid
-from market.policy import DEFAULT_POLICY, DeadlinePolicy
+from market.rules.policy import DEFAULT_POLICY, DeadlinePolicy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Light = Literal["green", "yellow", "red"]

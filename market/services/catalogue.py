@@ -1,19 +1,27 @@
-"""Loading the service item catalog into the database (``oneset load-catalog``)."""
+"""The service item catalogue (中介服务事项清单): the bundled seed, loading it, listing it."""
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from accounts.api import SYSTEM
 from kernel import audit
 from kernel.db import transaction
-from market.catalog import CatalogItem as CatalogEntry
-from market.catalog import seed_catalog
-from market.common import dumps, loads
+from market.rules.catalog import CatalogItem as CatalogEntry
+from market.rules.catalog import parse_catalog
+from market.schemas import CatalogEntryOut
+from market.services.json_columns import dumps, loads
 from market.tables import CatalogItem
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+
+def seed_catalog() -> tuple[CatalogEntry, ...]:
+    """The bundled seed: real intermediary items across the four approval stages."""
+    data = resources.files("market").joinpath("catalog_seed.json").read_bytes()
+    return parse_catalog(data)
 
 
 async def load_catalog(items: Sequence[CatalogEntry] | None = None) -> tuple[int, int]:
@@ -55,13 +63,27 @@ async def load_catalog(items: Sequence[CatalogEntry] | None = None) -> tuple[int
     return created, updated
 
 
-async def list_catalog(stage: str | None = None) -> list[dict[str, Any]]:
+async def list_catalog(stage: str | None = None) -> list[CatalogEntryOut]:
+    """Active items in catalogue order, optionally of one approval stage."""
     query = CatalogItem.select().where(CatalogItem.active.eq(True)).order_by(CatalogItem.id)
     if stage:
         query = query.where(CatalogItem.stage == stage)
-    out = []
-    for r in await query:
-        row = dict(r)
-        row["qualification_types"] = loads(row["qualification_types"], [])
-        out.append(row)
-    return out
+    return [
+        CatalogEntryOut(
+            id=r["id"],
+            code=r["code"],
+            name=r["name"],
+            stage=r["stage"],
+            legal_basis=r["legal_basis"],
+            approving_department=r["approving_department"],
+            required_qualification=r["required_qualification"],
+            qualification_types=loads(r["qualification_types"], []),
+            fee_standard=r["fee_standard"],
+            fee_basis=r["fee_basis"],
+            time_limit_working_days=r["time_limit_working_days"],
+            supervising_department=r["supervising_department"],
+            complaint_phone=r["complaint_phone"],
+            active=r["active"],
+        )
+        for r in await query
+    ]

@@ -12,8 +12,8 @@ from typing import Literal
 import msgspec
 
 from kernel.errors import Conflict, Forbidden, Invalid
-from market.policy import DEFAULT_POLICY, MarketPolicy, QuoteType
-from market.states import Status
+from market.rules.policy import DEFAULT_POLICY, MarketPolicy, QuoteType
+from market.rules.states import Status
 
 RuleKind = Literal["any", "all"]
 ProblemKind = Literal["invalid", "forbidden", "conflict"]

@@ -35,14 +35,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import msgspec
 
 from kernel.errors import Invalid
-from market.draw import DrawRecord
-from market.policy import DEFAULT_POLICY, METHODS, QuoteType
+from market.rules.draw import DrawRecord
+from market.rules.policy import DEFAULT_POLICY, METHODS, QuoteType
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from market.draw import Drawer
-    from market.policy import MarketPolicy
+    from market.rules.draw import Drawer
+    from market.rules.policy import MarketPolicy
 
 OutcomeStatus = Literal["selected", "short_listed", "awaiting_owner", "failed"]
 PRICE_METHODS = frozenset({"lowest_price", "reference_price"})
