@@ -12,12 +12,14 @@ from accounts.deps import SESSION_COOKIE, provide_actor, provide_optional_actor
 from accounts.rules import ORG_KIND_LABELS, OrgKind
 from accounts.services import (
     IssuedToken,
+    OrganisationRef,
     Registered,
     actor_by_username,
     actor_for,
     add_user,
     create_organisation,
     login,
+    organisation,
     search_organisations,
 )
 
@@ -28,6 +30,7 @@ __all__ = [
     "Actor",
     "IssuedToken",
     "OrgKind",
+    "OrganisationRef",
     "Registered",
     "actor_by_username",
     "actor_for",
@@ -35,6 +38,7 @@ __all__ = [
     "create_organisation",
     "demo_uscc",
     "login",
+    "organisation",
     "provide_actor",
     "provide_optional_actor",
     "search_organisations",

@@ -19,9 +19,7 @@ import msgspec
 
 from accounts.api import OrgKind
 from accounts.tables import Organisation
-from drawings import services as drawing_services
-from drawings.common import project_by_code
-from drawings.projects import normalize_project_code
+from drawings import api as drawings
 from kernel import audit, clock
 from kernel.db import is_postgres, transaction
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
@@ -176,7 +174,7 @@ async def create_commission(
         )
     if purchase["status"] in CLOSED_PURCHASE:
         raise Conflict("该采购项目已撤销或流标，不能登记委托", code="purchase_closed")
-    code = normalize_project_code(str(purchase["project_code"]))
+    code = drawings.normalize_project_code(str(purchase["project_code"]))
     async with transaction():
         if is_postgres():  # one registration per project at a time, so the overlap check holds
             await Commission.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"surveys:{code}")
@@ -204,7 +202,7 @@ async def create_commission(
             survey_stage,
             check_items,
         )
-        await _ensure_drawing_project(actor, code, str(purchase["project_name"]))
+        await drawings.open_project(actor, project_code=code, name=str(purchase["project_name"]))
         row = Commission(
             project_code=code,
             project_name=str(purchase["project_name"]),
@@ -216,6 +214,14 @@ async def create_commission(
             created_by=actor.label,
         )
         await row.save()
+        # The commission files the survey's sheets of the set (the surveyor's result, the
+        # departments' certificates) under the owner's delegation.
+        await drawings.delegate_uploads(
+            actor,
+            code,
+            holder=files.delegation_holder(int(row.id)),
+            sheet_prefix=_sheet({"stage": survey_stage.value}, ""),
+        )
         for check_item in check_items:
             department = rules.ITEM_DEPARTMENT[check_item]
             await DepartmentCheck.insert(
@@ -240,16 +246,6 @@ async def create_commission(
         for department, org_id in (departments or {}).items():
             await _grant(actor, await commission_row(int(row.id)), department, org_id)
     return await commission_view(actor, int(row.id))
-
-
-async def _ensure_drawing_project(actor: Actor, code: str, name: str) -> None:
-    try:
-        project = await project_by_code(code)
-    except NotFound:
-        await drawing_services.create_project(actor, project_code=code, name=name)
-        return
-    if int(project["owner"]) != actor.org_id:
-        raise Forbidden("该项目的图纸集属于其他单位", code="not_project_owner")
 
 
 async def grant_department(
@@ -281,10 +277,10 @@ async def _grant(actor: Actor, row: Mapping[str, Any], department: str, org_id: 
         )
     )
     # The department also needs to open the survey files in the project's drawing set.
-    project = await project_by_code(str(row["project_code"]))
-    grants = await drawing_services.list_grants(actor, str(row["project_code"]))
-    if not any(int(g["organisation"]) == org_id for g in grants) and org_id != project["owner"]:
-        await drawing_services.grant(actor, str(row["project_code"]), org_id=org_id, role="read")
+    project = await drawings.project_for(actor, str(row["project_code"]))
+    grants = await drawings.list_grants(actor, str(row["project_code"]))
+    if not any(g.org_id == org_id for g in grants) and org_id != project.owner_org_id:
+        await drawings.grant(actor, str(row["project_code"]), org_id=org_id, role="read")
     await audit.record(
         actor=actor.label,
         action="survey.department_granted",
@@ -331,7 +327,7 @@ async def commission_view(actor: Actor, commission_id: int) -> dict[str, Any]:
 
 
 async def list_commissions(actor: Actor, project_code: str) -> list[dict[str, Any]]:
-    code = normalize_project_code(project_code)
+    code = drawings.normalize_project_code(project_code)
     rows = await Commission.select(Commission.id).where(Commission.project_code == code)
     views = []
     for r in rows:
@@ -524,6 +520,7 @@ async def submit_package(
         dxf_file = await files.store_revision(
             platform,
             actor,
+            commission_id,
             str(row["project_code"]),
             _sheet(row, "测绘图形"),
             dxf_sha256,
@@ -533,6 +530,7 @@ async def submit_package(
         report_file = await files.store_revision(
             platform,
             actor,
+            commission_id,
             str(row["project_code"]),
             _sheet(row, "成果报告"),
             report_sha256,
@@ -980,6 +978,7 @@ async def issue_certificate(
         stored = await files.store_revision(
             platform,
             actor,
+            commission_id,
             str(row["project_code"]),
             _sheet(row, title[cert_kind]),
             blob.sha256,

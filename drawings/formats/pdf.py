@@ -20,7 +20,7 @@ from pypdf.errors import (
     PyPdfError,
 )
 
-from drawings.results import Analysis, TextItem, failed
+from drawings.formats.analysis import Analysis, TextItem, failed
 
 if TYPE_CHECKING:
     from pathlib import Path

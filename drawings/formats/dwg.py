@@ -13,8 +13,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from drawings.results import Analysis
-from drawings.sniff import DWG_VERSIONS, HEAD_BYTES, sniff
+from drawings.formats.analysis import Analysis
+from drawings.formats.sniff import DWG_VERSIONS, HEAD_BYTES, sniff
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def analyse_dwg(path: Path, preview_path: Path | None = None) -> Analysis:
                 metadata=metadata,
                 warnings=["DWG 转换失败，已保存并登记版本，但不生成预览和文字索引。"],
             )
-        from drawings.cad import analyse_dxf
+        from drawings.formats.dxf import analyse_dxf
 
         inner = analyse_dxf(converted, preview_path)
     if inner.status != "ready":

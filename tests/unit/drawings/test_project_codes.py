@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from drawings.projects import normalize_project_code
+from drawings.rules.project_codes import normalize_project_code
 from kernel.errors import Invalid
 
 

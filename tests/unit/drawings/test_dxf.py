@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 import ezdxf
 import pytest
 
-from drawings.cad import analyse_dxf
+from drawings.formats.dxf import analyse_dxf
 from tests.paths import SHARED_DATA
 
 if TYPE_CHECKING:

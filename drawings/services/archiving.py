@@ -1,5 +1,6 @@
-"""Completion archive of a project's set: every revision's file (and stamped PDF), a manifest with
-their SHA-256 and the set's audit entries; stored as a blob under retention."""
+"""The completion archive of a project's set (一键归档): every revision's file (and stamped PDF),
+a manifest with their SHA-256, the design-change catalogue and the set's audit entries, stored as
+a blob under retention; the published revisions become archived."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
-from drawings.archive import ArchiveFile, write_archive
-from drawings.common import project_by_code, require_access, subject
-from drawings.projects import normalize_project_code
-from drawings.rules import Access, State
+from drawings.formats.archive_zip import ArchiveFile, write_archive
+from drawings.rules.access import OWNERS, READERS
+from drawings.rules.project_codes import normalize_project_code
+from drawings.rules.states import State
+from drawings.rules.subjects import belongs_to_set, subject
+from drawings.schemas import ArchiveOut
+from drawings.services.access import require_access
+from drawings.services.records import BlobRef, project_by_code
 from drawings.tables import DesignChange, DrawingProject, Revision
 from kernel import audit, clock
 from kernel.db import transaction
-from kernel.errors import Conflict
+from kernel.errors import Conflict, NotFound
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -28,10 +33,10 @@ if TYPE_CHECKING:
 RETENTION = timedelta(days=365 * 30)  # 建设工程档案：长期保存
 
 
-async def archive_project(platform: Platform, actor: Actor, project_code: str) -> dict[str, Any]:
+async def archive_project(platform: Platform, actor: Actor, project_code: str) -> ArchiveOut:
     project = await project_by_code(normalize_project_code(project_code))
-    await require_access(actor, project, {Access.OWNER})
-    if project["archived_at"] is not None:
+    await require_access(actor, project, OWNERS)
+    if project.archived_at is not None:
         raise Conflict("该项目图纸已归档。", code="already_archived")
     revisions = (
         await Revision.select(
@@ -43,17 +48,17 @@ async def archive_project(platform: Platform, actor: Actor, project_code: str) -
             Revision.stamped_sha256,
             Revision.sheet.number.as_alias("sheet_number"),
         )
-        .where(Revision.project == project["id"])
+        .where(Revision.project == project.id)
         .order_by(Revision.sheet, Revision.seq)
     )
     if not any(r["state"] == State.PUBLISHED.value for r in revisions):
         raise Conflict("没有审查合格的版本，不能竣工归档。", code="nothing_published")
-    audit_rows = await set_audit_entries(int(project["id"]))
+    audit_rows = await set_audit_entries(project.id)
     info = {
-        "projectCode": project["project_code"],
-        "projectName": project["name"],
+        "projectCode": project.project_code,
+        "projectName": project.name,
         "createdAt": clock.now().isoformat(timespec="seconds"),
-        "designChanges": await change_catalogue(int(project["id"])),
+        "designChanges": await change_catalogue(project.id),
     }
     sha, size = await anyio.to_thread.run_sync(_build, platform, revisions, info, audit_rows)
     async with transaction():
@@ -63,17 +68,26 @@ async def archive_project(platform: Platform, actor: Actor, project_code: str) -
                 DrawingProject.archive_sha256: sha,
                 DrawingProject.archive_size: size,
             }
-        ).where(DrawingProject.id == project["id"])
+        ).where(DrawingProject.id == project.id)
         await Revision.update({Revision.state: State.ARCHIVED.value}).where(
-            Revision.project == project["id"], Revision.state == State.PUBLISHED.value
+            Revision.project == project.id, Revision.state == State.PUBLISHED.value
         )
         await audit.record(
             actor=actor.label,
             action="drawings.archived",
-            subject=subject(project["id"]),
+            subject=subject(project.id),
             payload={"archiveSha256": sha, "size": size, "files": len(revisions)},
         )
-    return {"sha256": sha, "size": size, "files": len(revisions)}
+    return ArchiveOut(sha256=sha, size=size, files=len(revisions))
+
+
+async def archive_file(actor: Actor, project_code: str) -> BlobRef:
+    """The set's completion archive, for download (``NotFound`` before archiving)."""
+    project = await project_by_code(normalize_project_code(project_code))
+    await require_access(actor, project, READERS)
+    if not project.archive_sha256:
+        raise NotFound("该项目尚未归档。", code="not_archived")
+    return BlobRef(project.archive_sha256, "application/zip", f"{project.project_code}-archive.zip")
 
 
 def _build(
@@ -157,10 +171,9 @@ async def change_catalogue(project_id: int) -> list[dict[str, Any]]:
 
 async def set_audit_entries(project_id: int) -> list[dict[str, Any]]:
     """Every audit entry of the set, in chain order (subject ``drawings:<id>`` or below)."""
-    own = subject(project_id)
-    rows = await audit.entries_for(own)  # LIKE prefix: also matches drawings:<id>0..., filter
+    rows = await audit.entries_for(subject(project_id))  # a LIKE prefix: drawings:<id>0 too
     return [
         {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k != "id"}
         for row in rows
-        if row["subject"] == own or str(row["subject"]).startswith(own + ":")
+        if belongs_to_set(str(row["subject"]), project_id)
     ]

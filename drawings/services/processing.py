@@ -1,4 +1,4 @@
-"""The processing job: analyse a revision's file in an isolated subprocess, store the preview,
+"""The processing job: analyse a revision's file in the isolated runner, store the preview,
 record ready/failed, chunk the text for search. Idempotent by revision id."""
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
-from drawings.common import DRAWING_TEXT_INDEX, dumps, loads, subject
+from drawings.formats.analysis import Analysis, failed
 from drawings.isolation import analyse_isolated
-from drawings.results import Analysis, failed
-from drawings.rules import Status, chunk_text
+from drawings.rules.search_text import DRAWING_TEXT_INDEX, chunk_text
+from drawings.rules.states import Status
+from drawings.rules.subjects import subject
+from drawings.services.records import dumps, loads
 from drawings.tables import Revision, RevisionText
 from kernel import audit, clock, outbox
 from kernel.db import transaction

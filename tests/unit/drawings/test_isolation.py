@@ -1,21 +1,22 @@
-"""Every corpus file through the isolated analysis ends as its MANIFEST says."""
+"""The isolated runner: every corpus file ends as its MANIFEST says; time and memory limits,
+crashes and diffs in the fork server's children."""
 
 from __future__ import annotations
 
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from drawings.analyse import analyse_file, run_isolated
+from drawings.formats.analysis import analyse_file
 from drawings.isolation import analyse_isolated
 from tests.paths import SHARED_DATA
 from tests.unit.drawings.corpus import CorpusFile, corpus
 
 if TYPE_CHECKING:
-    from drawings.results import Analysis
+    from drawings.formats.analysis import Analysis
 
 FILES = corpus()
 
@@ -71,9 +72,8 @@ def slow_dxf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return big
 
 
-@pytest.mark.parametrize("runner", [run_isolated, analyse_isolated])
-def test_timeout_becomes_a_failure(runner: Any, slow_dxf: Path, tmp_path: Path) -> None:
-    result = runner(slow_dxf, timeout_s=0.5, preview_path=tmp_path / "p.svg")
+def test_timeout_becomes_a_failure(slow_dxf: Path, tmp_path: Path) -> None:
+    result = analyse_isolated(slow_dxf, timeout_s=0.5, preview_path=tmp_path / "p.svg")
     assert result.status == "failed"
     assert result.error
     assert "超时" in result.error
@@ -89,19 +89,6 @@ def test_fork_server_child_out_of_memory() -> None:
     assert result.status == "failed"
     assert result.error
     assert "内存" in result.error
-
-
-@pytest.mark.parametrize("limit_mb", [40, 100])
-def test_running_out_of_memory_becomes_a_failure(limit_mb: int, tmp_path: Path) -> None:
-    # 40 MB breaks the child's imports, 100 MB the rendering of 12k entities.
-    result = run_isolated(
-        SHARED_DATA / "dxf/sheet_0_12k.dxf",
-        timeout_s=60,
-        preview_path=tmp_path / "p.svg",
-        max_memory_mb=limit_mb,
-    )
-    assert result.status == "failed"
-    assert result.error == "图纸解析所需内存超过限制，文件可能过大或已损坏。"
 
 
 def test_child_uses_this_interpreter() -> None:

@@ -18,7 +18,7 @@ from ezdxf import recover
 from ezdxf.lldxf.const import DXFError
 from ezdxf.lldxf.encoding import decode_dxf_unicode
 
-from drawings.results import Analysis, TextItem, failed
+from drawings.formats.analysis import Analysis, TextItem, failed
 
 if TYPE_CHECKING:
     from pathlib import Path

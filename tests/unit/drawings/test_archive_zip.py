@@ -9,7 +9,7 @@ from typing import IO
 
 import pytest
 
-from drawings.archive import ArchiveFile, iter_file, verify_archive, write_archive
+from drawings.formats.archive_zip import ArchiveFile, iter_file, verify_archive, write_archive
 from tests.paths import SHARED_DATA
 
 SOURCES = ["dxf/bin_dxf_r12.dxf", "pdf/annotated_pdf.pdf", "dwg/r2.10_entities.dwg"]
