@@ -183,8 +183,9 @@ def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
 
 def _diff_job(request: dict[str, Any]) -> Analysis:
     """Diff two DXF files; the summary travels as ``metadata``, the overlay SVG as a file."""
-    from drawings.formats.diff import diff_dxf, render_overlay
+    from drawings.formats.diff_overlay import render_overlay
     from drawings.formats.dxf import DxfLoadError, load
+    from drawings.formats.dxf_diff import diff_dxf
 
     try:
         old_doc, _ = load(Path(request["path"]))

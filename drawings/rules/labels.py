@@ -24,5 +24,4 @@ ROLE_LABELS: Final = {
 }
 SEVERITY_LABELS: Final = {"info": "提示", "minor": "一般", "major": "严重"}
 COMMENT_STATUS_LABELS: Final = {"open": "待回复", "answered": "已回复", "closed": "已关闭"}
-CHANGE_KIND_LABELS: Final = {"minor": "一般变更", "major": "重大变更"}
 DIFF_CHANGE_LABELS: Final = {"added": "新增", "removed": "删除", "modified": "修改"}

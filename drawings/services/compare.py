@@ -95,8 +95,8 @@ def _compare_dxf(platform: Platform, old: RevisionRecord, new: RevisionRecord) -
 
 
 def _compare_pdf(platform: Platform, old: RevisionRecord, new: RevisionRecord) -> dict[str, Any]:
-    from drawings.formats.diff import diff_pdf_text
     from drawings.formats.pdf import analyse_pdf
+    from drawings.formats.pdf_diff import diff_pdf_text
 
     scratch = platform.settings.data_dir / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,9 @@ from typing import Any
 import ezdxf
 import pytest
 
-from drawings.formats.diff import GREEN, GREY, RED, diff_dxf, diff_pdf_text, render_overlay
+from drawings.formats.diff_overlay import GREEN, GREY, RED, render_overlay
+from drawings.formats.dxf_diff import diff_dxf
+from drawings.formats.pdf_diff import diff_pdf_text
 from tests.paths import SHARED_DATA
 
 

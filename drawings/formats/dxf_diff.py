@@ -1,6 +1,6 @@
-"""Compare two revisions: DXF entity-level diff with an overlay SVG, PDF text diff per page.
+"""Entity-level diff of two DXF revisions (modelspace entities, tables and layouts).
 
-DXF matching (see ``match``): by handle first, then by a geometry fingerprint (type, layer,
+Matching (see ``match``): by handle first, then by a geometry fingerprint (type, layer,
 rounded coordinates), so a re-saved file whose handles changed does not look rewritten.
 Matched pairs whose attributes differ are ``modified``; the rest are ``added``/``removed``.
 Layer names compare case-insensitively (DXF layer names are), so a case-only rename is
@@ -10,9 +10,6 @@ layouts are summarised.
 
 from __future__ import annotations
 
-import contextlib
-import difflib
-import io
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -27,7 +24,6 @@ if TYPE_CHECKING:
 
     from ezdxf.document import Drawing
 
-GREY, GREEN, RED = "#a0a0a0", "#00a000", "#e00000"
 MAX_LISTED_CHANGES = 2000
 _IGNORED_ATTRIBS = frozenset(
     {
@@ -436,94 +432,3 @@ def _union(a: Box | None, b: Box | None) -> Box | None:
 
 def _round_box(box: Box | None, decimals: int) -> list[float] | None:
     return None if box is None else [round(v, decimals) for v in box]
-
-
-def render_overlay(old_doc: Drawing, new_doc: Drawing, diff: DxfDiff) -> str | None:
-    """SVG of modelspace: unchanged grey, added (and new state of modified) green, removed (and
-    old state of modified) red. None when there is nothing to draw."""
-    from ezdxf.addons.drawing import layout, svg
-    from ezdxf.addons.drawing.config import BackgroundPolicy, ColorPolicy, Configuration
-    from ezdxf.addons.drawing.frontend import Frontend
-    from ezdxf.addons.drawing.properties import RenderContext
-
-    grey = {id(new.entity) for _, new in diff.unchanged}
-    green = {id(r.entity) for r in diff.added} | {id(new.entity) for _, new, _ in diff.modified}
-    red = {id(r.entity) for r in diff.removed} | {id(old.entity) for old, _, _ in diff.modified}
-    colour = {"now": GREY}
-
-    def paint(_entity: Any, properties: Any) -> None:
-        properties.color = colour["now"]
-
-    backend = svg.SVGBackend()
-    config = Configuration(background_policy=BackgroundPolicy.WHITE, color_policy=ColorPolicy.COLOR)
-    new_front = Frontend(RenderContext(new_doc), backend, config=config)
-    old_front = Frontend(RenderContext(old_doc), backend, config=config)
-    for front in (new_front, old_front):
-        front.push_property_override_function(paint)
-    steps = (
-        (new_front, new_doc, grey, GREY),
-        (old_front, old_doc, red, RED),
-        (new_front, new_doc, green, GREEN),
-    )
-    with contextlib.redirect_stdout(io.StringIO()):
-        for index, (front, doc, wanted, hue) in enumerate(steps):
-            colour["now"] = hue
-            front.draw_layout(
-                doc.modelspace(), finalize=index == len(steps) - 1, filter_func=_member_of(wanted)
-            )
-    try:
-        return str(
-            backend.get_string(layout.Page(0, 0, layout.Units.mm, margins=layout.Margins.all(2)))
-        )
-    except ValueError:  # "empty bounding box": nothing drawable on either side
-        return None
-
-
-def _member_of(wanted: set[int]) -> Callable[[Any], bool]:
-    def check(entity: Any) -> bool:
-        return id(entity) in wanted
-
-    return check
-
-
-def diff_pdf_text(
-    old_pages: Sequence[str],
-    new_pages: Sequence[str],
-    old_sizes: Sequence[Any] = (),
-    new_sizes: Sequence[Any] = (),
-) -> dict[str, Any]:
-    """Line diff of extracted text, page by page (page N against page N)."""
-    pages = []
-    for index in range(max(len(old_pages), len(new_pages))):
-        before = old_pages[index].splitlines() if index < len(old_pages) else []
-        after = new_pages[index].splitlines() if index < len(new_pages) else []
-        lines = list(difflib.unified_diff(before, after, lineterm="", n=0))
-        added = [line[1:] for line in lines[2:] if line.startswith("+")]
-        removed = [line[1:] for line in lines[2:] if line.startswith("-")]
-        old_size = old_sizes[index] if index < len(old_sizes) else None
-        new_size = new_sizes[index] if index < len(new_sizes) else None
-        pages.append(
-            {
-                "page": index + 1,
-                "status": (
-                    "added"
-                    if index >= len(old_pages)
-                    else "removed"
-                    if index >= len(new_pages)
-                    else "changed"
-                    if added or removed or old_size != new_size
-                    else "same"
-                ),
-                "addedLines": added,
-                "removedLines": removed,
-                "sizeChanged": old_size != new_size,
-                "oldSize": old_size,
-                "newSize": new_size,
-            }
-        )
-    return {
-        "oldPages": len(old_pages),
-        "newPages": len(new_pages),
-        "changedPages": [p["page"] for p in pages if p["status"] != "same"],
-        "pages": pages,
-    }
