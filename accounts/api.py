@@ -17,12 +17,14 @@ from accounts.deps import SESSION_COOKIE, provide_actor, provide_optional_actor
 from accounts.rules import ORG_KIND_LABELS, OrgKind
 from accounts.services import (
     IssuedToken,
+    OrganisationRef,
     Registered,
     actor_by_username,
     actor_for,
     add_user,
     create_organisation,
     login,
+    organisation,
     search_organisations,
 )
 
@@ -34,6 +36,7 @@ __all__ = [
     "DemoOrganisation",
     "IssuedToken",
     "OrgKind",
+    "OrganisationRef",
     "Registered",
     "actor_by_username",
     "actor_for",
@@ -43,6 +46,7 @@ __all__ = [
     "demo_organisations",
     "demo_uscc",
     "login",
+    "organisation",
     "provide_actor",
     "provide_optional_actor",
     "search_organisations",

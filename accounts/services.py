@@ -37,6 +37,13 @@ class Registered:
 
 
 @dataclass(frozen=True)
+class OrganisationRef:
+    id: int
+    kind: OrgKind
+    name: str
+
+
+@dataclass(frozen=True)
 class IssuedToken:
     token: str
     expires_at: datetime
@@ -192,6 +199,18 @@ async def actor_for(user_id: int) -> Actor:
         uscc=str(row["organisation.uscc"]),
         role=str(row["role"]),
     )
+
+
+async def organisation(org_id: int) -> OrganisationRef | None:
+    """One organisation's id, kind and name; None when there is no such organisation."""
+    row = (
+        await Organisation.select(Organisation.id, Organisation.kind, Organisation.name)
+        .where(Organisation.id == org_id)
+        .first()
+    )
+    if row is None:
+        return None
+    return OrganisationRef(int(row["id"]), OrgKind(row["kind"]), str(row["name"]))
 
 
 async def actor_by_username(username: str) -> Actor | None:

@@ -6,8 +6,8 @@ processes it waited for: the fork server and its per-file children) is its own:
 
 - baseline: one interpreter, for each file ``ezdxf.readfile`` then the drawing add-on's SVG
   backend on modelspace (files the strict reader rejects are counted as attempted);
-- job: the real ``drawings.processing.process_revision`` on a migrated SQLite database and a
-  local blob store: blob → temp file → fork-server child (analysis, texts, preview) → preview
+- job: the real ``drawings.services.processing.process_revision`` on a migrated SQLite database
+  and a local blob store: blob → temp file → fork-server child (analysis, texts, preview) → preview
   blob → revision row, text chunks, outbox, audit. The fork server is warmed first, as in a
   running worker. Files are processed one after another on both sides.
 
@@ -89,8 +89,8 @@ async def _job() -> dict[str, Any]:
     from accounts.actor import Actor
     from accounts.demo import demo_uscc
     from accounts.rules import OrgKind
-    from drawings import processing, services
     from drawings.isolation import analyse_isolated, client
+    from drawings.services import processing, projects, uploads
     from kernel.errors import UnsupportedMedia
     from oneset.bootstrap import start_command
 
@@ -113,14 +113,14 @@ async def _job() -> dict[str, Any]:
         role="admin",
     )
     code = "2026-440305-70-03-000001"
-    await services.create_project(actor, project_code=code, name="基准")
+    await projects.create_project(actor, project_code=code, name="基准")
     revisions = []
     refused = 0
     for number, path in enumerate(dxf_files()):
         with path.open("rb") as handle:
             sha = platform.blobs.put(handle).sha256
         try:
-            created = await services.add_revision_from_blob(
+            created = await uploads.add_revision_from_blob(
                 platform, actor, code, f"B-{number}", sha, filename=path.name
             )
         except UnsupportedMedia:  # not a DXF inside: refused at upload, never processed

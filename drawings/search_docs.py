@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
-from drawings.common import DRAWING_TEXT_INDEX
+from drawings.rules.search_text import DRAWING_TEXT_INDEX, compact
 from drawings.tables import Revision, RevisionText
 from search.documents import PAGE, Document, IndexRegistration
 from search.ports import IndexSpec
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
-
-# Drawings letter-space Chinese titles ("防 火 门"); index a copy with those spaces removed.
-_SPACED_CJK = re.compile(r"(?<=[\u3400-\u9fff])[ \t\u3000]+(?=[\u3400-\u9fff])")
-
-
-def compact(text: str) -> str:
-    return _SPACED_CJK.sub("", text)
-
 
 SPEC = IndexSpec(
     name=DRAWING_TEXT_INDEX,

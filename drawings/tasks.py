@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from drawings import processing
+from drawings.services import processing
 from kernel import jobs
 from search.errors import SearchUnavailable
 from storage.errors import StorageUnavailable

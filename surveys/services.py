@@ -17,11 +17,8 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 import msgspec
 
-from accounts.api import OrgKind
-from accounts.tables import Organisation
-from drawings import services as drawing_services
-from drawings.common import project_by_code
-from drawings.projects import normalize_project_code
+from accounts.api import OrgKind, organisation
+from drawings import api as drawings
 from kernel import audit, clock
 from kernel.db import is_postgres, transaction
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
@@ -170,7 +167,7 @@ async def create_commission(
         )
     if purchase.status in CLOSED_PURCHASE:
         raise Conflict("该采购项目已撤销或流标，不能登记委托", code="purchase_closed")
-    code = normalize_project_code(purchase.project_code)
+    code = drawings.normalize_project_code(purchase.project_code)
     async with transaction():
         if is_postgres():  # one registration per project at a time, so the overlap check holds
             await Commission.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"surveys:{code}")
@@ -198,7 +195,7 @@ async def create_commission(
             survey_stage,
             check_items,
         )
-        await _ensure_drawing_project(actor, code, purchase.project_name)
+        await drawings.open_project(actor, project_code=code, name=purchase.project_name)
         row = Commission(
             project_code=code,
             project_name=purchase.project_name,
@@ -210,6 +207,14 @@ async def create_commission(
             created_by=actor.label,
         )
         await row.save()
+        # The commission files the survey's sheets of the set (the surveyor's result, the
+        # departments' certificates) under the owner's delegation.
+        await drawings.delegate_uploads(
+            actor,
+            code,
+            holder=files.delegation_holder(int(row.id)),
+            sheet_prefix=_sheet({"stage": survey_stage.value}, ""),
+        )
         for check_item in check_items:
             department = rules.ITEM_DEPARTMENT[check_item]
             await DepartmentCheck.insert(
@@ -236,16 +241,6 @@ async def create_commission(
     return await commission_view(actor, int(row.id))
 
 
-async def _ensure_drawing_project(actor: Actor, code: str, name: str) -> None:
-    try:
-        project = await project_by_code(code)
-    except NotFound:
-        await drawing_services.create_project(actor, project_code=code, name=name)
-        return
-    if int(project["owner"]) != actor.org_id:
-        raise Forbidden("该项目的图纸集属于其他单位", code="not_project_owner")
-
-
 async def grant_department(
     actor: Actor, commission_id: int, *, department: str, org_id: int
 ) -> None:
@@ -260,8 +255,8 @@ async def grant_department(
 async def _grant(actor: Actor, row: Mapping[str, Any], department: str, org_id: int) -> None:
     if department not in policy.rule_sets():
         raise Invalid(f"未知的核验部门：{department}", field="department")
-    org = await Organisation.select(Organisation.kind).where(Organisation.id == org_id).first()
-    if org is None or org["kind"] != OrgKind.DEPARTMENT:
+    org = await organisation(org_id)
+    if org is None or org.kind != OrgKind.DEPARTMENT:
         raise Invalid("被授权的须为审批部门机构", field="orgId")
     key = f"{row['id']}/{department}"
     await DepartmentGrant.delete().where(DepartmentGrant.key == key)
@@ -275,10 +270,10 @@ async def _grant(actor: Actor, row: Mapping[str, Any], department: str, org_id: 
         )
     )
     # The department also needs to open the survey files in the project's drawing set.
-    project = await project_by_code(str(row["project_code"]))
-    grants = await drawing_services.list_grants(actor, str(row["project_code"]))
-    if not any(int(g["organisation"]) == org_id for g in grants) and org_id != project["owner"]:
-        await drawing_services.grant(actor, str(row["project_code"]), org_id=org_id, role="read")
+    project = await drawings.project_for(actor, str(row["project_code"]))
+    grants = await drawings.list_grants(actor, str(row["project_code"]))
+    if not any(g.org_id == org_id for g in grants) and org_id != project.owner_org_id:
+        await drawings.grant(actor, str(row["project_code"]), org_id=org_id, role="read")
     await audit.record(
         actor=actor.label,
         action="survey.department_granted",
@@ -325,7 +320,7 @@ async def commission_view(actor: Actor, commission_id: int) -> dict[str, Any]:
 
 
 async def list_commissions(actor: Actor, project_code: str) -> list[dict[str, Any]]:
-    code = normalize_project_code(project_code)
+    code = drawings.normalize_project_code(project_code)
     rows = await Commission.select(Commission.id).where(Commission.project_code == code)
     views = []
     for r in rows:
@@ -518,6 +513,7 @@ async def submit_package(
         dxf_file = await files.store_revision(
             platform,
             actor,
+            commission_id,
             str(row["project_code"]),
             _sheet(row, "测绘图形"),
             dxf_sha256,
@@ -527,6 +523,7 @@ async def submit_package(
         report_file = await files.store_revision(
             platform,
             actor,
+            commission_id,
             str(row["project_code"]),
             _sheet(row, "成果报告"),
             report_sha256,
@@ -942,22 +939,16 @@ async def issue_certificate(
     if package is None:
         raise Conflict("成果版本不存在", code="package_missing")
     qc = msgspec.json.decode(package["qc"], type=QcReport)
-    owner = (
-        await Organisation.select(Organisation.name).where(Organisation.id == row["owner"]).first()
-    )
-    surveyor_org = (
-        await Organisation.select(Organisation.name)
-        .where(Organisation.id == package["submitted_org"])
-        .first()
-    )
+    owner = await organisation(int(row["owner"]))
+    surveyor_org = await organisation(int(package["submitted_org"]))
     data = CertificateData(
         kind=cert_kind,
         number=number,
         project_code=str(row["project_code"]),
         project_name=str(row["project_name"]),
-        owner_name=str(owner["name"]) if owner else "",
+        owner_name=owner.name if owner else "",
         department_name=actor.org_name,
-        survey_firm=str(surveyor_org["name"]) if surveyor_org else "",
+        survey_firm=surveyor_org.name if surveyor_org else "",
         surveyor_name=qc.surveyor_name,
         surveyor_certificate_no=qc.surveyor_certificate_no,
         package_version=version,
@@ -974,6 +965,7 @@ async def issue_certificate(
         stored = await files.store_revision(
             platform,
             actor,
+            commission_id,
             str(row["project_code"]),
             _sheet(row, title[cert_kind]),
             blob.sha256,

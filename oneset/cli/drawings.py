@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from drawings.archive import verify_archive
+from drawings.api import verify_archive
 
 
 @click.command("verify-archive")

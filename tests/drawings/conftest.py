@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from drawings import processing
+from drawings.services import processing
 from kernel import outbox
 from oneset.wiring import index_registrations
 from tests import helpers

@@ -8,7 +8,7 @@ from datetime import timedelta
 from click.testing import CliRunner
 
 from accounts.search_docs import ORGANISATIONS
-from drawings.common import DRAWING_TEXT_INDEX
+from drawings.rules.search_text import DRAWING_TEXT_INDEX
 from drawings.tables import Revision
 from kernel import clock
 from kernel.platform import Platform

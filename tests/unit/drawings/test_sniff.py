@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from drawings.sniff import BINARY_DXF_SENTINEL, HEAD_BYTES, sniff
+from drawings.formats.sniff import BINARY_DXF_SENTINEL, HEAD_BYTES, sniff
 from kernel.errors import UnsupportedMedia
 from tests.paths import SHARED_DATA
 
