@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accounts.rules import OrgKind
-from oneset.errors import Forbidden
+from kernel.errors import Forbidden
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from stdnum.cn import uscc as stdnum_uscc
 
 from accounts import services
-from accounts.tables import User
+from accounts.tables import Organisation, User
 
 if TYPE_CHECKING:
-    from oneset.platform import Platform
+    from collections.abc import Sequence
+
+    from kernel.platform import Platform
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published demo credential
 DEMO_REGION = "330100"  # 杭州市
@@ -47,3 +50,51 @@ async def load(platform: Platform) -> None:
             password=DEMO_PASSWORD,
             region=DEMO_REGION,
         )
+
+
+@dataclass(frozen=True)
+class DemoOrganisation:
+    """An organisation of another domain's demo data (created in bulk, without users)."""
+
+    id: int
+    kind: str
+    name: str
+    uscc: str
+    region: str
+
+
+async def demo_organisations(
+    kind: str, *, usccs: Sequence[str] | None = None
+) -> list[DemoOrganisation]:
+    """Organisations of ``kind`` (only those with ``usccs`` when given), in creation order."""
+    query = (
+        Organisation.select(
+            Organisation.id,
+            Organisation.kind,
+            Organisation.name,
+            Organisation.uscc,
+            Organisation.region,
+        )
+        .where(Organisation.kind == kind)
+        .order_by(Organisation.id)
+    )
+    if usccs is not None:
+        query = query.where(Organisation.uscc.is_in(list(usccs) or [""]))
+    return [
+        DemoOrganisation(int(r["id"]), r["kind"], r["name"], r["uscc"], r["region"])
+        for r in await query
+    ]
+
+
+async def add_demo_organisations(
+    kind: str, entries: Sequence[tuple[str, str]], serial: int
+) -> list[DemoOrganisation]:
+    """Bulk-insert organisations ((name, region) pairs) with demo USCCs numbered from
+    ``serial``, inside the caller's transaction: hundreds at once for demo marketplaces."""
+    rows = [
+        Organisation(kind=kind, name=name, uscc=demo_uscc(serial + i), region=region)
+        for i, (name, region) in enumerate(entries)
+    ]
+    for start in range(0, len(rows), 400):  # PostgreSQL allows at most 32 767 query arguments
+        await Organisation.insert(*rows[start : start + 400])
+    return await demo_organisations(kind, usccs=[r.uscc for r in rows])

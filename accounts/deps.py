@@ -8,8 +8,8 @@ from litestar.connection import ASGIConnection
 
 from accounts import services
 from accounts.actor import Actor
-from oneset.errors import NotAuthenticated
-from oneset.platform import Platform
+from kernel.errors import NotAuthenticated
+from kernel.platform import Platform
 
 SESSION_COOKIE = "oneset_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

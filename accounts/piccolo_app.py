@@ -10,6 +10,6 @@ APP_CONFIG = AppConfig(
     app_name="accounts",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
     table_classes=[Organisation, User, LoginAttempt, RevokedToken],
-    migration_dependencies=["oneset.piccolo_app"],
+    migration_dependencies=["kernel.piccolo_app"],
     commands=[],
 )

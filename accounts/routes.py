@@ -22,7 +22,7 @@ from accounts.schemas import (
     TokenOut,
     UserIn,
 )
-from oneset.platform import Platform
+from kernel.platform import Platform
 
 
 async def _create(data: RegisterIn, **how: Any) -> RegisteredOut:

@@ -8,7 +8,7 @@ from enum import StrEnum
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import ValidationError
 
-from oneset.errors import Invalid
+from kernel.errors import Invalid
 
 
 class OrgKind(StrEnum):

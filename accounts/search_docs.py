@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from accounts.rules import ORG_KIND_LABELS, OrgKind
 from accounts.tables import Organisation
-from search.documents import Document, IndexRegistration
+from search.documents import PAGE, Document, IndexRegistration
 from search.ports import IndexSpec
 
 if TYPE_CHECKING:
@@ -19,6 +19,7 @@ SPEC = IndexSpec(
     searchable=("name", "uscc", "kindLabel"),
     filterable=("kind", "region"),
     sortable=("name", "createdAt"),
+    codes=("uscc",),
 )
 
 
@@ -38,8 +39,20 @@ async def build(doc_id: str) -> Document | None:
 
 
 async def all_ids() -> AsyncIterator[str]:
-    for row in await Organisation.select(Organisation.id).order_by(Organisation.id):
-        yield str(row["id"])
+    last = 0
+    while (
+        rows := await Organisation.select(Organisation.id)
+        .where(Organisation.id > last)
+        .order_by(Organisation.id)
+        .limit(PAGE)
+    ):
+        for row in rows:
+            yield str(row["id"])
+        last = int(rows[-1]["id"])
 
 
-REGISTRATION = IndexRegistration(spec=SPEC, build=build, all_ids=all_ids)
+async def count() -> int:
+    return int(await Organisation.count())
+
+
+REGISTRATION = IndexRegistration(spec=SPEC, build=build, all_ids=all_ids, count=count)

@@ -13,16 +13,16 @@ from accounts.actor import SYSTEM, Actor
 from accounts.rules import OrgKind
 from accounts.search_docs import ORGANISATIONS
 from accounts.tables import LoginAttempt, Organisation, RevokedToken, User
-from oneset import audit, clock, outbox
-from oneset.db import transaction
-from oneset.errors import Conflict, Forbidden, NotAuthenticated, RateLimited
+from kernel import audit, clock, outbox
+from kernel.db import transaction
+from kernel.errors import Conflict, Forbidden, NotAuthenticated, RateLimited
 from search.ports import SearchQuery
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from oneset.platform import Platform
-    from oneset.settings import Settings
+    from kernel.platform import Platform
+    from kernel.settings import Settings
     from search.ports import FilterValue, SearchResult
 
 
@@ -34,6 +34,13 @@ class Registered:
     name: str
     uscc: str
     username: str
+
+
+@dataclass(frozen=True)
+class OrganisationRef:
+    id: int
+    kind: OrgKind
+    name: str
 
 
 @dataclass(frozen=True)
@@ -192,6 +199,24 @@ async def actor_for(user_id: int) -> Actor:
         uscc=str(row["organisation.uscc"]),
         role=str(row["role"]),
     )
+
+
+async def organisation(org_id: int) -> OrganisationRef | None:
+    """One organisation's id, kind and name; None when there is no such organisation."""
+    row = (
+        await Organisation.select(Organisation.id, Organisation.kind, Organisation.name)
+        .where(Organisation.id == org_id)
+        .first()
+    )
+    if row is None:
+        return None
+    return OrganisationRef(int(row["id"]), OrgKind(row["kind"]), str(row["name"]))
+
+
+async def actor_by_username(username: str) -> Actor | None:
+    """The actor of an active user, by user name (demo loaders and the CLI)."""
+    row = await User.select(User.id).where(User.username == username).first()
+    return await actor_for(int(row["id"])) if row else None
 
 
 async def actor_from_token(settings: Settings, token: str) -> Actor:

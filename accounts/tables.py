@@ -5,7 +5,7 @@ from __future__ import annotations
 from piccolo.columns import Boolean, ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
-from oneset.columns import ClockNow
+from kernel.columns import ClockNow
 
 
 class Organisation(Table, tablename="accounts_organisation"):

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import jwt
 
-from oneset import clock
-from oneset.errors import NotAuthenticated
+from kernel import clock
+from kernel.errors import NotAuthenticated
 
 _ALGORITHM = "HS256"
 _AUDIENCE = "oneset"
@@ -46,7 +46,7 @@ def issue(user_id: int, *, secret: str, ttl: dt.timedelta) -> tuple[str, dt.date
 def read(token: str, *, secret: str) -> Claims:
     """The claims of a genuine, unexpired token; NotAuthenticated otherwise.
 
-    Expiry is checked against oneset.clock, not PyJWT's reading of the machine clock, so a
+    Expiry is checked against kernel.clock, not PyJWT's reading of the machine clock, so a
     token's lifetime is measured on the same clock as everything else it is compared with.
     """
     try:

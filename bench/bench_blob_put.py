@@ -46,6 +46,7 @@ from bench.harness import (  # noqa: E402
     machine_note,
     report,
 )
+from kernel import clock  # noqa: E402
 from storage.local import LocalBlobStore  # noqa: E402
 from storage.minio_store import PART_SIZE, MinioBlobStore  # noqa: E402
 from tests.support.servers import MINIO_PASSWORD, MINIO_USER, MinioServer  # noqa: E402
@@ -93,6 +94,7 @@ def case(name: str, job: dict[str, Any]) -> None:
             secret_key=MINIO_PASSWORD,
             bucket=job["bucket"],
             timeout_seconds=30,
+            now=clock.now,
         )
         if name in ("store-minio", "store-minio-declared")
         else None
@@ -107,7 +109,7 @@ def case(name: str, job: dict[str, Any]) -> None:
             out.flush()
             os.fsync(out.fileno())
     elif name == "store-local":
-        LocalBlobStore(workdir / "blobs").put(Generated(size))
+        LocalBlobStore(workdir / "blobs", now=clock.now).put(Generated(size))
     elif minio is not None:
         minio.put_object(
             bucket_name=job["bucket"],

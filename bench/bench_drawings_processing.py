@@ -7,8 +7,8 @@ of every process it uses; rounds alternate which side goes first.
 
 - baseline: one interpreter; for each file ``ezdxf.readfile`` then the drawing add-on's SVG
   backend on modelspace (files the strict reader rejects count as attempted);
-- job: the real ``drawings.processing.process_revision`` on a migrated SQLite database and a
-  local blob store: blob → temp file → fork-server child (analysis, texts, preview) → preview
+- job: the real ``drawings.services.processing.process_revision`` on a migrated SQLite database
+  and a local blob store: blob → temp file → fork-server child (analysis, texts, preview) → preview
   blob → revision row, text chunks, outbox, audit. Its processes are the job's interpreter, the
   fork server and the per-file children the server forks. The fork server is warmed first, as in
   a running worker.
@@ -112,14 +112,12 @@ async def _job(files: list[Path]) -> None:
     from accounts.actor import Actor
     from accounts.demo import demo_uscc
     from accounts.rules import OrgKind
-    from drawings import processing, services
     from drawings.isolation import analyse_isolated, client
-    from oneset import db
-    from oneset.errors import UnsupportedMedia
-    from oneset.platform import current
+    from drawings.services import processing, projects, uploads
+    from kernel.errors import UnsupportedMedia
+    from oneset.bootstrap import start_command
 
-    platform = current()
-    db.bind(db.make_engine(platform.settings))
+    platform = start_command()
     uscc = demo_uscc(900_001)
     made = await accounts.create_organisation(
         kind="enterprise",
@@ -132,13 +130,13 @@ async def _job(files: list[Path]) -> None:
         made.user_id, "bench", made.org_id, OrgKind.ENTERPRISE, "基准测试业主", uscc, "admin"
     )
     code = "2026-440305-70-03-000001"
-    await services.create_project(actor, project_code=code, name="基准")
+    await projects.create_project(actor, project_code=code, name="基准")
     revisions, refused = [], 0
     for number, path in enumerate(files):
         with path.open("rb") as handle:
             sha = platform.blobs.put(handle).sha256
         try:
-            created = await services.add_revision_from_blob(
+            created = await uploads.add_revision_from_blob(
                 platform, actor, code, f"B-{number}", sha, filename=path.name
             )
         except UnsupportedMedia:  # not a DXF inside: refused at upload, never processed

@@ -22,7 +22,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.harness import Metric, alternate, machine_note, report
-from market import draw, selection
+from market.rules import draw, selection
 
 PROOFS = 200
 MAKE = "make 200 proofs"

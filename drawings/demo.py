@@ -7,14 +7,13 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from accounts.services import actor_for
-from accounts.tables import User
-from drawings import processing, review, services
+from accounts.api import actor_by_username
+from drawings.services import comments, grants, lifecycle, processing, projects, uploads
 from drawings.tables import DrawingProject
 
 if TYPE_CHECKING:
-    from accounts.actor import Actor
-    from oneset.platform import Platform
+    from accounts.api import Actor
+    from kernel.platform import Platform
 
 PROJECT_CODE = "2026-330100-70-01-000101"
 PROJECT_NAME = "杭州示范花园一期（住宅）"
@@ -59,7 +58,7 @@ def sheet_pdf() -> bytes:
     from reportlab.lib.pagesizes import A3, landscape
     from reportlab.pdfgen import canvas
 
-    from drawings.stamp import FONT, _register_font
+    from drawings.formats.stamp import FONT, _register_font
 
     _register_font()
     buffer = io.BytesIO()
@@ -87,8 +86,7 @@ def sheet_pdf() -> bytes:
 
 
 async def _actor(username: str) -> Actor | None:
-    user = await User.select(User.id).where(User.username == username).first()
-    return await actor_for(int(user["id"])) if user else None
+    return await actor_by_username(username)
 
 
 async def load(platform: Platform) -> None:
@@ -97,7 +95,7 @@ async def load(platform: Platform) -> None:
     owner, reviewer = await _actor("enterprise"), await _actor("reviewer-firm")
     if owner is None or reviewer is None:
         return
-    await services.create_project(owner, project_code=PROJECT_CODE, name=PROJECT_NAME)
+    await projects.create_project(owner, project_code=PROJECT_CODE, name=PROJECT_NAME)
     for username, role in (
         ("fire", "read"),
         ("civil-defence", "read"),
@@ -106,11 +104,11 @@ async def load(platform: Platform) -> None:
     ):
         grantee = await _actor(username)
         if grantee is not None:
-            await services.grant(owner, PROJECT_CODE, org_id=grantee.org_id, role=role)
+            await grants.grant(owner, PROJECT_CODE, org_id=grantee.org_id, role=role)
 
     async def add(sheet: str, data: bytes, filename: str, title: str) -> int:
         sha = platform.blobs.put(io.BytesIO(data)).sha256
-        created = await services.add_revision_from_blob(
+        created = await uploads.add_revision_from_blob(
             platform,
             owner,
             PROJECT_CODE,
@@ -125,13 +123,13 @@ async def load(platform: Platform) -> None:
         return created.id
 
     notes = await add("建施-00", sheet_pdf(), "建施-00 建筑设计总说明.pdf", "建筑设计总说明")
-    await review.transition(platform, owner, notes, "shared")
-    await review.transition(
+    await lifecycle.transition(platform, owner, notes, "shared")
+    await lifecycle.transition(
         platform, reviewer, notes, "published", certificate_number="浙杭施审〔2026〕0101号"
     )
     first = await add("建施-01", plan_dxf(revised=False), "建施-01 一层平面图.dxf", "一层平面图")
-    await review.transition(platform, owner, first, "shared")
-    comment = await review.add_comment(
+    await lifecycle.transition(platform, owner, first, "shared")
+    comment = await comments.add_comment(
         reviewer,
         first,
         x=8000,
@@ -143,5 +141,5 @@ async def load(platform: Platform) -> None:
         mandatory=True,
         body="楼梯间隔墙位置导致疏散门开启方向不满足要求。",
     )
-    await review.answer_comment(owner, int(comment["id"]), reply="隔墙东移 1.0m，详见第2版。")
+    await comments.answer_comment(owner, comment.id, reply="隔墙东移 1.0m，详见第2版。")
     await add("建施-01", plan_dxf(revised=True), "建施-01 一层平面图.dxf", "一层平面图")

@@ -1,15 +1,19 @@
-"""Warm, isolated analysis: a fork server that imports ezdxf/pypdf once and forks per file.
+"""The one isolated runner for untrusted drawing files: a warm fork server.
 
-A fresh interpreter per file costs ~0.5 s of imports, more than the analysis of most drawings.
-The worker therefore keeps one helper process (started with ``subprocess``: Celery prefork
-children are daemonic and may not use ``multiprocessing``) running ``serve()``. For each request
-the helper forks a child that applies the memory limit, analyses the file, writes the JSON
-result to a file and exits; the helper enforces the time limit (SIGKILL) and reports crashes, so
-a hostile file can take down only its own child. The helper is single-threaded (forking from a
-threaded process is unsafe) and handles many requests at once.
+Parsing a hostile or huge drawing may hang, exhaust memory or crash the interpreter, so no file
+is ever parsed in a worker's own process. The worker keeps one helper process (started with
+``subprocess``: Celery prefork children are daemonic and may not use ``multiprocessing``)
+running ``serve()``, which imports ezdxf/pypdf once (a fresh interpreter per file would cost
+~0.5 s of imports, more than analysing most drawings). For each request the helper forks a
+child that applies the memory limit, runs the job (``analyse_file`` or a DXF diff), writes the
+JSON result to a file and exits; the helper enforces the time limit (SIGKILL) and reports
+crashes, so a hostile file can take down only its own child. The helper is single-threaded
+(forking from a threaded process is unsafe) and handles many requests at once; it answers on a
+private copy of fd 1 and decodes requests incrementally.
 
 Protocol: one JSON object per line. Request ``{"id", "path", "preview", "filename", "timeout",
-"maxMemoryMb"}``; reply ``{"id", "result"}`` (an encoded ``Analysis``).
+"maxMemoryMb"}`` (a diff adds ``"op": "diff"`` and ``"other"``); reply ``{"id", "result"}`` (an
+encoded ``Analysis``).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from drawings.results import Analysis, decode, encode, failed
+from drawings.formats.analysis import Analysis, decode, encode, failed
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +57,9 @@ class _Job:
 
 def serve(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
     """The helper's main loop; returns when stdin closes (the client went away)."""
-    import drawings.analyse
-    import drawings.cad
-    import drawings.pdf  # noqa: F401
+    import drawings.formats.analysis
+    import drawings.formats.dxf
+    import drawings.formats.pdf  # noqa: F401
 
     _warm_up()
     # Children inherit the imported modules copy-on-write; freezing the collector's view of
@@ -111,7 +115,7 @@ def _warm_up() -> None:
     before forking instead of in every child."""
     import ezdxf
 
-    from drawings.analyse import analyse_file
+    from drawings.formats.analysis import analyse_file
 
     with tempfile.TemporaryDirectory(prefix="oneset-warmup-") as tmp:
         doc = ezdxf.new("R2010")  # type: ignore[attr-defined]
@@ -149,7 +153,7 @@ def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
 
             limit = int(limit_mb) * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        from drawings.analyse import analyse_file
+        from drawings.formats.analysis import analyse_file
 
         # A child lives for one file: raise the collector's first threshold so it does not
         # rescan the document's young objects over and over (cycles are still collected).
@@ -179,8 +183,9 @@ def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
 
 def _diff_job(request: dict[str, Any]) -> Analysis:
     """Diff two DXF files; the summary travels as ``metadata``, the overlay SVG as a file."""
-    from drawings.cad import DxfLoadError, load
-    from drawings.diff import diff_dxf, render_overlay
+    from drawings.formats.diff_overlay import render_overlay
+    from drawings.formats.dxf import DxfLoadError, load
+    from drawings.formats.dxf_diff import diff_dxf
 
     try:
         old_doc, _ = load(Path(request["path"]))

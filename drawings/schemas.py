@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 
 class ProjectIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
@@ -196,3 +197,66 @@ class ArchiveOut(msgspec.Struct, rename="camel"):
     sha256: str
     size: int
     files: int
+
+
+class FormatVersionOut(msgspec.Struct):
+    old: str
+    new: str
+    changed: bool
+
+
+class LayerDiffOut(msgspec.Struct):
+    added: int
+    removed: int
+    modified: int
+    box: list[float] | None
+
+
+class EntityChangeOut(msgspec.Struct):
+    change: str  # added | removed | modified
+    type: str
+    layer: str
+    handle: str | None
+    box: list[float] | None
+    #: ``{attribute: [old, new]}``, modified entities only.
+    attributes: dict[str, list[Any]] | UnsetType = UNSET
+
+
+class PageDiffOut(msgspec.Struct, rename="camel"):
+    page: int
+    status: str  # added | removed | changed | same
+    added_lines: list[str]
+    removed_lines: list[str]
+    size_changed: bool
+    old_size: list[Any] | None
+    new_size: list[Any] | None
+
+
+class DiffOut(msgspec.Struct, rename="camel"):
+    """``revision_id`` (old) against ``other_id`` (new). DXF: entity diff with per-layer counts and
+    change boxes (and an overlay SVG); PDF: text diff per page. Fields of the other format are
+    left out."""
+
+    revision_id: int
+    other_id: int
+    format: str
+    added: int
+    removed: int
+    modified: int
+    layers: dict[str, LayerDiffOut]
+    # DXF
+    unchanged: int | UnsetType = UNSET
+    geometry_changed: bool | UnsetType = UNSET
+    format_version: FormatVersionOut | UnsetType = UNSET
+    message: str | UnsetType = UNSET
+    types: dict[str, dict[str, int]] | UnsetType = UNSET
+    box: list[float] | UnsetType | None = UNSET
+    changes: list[EntityChangeOut] | UnsetType = UNSET
+    changes_truncated: bool | UnsetType = UNSET
+    tables: dict[str, Any] | UnsetType = UNSET
+    overlay_sha256: str | UnsetType | None = UNSET
+    # PDF
+    old_pages: int | UnsetType = UNSET
+    new_pages: int | UnsetType = UNSET
+    changed_pages: list[int] | UnsetType = UNSET
+    pages: list[PageDiffOut] | UnsetType = UNSET

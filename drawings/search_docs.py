@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
-from drawings.common import DRAWING_TEXT_INDEX
+from drawings.rules.search_text import DRAWING_TEXT_INDEX, compact
 from drawings.tables import Revision, RevisionText
-from search.documents import Document, IndexRegistration
+from search.documents import PAGE, Document, IndexRegistration
 from search.ports import IndexSpec
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
-
-# Drawings letter-space Chinese titles ("防 火 门"); index a copy with those spaces removed.
-_SPACED_CJK = re.compile(r"(?<=[\u3400-\u9fff])[ \t\u3000]+(?=[\u3400-\u9fff])")
-
-
-def compact(text: str) -> str:
-    return _SPACED_CJK.sub("", text)
-
 
 SPEC = IndexSpec(
     name=DRAWING_TEXT_INDEX,
     searchable=("text", "compact", "sheetNumber", "sheetTitle", "projectName"),
     filterable=("projectId", "projectCode", "sheetId", "revisionId", "format", "state"),
     sortable=("revisionId",),
+    codes=("sheetNumber",),
 )
 
 
@@ -74,8 +66,20 @@ async def build(doc_id: str) -> Document | None:
 
 
 async def all_ids() -> AsyncIterator[str]:
-    for row in await RevisionText.select(RevisionText.key).order_by(RevisionText.id):
-        yield str(row["key"])
+    last = 0
+    while (
+        rows := await RevisionText.select(RevisionText.id, RevisionText.key)
+        .where(RevisionText.id > last)
+        .order_by(RevisionText.id)
+        .limit(PAGE)
+    ):
+        for row in rows:
+            yield str(row["key"])
+        last = int(rows[-1]["id"])
 
 
-REGISTRATION = IndexRegistration(spec=SPEC, build=build, all_ids=all_ids)
+async def count() -> int:
+    return int(await RevisionText.count())
+
+
+REGISTRATION = IndexRegistration(spec=SPEC, build=build, all_ids=all_ids, count=count)

@@ -20,7 +20,7 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 from accounts.tables import Organisation
-from oneset.columns import ClockNow
+from kernel.columns import ClockNow
 
 
 class DrawingProject(Table, tablename="drawings_project"):
@@ -44,6 +44,24 @@ class DrawingGrant(Table, tablename="drawings_grant"):
     project = ForeignKey(references=DrawingProject, index=True)
     organisation = ForeignKey(references=Organisation, index=True)
     role = Varchar(length=20)  # read | review | contribute
+    granted_by = Varchar(length=200)
+    created_at = Timestamptz(default=ClockNow())
+
+
+class UploadDelegation(Table, tablename="drawings_upload_delegation"):
+    """The owner lets another domain add revisions to some sheets of the set on its behalf.
+
+    Joint surveys: when the owner registers a commission, the commission (``holder``
+    ``survey:<id>``) may file the surveyor's result files and the departments' certificates under
+    the sheets named ``联合测绘-<stage>-…``. The other domain names the holder when it adds a
+    revision; the upload check accepts it only for a sheet under ``sheet_prefix``.
+    """
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=200, unique=True)  # "<project>/<holder>"
+    project = ForeignKey(references=DrawingProject, index=True)
+    holder = Varchar(length=120)
+    sheet_prefix = Varchar(length=64)
     granted_by = Varchar(length=200)
     created_at = Timestamptz(default=ClockNow())
 
@@ -151,16 +169,28 @@ class PendingUpload(Table, tablename="drawings_pending_upload"):
     sheet_number = Varchar(length=64)
     user = Varchar(length=200)
     expires_at = Timestamptz(default=ClockNow())
+    # Set once the uploaded object was verified and moved to its content address, so a
+    # confirmation retried after a failed registration does not need the (consumed) object.
+    adopted_sha256 = Varchar(length=64, default="")
     done = Boolean(default=False)
 
 
 TABLES = (
     DrawingProject,
     DrawingGrant,
+    UploadDelegation,
     Sheet,
     Revision,
     RevisionText,
     DesignChange,
     ReviewComment,
     PendingUpload,
+)
+
+# Columns holding a blob's SHA-256 ("" = none); ``oneset check-consistency`` finds each blob.
+BLOB_COLUMNS = (
+    DrawingProject.archive_sha256,
+    Revision.sha256,
+    Revision.preview_sha256,
+    Revision.stamped_sha256,
 )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from drawings import processing
-from oneset import jobs
+from drawings.services import processing
+from kernel import jobs
 from search.errors import SearchUnavailable
 from storage.errors import StorageUnavailable
 

@@ -1,8 +1,9 @@
 """Demo marketplace: 220 intermediaries and 1,000 past purchases in every state and method.
 
-Bulk inserts keep it fast. Every purchase past its selection time carries a real draw made with
-``market.selection`` from its own committed seed, so each published proof verifies. Histories are
-synthesised (the demo does not replay every service call); one audit entry records the load.
+Bulk inserts keep it fast. Every purchase past its selection time carries a real draw made
+with ``market.rules.selection`` from its own committed seed, so each published proof verifies.
+Histories are synthesised (the demo does not replay every service call); one audit entry
+records the load.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from accounts.actor import SYSTEM
-from accounts.demo import demo_uscc
-from accounts.tables import Organisation
-from market import credit, deadlines, draw, selection, states
-from market.catalog_store import load_catalog
-from market.common import dumps, loads
-from market.policy import DEFAULT_POLICY, METHODS
-from market.search_docs import REGISTRATIONS
-from market.supervision import recompute_credit
+from accounts.api import SYSTEM, DemoOrganisation, add_demo_organisations, demo_organisations
+from kernel import audit, clock, db, outbox
+from kernel.db import is_postgres, transaction
+from market.rules import credit, deadlines, draw, selection, states
+from market.rules.policy import DEFAULT_POLICY, METHODS
+from market.search_docs import PURCHASES_INDEX, REGISTRATIONS
+from market.services.catalogue import load_catalog
+from market.services.credit_records import recompute_credit
+from market.services.json_columns import dumps, loads
 from market.tables import (
     CatalogItem,
     Contract,
@@ -36,11 +37,10 @@ from market.tables import (
     ServiceResult,
     Signup,
 )
-from oneset import audit, clock, db, outbox
-from oneset.db import is_postgres, transaction
 
 if TYPE_CHECKING:
-    from oneset.platform import Platform
+    from accounts.api import Actor
+    from kernel.platform import Platform
 
 FIRMS = 220
 OWNERS = 25
@@ -180,39 +180,22 @@ def _firm_name(i: int) -> tuple[str, str, str]:
     return f"{city}{word}{trade}有限公司", region, trade
 
 
-async def _organisations(
-    kind: str, names: list[tuple[str, str]], serial: int
-) -> list[dict[str, Any]]:
-    rows = [
-        Organisation(kind=kind, name=n, uscc=demo_uscc(serial + i), region=r)
-        for i, (n, r) in enumerate(names)
-    ]
-    await _insert(rows)
-    return [
-        dict(r)
-        for r in await Organisation.select()
-        .where(Organisation.uscc.is_in([r.uscc for r in rows]))
-        .order_by(Organisation.id)
-    ]
-
-
 async def _firms(rng: random.Random, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Intermediaries with approved qualifications and service guides; returns firm dicts."""
     names = [_firm_name(i) for i in range(FIRMS)]
-    orgs = await _organisations("intermediary", [(n, r) for n, r, _ in names], SERIAL_BASE)
-    existing = await Organisation.select().where(
-        Organisation.kind == "intermediary", Organisation.uscc.not_in([o["uscc"] for o in orgs])
-    )
+    orgs = await add_demo_organisations("intermediary", [(n, r) for n, r, _ in names], SERIAL_BASE)
+    created = {o.uscc for o in orgs}
+    existing = [o for o in await demo_organisations("intermediary") if o.uscc not in created]
     trades = [t for _, _, t in names] + ["测绘" for _ in existing]
-    orgs += [dict(e) for e in existing]  # the accounts demo's own intermediaries join in
+    orgs += existing  # the accounts demo's own intermediaries join in
     await _insert(
         [
             Intermediary(
-                organisation=o["id"],
-                uscc=o["uscc"],
-                name=o["name"],
-                region=o["region"],
-                intro=f"{o['name']}，专业从事{trades[i]}相关中介服务。",
+                organisation=o.id,
+                uscc=o.uscc,
+                name=o.name,
+                region=o.region,
+                intro=f"{o.name}，专业从事{trades[i]}相关中介服务。",
                 status="approved",
                 reviewed_by=SYSTEM,
             )
@@ -232,10 +215,10 @@ async def _firms(rng: random.Random, items: list[dict[str, Any]]) -> list[dict[s
         for t in types:
             quals.append(
                 Qualification(
-                    intermediary=inter[o["id"]],
+                    intermediary=inter[o.id],
                     type=t,
                     grade=grade,
-                    certificate_no=f"证{o['id']:06d}{len(quals):04d}",
+                    certificate_no=f"证{o.id:06d}{len(quals):04d}",
                     valid_until=dt.date(2029, 12, 31),
                     status="approved",
                     reviewed_by=SYSTEM,
@@ -246,7 +229,7 @@ async def _firms(rng: random.Random, items: list[dict[str, Any]]) -> list[dict[s
         offered += rng.sample(generic, k=min(len(generic), 3))
         guides.extend(
             ServiceGuide(
-                intermediary=inter[o["id"]],
+                intermediary=inter[o.id],
                 item=it["id"],
                 scope=f"{it['name']}全过程服务",
                 standard="按国家及行业现行标准执行",
@@ -258,8 +241,8 @@ async def _firms(rng: random.Random, items: list[dict[str, Any]]) -> list[dict[s
         )
         firms.append(
             {
-                "org": o["id"],
-                "uscc": o["uscc"],
+                "org": o.id,
+                "uscc": o.uscc,
                 "types": set(types),
                 "grade": grade,
                 "items": {it["id"] for it in offered},
@@ -325,7 +308,7 @@ async def _load(platform: Platform) -> None:
     ]
     async with transaction():
         firms = await _firms(rng, items)
-        owners = await _organisations(
+        owners = await add_demo_organisations(
             "enterprise",
             [
                 (
@@ -365,7 +348,7 @@ def _plan_purchases(
     rng: random.Random,
     items: list[dict[str, Any]],
     firms: list[dict[str, Any]],
-    owners: list[dict[str, Any]],
+    owners: list[DemoOrganisation],
 ) -> list[_Plan]:
     now = clock.now()
     today = deadlines.local_date(now)
@@ -408,7 +391,7 @@ def _plan_purchases(
         ]
         seed = bytes(rng.getrandbits(8) for _ in range(32))
         row = {
-            "owner": owners[i % len(owners)]["id"],
+            "owner": owners[i % len(owners)].id,
             "project_code": f"DEMO-{published.year}-330100-{i:06d}",
             "project_name": f"{CITIES[i % 8][0]}{PROJECTS[i % len(PROJECTS)]}（{item['name']}）",
             "item": item["id"],
@@ -621,3 +604,60 @@ async def _service(
                 compliance=scores["compliance"],
             )
         )
+
+
+async def purchase_in_service(
+    owner: Actor,
+    winner: Actor,
+    *,
+    project_code: str,
+    project_name: str,
+    item_code: str,
+    content: str,
+    service_working_days: int,
+    started: dt.datetime,
+    service_due: dt.date,
+    action: str = "market.demo_purchase_loaded",
+) -> int:
+    """One demo purchase selected directly and contracted at ``started``, now in service (for
+    other domains' demo data, e.g. the joint survey's 54C commission); audited as ``action``."""
+    query = CatalogItem.select(CatalogItem.id).where(CatalogItem.code == item_code)
+    item = await query.first()
+    if item is None:  # loading the catalogue is only needed on a fresh database
+        await load_catalog()
+        item = await query.first()
+    if item is None:
+        raise RuntimeError(f"service item {item_code} missing from the catalogue")
+    async with transaction():
+        row = Purchase(
+            owner=owner.org_id,
+            project_code=project_code,
+            project_name=project_name,
+            item=item["id"],
+            content=content,
+            method="direct_selection",
+            fund_type="private",
+            signup_deadline=started - dt.timedelta(days=7),
+            selection_time=started - dt.timedelta(days=6),
+            service_working_days=service_working_days,
+            status=S.IN_SERVICE.value,
+            candidates=dumps([winner.uscc]),
+            winner=winner.org_id,
+            winner_uscc=winner.uscc,
+            selected_at=started - dt.timedelta(days=6),
+            service_start=started.date(),
+            service_due=service_due,
+            light="green",
+            last_owner_activity_at=started,
+            published_at=started - dt.timedelta(days=14),
+        )
+        await row.save()
+        await outbox.index_later(PURCHASES_INDEX, row.id)
+        await audit.record(
+            actor=SYSTEM,
+            action=action,
+            subject=f"purchase:{row.id}",
+            payload={"projectCode": project_code, "item": item_code},
+        )
+    outbox.kick()
+    return int(row.id)

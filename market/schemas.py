@@ -1,4 +1,10 @@
-"""Wire contracts of the marketplace API (inputs forbid unknown fields, outputs camelCase)."""
+"""Wire contracts of the marketplace API: inputs forbid unknown fields, outputs are camelCase.
+
+A few outputs were published with snake_case names before the camelCase rule (the catalogue,
+the review queue, operator flags and the JSON kept inside a purchase: its qualification rule,
+avoidance list, witnesses and selection outcome); they derive from ``Pinned`` and keep them.
+Services return these Structs directly wherever the read model and the wire shape agree.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ import datetime as dt
 from typing import Annotated, Any
 
 import msgspec
+
+from market.rules.credit import CreditBreakdown
 
 # Quote units (the direction is explicit: amounts lower-is-better, discount rates higher-is-better).
 QuoteValue = Annotated[
@@ -24,6 +32,10 @@ class In(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
 
 class Out(msgspec.Struct, rename="camel"):
     pass
+
+
+class Pinned(msgspec.Struct):
+    """An output whose snake_case field names are already published (see the module doc)."""
 
 
 class RequiredQualificationIn(In):
@@ -161,6 +173,236 @@ class DecisionIn(In):
     reason: str = ""
 
 
+# ---------------------------------------------------------------- plain answers
+
+
+class IdOut(Out):
+    id: int
+
+
+class EvidenceOut(Out):
+    id: int
+    sha256: str
+
+
+class CommitmentOut(Out):
+    commitment: str
+
+
+class StatusOut(Out):
+    status: str
+
+
+class NegativeRecordOut(Out):
+    """Abandonment: the kind of the negative-behaviour record it created."""
+
+    negative_record: str
+
+
+class FlaggedSignupsOut(Out):
+    flagged_signups: list[int]
+
+
+class ExtensionOut(Out):
+    old_due: dt.date
+    new_due: dt.date
+    light: str
+
+
+# ---------------------------------------------------------------- catalogue
+
+
+class CatalogEntryOut(Pinned):
+    """One item of 中介服务事项清单."""
+
+    id: int
+    code: str
+    name: str
+    stage: str
+    legal_basis: str
+    approving_department: str
+    required_qualification: str
+    qualification_types: list[str]
+    fee_standard: str
+    fee_basis: str
+    time_limit_working_days: int
+    supervising_department: str
+    complaint_phone: str
+    active: bool
+
+
+# ---------------------------------------------------------------- search: directory, board
+
+
+class IntermediaryCard(Out):
+    """An admitted intermediary in the public directory (its search document)."""
+
+    id: str
+    name: str
+    uscc: str
+    intro: str
+    region: str
+    items: list[str]
+    item_names: list[str]
+    qualification_types: list[str]
+    qualification_grades: list[str]
+    credit_grade: str
+    credit_score: float
+    rating: float
+    rating_count: int
+    completed_count: int
+
+
+class DirectoryPage(Out):
+    items: list[IntermediaryCard]
+    total: int
+    facets: dict[str, dict[str, int]]
+    ranking_rule: str
+
+
+class PurchaseCard(Out):
+    """A published purchase on the announcement board (its search document)."""
+
+    id: str
+    project_name: str
+    project_code: str
+    item_code: str
+    item_name: str
+    owner_name: str
+    content: str
+    method: str
+    method_label: str
+    status: str
+    status_label: str
+    fund_type: str
+    signup_deadline: str
+    selection_time: str
+    published_at: str
+    winner_uscc: str
+    commitment: str
+    proof_url: str
+
+
+class BoardPage(Out):
+    items: list[PurchaseCard]
+    total: int
+    facets: dict[str, dict[str, int]]
+
+
+# ---------------------------------------------------------------- public profile
+
+
+class QualificationCard(Out):
+    type: str
+    grade: str
+    certificate_no: str
+    valid_until: dt.date | None
+
+
+class GuideCard(Out):
+    item_code: str
+    item_name: str
+    scope: str
+    standard: str
+    process: str
+    fee: str
+    promised_working_days: int
+
+
+class BlacklistCard(Out):
+    reason: str
+    authority: str
+    legal_basis: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+class ProfileOut(Out):
+    """What everyone sees of an intermediary: ratings, completed work, credit and its formula."""
+
+    org_id: int
+    name: str
+    uscc: str
+    region: str
+    status: str
+    completed_count: int
+    rating_count: int
+    rating_averages: dict[str, str | None]
+    credit: CreditBreakdown
+    qualifications: list[QualificationCard]
+    guides: list[GuideCard]
+    blacklist: list[BlacklistCard]
+
+
+# ---------------------------------------------------------------- the operator's review queue
+
+
+class PendingApplicationOut(Pinned):
+    id: int
+    organisation: int
+    name: str
+    uscc: str
+    submitted_at: dt.datetime
+    review_due: dt.date | None
+    evidence: list[str]  # kinds of the attached files
+
+
+class PendingQualificationOut(Pinned):
+    id: int
+    intermediary_name: str = msgspec.field(name="intermediary.name")
+    type: str
+    grade: str
+    certificate_no: str
+    valid_until: dt.date | None
+    replaces: int | None
+    submitted_at: dt.datetime
+    review_due: dt.date | None
+    evidence: list[str]  # kinds of the attached files
+
+
+class ReviewQueueOut(Pinned):
+    applications: list[PendingApplicationOut]
+    qualifications: list[PendingQualificationOut]
+
+
+# ---------------------------------------------------------------- purchases
+
+
+class RequiredQualificationView(Pinned):
+    type: str
+    min_grade: str | None = None
+
+
+class QualificationRuleView(Pinned):
+    kind: str = "any"
+    items: list[RequiredQualificationView] = msgspec.field(default_factory=list)
+
+
+class AvoidedView(Pinned):
+    uscc: str
+    reason: str
+
+
+class WitnessView(Pinned):
+    name: str
+    phone: str = ""
+
+
+class OutcomeView(Pinned):
+    """The last selection outcome as published (its draws are in the draw proof)."""
+
+    status: str
+    winner: str | None = None
+    short_list: list[str] = msgspec.field(default_factory=list)
+    reason: str = ""
+    details: dict[str, Any] = msgspec.field(default_factory=dict)  # method-specific figures
+
+
+class CorrectionView(Pinned):
+    correction: str
+    at: str  # ISO time of the answer that published it
+
+
 class PurchaseOut(Out):
     id: int
     project_code: str
@@ -178,22 +420,22 @@ class PurchaseOut(Out):
     price_ceiling: int | None
     signup_deadline: dt.datetime
     selection_time: dt.datetime
-    qualification_rule: dict[str, Any]
-    avoided: list[dict[str, str]]
-    witnesses: list[dict[str, str]]
+    qualification_rule: QualificationRuleView
+    avoided: list[AvoidedView]
+    witnesses: list[WitnessView]
     service_working_days: int
     status: str
     status_label: str
     commitment: str
     signup_count: int
     winner_uscc: str
-    outcome: dict[str, Any] | None
+    outcome: OutcomeView | None
     service_due: dt.date | None
     light: str
     reprocured_from: int | None
     published_at: dt.datetime | None
     complaint_phone: str
-    corrections: list[dict[str, str]] = msgspec.field(default_factory=list)
+    corrections: list[CorrectionView] = msgspec.field(default_factory=list)
 
 
 class PurchaseList(Out):
@@ -223,10 +465,29 @@ class HistoryOut(Out):
     reason: str
 
 
-class IdOut(Out):
-    id: int
+# ---------------------------------------------------------------- supervision
 
 
-class EvidenceOut(Out):
+class PublicComplaintOut(Out):
+    """An answered complaint with its published outcome (the complainant is not named)."""
+
     id: int
-    sha256: str
+    purchase_id: int | None
+    subject: str
+    filed_at: dt.datetime
+    respond_by: dt.date
+    responded_at: dt.datetime | None
+    on_time: bool
+    outcome: str
+    correction: str
+
+
+class FlagOut(Pinned):
+    """An item in front of the operator / regulator (idle owner, overdue escalation …)."""
+
+    id: int
+    kind: str
+    subject: str
+    detail: str
+    created_at: dt.datetime
+    resolved_at: dt.datetime | None

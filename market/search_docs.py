@@ -1,44 +1,36 @@
-"""The public directory of intermediaries and the board of purchases (search port documents).
+"""Search documents of the marketplace: the directory of intermediaries and the board of
+purchases (index specs, document builders for the outbox, and the queries on them).
 
-Ranking rule (published on the directory page): results are ordered only by the sort the reader
-picks — credit score (default), average rating, or completed commissions — each descending, ties
-by name; full-text relevance only applies when a query text is given. There is no paid, manual or
-hidden boosting: every field used for ordering is shown on the intermediary's public profile.
+The directory's ranking rule is published in ``market.services.directory``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import anyio.to_thread
+import msgspec
 
-from market import states
-from market.common import INTERMEDIARIES_INDEX, PURCHASES_INDEX
-from market.policy import METHODS
-from market.tables import CatalogItem, Intermediary, Purchase, Qualification, ServiceGuide
-from oneset.errors import Invalid
-from search.documents import Document, IndexRegistration
+from kernel.errors import Invalid
+from market.rules import states
+from market.rules.labels import METHOD_LABELS, STATUS_LABELS
+from market.rules.policy import METHODS
+from market.schemas import IntermediaryCard, PurchaseCard
+from market.tables import Intermediary, Purchase, Qualification, ServiceGuide
+from search.documents import PAGE, Document, IndexRegistration
 from search.ports import IndexSpec, SearchQuery
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from oneset.platform import Platform
-
-METHOD_LABELS = {
-    "direct_selection": "直接选取",
-    "random_draw": "随机选取",
-    "lowest_price": "竞价选取（最低价中选）",
-    "reference_price": "竞价选取（最优价中选）",
-    "credit_merit": "信用择优选取",
-    "proposal_merit": "方案择优选取",
-}
+PURCHASES_INDEX = "purchases"
+INTERMEDIARIES_INDEX = "intermediaries"
 
 INTERMEDIARY_SPEC = IndexSpec(
     name=INTERMEDIARIES_INDEX,
     searchable=("name", "intro", "itemNames", "qualificationTypes", "uscc"),
     filterable=("items", "region", "qualificationGrades", "creditGrade"),
     sortable=("creditScore", "rating", "completedCount", "name"),
+    codes=("uscc",),
 )
 
 PURCHASE_SPEC = IndexSpec(
@@ -46,14 +38,10 @@ PURCHASE_SPEC = IndexSpec(
     searchable=("projectName", "projectCode", "itemName", "ownerName", "content"),
     filterable=("method", "status", "itemCode", "fundType"),
     sortable=("publishedAt", "selectionTime", "signupDeadline"),
+    codes=("projectCode",),
 )
 
 SORTS = {"credit": "creditScore", "rating": "rating", "completed": "completedCount"}
-RANKING_RULE = (
-    "排序仅依据访问者选择的字段：信用分（默认）、评价平均分或已完成委托数，均从高到低，"
-    "相同时按名称排序；输入关键词时按文本相关度匹配。平台不提供任何付费、人工或隐藏的排序加权，"
-    "排序所用数据均在机构公开信息中展示。"
-)
 
 
 async def build_intermediary(doc_id: str) -> Document | None:
@@ -66,27 +54,41 @@ async def build_intermediary(doc_id: str) -> Document | None:
     quals = await Qualification.select(Qualification.type, Qualification.grade).where(
         Qualification.intermediary == row["id"], Qualification.status == "approved"
     )
-    return {
-        "id": str(doc_id),
-        "name": row["name"],
-        "uscc": row["uscc"],
-        "intro": row["intro"],
-        "region": row["region"],
-        "items": sorted({g["item.code"] for g in guides}),
-        "itemNames": sorted({g["item.name"] for g in guides}),
-        "qualificationTypes": sorted({q["type"] for q in quals}),
-        "qualificationGrades": sorted({f"{q['type']}:{q['grade']}" for q in quals}),
-        "creditGrade": row["credit_grade"],
-        "creditScore": int(row["credit_score_cents"]) / 100,
-        "rating": int(row["rating_cents"]) / 100,
-        "ratingCount": row["rating_count"],
-        "completedCount": row["completed_count"],
-    }
+    card = IntermediaryCard(
+        id=str(doc_id),
+        name=row["name"],
+        uscc=row["uscc"],
+        intro=row["intro"],
+        region=row["region"],
+        items=sorted({g["item.code"] for g in guides}),
+        item_names=sorted({g["item.name"] for g in guides}),
+        qualification_types=sorted({q["type"] for q in quals}),
+        qualification_grades=sorted({f"{q['type']}:{q['grade']}" for q in quals}),
+        credit_grade=row["credit_grade"],
+        credit_score=int(row["credit_score_cents"]) / 100,
+        rating=int(row["rating_cents"]) / 100,
+        rating_count=row["rating_count"],
+        completed_count=row["completed_count"],
+    )
+    document: Document = msgspec.to_builtins(card)
+    return document
 
 
 async def all_intermediaries() -> AsyncIterator[str]:
-    for row in await Intermediary.select(Intermediary.organisation).order_by(Intermediary.id):
-        yield str(row["organisation"])
+    last = 0
+    while (
+        rows := await Intermediary.select(Intermediary.id, Intermediary.organisation)
+        .where(Intermediary.id > last)
+        .order_by(Intermediary.id)
+        .limit(PAGE)
+    ):
+        for row in rows:
+            yield str(row["organisation"])
+        last = int(rows[-1]["id"])
+
+
+async def count_intermediaries() -> int:
+    return int(await Intermediary.count())
 
 
 async def build_purchase(doc_id: str) -> Document | None:
@@ -99,43 +101,56 @@ async def build_purchase(doc_id: str) -> Document | None:
     )
     if row is None or row["status"] == states.Status.DRAFT.value:
         return None
-    status = states.Status(row["status"])
-    return {
-        "id": str(row["id"]),
-        "projectName": row["project_name"],
-        "projectCode": row["project_code"],
-        "itemCode": row["item.code"],
-        "itemName": row["item.name"],
-        "ownerName": row["owner.name"],
-        "content": row["content"][:2000],
-        "method": row["method"],
-        "methodLabel": METHOD_LABELS[row["method"]],
-        "status": status.value,
-        "statusLabel": states.STATUS_LABELS[status],
-        "fundType": row["fund_type"],
-        "signupDeadline": row["signup_deadline"].isoformat(),
-        "selectionTime": row["selection_time"].isoformat(),
-        "publishedAt": row["published_at"].isoformat() if row["published_at"] else "",
-        "winnerUscc": row["winner_uscc"],
-        "commitment": row["commitment"],
-        "proofUrl": f"/api/v1/market/purchases/{row['id']}/draw-proof",
-    }
+    card = PurchaseCard(
+        id=str(row["id"]),
+        project_name=row["project_name"],
+        project_code=row["project_code"],
+        item_code=row["item.code"],
+        item_name=row["item.name"],
+        owner_name=row["owner.name"],
+        content=row["content"][:2000],
+        method=row["method"],
+        method_label=METHOD_LABELS[row["method"]],
+        status=row["status"],
+        status_label=STATUS_LABELS[row["status"]],
+        fund_type=row["fund_type"],
+        signup_deadline=row["signup_deadline"].isoformat(),
+        selection_time=row["selection_time"].isoformat(),
+        published_at=row["published_at"].isoformat() if row["published_at"] else "",
+        winner_uscc=row["winner_uscc"],
+        commitment=row["commitment"],
+        proof_url=f"/api/v1/market/purchases/{row['id']}/draw-proof",
+    )
+    document: Document = msgspec.to_builtins(card)
+    return document
 
 
 async def all_purchases() -> AsyncIterator[str]:
-    rows = (
-        await Purchase.select(Purchase.id)
-        .where(Purchase.status != states.Status.DRAFT.value)
+    last = 0
+    while (
+        rows := await Purchase.select(Purchase.id)
+        .where(Purchase.id > last, Purchase.status != states.Status.DRAFT.value)
         .order_by(Purchase.id)
-    )
-    for row in rows:
-        yield str(row["id"])
+        .limit(PAGE)
+    ):
+        for row in rows:
+            yield str(row["id"])
+        last = int(rows[-1]["id"])
+
+
+async def count_purchases() -> int:
+    return int(await Purchase.count().where(Purchase.status != states.Status.DRAFT.value))
 
 
 INTERMEDIARIES = IndexRegistration(
-    spec=INTERMEDIARY_SPEC, build=build_intermediary, all_ids=all_intermediaries
+    spec=INTERMEDIARY_SPEC,
+    build=build_intermediary,
+    all_ids=all_intermediaries,
+    count=count_intermediaries,
 )
-PURCHASES = IndexRegistration(spec=PURCHASE_SPEC, build=build_purchase, all_ids=all_purchases)
+PURCHASES = IndexRegistration(
+    spec=PURCHASE_SPEC, build=build_purchase, all_ids=all_purchases, count=count_purchases
+)
 REGISTRATIONS = [INTERMEDIARIES, PURCHASES]
 
 
@@ -198,24 +213,3 @@ def board_query(
         limit=limit,
         facets=["method", "status"],
     )
-
-
-async def search_directory(platform: Platform, query: SearchQuery) -> dict[str, Any]:
-    result = await anyio.to_thread.run_sync(platform.search.search, INTERMEDIARIES_INDEX, query)
-    return {
-        "items": result.hits,
-        "total": result.total,
-        "facets": result.facets,
-        "rankingRule": RANKING_RULE,
-    }
-
-
-async def search_board(platform: Platform, query: SearchQuery) -> dict[str, Any]:
-    result = await anyio.to_thread.run_sync(platform.search.search, PURCHASES_INDEX, query)
-    return {"items": result.hits, "total": result.total, "facets": result.facets}
-
-
-async def catalog_names() -> dict[str, str]:
-    return {
-        r["code"]: r["name"] for r in await CatalogItem.select(CatalogItem.code, CatalogItem.name)
-    }

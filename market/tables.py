@@ -16,7 +16,7 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 from accounts.tables import Organisation
-from oneset.columns import ClockNow, ClockToday
+from kernel.columns import ClockNow, ClockToday
 
 
 class CatalogItem(Table, tablename="market_catalog_item"):
@@ -300,3 +300,6 @@ TABLES: list[type[Table]] = [
     Complaint,
     OperatorFlag,
 ]
+
+# Columns holding a blob's SHA-256 ("" = none); ``oneset check-consistency`` finds each blob.
+BLOB_COLUMNS = (Evidence.sha256, Signup.proposal_sha256, Contract.sha256, ServiceResult.sha256)

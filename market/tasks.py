@@ -1,4 +1,7 @@
-"""Celery entry points of the marketplace (beat-driven, idempotent, ids in)."""
+"""Celery entry points of the marketplace (beat-driven, idempotent, ids in).
+
+The services kick the outbox after their own commits; the schedule is in ``market.beat``.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +9,21 @@ from typing import TYPE_CHECKING
 
 from celery import shared_task
 
-from market import purchases, supervision
-from oneset import jobs, outbox
+from kernel import jobs
+from market.services import award, supervision
 
 if TYPE_CHECKING:
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 
 async def due_job(platform: Platform) -> dict[str, int]:
-    counts = await purchases.run_due(platform)
-    if counts:
-        outbox.kick()
-    return counts
+    return await award.run_due(platform)
 
 
 async def supervise_job(platform: Platform) -> dict[str, int]:
     counts = await supervision.refresh_lights(platform)
     counts["idle"] = len(await supervision.flag_idle_owners(platform))
     counts["reviewsOverdue"] = len(await supervision.flag_overdue_reviews())
-    outbox.kick()
     return counts
 
 
@@ -43,4 +42,4 @@ def supervise() -> dict[str, int]:
 @shared_task(name="market.select", acks_late=True, ignore_result=True)
 def select(purchase_id: int) -> str:
     """Run one purchase's selection now if it is due (idempotent)."""
-    return jobs.run(purchases.run_selection, purchase_id)
+    return jobs.run(award.run_selection, purchase_id)

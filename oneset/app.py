@@ -16,12 +16,14 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from piccolo.engine.postgres import PostgresEngine
 
-from accounts.deps import provide_actor, provide_optional_actor
-from oneset import db, health
-from oneset.errors import DomainError
-from oneset.platform import Platform, build_platform, set_current
+from accounts.api import provide_actor, provide_optional_actor
+from kernel import db
+from kernel.errors import DomainError
+from kernel.platform import Platform, build_platform
+from kernel.settings import get_settings
+from oneset import bootstrap, health
 from oneset.problems import EXCEPTION_HANDLERS
-from oneset.settings import get_settings
+from oneset.security_headers import security_headers
 from oneset.wiring import index_registrations, routers
 from web import setup as web
 
@@ -39,14 +41,14 @@ class HealthOut(msgspec.Struct):
 def create_app(platform: Platform | None = None, *, bind_database: bool = True) -> Litestar:
     """Build the app; tests pass their own platform and bind the database themselves."""
     plat = platform or build_platform(get_settings())
-    set_current(plat)
+    bootstrap.start_web(plat)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         engine = None
         if bind_database:
             engine = db.make_engine(plat.settings)
-            db.bind(engine)
+            bootstrap.bind_database(engine)
             if isinstance(engine, PostgresEngine):
                 # pools belong to one event loop: the server's, started and closed here
                 await engine.start_connection_pool()
@@ -83,6 +85,7 @@ def create_app(platform: Platform | None = None, *, bind_database: bool = True) 
             "optional_actor": Provide(provide_optional_actor),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[security_headers(plat.settings.public_url.startswith("https://"))],
         state=State({"platform": plat}),
         lifespan=[lifespan],
         request_max_body_size=plat.settings.max_json_bytes,

@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
+from celery.signals import worker_init, worker_process_init
 
-from oneset.settings import Settings, get_settings
+from kernel.errors import database_unavailable
+from kernel.settings import Settings, get_settings
+from oneset import broker
+from oneset.bootstrap import start_worker_process
 from oneset.wiring import TASK_PACKAGES, beat_schedule
 
-if TYPE_CHECKING:
-    from pathlib import Path
+DATABASE_RETRIES = 40  # about 20 minutes of a database that cannot be reached
 
 
-def broker_folder(settings: Settings) -> Path:
-    folder = settings.data_dir / "broker"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+class PlatformTask(Task):  # type: ignore[type-arg]
+    """Base of every OneSet task: a database that cannot be reached (restarting, failed over)
+    sends the task back for later instead of dropping it. Blobs and search being down are the
+    domains' own ``autoretry_for``; every task is idempotent, so a retry is always safe."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            if self.request.called_directly or not database_unavailable(exc):
+                raise
+            delay = min(2 ** (self.request.retries or 0), 30)
+            raise self.retry(exc=exc, countdown=delay, max_retries=DATABASE_RETRIES) from exc
 
 
-def configure(app: Celery, settings: Settings) -> None:
+def configure(app: Celery[Any], settings: Settings) -> None:
     conf: dict[str, Any] = {
         "broker_url": settings.broker_url,
         "task_acks_late": True,
@@ -35,27 +47,40 @@ def configure(app: Celery, settings: Settings) -> None:
         "enable_utc": True,
         "task_time_limit": settings.task_time_limit_seconds,
         "task_soft_time_limit": max(1, settings.task_time_limit_seconds - 30),
+        # A message taken by a worker that dies comes back after this (longer than any task).
+        "broker_transport_options": {
+            "visibility_timeout": settings.broker_visibility_timeout_seconds
+        },
         "beat_schedule_filename": str(settings.data_dir / "celerybeat-schedule"),
         "beat_schedule": {
             "dispatch-outbox": {
                 "task": "oneset.dispatch_outbox",
                 "schedule": settings.outbox_interval_seconds,
             },
+            "audit-checkpoint": {
+                "task": "oneset.audit_checkpoint",
+                "schedule": settings.audit_checkpoint_seconds,
+            },
+            "worker-heartbeat": {
+                "task": "oneset.heartbeat",
+                "schedule": settings.heartbeat_interval_seconds,
+            },
             **beat_schedule(),
         },
     }
-    if settings.broker_kind == "filesystem":
-        folder = str(broker_folder(settings))
-        conf["broker_transport_options"] = {
-            "data_folder_in": folder,
-            "data_folder_out": folder,
-            "store_processed": False,
-            "control_folder": str(broker_folder(settings) / "control"),  # not the cwd
-        }
-        conf["worker_enable_remote_control"] = False  # no fanout on the filesystem transport
+    if settings.broker_kind in ("redis", "rediss"):
+        # Look for such messages every 10 s (kombu's default scans every 100 s).
+        conf["broker_transport_options"]["unacked_restore_throttle"] = 1
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # beat keeps its schedule there
+    if settings.broker_kind == "embedded":
+        conf["worker_enable_remote_control"] = False  # no fanout on the SQL transport
     app.conf.update(conf)
 
 
-app = Celery("oneset")
+broker.register()
+app = Celery("oneset", task_cls=PlatformTask)
 configure(app, get_settings())
 app.autodiscover_tasks(list(TASK_PACKAGES))
+# The pool's processes bind their own database and platform (prefork children after the fork).
+worker_init.connect(start_worker_process, weak=False)
+worker_process_init.connect(start_worker_process, weak=False)

@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from oneset import db
-from oneset.errors import DomainError
+from kernel import db, heartbeat
+from kernel.errors import DomainError, Unavailable
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 CHECK_TIMEOUT = 5.0
 
@@ -31,16 +31,19 @@ async def _guard(check: Callable[[], Awaitable[None]]) -> str:
 
 
 def check_broker(platform: Platform) -> None:
-    from oneset.celery_app import app, broker_folder
+    from oneset.celery_app import app
 
-    if platform.settings.broker_kind == "filesystem":
-        folder = broker_folder(platform.settings)
-        probe = folder / ".health"
-        probe.write_text("ok")
-        probe.unlink()
-        return
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
+
+
+async def check_worker(platform: Platform) -> None:
+    stale = platform.settings.heartbeat_stale_seconds
+    age = await heartbeat.newest_age_seconds()
+    if age is None:
+        raise Unavailable("尚无工作进程心跳（后台任务未运行）", backend="worker")
+    if age > stale:
+        raise Unavailable(f"工作进程心跳已中断 {int(age)} 秒（后台任务未运行）", backend="worker")
 
 
 async def checks(platform: Platform) -> dict[str, str]:
@@ -56,17 +59,23 @@ async def checks(platform: Platform) -> dict[str, str]:
     async def broker() -> None:
         await anyio.to_thread.run_sync(check_broker, platform)
 
+    async def worker() -> None:
+        await check_worker(platform)
+
+    named: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+        ("database", database),
+        ("blobs", blobs),
+        ("search", search),
+        ("broker", broker),
+    ]
+    if platform.settings.heartbeat_stale_seconds > 0:
+        named.append(("worker", worker))
     results: dict[str, str] = {}
 
     async def run(name: str, fn: Callable[[], Awaitable[None]]) -> None:
         results[name] = await _guard(fn)
 
     async with anyio.create_task_group() as group:
-        for name, fn in (
-            ("database", database),
-            ("blobs", blobs),
-            ("search", search),
-            ("broker", broker),
-        ):
+        for name, fn in named:
             group.start_soon(run, name, fn)
-    return {name: results[name] for name in ("database", "blobs", "search", "broker")}
+    return {name: results[name] for name, _ in named}

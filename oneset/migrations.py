@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from typing import TYPE_CHECKING
 
-from oneset.db import export_piccolo_conf
-
 if TYPE_CHECKING:
-    from oneset.settings import Settings
+    from kernel.settings import Settings
+
+
+PICCOLO_CONF = "oneset.piccolo_conf"
 
 
 async def migrate_all(settings: Settings) -> str:
-    export_piccolo_conf()
+    os.environ.setdefault("PICCOLO_CONF", PICCOLO_CONF)  # where Piccolo's tooling finds the apps
     if settings.database_kind == "sqlite":
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         # WAL lets the web process read while a worker writes; the mode persists in the file.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from piccolo.conf.apps import AppRegistry
 
-from oneset.db import make_engine
-from oneset.settings import get_settings
+from kernel.db import make_engine
+from kernel.settings import get_settings
 from oneset.wiring import PICCOLO_APPS
 
 DB = make_engine(get_settings())

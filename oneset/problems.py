@@ -9,7 +9,9 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from oneset.errors import DomainError, RateLimited
+from kernel.errors import DomainError, RateLimited, translate
+from search.errors import SearchError
+from storage.errors import StorageError
 
 log = logging.getLogger("oneset.problems")
 PROBLEM_JSON = "application/problem+json"
@@ -47,6 +49,14 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
     return _problem(exc.status, body, headers)
 
 
+def adapter_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Storage and search errors, reported through the kernel's translation table."""
+    translated = translate(exc)
+    return (
+        unexpected_error(request, exc) if translated is None else domain_error(request, translated)
+    )
+
+
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     items = exc.extra if isinstance(exc.extra, list) else []
     errors = [
@@ -78,6 +88,10 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 
 
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    translated = translate(exc)  # a lost database connection: 503, the client may retry
+    if translated is not None:
+        log.warning("%s %s: %s", request.method, request.url.path, translated.detail)
+        return domain_error(request, translated)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _problem(
         HTTP_500_INTERNAL_SERVER_ERROR,
@@ -87,6 +101,8 @@ def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: domain_error,
+    StorageError: adapter_error,
+    SearchError: adapter_error,
     ValidationException: validation_error,
     HTTPException: http_error,
     Exception: unexpected_error,

@@ -1,16 +1,17 @@
-"""Kernel Celery tasks."""
+"""Platform Celery tasks: the outbox dispatcher and the worker heartbeat."""
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING
 
-from celery import shared_task
+from celery import Task, shared_task
 
-from oneset import jobs, outbox
+from kernel import audit, heartbeat, jobs, outbox
 from oneset.wiring import index_registrations
 
 if TYPE_CHECKING:
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 
 async def _dispatch(platform: Platform) -> int:
@@ -24,3 +25,23 @@ async def _dispatch(platform: Platform) -> int:
 def dispatch_outbox() -> int:
     """Apply pending outbox entries (kicked after commits and run by beat)."""
     return jobs.run(_dispatch)
+
+
+async def _heartbeat(_: Platform, name: str) -> None:
+    await heartbeat.record(name)
+
+
+@shared_task(name="oneset.heartbeat", bind=True, ignore_result=True, expires=60)
+def worker_heartbeat(self: Task[[], None]) -> None:
+    """Sent by beat; the worker that runs it records that the chain is alive."""
+    jobs.run(_heartbeat, str(self.request.hostname or socket.gethostname()))
+
+
+async def _checkpoint(platform: Platform) -> None:
+    await audit.checkpoint(platform.blobs)
+
+
+@shared_task(name="oneset.audit_checkpoint", ignore_result=True, acks_late=True)
+def audit_checkpoint() -> None:
+    """Sent by beat: sign the audit chain's head and keep it outside the database."""
+    jobs.run(_checkpoint)

@@ -1,4 +1,4 @@
-"""What each domain package contributes to the platform: the one list to edit.
+"""What each domain package contributes to the platform: the one list to edit (composition root).
 
 Kept as plain functions importing lazily, so importing settings or the database layer never
 drags in every domain (and Celery workers, the web app and the CLI share one definition).
@@ -9,16 +9,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import click
     from litestar import Router
+    from piccolo.columns import Column
     from piccolo.conf.apps import AppConfig
+    from piccolo.table import Table
 
-    from oneset.platform import Platform
+    from kernel.platform import Platform
     from search.documents import IndexRegistration
 
 # Order matters for migrations only through each app's declared dependencies.
 PICCOLO_APPS = (
-    "oneset.piccolo_app",
+    "kernel.piccolo_app",
     "accounts.piccolo_app",
     "market.piccolo_app",
     "drawings.piccolo_app",
@@ -33,6 +34,11 @@ def piccolo_apps() -> list[AppConfig]:
     import importlib
 
     return [importlib.import_module(path).APP_CONFIG for path in PICCOLO_APPS]
+
+
+def all_tables() -> list[type[Table]]:
+    """Every app's tables, in migration order (what ``kernel.db.bind`` points at an engine)."""
+    return [table for app in piccolo_apps() for table in app.table_classes]
 
 
 def routers() -> list[Router]:
@@ -52,18 +58,23 @@ def index_registrations() -> list[IndexRegistration]:
     return [accounts_docs.REGISTRATION, *market_docs.REGISTRATIONS, drawings_docs.REGISTRATION]
 
 
+def blob_columns() -> list[Column]:
+    """Every column whose value names a blob by its SHA-256 (what ``check-consistency`` reads)."""
+    from drawings import tables as drawings_tables
+    from market import tables as market_tables
+    from surveys import tables as surveys_tables
+
+    return [
+        *market_tables.BLOB_COLUMNS,
+        *drawings_tables.BLOB_COLUMNS,
+        *surveys_tables.BLOB_COLUMNS,
+    ]
+
+
 def beat_schedule() -> dict[str, dict[str, Any]]:
     from market import beat as market_beat
 
     return {**market_beat.BEAT_SCHEDULE}
-
-
-def cli_commands() -> list[click.Command]:
-    from drawings.cli import verify_archive_command
-    from market import cli as market_cli
-    from surveys.cli import survey_indicators
-
-    return [*market_cli.COMMANDS, verify_archive_command, survey_indicators]
 
 
 async def load_demo(platform: Platform) -> None:

@@ -2,7 +2,8 @@
 
 Builders read the database, so the index can always be rebuilt from it (``oneset reindex``) and
 an outbox entry only needs ``(index, document id)``: the dispatcher builds the current document,
-or deletes it when the builder returns None.
+or deletes it when the builder returns None. ``all_ids`` streams (keyset pages, never the whole
+id list in memory); ``count`` sizes the reindex progress bar.
 """
 
 from __future__ import annotations
@@ -22,3 +23,7 @@ class IndexRegistration:
     spec: IndexSpec
     build: Callable[[str], Awaitable[Document | None]]
     all_ids: Callable[[], AsyncIterator[str]]
+    count: Callable[[], Awaitable[int]] | None = None
+
+
+PAGE = 1000

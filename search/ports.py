@@ -8,13 +8,15 @@ A filter on an array field matches when any element matches.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from oneset.errors import Invalid
+from search.errors import InvalidQuery
 
 Scalar = str | int | float | bool
+MAX_OFFSET = 100_000
+MAX_LIMIT = 1000
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
@@ -34,6 +36,9 @@ class IndexSpec:
     filterable: tuple[str, ...] = ()
     sortable: tuple[str, ...] = ()
     primary_key: str = "id"
+    # Searchable fields holding codes (USCC, project code, sheet number): matched exactly,
+    # never with typo tolerance.
+    codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,18 +62,30 @@ def validate_query(spec: IndexSpec, query: SearchQuery) -> None:
     """Reject fields the index does not declare (the same rule on every backend)."""
     for name in query.filters:
         if name not in spec.filterable:
-            raise Invalid(f"不能按“{name}”筛选", field=name, code="unknown_filter")
+            raise InvalidQuery(f"不能按“{name}”筛选", field=name, code="unknown_filter")
     for name in query.facets:
         if name not in spec.filterable:
-            raise Invalid(f"不能按“{name}”分面统计", field=name, code="unknown_facet")
+            raise InvalidQuery(f"不能按“{name}”分面统计", field=name, code="unknown_facet")
     for name, direction in query.sort:
         if name not in spec.sortable or direction not in ("asc", "desc"):
-            raise Invalid(f"不能按“{name}”排序", field=name, code="unknown_sort")
-    if not 0 <= query.offset <= 100_000 or not 0 < query.limit <= 1000:
-        raise Invalid("分页参数超出范围", field="limit", code="bad_page")
+            raise InvalidQuery(f"不能按“{name}”排序", field=name, code="unknown_sort")
+    if not 0 <= query.offset <= MAX_OFFSET or not 0 < query.limit <= MAX_LIMIT:
+        raise InvalidQuery("分页参数超出范围", field="limit", code="bad_page")
     for name in (*spec.searchable, *spec.filterable, *spec.sortable):
         if not _FIELD.match(name):
-            raise Invalid(f"字段名无效：{name}", field=name)
+            raise InvalidQuery(f"字段名无效：{name}", field=name)
+
+
+class IndexBuild(Protocol):
+    """A replacement index being filled; searches keep using the live one until ``commit``."""
+
+    count: int
+
+    def add(self, documents: Sequence[Mapping[str, Any]]) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def abort(self) -> None: ...
 
 
 class SearchIndex(Protocol):
@@ -84,4 +101,12 @@ class SearchIndex(Protocol):
 
     def search(self, index: str, query: SearchQuery) -> SearchResult: ...
 
+    def ids(self, index: str) -> Iterator[str]:
+        """Every document id the index holds (consistency checks compare them with the database)."""
+        ...
+
     def check(self) -> None: ...
+
+    def rebuild(self, spec: IndexSpec) -> IndexBuild:
+        """Start filling a new copy of the index; ``commit`` swaps it in atomically."""
+        ...

@@ -15,32 +15,39 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from oneset import clock
-from oneset.errors import Conflict
-from storage.errors import BlobNotFound, StorageUnavailable
+from storage.errors import (
+    BlobNotFound,
+    BlobRetained,
+    PresignUnsupported,
+    RecordExists,
+    StorageUnavailable,
+)
 from storage.ports import (
     CHUNK,
     BlobInfo,
     HashingReader,
     PresignedUpload,
     Readable,
+    check_record_name,
     check_sha256,
     hash_mismatch,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 
 class LocalBlobStore:
     name = "local"
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, now: Callable[[], datetime]) -> None:
         self.root = root
+        self._now = now  # the platform's clock, for retention
         self._objects = root / "objects"
         self._tmp = root / "tmp"
         self._retention = root / "retention"
-        for folder in (self._objects, self._tmp, self._retention):
+        self._records = root / "records"
+        for folder in (self._objects, self._tmp, self._retention, self._records):
             folder.mkdir(parents=True, exist_ok=True)
 
     def _path(self, sha256: str) -> Path:
@@ -100,8 +107,8 @@ class LocalBlobStore:
 
     def delete(self, sha256: str) -> None:
         until = self._retained_until(sha256)
-        if until and until > clock.now():
-            raise Conflict("归档文件处于保留期内，不能删除", code="blob_retained")
+        if until and until > self._now():
+            raise BlobRetained(sha256)
         self._path(sha256).unlink(missing_ok=True)
 
     def presigned_get(
@@ -113,7 +120,7 @@ class LocalBlobStore:
         return None
 
     def adopt_upload(self, key: str, expected_sha256: str) -> BlobInfo:
-        raise Conflict("本地存储不支持预签名上传", code="presign_unsupported")
+        raise PresignUnsupported("the local store has no presigned uploads")
 
     def retain(self, sha256: str, until: datetime) -> None:
         if not self.exists(sha256):
@@ -128,6 +135,27 @@ class LocalBlobStore:
         if not path.exists():
             return None
         return datetime.fromisoformat(json.loads(path.read_text())["until"])
+
+    def put_record(self, name: str, data: bytes, *, retain_until: datetime) -> None:
+        target = self._records / check_record_name(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=self._tmp, delete=False) as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(handle.name, target)  # creates the name only if it is free
+        except FileExistsError:
+            raise RecordExists(name) from None
+        finally:
+            os.unlink(handle.name)
+        target.chmod(0o444)
+
+    def records(self, prefix: str) -> Iterator[tuple[str, bytes]]:
+        for path in sorted(self._records.rglob("*")):
+            name = path.relative_to(self._records).as_posix()
+            if path.is_file() and name.startswith(prefix):
+                yield name, path.read_bytes()
 
     def check(self) -> None:
         try:

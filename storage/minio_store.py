@@ -9,6 +9,7 @@ computation and a dead server fails fast.
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from contextlib import contextmanager
@@ -20,21 +21,26 @@ from minio.commonconfig import COMPLIANCE, ComposeSource, CopySource
 from minio.error import InvalidResponseError, S3Error, ServerError
 from minio.retention import Retention
 
-from oneset import clock
-from oneset.errors import Conflict, Invalid
-from storage.errors import BlobNotFound, StorageUnavailable
+from storage.errors import (
+    BadUploadKey,
+    BlobNotFound,
+    BlobRetained,
+    RecordExists,
+    StorageUnavailable,
+)
 from storage.ports import (
     CHUNK,
     BlobInfo,
     HashingReader,
     PresignedUpload,
     Readable,
+    check_record_name,
     check_sha256,
     hash_mismatch,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Iterator
+    from collections.abc import Callable, Generator, Iterator
     from datetime import datetime, timedelta
 
 PART_SIZE = 8 * 1024 * 1024  # memory per upload is a few parts; 10,000 parts cap at 80 GB
@@ -51,7 +57,7 @@ def _translated(key: str | None = None) -> Generator[None]:
         if exc.code in {"NoSuchKey", "NoSuchObject", "NoSuchVersion"} and key:
             raise BlobNotFound(key) from exc
         if exc.code in {"AccessDenied", "ObjectLocked", "InvalidRequest"} and key:
-            raise Conflict("归档文件处于保留期内，不能删除或覆盖", code="blob_retained") from exc
+            raise BlobRetained(key) from exc
         raise StorageUnavailable(f"文件存储返回错误：{exc.code}") from exc
     except _NETWORK_ERRORS as exc:
         raise StorageUnavailable() from exc
@@ -70,7 +76,9 @@ class MinioBlobStore:
         secure: bool = False,
         region: str = "us-east-1",
         timeout_seconds: float = 5.0,
+        now: Callable[[], datetime],
     ) -> None:
+        self._now = now  # the platform's clock, for presigned expiry times
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=timeout_seconds, read=max(timeout_seconds, 30.0)),
             retries=urllib3.Retry(total=1, backoff_factor=0.1, status_forcelist=[502, 503, 504]),
@@ -216,16 +224,19 @@ class MinioBlobStore:
             response.close()
             response.release_conn()
 
-    def stat(self, sha256: str) -> BlobInfo | None:
-        self._ensure_bucket()
+    def _stat_key(self, key: str) -> int | None:
+        """The size of object ``key``, or None when there is none."""
         try:
-            with _translated(self._key(sha256)):
-                info = self.client.stat_object(
-                    bucket_name=self.bucket, object_name=self._key(sha256)
-                )
+            with _translated(key):
+                info = self.client.stat_object(bucket_name=self.bucket, object_name=key)
         except BlobNotFound:
             return None
-        return BlobInfo(sha256, int(info.size or 0))
+        return int(info.size or 0)
+
+    def stat(self, sha256: str) -> BlobInfo | None:
+        self._ensure_bucket()
+        size = self._stat_key(self._key(sha256))
+        return None if size is None else BlobInfo(sha256, size)
 
     def exists(self, sha256: str) -> bool:
         return self.stat(sha256) is not None
@@ -261,11 +272,11 @@ class MinioBlobStore:
             url = self.client.presigned_put_object(
                 bucket_name=self.bucket, object_name=key, expires=expires
             )
-        return PresignedUpload(key=key, url=url, expires_at=clock.now() + expires)
+        return PresignedUpload(key=key, url=url, expires_at=self._now() + expires)
 
     def adopt_upload(self, key: str, expected_sha256: str) -> BlobInfo:
         if not _UPLOAD_KEY.match(key):
-            raise Invalid("上传标识无效", field="uploadKey", code="bad_upload_key")
+            raise BadUploadKey(key)
         check_sha256(expected_sha256)
         self._ensure_bucket()
         with _translated(key):
@@ -289,6 +300,39 @@ class MinioBlobStore:
             self.client.set_object_retention(
                 bucket_name=self.bucket, object_name=key, config=Retention(COMPLIANCE, until)
             )
+
+    def put_record(self, name: str, data: bytes, *, retain_until: datetime) -> None:
+        self._ensure_bucket()
+        key = f"records/{check_record_name(name)}"
+        with _translated(key):
+            if self._stat_key(key) is not None:
+                raise RecordExists(name)
+            self.client.put_object(
+                bucket_name=self.bucket,
+                object_name=key,
+                data=io.BytesIO(data),
+                length=len(data),
+                retention=Retention(COMPLIANCE, retain_until),
+            )
+
+    def records(self, prefix: str) -> Iterator[tuple[str, bytes]]:
+        self._ensure_bucket()
+        with _translated():
+            names = sorted(
+                str(obj.object_name)
+                for obj in self.client.list_objects(
+                    bucket_name=self.bucket, prefix=f"records/{prefix}", recursive=True
+                )
+            )
+        for key in names:
+            with _translated(key):
+                response = self.client.get_object(bucket_name=self.bucket, object_name=key)
+                try:
+                    data = response.read()
+                finally:
+                    response.close()
+                    response.release_conn()
+            yield key.removeprefix("records/"), data
 
     def check(self) -> None:
         self._ready = False

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from oneset.errors import Invalid, TooLarge
+from storage.errors import BadRecordName, BadSha256, BlobTooLarge, HashMismatch
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 CHUNK = 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_RECORD = re.compile(r"^[a-z0-9_-][a-z0-9_.-]{0,99}(/[a-z0-9_-][a-z0-9_.-]{0,99}){0,4}$")
+MAX_RECORD_BYTES = 64 * 1024
 
 
 class Readable(Protocol):
@@ -39,14 +41,20 @@ class PresignedUpload:
     expires_at: datetime
 
 
-def hash_mismatch() -> Invalid:
-    return Invalid("上传内容的 SHA-256 与声明不一致", field="sha256", code="sha256_mismatch")
+def hash_mismatch() -> HashMismatch:
+    return HashMismatch("uploaded bytes do not match the declared sha256")
 
 
 def check_sha256(value: str) -> str:
     if not _SHA256.match(value):
-        raise Invalid("SHA-256 必须是 64 位小写十六进制", field="sha256", code="bad_sha256")
+        raise BadSha256(f"not a sha256: {value[:80]!r}")
     return value
+
+
+def check_record_name(name: str) -> str:
+    if not _RECORD.match(name):
+        raise BadRecordName(f"bad record name {name[:120]!r}")
+    return name
 
 
 class HashingReader:
@@ -70,7 +78,7 @@ class HashingReader:
             buffer += data
         self.size += len(buffer)
         if self._max is not None and self.size > self._max:
-            raise TooLarge(f"文件超过上限 {self._max} 字节", code="upload_too_large")
+            raise BlobTooLarge(self._max)
         self.digest.update(buffer)
         return bytes(buffer)
 
@@ -93,11 +101,11 @@ class BlobStore(Protocol):
         max_bytes: int | None = None,
         expected_sha256: str | None = None,
     ) -> BlobInfo:
-        """Stream ``source`` in; return its hash and size. Raises TooLarge past ``max_bytes``.
+        """Stream ``source`` in; return its hash and size. Raises BlobTooLarge past ``max_bytes``.
 
         With ``expected_sha256`` (declared by the uploader) the bytes are written straight to
         their content address, saving MinIO's server-side copy; a mismatch stores nothing and
-        raises ``Invalid(field="sha256")``.
+        raises ``HashMismatch``.
         """
         ...
 
@@ -127,6 +135,18 @@ class BlobStore(Protocol):
 
     def retain(self, sha256: str, until: datetime) -> None:
         """Make a blob undeletable until ``until`` (object lock on MinIO)."""
+        ...
+
+    def put_record(self, name: str, data: bytes, *, retain_until: datetime) -> None:
+        """Write a small named record once, undeletable until ``retain_until``.
+
+        For evidence kept outside the database (audit checkpoints). Raises RecordExists when
+        ``name`` was written before.
+        """
+        ...
+
+    def records(self, prefix: str) -> Iterator[tuple[str, bytes]]:
+        """Every record whose name starts with ``prefix``, in name order."""
         ...
 
     def check(self) -> None:

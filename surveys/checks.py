@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
-from oneset.errors import Invalid
+from kernel.errors import Invalid
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

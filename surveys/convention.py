@@ -10,7 +10,7 @@ from pathlib import Path
 
 import msgspec
 
-from oneset.errors import Invalid
+from kernel.errors import Invalid
 
 
 class LayerConvention(msgspec.Struct, frozen=True, forbid_unknown_fields=True, rename="camel"):

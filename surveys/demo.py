@@ -12,21 +12,17 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from accounts import services as accounts
-from accounts.tables import User
-from market.catalog_store import load_catalog
-from market.common import PURCHASES_INDEX
-from market.tables import CatalogItem, Purchase
-from oneset import audit, clock, outbox
-from oneset.db import transaction
+from accounts import api as accounts
+from kernel import clock, outbox
+from market import api as market
 from surveys import rules, services
 from surveys.sample import sample_dxf, sample_report_pdf
 from surveys.sections import DeclaredIndicators, QcReport, UnitArea
 from surveys.tables import Commission
 
 if TYPE_CHECKING:
-    from accounts.actor import Actor
-    from oneset.platform import Platform
+    from accounts.api import Actor
+    from kernel.platform import Platform
 
 PROJECT_CODE = "2026-330100-70-01-000054"
 PROJECT_NAME = "示范花园一期住宅小区"
@@ -85,53 +81,24 @@ CONTRACT_BOUNDARY = [(0.0, 0.0), (100.0, 0.0), (100.0, 80.0), (0.0, 80.0)]
 
 
 async def _actor(username: str) -> Actor | None:
-    row = await User.select(User.id).where(User.username == username).first()
-    return await accounts.actor_for(int(row["id"])) if row else None
+    return await accounts.actor_by_username(username)
 
 
 async def _purchase_in_service(owner: Actor, surveyor: Actor) -> int:
     """The demo's 54C purchase, selected and contracted three weeks ago."""
-    query = CatalogItem.select(CatalogItem.id).where(CatalogItem.code == rules.SERVICE_ITEM_CODE)
-    item = await query.first()
-    if item is None:  # loading the catalogue is only needed on a fresh database
-        await load_catalog()
-        item = await query.first()
-    if item is None:
-        raise RuntimeError("service item 54C missing from the catalogue")
-    now = clock.now()
-    start = now - dt.timedelta(days=21)
-    async with transaction():
-        row = Purchase(
-            owner=owner.org_id,
-            project_code=PROJECT_CODE,
-            project_name=PROJECT_NAME,
-            item=item["id"],
-            content="竣工联合测绘：规划核实测量、土地核验测量、房产测量（一次委托、成果共享）",
-            method="direct_selection",
-            fund_type="private",
-            signup_deadline=start - dt.timedelta(days=7),
-            selection_time=start - dt.timedelta(days=6),
-            service_working_days=15,
-            status="in_service",
-            candidates=f'["{surveyor.uscc}"]',
-            winner=surveyor.org_id,
-            winner_uscc=surveyor.uscc,
-            selected_at=start - dt.timedelta(days=6),
-            service_start=start.date(),
-            service_due=(start + dt.timedelta(days=28)).date(),
-            light="green",
-            last_owner_activity_at=start,
-            published_at=start - dt.timedelta(days=14),
-        )
-        await row.save()
-        await outbox.index_later(PURCHASES_INDEX, row.id)
-        await audit.record(
-            actor="system",
-            action="survey.demo_purchase_loaded",
-            subject=f"purchase:{row.id}",
-            payload={"projectCode": PROJECT_CODE, "item": rules.SERVICE_ITEM_CODE},
-        )
-    return int(row.id)
+    start = clock.now() - dt.timedelta(days=21)
+    return await market.demo_purchase_in_service(
+        owner,
+        surveyor,
+        project_code=PROJECT_CODE,
+        project_name=PROJECT_NAME,
+        item_code=rules.SERVICE_ITEM_CODE,
+        content="竣工联合测绘：规划核实测量、土地核验测量、房产测量（一次委托、成果共享）",
+        service_working_days=15,
+        started=start,
+        service_due=(start + dt.timedelta(days=28)).date(),
+        action="survey.demo_purchase_loaded",
+    )
 
 
 async def load(platform: Platform) -> None:

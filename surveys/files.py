@@ -1,8 +1,10 @@
 """Storing survey files (DXF, report PDF, certificates) as revisions of the project's drawing set.
 
-Surveys authorises the actor itself (the selected surveyor, a granted department) and then records
-the revision through ``drawings.services.add_revision_authorised_elsewhere``, so the set stays the
-one place files live (a department issuing a certificate has only read rights on the set).
+Surveys authorises the actor itself (the selected surveyor, a granted department) and records the
+revision through ``drawings.api`` on behalf of the commission: when the owner registered the
+commission it delegated the commission's sheets (``联合测绘-…``) of the set to it, and drawings
+checks that delegation, so the set stays the one place files live (a department issuing a
+certificate has only read rights on the set).
 """
 
 from __future__ import annotations
@@ -12,16 +14,15 @@ from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
-from drawings import services as drawing_services
-from drawings.rules import Stage
-from oneset.errors import Invalid, NotFound
+from drawings import api as drawings
+from kernel.errors import Invalid, NotFound
 from storage.aio import put_async_stream
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from accounts.actor import Actor
-    from oneset.platform import Platform
+    from accounts.api import Actor
+    from kernel.platform import Platform
     from storage.ports import BlobInfo
 
 
@@ -66,9 +67,15 @@ async def read_head(platform: Platform, sha256: str, size: int) -> bytes:
     )
 
 
+def delegation_holder(commission_id: int) -> str:
+    """How a commission names itself to drawings when it files revisions."""
+    return f"survey:{commission_id}"
+
+
 async def store_revision(
     platform: Platform,
     actor: Actor,
+    commission_id: int,
     project_code: str,
     sheet_number: str,
     sha256: str,
@@ -77,8 +84,9 @@ async def store_revision(
     title: str,
 ) -> StoredFile:
     """Record a stored blob as the sheet's next revision (the same bytes as the sheet's latest
-    revision return that revision); surveys has authorised ``actor`` by its own rules."""
-    created = await drawing_services.add_revision_authorised_elsewhere(
+    revision return that revision); surveys has authorised ``actor`` by its own rules and files
+    it for the commission, under the owner's delegation."""
+    created = await drawings.add_revision_from_blob(
         platform,
         actor,
         project_code,
@@ -87,7 +95,8 @@ async def store_revision(
         filename=filename,
         title=title,
         discipline="测绘",
-        stage=Stage.COMPLETION.value,
+        stage=drawings.Stage.COMPLETION.value,
+        on_behalf_of=delegation_holder(commission_id),
     )
     info = await anyio.to_thread.run_sync(platform.blobs.stat, sha256)
     size = info.size if info else 0

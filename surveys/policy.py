@@ -11,8 +11,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from oneset.errors import Invalid
-from oneset.platform import current
+from kernel.errors import Invalid
+from kernel.platform import current
 from surveys.checks import DEFAULT_RULE_SETS, RuleSet, rule_sets_from_json
 from surveys.convention import DEFAULT_CONVENTION, LayerConvention, load_convention
 

@@ -8,8 +8,8 @@ from litestar import Request, Router, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from accounts.actor import Actor
-from oneset.platform import Platform
+from accounts.api import Actor
+from kernel.platform import Platform
 from surveys import services
 from surveys.schemas import (
     CertificateIn,

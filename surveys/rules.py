@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import msgspec
 
-from oneset.errors import Conflict, Invalid
+from kernel.errors import Conflict, Invalid
 from surveys.checks import Outcome
 from surveys.sections import check_still_valid
 

@@ -17,18 +17,13 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 import msgspec
 
-from accounts.rules import OrgKind
-from accounts.tables import Organisation
-from drawings import services as drawing_services
-from drawings.common import project_by_code
-from drawings.projects import normalize_project_code
-from market import delivery, onboarding
-from market.common import purchase_row
-from market.tables import CatalogItem
-from oneset import audit, clock
-from oneset.db import is_postgres, transaction
-from oneset.errors import Conflict, Forbidden, Invalid, NotFound
-from oneset.tables import AuditEntry
+from accounts.api import OrgKind, organisation
+from drawings import api as drawings
+from kernel import audit, clock
+from kernel.db import is_postgres, transaction
+from kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from kernel.tables import AuditEntry
+from market import api as market
 from surveys import files, policy, rules
 from surveys.certificates import (
     CERTIFICATE_DEPARTMENT,
@@ -66,8 +61,8 @@ from surveys.tables import (
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping, Sequence
 
-    from accounts.actor import Actor
-    from oneset.platform import Platform
+    from accounts.api import Actor
+    from kernel.platform import Platform
 
 CHECK_STATUS = rules.CheckStatus
 SUBMITTABLE_PURCHASE = frozenset(
@@ -108,8 +103,7 @@ async def commission_row(commission_id: int, *, lock: bool = False) -> dict[str,
 
 
 async def _surveyor_org(row: Mapping[str, Any]) -> int | None:
-    purchase = await purchase_row(int(row["purchase"]))
-    return int(purchase["winner"]) if purchase["winner"] is not None else None
+    return (await market.purchase_facts(int(row["purchase"]))).winner_id
 
 
 async def roles_of(actor: Actor, row: Mapping[str, Any]) -> set[str]:
@@ -163,20 +157,17 @@ async def create_commission(
     except ValueError:
         raise Invalid(f"未知的测绘阶段：{stage}", field="stage") from None
     check_items = rules.normalise_items(survey_stage, items)
-    purchase = await purchase_row(purchase_id)
-    if int(purchase["owner"]) != actor.org_id:
+    purchase = await market.purchase_facts(purchase_id)
+    if purchase.owner_id != actor.org_id:
         raise Forbidden("只能登记本单位的采购项目", code="not_purchase_owner")
-    item = (
-        await CatalogItem.select(CatalogItem.code).where(CatalogItem.id == purchase["item"]).first()
-    )
-    if item is None or item["code"] != rules.SERVICE_ITEM_CODE:
+    if purchase.item_code != rules.SERVICE_ITEM_CODE:
         raise Invalid(
             f"联合测绘须通过服务事项“{rules.SERVICE_ITEM_NAME}”（{rules.SERVICE_ITEM_CODE}）采购",
             field="purchaseId",
         )
-    if purchase["status"] in CLOSED_PURCHASE:
+    if purchase.status in CLOSED_PURCHASE:
         raise Conflict("该采购项目已撤销或流标，不能登记委托", code="purchase_closed")
-    code = normalize_project_code(str(purchase["project_code"]))
+    code = drawings.normalize_project_code(purchase.project_code)
     async with transaction():
         if is_postgres():  # one registration per project at a time, so the overlap check holds
             await Commission.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"surveys:{code}")
@@ -204,10 +195,10 @@ async def create_commission(
             survey_stage,
             check_items,
         )
-        await _ensure_drawing_project(actor, code, str(purchase["project_name"]))
+        await drawings.open_project(actor, project_code=code, name=purchase.project_name)
         row = Commission(
             project_code=code,
-            project_name=str(purchase["project_name"]),
+            project_name=purchase.project_name,
             stage=survey_stage.value,
             items=_dumps([i.value for i in check_items]),
             owner=actor.org_id,
@@ -216,6 +207,14 @@ async def create_commission(
             created_by=actor.label,
         )
         await row.save()
+        # The commission files the survey's sheets of the set (the surveyor's result, the
+        # departments' certificates) under the owner's delegation.
+        await drawings.delegate_uploads(
+            actor,
+            code,
+            holder=files.delegation_holder(int(row.id)),
+            sheet_prefix=_sheet({"stage": survey_stage.value}, ""),
+        )
         for check_item in check_items:
             department = rules.ITEM_DEPARTMENT[check_item]
             await DepartmentCheck.insert(
@@ -242,16 +241,6 @@ async def create_commission(
     return await commission_view(actor, int(row.id))
 
 
-async def _ensure_drawing_project(actor: Actor, code: str, name: str) -> None:
-    try:
-        project = await project_by_code(code)
-    except NotFound:
-        await drawing_services.create_project(actor, project_code=code, name=name)
-        return
-    if int(project["owner"]) != actor.org_id:
-        raise Forbidden("该项目的图纸集属于其他单位", code="not_project_owner")
-
-
 async def grant_department(
     actor: Actor, commission_id: int, *, department: str, org_id: int
 ) -> None:
@@ -266,8 +255,8 @@ async def grant_department(
 async def _grant(actor: Actor, row: Mapping[str, Any], department: str, org_id: int) -> None:
     if department not in policy.rule_sets():
         raise Invalid(f"未知的核验部门：{department}", field="department")
-    org = await Organisation.select(Organisation.kind).where(Organisation.id == org_id).first()
-    if org is None or org["kind"] != OrgKind.DEPARTMENT:
+    org = await organisation(org_id)
+    if org is None or org.kind != OrgKind.DEPARTMENT:
         raise Invalid("被授权的须为审批部门机构", field="orgId")
     key = f"{row['id']}/{department}"
     await DepartmentGrant.delete().where(DepartmentGrant.key == key)
@@ -281,10 +270,10 @@ async def _grant(actor: Actor, row: Mapping[str, Any], department: str, org_id: 
         )
     )
     # The department also needs to open the survey files in the project's drawing set.
-    project = await project_by_code(str(row["project_code"]))
-    grants = await drawing_services.list_grants(actor, str(row["project_code"]))
-    if not any(int(g["organisation"]) == org_id for g in grants) and org_id != project["owner"]:
-        await drawing_services.grant(actor, str(row["project_code"]), org_id=org_id, role="read")
+    project = await drawings.project_for(actor, str(row["project_code"]))
+    grants = await drawings.list_grants(actor, str(row["project_code"]))
+    if not any(g.org_id == org_id for g in grants) and org_id != project.owner_org_id:
+        await drawings.grant(actor, str(row["project_code"]), org_id=org_id, role="read")
     await audit.record(
         actor=actor.label,
         action="survey.department_granted",
@@ -296,7 +285,7 @@ async def _grant(actor: Actor, row: Mapping[str, Any], department: str, org_id: 
 async def commission_view(actor: Actor, commission_id: int) -> dict[str, Any]:
     row = await commission_row(commission_id)
     roles = await _require_reader(actor, row)
-    purchase = await purchase_row(int(row["purchase"]))
+    purchase = await market.purchase_facts(int(row["purchase"]))
     grants = await DepartmentGrant.select(
         DepartmentGrant.department,
         DepartmentGrant.organisation,
@@ -313,8 +302,8 @@ async def commission_view(actor: Actor, commission_id: int) -> dict[str, Any]:
         "status": row["status"],
         "latestVersion": row["latest_version"],
         "purchaseId": row["purchase"],
-        "purchaseStatus": purchase["status"],
-        "surveyorOrgId": purchase["winner"],
+        "purchaseStatus": purchase.status,
+        "surveyorOrgId": purchase.winner_id,
         "ownerOrgId": row["owner"],
         "myRoles": sorted(roles),
         "departments": [
@@ -331,7 +320,7 @@ async def commission_view(actor: Actor, commission_id: int) -> dict[str, Any]:
 
 
 async def list_commissions(actor: Actor, project_code: str) -> list[dict[str, Any]]:
-    code = normalize_project_code(project_code)
+    code = drawings.normalize_project_code(project_code)
     rows = await Commission.select(Commission.id).where(Commission.project_code == code)
     views = []
     for r in rows:
@@ -503,8 +492,8 @@ async def submit_package(
     row = await commission_row(commission_id)
     if "surveyor" not in await roles_of(actor, row):
         raise Forbidden("只有中选的测绘单位可以提交成果", code="not_selected_surveyor")
-    purchase = await purchase_row(int(row["purchase"]))
-    if purchase["status"] not in SUBMITTABLE_PURCHASE:
+    purchase = await market.purchase_facts(int(row["purchase"]))
+    if purchase.status not in SUBMITTABLE_PURCHASE:
         raise Conflict("采购项目尚未选定测绘单位，不能提交成果", code="purchase_not_selected")
     if row["status"] == "cancelled":
         raise Conflict("该委托已撤销", code="commission_cancelled")
@@ -524,6 +513,7 @@ async def submit_package(
         dxf_file = await files.store_revision(
             platform,
             actor,
+            commission_id,
             str(row["project_code"]),
             _sheet(row, "测绘图形"),
             dxf_sha256,
@@ -533,6 +523,7 @@ async def submit_package(
         report_file = await files.store_revision(
             platform,
             actor,
+            commission_id,
             str(row["project_code"]),
             _sheet(row, "成果报告"),
             report_sha256,
@@ -609,8 +600,8 @@ async def _deliver_to_market(
     """Hand the report to the marketplace as the purchase's service result when the purchase
     waits for one (in service, or the owner returned the previous result), so the owner accepts
     and rates the survey there; otherwise the marketplace already has a result under decision."""
-    purchase = await purchase_row(purchase_id)
-    if purchase["status"] != "in_service":
+    purchase = await market.purchase_facts(purchase_id)
+    if purchase.status != "in_service":
         return None
 
     async def report_chunks() -> AsyncIterator[bytes]:  # streamed, never held whole
@@ -618,15 +609,15 @@ async def _deliver_to_market(
         while (chunk := await anyio.to_thread.run_sync(next, chunks, None)) is not None:
             yield chunk
 
-    _, sha256 = await onboarding.store_evidence(
+    attached = await market.attach_evidence(
         platform,
-        actor.org_id,
+        actor,
         subject=f"purchase:{purchase_id}",
         kind="result",
         chunks=report_chunks(),
         filename=filename,
     )
-    return await delivery.submit_result(actor, purchase_id, evidence_sha256=sha256)
+    return await market.submit_result(actor, purchase_id, evidence_sha256=attached.sha256)
 
 
 def _validate_qc(qc: QcReport) -> None:
@@ -948,22 +939,16 @@ async def issue_certificate(
     if package is None:
         raise Conflict("成果版本不存在", code="package_missing")
     qc = msgspec.json.decode(package["qc"], type=QcReport)
-    owner = (
-        await Organisation.select(Organisation.name).where(Organisation.id == row["owner"]).first()
-    )
-    surveyor_org = (
-        await Organisation.select(Organisation.name)
-        .where(Organisation.id == package["submitted_org"])
-        .first()
-    )
+    owner = await organisation(int(row["owner"]))
+    surveyor_org = await organisation(int(package["submitted_org"]))
     data = CertificateData(
         kind=cert_kind,
         number=number,
         project_code=str(row["project_code"]),
         project_name=str(row["project_name"]),
-        owner_name=str(owner["name"]) if owner else "",
+        owner_name=owner.name if owner else "",
         department_name=actor.org_name,
-        survey_firm=str(surveyor_org["name"]) if surveyor_org else "",
+        survey_firm=surveyor_org.name if surveyor_org else "",
         surveyor_name=qc.surveyor_name,
         surveyor_certificate_no=qc.surveyor_certificate_no,
         package_version=version,
@@ -980,6 +965,7 @@ async def issue_certificate(
         stored = await files.store_revision(
             platform,
             actor,
+            commission_id,
             str(row["project_code"]),
             _sheet(row, title[cert_kind]),
             blob.sha256,

@@ -10,8 +10,8 @@ from piccolo.columns import ForeignKey, Integer, Serial, Text, Timestamptz, Varc
 from piccolo.table import Table
 
 from accounts.tables import Organisation
+from kernel.columns import ClockNow
 from market.tables import Purchase
-from oneset.columns import ClockNow
 
 
 class Commission(Table, tablename="surveys_commission"):
@@ -119,3 +119,6 @@ class Certificate(Table, tablename="surveys_certificate"):
 
 
 TABLES = (Commission, DepartmentGrant, PermittedValues, ResultPackage, DepartmentCheck, Certificate)
+
+# Columns holding a blob's SHA-256 ("" = none); ``oneset check-consistency`` finds each blob.
+BLOB_COLUMNS = (ResultPackage.dxf_sha256, ResultPackage.report_sha256, Certificate.sha256)

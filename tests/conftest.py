@@ -31,11 +31,12 @@ from litestar.testing import AsyncTestClient  # noqa: E402
 from piccolo.engine.postgres import PostgresEngine  # noqa: E402
 from piccolo.engine.sqlite import SQLiteEngine  # noqa: E402
 
-from oneset import db as oneset_db  # noqa: E402
+from kernel import clock  # noqa: E402
+from kernel.platform import Platform, build_platform, set_current  # noqa: E402
+from kernel.settings import Settings, load_settings, require_services  # noqa: E402
 from oneset.app import create_app  # noqa: E402
-from oneset.platform import Platform, build_platform, set_current  # noqa: E402
-from oneset.settings import Settings, load_settings, require_services  # noqa: E402
-from oneset.wiring import index_registrations  # noqa: E402
+from oneset.bootstrap import bind_database  # noqa: E402
+from oneset.wiring import all_tables, index_registrations  # noqa: E402
 from search.embedded import EmbeddedSearchIndex  # noqa: E402
 from search.meili_index import MeiliSearchIndex  # noqa: E402
 from search.ports import SearchIndex  # noqa: E402
@@ -50,6 +51,7 @@ from tests.support.servers import (  # noqa: E402
     PostgresServer,
     RedisServer,
     ServerUnavailable,
+    meili_binary,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -122,20 +124,32 @@ def minio_server() -> Iterator[MinioServer]:
     yield from running_minio()
 
 
+@dataclass(frozen=True)
+class Meili:
+    url: str
+    key: str | None
+
+
 @pytest.fixture(scope="session")
-def meili_url() -> Iterator[str]:
+def meili() -> Iterator[Meili]:
+    """ONESET_MEILI_URL (and ONESET_MEILI_KEY), or a private server from PATH / ../shared/bin."""
     url = os.environ.get("ONESET_MEILI_URL")
     if url:
-        yield url
+        yield Meili(url, os.environ.get("ONESET_MEILI_KEY"))
         return
     try:
-        server = MeiliServer()
+        server = MeiliServer(master_key=uuid.uuid4().hex, binary=meili_binary())
         url = server.start()
     except (ServerUnavailable, OSError) as exc:
-        missing_service(str(exc), required=False)
+        missing_service(f"Meilisearch: {exc}")
         raise
-    yield url
+    yield Meili(url, server.master_key)
     server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def meili_url(meili: Meili) -> str:
+    return meili.url
 
 
 # -- database ----------------------------------------------------------------------------------
@@ -178,7 +192,7 @@ class Database:
 async def _truncate_all(url: str) -> None:
     import asyncpg
 
-    names = ", ".join(f'"{t._meta.tablename}"' for t in oneset_db.all_tables())
+    names = ", ".join(f'"{t._meta.tablename}"' for t in all_tables())
     conn = await asyncpg.connect(url)
     try:
         await conn.execute(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE")
@@ -194,11 +208,11 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
         path = tmp_path / "oneset.sqlite3"
         shutil.copyfile(template, path)
         url = f"sqlite:///{path}"
-        oneset_db.bind(SQLiteEngine(path=str(path), timeout=30))
+        bind_database(SQLiteEngine(path=str(path), timeout=30))
     else:
         url = request.getfixturevalue("postgres_template")
         asyncio.run(_truncate_all(url))
-        oneset_db.bind(PostgresEngine(config={"dsn": url}))
+        bind_database(PostgresEngine(config={"dsn": url}))
     return Database(request.param, url)
 
 
@@ -212,16 +226,47 @@ def platform_settings(database: Database, data_dir: Path, **extra: str) -> Setti
         "ONESET_SECRET_KEY": os.environ["ONESET_SECRET_KEY"],
         "ONESET_BROKER_URL": "memory://",
         "ONESET_INDEX_PREFIX": f"t{uuid.uuid4().hex[:8]}_",
-        # Tokens expire on oneset.clock; test calendars span weeks of simulated time.
+        # Tokens expire on kernel.clock; test calendars span weeks of simulated time.
         "ONESET_TOKEN_TTL_MINUTES": str(90 * 24 * 60),
+        # No worker runs beside the in-process app; tests of the heartbeat set their own limit.
+        "ONESET_HEARTBEAT_STALE_SECONDS": "0",
         **extra,
     }
     return load_settings(env)
 
 
+# Tests of the directory, the board and drawing text run on both engines: decorate them with
+# ``@ON_BOTH_ENGINES`` (Meilisearch runs with SQLite only, see pytest_collection_modifyitems).
+ON_BOTH_ENGINES = pytest.mark.parametrize("search_engine", ["embedded", "meili"])
+
+
 @pytest.fixture
-def platform(db: Database, tmp_path: Path) -> Platform:
-    plat = build_platform(platform_settings(db, tmp_path / "var"))
+def search_engine() -> str:
+    return "embedded"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Meilisearch x PostgreSQL adds nothing the two other pairs do not test: deselect it."""
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        pair = (params.params.get("db"), params.params.get("search_engine")) if params else ()
+        (dropped if pair == ("postgres", "meili") else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+@pytest.fixture
+def platform(
+    db: Database, tmp_path: Path, search_engine: str, request: pytest.FixtureRequest
+) -> Platform:
+    extra: dict[str, str] = {}
+    if search_engine == "meili":
+        server: Meili = request.getfixturevalue("meili")
+        extra = {"ONESET_MEILI_URL": server.url, "ONESET_MEILI_KEY": server.key or ""}
+    plat = build_platform(platform_settings(db, tmp_path / "var", **extra))
     for registration in index_registrations():
         plat.search.ensure_index(registration.spec)
     set_current(plat)
@@ -241,7 +286,7 @@ async def client(platform: Platform) -> AsyncIterator[AsyncTestClient]:  # type:
 @pytest.fixture(params=["local", "minio"])
 def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
     if request.param == "local":
-        return LocalBlobStore(tmp_path / "blobs")
+        return LocalBlobStore(tmp_path / "blobs", now=clock.now)
     server: MinioServer = request.getfixturevalue("minio_server")
     return MinioBlobStore(
         endpoint=server.endpoint,
@@ -249,13 +294,18 @@ def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
         secret_key=MINIO_PASSWORD,
         bucket=f"t-{uuid.uuid4().hex[:12]}",
         timeout_seconds=5,
+        now=clock.now,
     )
+
+
+def make_search_index(engine: str, request: pytest.FixtureRequest, root: Path) -> SearchIndex:
+    prefix = f"t{uuid.uuid4().hex[:8]}_"
+    if engine == "embedded":
+        return EmbeddedSearchIndex(root / "search", prefix)
+    server: Meili = request.getfixturevalue("meili")
+    return MeiliSearchIndex(server.url, server.key, prefix, timeout=5)
 
 
 @pytest.fixture(params=["embedded", "meili"])
 def search_index(request: pytest.FixtureRequest, tmp_path: Path) -> SearchIndex:
-    prefix = f"t{uuid.uuid4().hex[:8]}_"
-    if request.param == "embedded":
-        return EmbeddedSearchIndex(tmp_path / "search.sqlite3", prefix)
-    url: str = request.getfixturevalue("meili_url")
-    return MeiliSearchIndex(url, os.environ.get("ONESET_MEILI_KEY"), prefix, timeout=5)
+    return make_search_index(request.param, request, tmp_path)

@@ -10,7 +10,9 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 from markupsafe import escape
 
-from oneset.errors import DomainError, NotAuthenticated
+from kernel.errors import DomainError, NotAuthenticated, translate
+from search.errors import SearchError
+from storage.errors import StorageError
 
 
 def _not_authenticated(request: Request[Any, Any, Any], exc: NotAuthenticated) -> Response[Any]:
@@ -50,11 +52,20 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response
     return _error(request, exc.status, exc.title, exc.detail)
 
 
+def _adapter_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    translated = translate(exc)
+    if translated is None:
+        raise exc
+    return _domain_error(request, translated)
+
+
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return _error(request, exc.status_code, "请求无效", str(exc.detail))
 
 
 EXCEPTION_HANDLERS: dict[int | type[Exception], Any] = {
     DomainError: _domain_error,
+    StorageError: _adapter_error,
+    SearchError: _adapter_error,
     HTTPException: _http_error,
 }

@@ -1,17 +1,21 @@
-"""Jinja filters: money in fen, times in Asia/Shanghai, labels."""
+"""Jinja filters: money in fen, times in Asia/Shanghai, and labels (the domains' own)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from accounts.rules import ORG_KIND_LABELS, OrgKind
-from market.states import STATUS_LABELS
-from oneset.clock import SHANGHAI
-from web import labels
+import msgspec
+
+from accounts.api import ORG_KIND_LABELS, OrgKind
+from kernel.clock import SHANGHAI
+from market import api as market
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from jinja2 import Environment
 
 
@@ -63,14 +67,20 @@ def kind_label(value: str) -> str:
         return value
 
 
-def _label(table: dict[str, str]) -> Any:
+def _label(table: Mapping[str, str]) -> Any:
     def apply(value: str | None) -> str:
         return table.get(value or "", value or "—")
 
     return apply
 
 
+def _dumps(value: Any, **kwargs: Any) -> str:
+    """``tojson`` for read models too: Structs become the JSON the API would send."""
+    return json.dumps(msgspec.to_builtins(value), **kwargs)
+
+
 def register(env: Environment) -> None:
+    env.policies["json.dumps_function"] = _dumps
     env.filters.update(
         yuan=yuan,
         wan=wan,
@@ -78,15 +88,15 @@ def register(env: Environment) -> None:
         when=when,
         day=day,
         kind_label=kind_label,
-        method_label=_label(labels.METHOD_LABELS),
-        fund_label=_label(labels.FUND_LABELS),
-        light_label=_label(labels.LIGHT_LABELS),
-        review_label=_label(labels.REVIEW_STATUS_LABELS),
-        purpose_label=_label(labels.PURPOSE_LABELS),
-        status_label=_label({s.value: label for s, label in STATUS_LABELS.items()}),
+        method_label=_label(market.METHOD_LABELS),
+        fund_label=_label(market.FUND_LABELS),
+        light_label=_label(market.LIGHT_LABELS),
+        review_label=_label(market.REVIEW_STATUS_LABELS),
+        purpose_label=_label(market.PURPOSE_LABELS),
+        status_label=_label(market.STATUS_LABELS),
     )
     env.globals.update(
-        METHOD_LABELS=labels.METHOD_LABELS,
-        FUND_LABELS=labels.FUND_LABELS,
-        RATING_DIMENSIONS=labels.RATING_DIMENSIONS,
+        METHOD_LABELS=market.METHOD_LABELS,
+        FUND_LABELS=market.FUND_LABELS,
+        RATING_DIMENSIONS=market.RATING_DIMENSIONS,
     )

@@ -8,8 +8,8 @@ from typing import Any
 
 from litestar.params import URLEncodedBody
 
-from oneset.clock import SHANGHAI
-from oneset.errors import Invalid
+from kernel.clock import SHANGHAI
+from kernel.errors import Invalid
 
 Form = URLEncodedBody[dict[str, Any]]
 

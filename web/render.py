@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 if TYPE_CHECKING:
     from litestar import Request
 
-    from accounts.actor import Actor
+    from accounts.api import Actor
 
 NOTICE_COOKIE = "oneset_notice"
 

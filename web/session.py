@@ -7,15 +7,18 @@ from typing import TYPE_CHECKING, Any
 from litestar.connection import ASGIConnection  # noqa: TC002 - Litestar reads the annotation
 from litestar.datastructures import Cookie
 
-from accounts.actor import Actor  # noqa: TC001 - Litestar reads the annotation
-from accounts.deps import SESSION_COOKIE, provide_optional_actor
-from oneset import clock
-from oneset.errors import NotAuthenticated
+from accounts.api import (
+    SESSION_COOKIE,
+    Actor,
+    provide_optional_actor,
+)
+from kernel import clock
+from kernel.errors import NotAuthenticated
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    from oneset.settings import Settings
+    from kernel.settings import Settings
 
 
 async def provide_viewer(request: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:

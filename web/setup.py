@@ -15,7 +15,7 @@ from web import filters
 if TYPE_CHECKING:
     from litestar import Router
 
-    from oneset.settings import Settings
+    from kernel.settings import Settings
 
 TEMPLATES = Path(__file__).parent / "templates"
 CSRF_COOKIE = "oneset_csrf"

@@ -10,8 +10,8 @@ from litestar.testing import AsyncTestClient
 from accounts import tokens
 from accounts.demo import demo_uscc
 from accounts.tables import RevokedToken
-from oneset import audit, clock
-from oneset.tables import AuditEntry
+from kernel import audit, clock
+from kernel.tables import AuditEntry
 from tests import helpers
 from tests.conftest import Database
 

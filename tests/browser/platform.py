@@ -26,7 +26,7 @@ def _env(data_dir: Path, clock_file: Path) -> dict[str, str]:
     env["ONESET_DATA_DIR"] = str(data_dir)
     env["ONESET_TEST_CLOCK_FILE"] = str(clock_file)
     env["ONESET_OUTBOX_INTERVAL_SECONDS"] = "1"
-    # Tokens expire on oneset.clock, which the tests move by weeks (advance_clock).
+    # Sessions expire on the platform's clock, which the tests move by weeks.
     env["ONESET_TOKEN_TTL_MINUTES"] = str(90 * 24 * 60)
     env["PYTHONPATH"] = os.pathsep.join(
         [str(CLOCK_SHIM), str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]

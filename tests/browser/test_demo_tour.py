@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from market.policy import METHODS
+from market.rules.policy import METHODS
 from surveys.demo import PROJECT_CODE as SURVEY_PROJECT
 from tests.browser.conftest import screenshot
 from tests.browser.platform import RunningPlatform

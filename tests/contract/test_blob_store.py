@@ -10,9 +10,16 @@ from datetime import timedelta
 
 import pytest
 
-from oneset import clock
-from oneset.errors import Conflict, Invalid, TooLarge
-from storage.errors import BlobNotFound
+from kernel import clock
+from storage.errors import (
+    BadRecordName,
+    BadSha256,
+    BlobNotFound,
+    BlobRetained,
+    BlobTooLarge,
+    HashMismatch,
+    RecordExists,
+)
 from storage.local import LocalBlobStore
 from storage.minio_store import MinioBlobStore
 from storage.ports import CHUNK, BlobStore
@@ -61,7 +68,7 @@ def test_missing_blob(blob_store: BlobStore) -> None:
 
 
 def test_keys_must_be_sha256(blob_store: BlobStore) -> None:
-    with pytest.raises(Invalid):
+    with pytest.raises(BadSha256):
         blob_store.stat("../../etc/passwd")
 
 
@@ -97,7 +104,7 @@ def test_oversize_put_stores_nothing(blob_store: BlobStore, declared: bool) -> N
     blob_store.check()  # the bucket exists before the snapshot
     before = _backend_contents(blob_store)
     whole = 3 * 1024 * 1024
-    with pytest.raises(TooLarge):
+    with pytest.raises(BlobTooLarge):
         blob_store.put(
             PatternStream(whole),
             max_bytes=1024 * 1024,
@@ -127,7 +134,7 @@ def test_streaming_put_keeps_memory_bounded(blob_store: BlobStore) -> None:
 def test_retention_blocks_delete(blob_store: BlobStore) -> None:
     info = blob_store.put(io.BytesIO(b"archived drawing"))
     blob_store.retain(info.sha256, clock.now() + timedelta(days=1))
-    with pytest.raises(Conflict):
+    with pytest.raises(BlobRetained):
         blob_store.delete(info.sha256)
     assert blob_store.exists(info.sha256)
 
@@ -147,7 +154,7 @@ def test_presigned_urls_where_supported(blob_store: BlobStore) -> None:
     request = urllib.request.Request(upload.url, data=body, method="PUT")  # noqa: S310
     with urllib.request.urlopen(request, timeout=5):  # noqa: S310
         pass
-    with pytest.raises(Invalid):
+    with pytest.raises(HashMismatch):
         blob_store.adopt_upload(upload.key, "f" * 64)
     again = blob_store.presigned_put(expires=timedelta(minutes=5))
     assert again is not None
@@ -165,12 +172,29 @@ def test_check_passes(blob_store: BlobStore) -> None:
 def test_declared_hash_is_verified(blob_store: BlobStore) -> None:
     data = b"declared upload " * 4096
     digest = hashlib.sha256(data).hexdigest()
-    with pytest.raises(Invalid):
+    with pytest.raises(HashMismatch):
         blob_store.put(io.BytesIO(data), expected_sha256=hashlib.sha256(b"other").hexdigest())
     assert not blob_store.exists(hashlib.sha256(b"other").hexdigest())
     assert blob_store.put(io.BytesIO(data), expected_sha256=digest).sha256 == digest
     assert b"".join(blob_store.open(digest)) == data
     # already stored: the bytes are still checked against the declaration
-    with pytest.raises(Invalid):
+    with pytest.raises(HashMismatch):
         blob_store.put(io.BytesIO(b"tampered" + data[8:]), expected_sha256=digest)
     assert blob_store.put(io.BytesIO(data), expected_sha256=digest).size == len(data)
+
+
+def test_named_records_are_written_once_and_listed_in_order(blob_store: BlobStore) -> None:
+    until = clock.now() + timedelta(days=1)
+    blob_store.put_record("audit/checkpoints/000000000002.json", b'{"seq":2}', retain_until=until)
+    blob_store.put_record("audit/checkpoints/000000000001.json", b'{"seq":1}', retain_until=until)
+    blob_store.put_record("other/x.json", b"{}", retain_until=until)
+    assert list(blob_store.records("audit/checkpoints/")) == [
+        ("audit/checkpoints/000000000001.json", b'{"seq":1}'),
+        ("audit/checkpoints/000000000002.json", b'{"seq":2}'),
+    ]
+    with pytest.raises(RecordExists):
+        blob_store.put_record("audit/checkpoints/000000000001.json", b"forged", retain_until=until)
+    assert dict(blob_store.records("audit/"))["audit/checkpoints/000000000001.json"] == b'{"seq":1}'
+    for bad in ("../escape", "/abs", "Upper", "a//b", ""):
+        with pytest.raises(BadRecordName):
+            blob_store.put_record(bad, b"x", retain_until=until)

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from drawings import processing
-from oneset import outbox
+from drawings.services import processing
+from kernel import outbox
 from oneset.wiring import index_registrations
 from tests import helpers
 from tests.paths import SHARED_DATA
@@ -17,7 +17,7 @@ from tests.paths import SHARED_DATA
 if TYPE_CHECKING:
     from litestar.testing import AsyncTestClient
 
-    from oneset.platform import Platform
+    from kernel.platform import Platform
 
 API = "/api/v1/drawings"
 CODE = "2019-440305-70-03-012345"

@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from drawings import processing
+from drawings.services import processing
 from drawings.tables import Revision
+from kernel.platform import build_platform
+from kernel.tables import AuditEntry
 from oneset.app import create_app
-from oneset.platform import build_platform
-from oneset.tables import AuditEntry
 from tests import helpers
-from tests.conftest import Database, platform_settings
+from tests.conftest import ON_BOTH_ENGINES, Database, platform_settings
 from tests.drawings.conftest import API, CODE, World
 from tests.paths import SHARED_DATA
 
@@ -94,6 +94,7 @@ async def test_bad_project_code_names_the_field(world: World, db: Database) -> N
     assert again.status_code == 409
 
 
+@ON_BOTH_ENGINES
 async def test_department_without_grant_sees_nothing(world: World, db: Database) -> None:
     revision_id = await world.uploaded("电施-01", "dxf/justify_test_cn.dxf")
     await world.dispatch()
@@ -217,25 +218,58 @@ async def test_upload_over_the_size_limit_is_413(
     assert await Revision.count() == 1
 
 
-async def test_other_domains_add_revisions_from_stored_blobs(world: World, db: Database) -> None:
+async def test_other_domains_add_revisions_under_the_owners_delegation(
+    world: World, db: Database
+) -> None:
+    """Another domain (joint surveys) files revisions with the actor's own rights, or for a
+    holder the owner delegated those sheets to; there is no path around the access check."""
     import io
 
     from accounts import services as accounts
-    from drawings import services
-    from oneset.errors import Forbidden
+    from drawings.services import grants, uploads
+    from kernel.errors import Forbidden
 
-    surveyor = await helpers.login_as(world.client, "intermediary", name="某测绘公司")
-    actor = await accounts.actor_from_token(
-        world.platform.settings, surveyor.headers["Authorization"].split()[1]
+    async def actor_of(session: helpers.Session) -> Any:
+        token = session.headers["Authorization"].split()[1]
+        return await accounts.actor_from_token(world.platform.settings, token)
+
+    surveyor = await actor_of(
+        await helpers.login_as(world.client, "intermediary", name="某测绘公司")
     )
+    owner = await actor_of(world.owner)
     data = (SHARED_DATA / "dxf/leica_disto_s910.dxf").read_bytes()
     sha = world.platform.blobs.put(io.BytesIO(data)).sha256
-    with pytest.raises(Forbidden):  # no grant on the set
-        await services.add_revision_from_blob(world.platform, actor, CODE, "测-01", sha)
-    created = await services.add_revision_authorised_elsewhere(
-        world.platform, actor, CODE, "测-01", sha, filename="竣工测量.dxf", stage="completion"
+    with pytest.raises(Forbidden) as no_grant:  # no grant on the set
+        await uploads.add_revision_from_blob(world.platform, surveyor, CODE, "测-01", sha)
+    assert no_grant.value.code == "no_drawing_grant"
+    with pytest.raises(Forbidden) as undelegated:  # naming a holder the owner never delegated to
+        await uploads.add_revision_from_blob(
+            world.platform, surveyor, CODE, "测-01", sha, on_behalf_of="survey:1"
+        )
+    assert undelegated.value.code == "no_upload_delegation"
+    with pytest.raises(Forbidden):  # only the owner delegates
+        await grants.delegate_uploads(surveyor, CODE, holder="survey:1", sheet_prefix="测-")
+    await grants.delegate_uploads(owner, CODE, holder="survey:1", sheet_prefix="测-")
+
+    created = await uploads.add_revision_from_blob(
+        world.platform,
+        surveyor,
+        CODE,
+        "测-01",
+        sha,
+        filename="竣工测量.dxf",
+        stage="completion",
+        on_behalf_of="survey:1",
     )
     assert created.created
+    with pytest.raises(Forbidden):  # the delegation covers only its sheets
+        await uploads.add_revision_from_blob(
+            world.platform, surveyor, CODE, "建施-01", sha, on_behalf_of="survey:1"
+        )
+    with pytest.raises(Forbidden):  # and only its holder
+        await uploads.add_revision_from_blob(
+            world.platform, surveyor, CODE, "测-02", sha, on_behalf_of="survey:2"
+        )
     assert await processing.process_revision(world.platform, created.id) == "ready"
     revision = (await world.get(f"/revisions/{created.id}")).json()
     assert (revision["sha256"], revision["filename"], revision["status"]) == (
@@ -243,3 +277,10 @@ async def test_other_domains_add_revisions_from_stored_blobs(world: World, db: D
         "竣工测量.dxf",
         "ready",
     )
+    uploaded = (
+        await AuditEntry.select(AuditEntry.payload)
+        .where(AuditEntry.action == "drawings.revision_uploaded")
+        .first()
+    )
+    assert uploaded is not None
+    assert "survey:1" in str(uploaded["payload"])

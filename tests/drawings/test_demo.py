@@ -3,9 +3,10 @@ from __future__ import annotations
 import pytest
 
 from accounts.demo import load as load_accounts
-from drawings import compare, demo
+from drawings import demo
+from drawings.services import compare
 from drawings.tables import ReviewComment, Revision
-from oneset.platform import Platform
+from kernel.platform import Platform
 from tests.conftest import Database
 
 
@@ -26,6 +27,7 @@ async def test_demo_set_loads_once(platform: Platform, db: Database) -> None:
     owner = await demo._actor("enterprise")
     assert owner is not None
     diff = await compare.compare(platform, owner, rows[1]["id"], rows[2]["id"])
-    assert (diff["added"], diff["removed"]) == (1, 0)
-    assert diff["types"]["CIRCLE"] == {"added": 1}
-    assert diff["layers"]["墙体"]["modified"] == 1  # the partition moved
+    assert (diff.added, diff.removed) == (1, 0)
+    assert diff.types
+    assert diff.types["CIRCLE"] == {"added": 1}
+    assert diff.layers["墙体"].modified == 1  # the partition moved

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
@@ -12,11 +13,12 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
-from drawings import processing
+from drawings.services import processing, uploads
+from drawings.tables import Revision
+from kernel.platform import Platform, build_platform, set_current
 from oneset.app import create_app
-from oneset.errors import DomainError
-from oneset.platform import Platform, build_platform, set_current
 from oneset.wiring import index_registrations
+from storage.errors import BlobRetained
 from tests import helpers
 from tests.conftest import Database, platform_settings
 from tests.drawings.conftest import API, CODE
@@ -110,11 +112,101 @@ async def test_presigned_upload_and_download(
     assert minio_platform.blobs.exists(streamed.json()["sha256"])
 
 
+async def _presign(client: AsyncTestClient[Any], owner: helpers.Session) -> dict[str, Any]:
+    await client.post(
+        f"{API}/projects", json={"projectCode": CODE, "name": "P"}, headers=owner.headers
+    )
+    presigned = await client.post(
+        f"{API}/projects/{CODE}/sheets/测-01/uploads", headers=owner.headers
+    )
+    assert presigned.status_code == 201, presigned.text
+    upload: dict[str, Any] = presigned.json()
+    return upload
+
+
+async def _put(url: str, data: bytes) -> None:
+    async with httpx.AsyncClient() as direct:
+        put = await direct.put(url, content=data)
+        assert put.status_code == 200, put.text
+
+
+async def test_confirmation_refused_at_registration_can_be_retried(
+    minio_client: AsyncTestClient[Any], minio_platform: Platform, db: Database
+) -> None:
+    """The upload is marked confirmed with the revision it registers: a confirmation refused
+    at registration (not a drawing) leaves it open for the right file, PUT to the same URL."""
+    owner = await helpers.login_as(minio_client, "enterprise")
+    upload = await _presign(minio_client, owner)
+    confirm = f"{API}/projects/{CODE}/sheets/测-01/uploads/confirm"
+
+    notes = "这不是图纸，是一份说明。\n".encode() * 40
+    await _put(upload["url"], notes)
+    refused = await minio_client.post(
+        confirm,
+        json={"key": upload["key"], "sha256": hashlib.sha256(notes).hexdigest()},
+        headers=owner.headers,
+    )
+    assert refused.status_code == 415, refused.text
+    assert await Revision.count() == 0
+
+    drawing = (SHARED_DATA / "dxf/bin_dxf_r14.dxf").read_bytes()
+    await _put(upload["url"], drawing)
+    retried = await minio_client.post(
+        confirm,
+        json={"key": upload["key"], "sha256": hashlib.sha256(drawing).hexdigest()},
+        headers=owner.headers,
+    )
+    assert retried.status_code == 201, retried.text
+    assert retried.json()["sha256"] == hashlib.sha256(drawing).hexdigest()
+    twice = await minio_client.post(
+        confirm,
+        json={"key": upload["key"], "sha256": hashlib.sha256(drawing).hexdigest()},
+        headers=owner.headers,
+    )
+    assert twice.status_code == 409
+    assert twice.json()["code"] == "upload_confirmed"
+    assert await Revision.count() == 1
+
+
+async def test_confirmation_retried_with_the_same_hash_reuses_the_stored_object(
+    minio_client: AsyncTestClient[Any], minio_platform: Platform, db: Database
+) -> None:
+    """The object moved to its content address by a failed attempt serves the retry (the
+    object under the upload key is gone by then)."""
+    from accounts import services as accounts
+    from kernel.errors import Invalid
+
+    owner = await helpers.login_as(minio_client, "enterprise")
+    upload = await _presign(minio_client, owner)
+    drawing = (SHARED_DATA / "dxf/bin_dxf_r14.dxf").read_bytes()
+    sha = hashlib.sha256(drawing).hexdigest()
+    await _put(upload["url"], drawing)
+    # First attempt while the platform's upload limit is below the file's size.
+    strict = dataclasses.replace(
+        minio_platform,
+        settings=dataclasses.replace(minio_platform.settings, max_upload_bytes=len(drawing) - 1),
+    )
+    actor = await accounts.actor_from_token(
+        minio_platform.settings, owner.headers["Authorization"].split()[1]
+    )
+    with pytest.raises(Invalid) as too_large:
+        await uploads.confirm_upload(strict, actor, CODE, "测-01", key=upload["key"], sha256=sha)
+    assert too_large.value.code == "upload_too_large"
+
+    retried = await minio_client.post(
+        f"{API}/projects/{CODE}/sheets/测-01/uploads/confirm",
+        json={"key": upload["key"], "sha256": sha},
+        headers=owner.headers,
+    )
+    assert retried.status_code == 201, retried.text
+    assert retried.json()["sha256"] == sha
+
+
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 async def test_archive_on_minio_is_under_retention(
     minio_client: AsyncTestClient[Any], minio_platform: Platform, db: Database, tmp_path: Path
 ) -> None:
-    from drawings.archive import verify_archive
+    from drawings.formats.archive_zip import verify_archive
 
     owner = await helpers.login_as(minio_client, "enterprise")
     reviewer = await helpers.login_as(minio_client, "intermediary")
@@ -157,6 +249,6 @@ async def test_archive_on_minio_is_under_retention(
     assert verify_archive(path, expected_sha256=archive["sha256"]) == []
     # Compliance retention: neither the archive nor an archived file can be deleted.
     for sha in (archive["sha256"], uploaded.json()["sha256"]):
-        with pytest.raises(DomainError):
+        with pytest.raises(BlobRetained):
             minio_platform.blobs.delete(sha)
         assert minio_platform.blobs.exists(sha)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from drawings import processing
+from drawings.services import processing
 from drawings.tables import Revision
 from tests.conftest import Database
 from tests.drawings.conftest import World

@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from drawings.cli import verify_archive_command
+from oneset.cli.drawings import verify_archive_command
 from tests import helpers
 from tests.conftest import Database
 from tests.drawings.conftest import API, CODE, World

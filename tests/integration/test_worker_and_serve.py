@@ -13,12 +13,13 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import psutil
 from celery import Celery
 
 from accounts import services
 from accounts.demo import demo_uscc
 from accounts.search_docs import ORGANISATIONS
-from oneset.platform import Platform
+from kernel.platform import Platform
 from search.ports import SearchQuery
 from tests.conftest import REPO_ROOT, Database
 from tests.support.servers import free_port
@@ -100,7 +101,7 @@ def _get(url: str) -> tuple[int, Any]:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"null")
-    except (urllib.error.URLError, ConnectionError):
+    except (urllib.error.URLError, OSError):  # refused, reset or timed out: not up yet
         return 0, None
 
 
@@ -121,7 +122,13 @@ def test_serve_runs_on_embedded_defaults(tmp_path: Path) -> None:
         _wait(lambda: _get(f"{base}/health")[0] == 200, 90, f"/health ({log.read_text()[-2000:]})")
         assert _get(f"{base}/health")[1] == {
             "status": "ok",
-            "checks": {"database": "ok", "blobs": "ok", "search": "ok", "broker": "ok"},
+            "checks": {
+                "database": "ok",
+                "blobs": "ok",
+                "search": "ok",
+                "broker": "ok",
+                "worker": "ok",
+            },
         }
         body = json.dumps(
             {
@@ -149,6 +156,70 @@ def test_serve_runs_on_embedded_defaults(tmp_path: Path) -> None:
             "the embedded worker to index the new organisation",
         )
         assert (tmp_path / "var" / "oneset.sqlite3").exists()
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _celery_children(server: subprocess.Popen[bytes], kind: str) -> list[psutil.Process]:
+    found = []
+    for child in psutil.Process(server.pid).children():
+        try:
+            argv = child.cmdline()
+        except psutil.Error:  # exited (a zombie until the supervisor reaps it)
+            continue
+        if "celery" in argv and kind in argv:
+            found.append(child)
+    return found
+
+
+def _signal_tree(process: psutil.Process, signum: int) -> None:
+    for each in [*process.children(recursive=True), process]:
+        each.send_signal(signum)
+
+
+def test_serve_restarts_a_dead_worker_and_health_sees_a_stuck_one(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    env = _clean_env(
+        ONESET_DATA_DIR=str(tmp_path / "var"),
+        ONESET_HEARTBEAT_INTERVAL_SECONDS="1",
+        ONESET_HEARTBEAT_STALE_SECONDS="8",
+    )
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "oneset", "serve", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait(lambda: _get(f"{base}/health")[0] == 200, 180, f"/health ({log.read_text()[-2000:]})")
+        (first,) = _celery_children(server, "worker")
+        first.send_signal(signal.SIGKILL)  # as the kernel's OOM killer or a crash would
+        _wait(
+            lambda: [w.pid for w in _celery_children(server, "worker")] not in ([], [first.pid]),
+            60,
+            "serve to start a new worker",
+        )
+        assert b"worker exited with status -9" in log.read_bytes()
+        _wait(lambda: _get(f"{base}/health")[0] == 200, 120, "the new worker's heartbeat")
+
+        (stuck,) = _celery_children(server, "worker")
+        _signal_tree(stuck, signal.SIGSTOP)  # alive but doing nothing: no restart, no heartbeat
+        try:
+            _wait(lambda: _get(f"{base}/health")[0] == 503, 60, "/health to notice the worker")
+            _, body = _get(f"{base}/health")
+            assert body["checks"]["worker"] != "ok"
+            assert body["checks"]["database"] == "ok"
+        finally:
+            _signal_tree(stuck, signal.SIGCONT)
+        _wait(lambda: _get(f"{base}/health")[0] == 200, 60, "/health to recover")
     finally:
         server.send_signal(signal.SIGINT)
         try:

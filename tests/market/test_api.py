@@ -11,12 +11,13 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from market import catalog_store, draw, purchases
-from oneset import outbox
-from oneset.platform import Platform
+from kernel import outbox
+from kernel.platform import Platform
+from market.rules import draw
+from market.services import award, catalogue
 from oneset.wiring import index_registrations
 from tests import helpers
-from tests.conftest import REPO_ROOT
+from tests.conftest import ON_BOTH_ENGINES, REPO_ROOT
 from tests.market.world import DEADLINE, MONDAY, SELECTION, SURVEY, WAN, FakeClock
 from tests.unit.market.reference_draw import replay
 
@@ -84,10 +85,11 @@ async def _onboarded(client: Client, operator: helpers.Session) -> helpers.Sessi
     return firm
 
 
+@ON_BOTH_ENGINES
 async def test_random_draw_over_http_with_pinned_endpoints(
     client: Client, platform: Platform, fake_clock: FakeClock, tmp_path: Path
 ) -> None:
-    await catalog_store.load_catalog()
+    await catalogue.load_catalog()
     assert len((await client.get(f"{API}/catalog")).json()) >= 30
     operator = await helpers.login_as(client, "operator")
     owner = await helpers.login_as(client, "enterprise")
@@ -144,7 +146,7 @@ async def test_random_draw_over_http_with_pinned_endpoints(
     assert r.json()["quote"] == 6 * WAN
 
     fake_clock.set(SELECTION + dt.timedelta(seconds=5))
-    assert await purchases.run_due(platform) == {"selected": 1}
+    assert await award.run_due(platform) == {"selected": 1}
     r = await client.get(f"{API}/purchases", params={"method": "random_draw", "status": "selected"})
     body = r.json()
     assert body["total"] == 1

@@ -6,8 +6,8 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from market import catalog_store, purchases
-from oneset.platform import Platform
+from kernel.platform import Platform
+from market.services import award, catalogue
 from tests import helpers
 from tests.market.test_api import API, _onboarded
 from tests.market.world import DEADLINE, MONDAY, SELECTION, WAN, FakeClock
@@ -44,7 +44,7 @@ async def _upload(client: Client, who: helpers.Session, pid: int, text: str) -> 
 async def test_delivery_rating_and_complaint_over_http(
     client: Client, platform: Platform, fake_clock: FakeClock
 ) -> None:
-    await catalog_store.load_catalog()
+    await catalogue.load_catalog()
     operator = await helpers.login_as(client, "operator")
     owner = await helpers.login_as(client, "enterprise")
     other_owner = await helpers.login_as(client, "enterprise")
@@ -71,7 +71,7 @@ async def test_delivery_rating_and_complaint_over_http(
     )
     cid = r.json()["id"]
     fake_clock.set(SELECTION)
-    await purchases.run_due(platform)
+    await award.run_due(platform)
     view = (await client.get(f"{API}/purchases/{pid}")).json()
     assert (view["status"], view["outcome"]["status"]) == ("selecting", "awaiting_owner")
     r = await client.post(

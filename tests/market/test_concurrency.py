@@ -18,12 +18,12 @@ from accounts.actor import Actor
 from accounts.demo import demo_uscc
 from accounts.rules import OrgKind
 from accounts.tables import Organisation
-from market import purchases
+from kernel import clock
+from kernel import db as oneset_db
+from kernel.errors import Conflict
+from kernel.platform import Platform
+from market.services import award, signups
 from market.tables import Intermediary, Purchase, Qualification, Signup
-from oneset import clock
-from oneset import db as oneset_db
-from oneset.errors import Conflict
-from oneset.platform import Platform
 from tests.conftest import Database
 from tests.market.world import SURVEY, WAN, World, make_world
 
@@ -86,14 +86,14 @@ async def _burst(platform: Platform, w: World, firms: list[Actor], seed: int) ->
         await asyncio.sleep(max(0.0, (at - clock.now()).total_seconds()))
         sent.setdefault(firm.uscc, []).append(clock.now())
         try:
-            await purchases.sign_up(platform, firm, pid, 6 * WAN)
+            await signups.sign_up(platform, firm, pid, 6 * WAN)
         except Conflict as exc:
             return firm.uscc, exc.code
         return firm.uscc, "ok"
 
     async def close_at_deadline() -> tuple[str, str]:
         await asyncio.sleep(max(0.0, (deadline - clock.now()).total_seconds()))
-        return "beat", await purchases.close_signup(pid)
+        return "beat", await award.close_signup(pid)
 
     jobs = [close_at_deadline()]
     twice: set[str] = set()
@@ -130,7 +130,7 @@ async def _burst(platform: Platform, w: World, firms: list[Actor], seed: int) ->
     for firm in timely:
         codes = sorted(code for u, code in results if u == firm.uscc)
         assert codes == (["already_signed_up", "ok"] if firm.uscc in twice else ["ok"]), codes
-    assert await purchases.close_signup(pid) == "signup_closed"
+    assert await award.close_signup(pid) == "signup_closed"
     return len(timely)
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 
 from accounts.demo import load as accounts_demo
-from market import demo, draw, purchases, states
-from market.policy import METHODS
+from kernel.platform import Platform
+from market import demo
+from market.rules import draw, states
+from market.rules.draw import proof_to_dict
+from market.rules.policy import METHODS
+from market.services import purchase_views
 from market.tables import Intermediary, Purchase, Rating
-from oneset.platform import Platform
 from search.ports import SearchQuery
 from tests.conftest import Database
 from tests.unit.market.reference_draw import replay
@@ -48,7 +51,7 @@ async def test_demo_marketplace_is_big_varied_fast_and_verifiable(
         assert proof_row is not None
         if r["status"] == "draft":
             continue
-        proof = await purchases.draw_proof(r["id"])
+        proof = proof_to_dict(await purchase_views.draw_proof(r["id"]))
         if r["status"] in {"signup_open", "signup_closed", "cancelled"}:
             assert proof["seed"] is None
             continue

@@ -7,7 +7,25 @@ import datetime as dt
 import pytest
 
 from accounts.actor import Actor
-from market import delivery, onboarding, purchases, supervision
+from kernel import audit
+from kernel.errors import Conflict, Forbidden, Invalid
+from kernel.platform import Platform
+from market.rules.draw import proof_to_dict
+from market.services import (
+    award,
+    complaints,
+    credit_records,
+    delivery,
+    directory,
+    evidence,
+    onboarding,
+    purchase_views,
+    purchases,
+    qualifications,
+    ratings,
+    signups,
+    supervision,
+)
 from market.tables import (
     Evidence,
     Extension,
@@ -18,9 +36,6 @@ from market.tables import (
     Qualification,
     Signup,
 )
-from oneset import audit
-from oneset.errors import Conflict, Forbidden, Invalid
-from oneset.platform import Platform
 from tests.conftest import Database
 from tests.market.world import (
     SELECTION,
@@ -50,7 +65,7 @@ async def test_scenario_1_zero_threshold_onboarding(
         "social_insurance",
     ]
     for kind in materials:
-        _, sha = await onboarding.store_evidence(
+        _, sha = await evidence.store_evidence(
             platform,
             firm.org_id,
             subject=f"intermediary:{ident}",
@@ -61,12 +76,12 @@ async def test_scenario_1_zero_threshold_onboarding(
         assert platform.blobs.exists(sha)
     stored = await Evidence.select().where(Evidence.subject == f"intermediary:{ident}")
     assert sorted(r["kind"] for r in stored) == sorted(materials)
-    row = await onboarding.intermediary_row(firm.org_id)
-    assert row["review_due"] == dt.date(2026, 11, 25)  # 2 working days after Monday
+    row = await onboarding.application_of(firm.org_id)
+    assert row.review_due == dt.date(2026, 11, 25)  # 2 working days after Monday
     queue = await onboarding.review_queue(w.operator)
-    (pending,) = queue["applications"]
-    assert (pending["id"], pending["review_due"]) == (ident, dt.date(2026, 11, 25))
-    assert pending["evidence"] == sorted(materials)
+    (pending,) = queue.applications
+    assert (pending.id, pending.review_due) == (ident, dt.date(2026, 11, 25))
+    assert pending.evidence == sorted(materials)
     with pytest.raises(Forbidden):
         await onboarding.review_queue(firm)
     with pytest.raises(Invalid) as no_reason:
@@ -75,7 +90,7 @@ async def test_scenario_1_zero_threshold_onboarding(
     with pytest.raises(Forbidden):
         await onboarding.review(firm, ident, approve=True)
     await onboarding.review(w.operator, ident, approve=True)
-    q = await onboarding.declare_qualification(
+    q = await qualifications.declare_qualification(
         platform,
         firm,
         type_=SURVEY,
@@ -83,10 +98,10 @@ async def test_scenario_1_zero_threshold_onboarding(
         certificate_no="乙测资字11000001",
         valid_until=dt.date(2029, 6, 30),
     )
-    await onboarding.review_qualification(platform, w.operator, q, approve=True)
+    await qualifications.review_qualification(platform, w.operator, q, approve=True)
     # No local-office rule: a purchase in 330100 accepts the Beijing firm.
     pid = await w.purchase()
-    await purchases.sign_up(platform, firm, pid, 6 * WAN)
+    await signups.sign_up(platform, firm, pid, 6 * WAN)
     assert await Signup.count().where(Signup.purchase == pid) == 1
 
 
@@ -95,14 +110,14 @@ async def test_scenario_1_rejection_with_reason_and_reapply(
 ) -> None:
     w = await make_world(platform)
     firm = await w.firm(approve=False)
-    ident = int((await onboarding.intermediary_row(firm.org_id))["id"])
+    ident = int((await onboarding.application_of(firm.org_id)).id)
     await onboarding.review(w.operator, ident, approve=False, reason="营业执照扫描件不清晰")
-    row = await onboarding.intermediary_row(firm.org_id)
-    assert (row["status"], row["review_reason"]) == ("rejected", "营业执照扫描件不清晰")
+    row = await onboarding.application_of(firm.org_id)
+    assert (row.status, row.review_reason) == ("rejected", "营业执照扫描件不清晰")
     with pytest.raises(Conflict):
         await onboarding.review(w.operator, ident, approve=True)
     assert await onboarding.apply(platform, firm) == ident
-    assert (await onboarding.intermediary_row(firm.org_id))["status"] == "pending"
+    assert (await onboarding.application_of(firm.org_id)).status == "pending"
 
 
 async def test_scenario_2_qualification_change_pending_then_flags(
@@ -111,13 +126,13 @@ async def test_scenario_2_qualification_change_pending_then_flags(
     w = await make_world(platform)
     firm = await w.firm("甲级")
     pid = await w.purchase()
-    signup = await purchases.sign_up(platform, firm, pid, 6 * WAN)
-    assert [p["id"] for p in await purchases.eligible_open_purchases(platform, firm)] == [pid]
-    held = await onboarding.held_qualifications(firm.org_id)
+    signup = await signups.sign_up(platform, firm, pid, 6 * WAN)
+    assert [p.id for p in await purchase_views.eligible_open_purchases(platform, firm)] == [pid]
+    held = await qualifications.held_qualifications(firm.org_id)
     current = await Qualification.select().where(Qualification.status == "approved").first()
     assert current is not None
     assert held[0].grade == "甲级"
-    change = await onboarding.declare_qualification(
+    change = await qualifications.declare_qualification(
         platform,
         firm,
         type_=SURVEY,
@@ -127,35 +142,35 @@ async def test_scenario_2_qualification_change_pending_then_flags(
         replaces=int(current["id"]),
     )
     # Pending: nothing changes yet.
-    assert (await onboarding.held_qualifications(firm.org_id))[0].grade == "甲级"
-    assert [p["id"] for p in await purchases.eligible_open_purchases(platform, firm)] == [pid]
-    flagged = await onboarding.review_qualification(platform, w.operator, change, approve=True)
+    assert (await qualifications.held_qualifications(firm.org_id))[0].grade == "甲级"
+    assert [p.id for p in await purchase_views.eligible_open_purchases(platform, firm)] == [pid]
+    flagged = await qualifications.review_qualification(platform, w.operator, change, approve=True)
     assert flagged == [signup]
-    assert (await onboarding.held_qualifications(firm.org_id))[0].grade == "丙级"
-    assert await purchases.eligible_open_purchases(platform, firm) == []
+    assert (await qualifications.held_qualifications(firm.org_id))[0].grade == "丙级"
+    assert await purchase_views.eligible_open_purchases(platform, firm) == []
     row = await Signup.select().where(Signup.id == signup).first()
     assert row is not None
     assert row["flagged"]
     assert "乙级" in row["flag_reason"]
     # A flagged sign-up is not a candidate at the selection.
     for _ in range(3):
-        await purchases.sign_up(platform, await w.firm(), pid, 7 * WAN)
+        await signups.sign_up(platform, await w.firm(), pid, 7 * WAN)
     fake_clock.set(SELECTION)
-    await purchases.run_selection(platform, pid)
-    assert firm.uscc not in (await purchases.draw_proof(pid))["candidates"]
+    await award.run_selection(platform, pid)
+    assert firm.uscc not in (proof_to_dict(await purchase_views.draw_proof(pid)))["candidates"]
 
 
 async def _selected(w: World, fake_clock: FakeClock) -> tuple[int, Actor]:
     pid = await w.purchase(fund_type="private")
     firm = await w.firm()
-    await purchases.sign_up(w.platform, firm, pid, 6 * WAN)
+    await signups.sign_up(w.platform, firm, pid, 6 * WAN)
     fake_clock.set(SELECTION)
-    assert await purchases.run_selection(w.platform, pid) == "selected"
+    assert await award.run_selection(w.platform, pid) == "selected"
     return pid, firm
 
 
 async def _file(w: World, actor: Actor, pid: int, text: str) -> str:
-    _, sha = await onboarding.store_evidence(
+    _, sha = await evidence.store_evidence(
         w.platform,
         actor.org_id,
         subject=f"purchase:{pid}",
@@ -192,9 +207,9 @@ async def test_scenario_10_contract_result_rating(
     with pytest.raises(Forbidden):
         await delivery.confirm_contract(firm, pid)  # the other side must confirm
     await delivery.confirm_contract(w.owner, pid)
-    assert (await purchases.purchase_view(pid))["status"] == "in_service"
+    assert (await purchase_views.purchase_view(pid)).status == "in_service"
     with pytest.raises(Conflict):
-        await delivery.rate(
+        await ratings.rate(
             platform,
             w.owner,
             pid,
@@ -207,17 +222,17 @@ async def test_scenario_10_contract_result_rating(
     await delivery.submit_result(firm, pid, evidence_sha256=await _file(w, firm, pid, "成果 v2"))
     await delivery.accept_result(w.owner, pid)
     scores = {"quality": 5, "timeliness": 4, "attitude": 5, "fee": 4, "compliance": 5}
-    await delivery.rate(platform, w.owner, pid, scores, "")
+    await ratings.rate(platform, w.owner, pid, scores, "")
     with pytest.raises(Conflict):
-        await delivery.rate(platform, w.owner, pid, scores, "")
-    profile = await supervision.public_profile(platform, firm.org_id)
-    assert profile["completedCount"] == 1
-    assert profile["ratingAverages"]["quality"] == "5.00"
-    assert profile["ratingAverages"]["fee"] == "4.00"
-    assert profile["credit"]["ratingAverage"] == "4.60"
-    assert profile["credit"]["score"] == "108.00"  # 100 + (4.6 − 3) / 2 × 10
-    hist = await purchases.history(pid)
-    assert [h["new"] for h in hist][-6:] == [
+        await ratings.rate(platform, w.owner, pid, scores, "")
+    profile = await directory.public_profile(platform, firm.org_id)
+    assert profile.completed_count == 1
+    assert profile.rating_averages["quality"] == "5.00"
+    assert profile.rating_averages["fee"] == "4.00"
+    assert str(profile.credit.rating_average) == "4.60"
+    assert str(profile.credit.score) == "108.00"  # 100 + (4.6 − 3) / 2 × 10
+    hist = await purchase_views.history(pid)
+    assert [h.new for h in hist][-6:] == [
         "in_service",
         "result_submitted",
         "in_service",
@@ -238,7 +253,7 @@ async def test_scenario_10_idle_owner_flagged_after_180_days(
     assert await supervision.flag_idle_owners(platform) == [pid]
     assert await supervision.flag_idle_owners(platform) == []  # flagged once
     flags = await supervision.flags(w.operator, "owner_idle")
-    assert flags[0]["subject"] == f"purchase:{pid}"
+    assert flags[0].subject == f"purchase:{pid}"
 
 
 async def test_scenario_11_lights_escalation_and_extension(
@@ -252,9 +267,9 @@ async def test_scenario_11_lights_escalation_and_extension(
         selection_time=dt.datetime(2026, 9, 18, 18, tzinfo=SHANGHAI),
     )
     firm = await w.firm()
-    await purchases.sign_up(platform, firm, pid, 6 * WAN)
+    await signups.sign_up(platform, firm, pid, 6 * WAN)
     fake_clock.set(dt.datetime(2026, 9, 18, 18, tzinfo=SHANGHAI))
-    assert await purchases.run_selection(platform, pid) == "selected"
+    assert await award.run_selection(platform, pid) == "selected"
     sha = await _file(w, firm, pid, "合同")
     # Service from 21 Sep over 20 working days across 中秋 and 国庆: due 26 Oct.
     await delivery.upload_contract(
@@ -270,7 +285,7 @@ async def test_scenario_11_lights_escalation_and_extension(
     async def light_on(day: dt.date) -> str:
         fake_clock.set(dt.datetime.combine(day, dt.time(8), tzinfo=SHANGHAI))
         await supervision.refresh_lights(platform)
-        return str((await purchases.purchase_view(pid))["light"])
+        return str((await purchase_views.purchase_view(pid)).light)
 
     assert await light_on(dt.date(2026, 10, 19)) == "green"  # day 15
     assert await light_on(dt.date(2026, 10, 21)) == "yellow"  # day 17
@@ -285,8 +300,8 @@ async def test_scenario_11_lights_escalation_and_extension(
     assert await credit_score(firm.org_id) == 10_000  # proposed records do not count yet
     regulator = await new_org("regulator")
     with pytest.raises(Forbidden):
-        await supervision.decide_record(platform, firm, record["id"], confirm=True)
-    await supervision.decide_record(platform, regulator, record["id"], confirm=True)
+        await credit_records.decide_record(platform, firm, record["id"], confirm=True)
+    await credit_records.decide_record(platform, regulator, record["id"], confirm=True)
     assert await credit_score(firm.org_id) == 9_500
 
 
@@ -307,14 +322,14 @@ async def test_scenario_11_extension_moves_deadline_and_is_logged(
     await delivery.confirm_contract(w.owner, pid)
     fake_clock.set(dt.datetime(2026, 12, 14, 9, tzinfo=SHANGHAI))
     await supervision.refresh_lights(platform)
-    assert (await purchases.purchase_view(pid))["light"] == "red"
+    assert (await purchase_views.purchase_view(pid)).light == "red"
     with pytest.raises(Forbidden):
         await delivery.extend(platform, firm, pid, working_days=5, reason="x")
     result = await delivery.extend(platform, w.owner, pid, working_days=5, reason="业主补充资料")
-    assert result["newDue"] == dt.date(2026, 12, 18)
-    view = await purchases.purchase_view(pid)
+    assert result.new_due == dt.date(2026, 12, 18)
+    view = await purchase_views.purchase_view(pid)
     # 4 of 14 working days left: green again (yellow needs ≤ 20 % or ≤ 2 days).
-    assert (view["service_due"], view["light"]) == (dt.date(2026, 12, 18), "green")
+    assert (view.service_due, view.light) == (dt.date(2026, 12, 18), "green")
     (ext,) = await Extension.select().where(Extension.purchase == pid)
     assert (ext["old_due"], ext["reason"]) == (dt.date(2026, 12, 11), "业主补充资料")
     entries = await audit.entries_for(f"purchase:{pid}")
@@ -337,7 +352,7 @@ async def test_scenario_12_complaint_routed_answered_published(
     w = await make_world(platform)
     pid = await w.purchase()
     firm = await w.firm()
-    cid = await supervision.file_complaint(
+    cid = await complaints.file_complaint(
         platform,
         firm,
         subject="资质要求具有歧视性",
@@ -345,26 +360,27 @@ async def test_scenario_12_complaint_routed_answered_published(
         body="公告要求“本市注册的甲级测绘资质”，限制外地机构参与。",
     )
     (flag,) = await supervision.flags(w.operator, "complaint")
-    assert flag["subject"] == f"complaint:{cid}"
-    assert "2026-11-30" in flag["detail"]  # 5 working days after Monday 23 Nov
+    assert flag.subject == f"complaint:{cid}"
+    assert "2026-11-30" in flag.detail  # 5 working days after Monday 23 Nov
     with pytest.raises(Forbidden):
-        await supervision.answer_complaint(firm, cid, outcome="x")
-    assert await supervision.public_complaints(pid) == []
+        await complaints.answer_complaint(firm, cid, outcome="x")
+    assert await complaints.public_complaints(pid) == []
     fake_clock.advance(days=2)
-    await supervision.answer_complaint(
+    await complaints.answer_complaint(
         w.operator,
         cid,
         outcome="投诉成立，已责令业主修改资质要求",
         correction="资质要求更正为：具有工程测量乙级及以上资质，不限注册地",
     )
-    view = await purchases.purchase_view(pid)
-    assert "不限注册地" in view["corrections"][0]["correction"]
-    (published,) = await supervision.public_complaints(pid)
-    assert published["onTime"]
-    assert "不限注册地" in published["correction"]
-    assert published["filedAt"] < published["respondedAt"]
+    view = await purchase_views.purchase_view(pid)
+    assert "不限注册地" in view.corrections[0].correction
+    (published,) = await complaints.public_complaints(pid)
+    assert published.on_time
+    assert "不限注册地" in published.correction
+    assert published.responded_at is not None
+    assert published.filed_at < published.responded_at
     with pytest.raises(Conflict):
-        await supervision.answer_complaint(w.operator, cid, outcome="再次答复")
+        await complaints.answer_complaint(w.operator, cid, outcome="再次答复")
 
 
 async def test_scenario_13_every_transition_recorded_and_chained(
@@ -377,12 +393,12 @@ async def test_scenario_13_every_transition_recorded_and_chained(
     await purchases.cancel(w.owner, pid, "项目调整")
     with pytest.raises(Conflict):
         await purchases.cancel(w.owner, pid, "再次撤销")
-    hist = await purchases.history(pid)
-    assert [(h["old"], h["new"], h["reason"]) for h in hist] == [
+    hist = await purchase_views.history(pid)
+    assert [(h.old, h.new, h.reason) for h in hist] == [
         ("draft", "signup_open", ""),
         ("signup_open", "cancelled", "项目调整"),
     ]
-    assert all(h["actor"] == w.owner.label and h["at"].tzinfo is not None for h in hist)
+    assert all(h.actor == w.owner.label and h.at.tzinfo is not None for h in hist)
     entries = [
         e for e in await audit.entries_for(f"purchase:{pid}") if e["action"].startswith("purchase.")
     ]
@@ -405,7 +421,7 @@ async def test_idle_owner_covers_the_pick_not_the_service(
     w = await make_world(platform)
     pick = await w.purchase(method="proposal_merit", price_floor=None, price_ceiling=None)
     for _ in range(2):
-        await purchases.sign_up(platform, await w.firm(), pick, None)
+        await signups.sign_up(platform, await w.firm(), pick, None)
     served, firm = await _selected(w, fake_clock)
     sha = await _file(w, firm, served, "合同")
     await delivery.upload_contract(
@@ -417,6 +433,6 @@ async def test_idle_owner_covers_the_pick_not_the_service(
         end_on=dt.date(2027, 12, 31),
     )
     await delivery.confirm_contract(w.owner, served)
-    assert await purchases.run_selection(platform, pick) == "selecting"  # waits for the owner
+    assert await award.run_selection(platform, pick) == "selecting"  # waits for the owner
     fake_clock.advance(days=181)
     assert await supervision.flag_idle_owners(platform) == [pick]  # a long service is not idle

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from market import purchases
-from oneset.platform import Platform, build_platform
+from kernel.platform import Platform, build_platform
+from market.services import award, signups
 from tests.conftest import Database, platform_settings
 from tests.market.world import SELECTION, WAN, FakeClock, make_world
 
@@ -24,7 +24,7 @@ async def test_policy_file_changes_minimum_eligible(
     w = await make_world(city)
     pid = await w.purchase()
     for _ in range(2):
-        await purchases.sign_up(city, await w.firm(), pid, 6 * WAN)
+        await signups.sign_up(city, await w.firm(), pid, 6 * WAN)
     fake_clock.set(SELECTION)
     # Two eligible suffice under this city's policy (the default would need three).
-    assert await purchases.run_selection(city, pid) == "selected"
+    assert await award.run_selection(city, pid) == "selected"

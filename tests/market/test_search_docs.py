@@ -6,19 +6,21 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
-from market import onboarding, purchases, search_docs
-from market.supervision import recompute_credit
+from kernel.platform import Platform
+from market import search_docs
+from market.services import award, guides, signups
+from market.services.credit_records import recompute_credit
 from market.tables import NegativeRecord
-from oneset.platform import Platform
 from search.documents import IndexRegistration
-from search.ports import SearchIndex
-from tests.conftest import Database
+from tests.conftest import ON_BOTH_ENGINES, Database
 from tests.market.world import SELECTION, WAN, FakeClock, make_world
 
 
+@ON_BOTH_ENGINES
 async def test_directory_filters_sorts_and_board(
-    db: Database, platform: Platform, search_index: SearchIndex, fake_clock: FakeClock
+    db: Database, platform: Platform, fake_clock: FakeClock
 ) -> None:
+    search_index = platform.search
     w = await make_world(platform)
     a, b, c = await w.firm("甲级"), await w.firm("乙级"), await w.firm("甲级")
     await NegativeRecord.insert(
@@ -31,7 +33,7 @@ async def test_directory_filters_sorts_and_board(
         )
     )
     await recompute_credit(platform, b.org_id)
-    await onboarding.upsert_guide(
+    await guides.upsert_guide(
         a,
         item_code="54C",
         scope="竣工测绘",
@@ -40,7 +42,7 @@ async def test_directory_filters_sorts_and_board(
         fee="面议",
         promised_working_days=10,
     )
-    await onboarding.upsert_guide(
+    await guides.upsert_guide(
         b,
         item_code="54C",
         scope="竣工测绘",
@@ -49,7 +51,7 @@ async def test_directory_filters_sorts_and_board(
         fee="面议",
         promised_working_days=10,
     )
-    await onboarding.upsert_guide(
+    await guides.upsert_guide(
         c,
         item_code="ZJ4-002",
         scope="房屋面积实测",
@@ -59,9 +61,9 @@ async def test_directory_filters_sorts_and_board(
         promised_working_days=8,
     )
     pid = await w.purchase(fund_type="private", project_name="钱塘江畔人才公寓")
-    await purchases.sign_up(platform, a, pid, 6 * WAN)
+    await signups.sign_up(platform, a, pid, 6 * WAN)
     fake_clock.set(SELECTION)
-    await purchases.run_selection(platform, pid)
+    await award.run_selection(platform, pid)
 
     for reg in search_docs.REGISTRATIONS:
         search_index.ensure_index(reg.spec)

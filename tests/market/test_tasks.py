@@ -1,6 +1,6 @@
 """The beat tasks: registration, and their job bodies against the test database.
 
-The bodies are awaited directly: ``oneset.jobs.run`` binds a worker's own engine once per
+The bodies are awaited directly: ``kernel.jobs.run`` binds a worker's own engine once per
 process, which in a test process would sit beside the test's engine.
 """
 
@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from market import purchases, tasks
+from kernel.platform import Platform
+from market import tasks
+from market.services import award, purchase_views, signups
 from oneset.celery_app import app
-from oneset.platform import Platform
 from tests.conftest import Database
 from tests.market.world import SELECTION, WAN, FakeClock, make_world
 
@@ -29,13 +30,13 @@ async def test_run_due_task_closes_and_selects_idempotently(
     w = await make_world(platform)
     pid = await w.purchase()
     for _ in range(3):
-        await purchases.sign_up(platform, await w.firm(), pid, 6 * WAN)
+        await signups.sign_up(platform, await w.firm(), pid, 6 * WAN)
     fake_clock.set(SELECTION - dt.timedelta(minutes=10))  # past the deadline only
     assert await tasks.due_job(platform) == {"signup_closed": 1}
-    assert (await purchases.purchase_view(pid))["status"] == "signup_closed"
+    assert (await purchase_views.purchase_view(pid)).status == "signup_closed"
     fake_clock.set(SELECTION)
     assert await tasks.due_job(platform) == {"selected": 1}
     assert await tasks.due_job(platform) == {}
-    assert await purchases.run_selection(platform, pid) == "selected"
+    assert await award.run_selection(platform, pid) == "selected"
     counts = await tasks.supervise_job(platform)
     assert counts["idle"] == 0

@@ -11,7 +11,7 @@ from accounts import services as accounts
 from accounts.actor import Actor
 from accounts.demo import demo_uscc
 from accounts.rules import OrgKind
-from market import catalog_store, onboarding, purchases
+from kernel.platform import Platform
 from market.schemas import (
     AvoidedIn,
     PurchaseIn,
@@ -19,8 +19,8 @@ from market.schemas import (
     RequiredQualificationIn,
     WitnessIn,
 )
+from market.services import catalogue, evidence, onboarding, purchases, qualifications
 from market.tables import Intermediary
-from oneset.platform import Platform
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 MONDAY = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)  # a working Monday
@@ -32,7 +32,7 @@ _serials = itertools.count(700_000)
 
 
 class FakeClock:
-    """The only stand-in: services read ``oneset.clock.now`` and the test moves it."""
+    """The only stand-in: services read ``kernel.clock.now`` and the test moves it."""
 
     def __init__(self, start: dt.datetime) -> None:
         self.current = start.astimezone(dt.UTC)
@@ -83,7 +83,7 @@ class World:
         """An onboarded intermediary holding ``qualification`` at ``grade``."""
         actor = await new_org("intermediary", name or f"测试测绘有限公司{len(self.firms) + 1}")
         ident = await onboarding.apply(self.platform, actor, region="330100")
-        await onboarding.store_evidence(
+        await evidence.store_evidence(
             self.platform,
             actor.org_id,
             subject=f"intermediary:{ident}",
@@ -93,7 +93,7 @@ class World:
         )
         if approve:
             await onboarding.review(self.operator, ident, approve=True)
-            q = await onboarding.declare_qualification(
+            q = await qualifications.declare_qualification(
                 self.platform,
                 actor,
                 type_=qualification,
@@ -101,7 +101,7 @@ class World:
                 certificate_no=f"乙测资字{actor.org_id:08d}",
                 valid_until=dt.date(2030, 12, 31),
             )
-            await onboarding.review_qualification(self.platform, self.operator, q, approve=True)
+            await qualifications.review_qualification(self.platform, self.operator, q, approve=True)
         self.firms.append(actor)
         return actor
 
@@ -131,7 +131,7 @@ class World:
 
 
 async def make_world(platform: Platform) -> World:
-    await catalog_store.load_catalog()
+    await catalogue.load_catalog()
     return World(platform, await new_org("operator"), await new_org("enterprise"))
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
 
-from oneset import audit
-from oneset.db import transaction
-from oneset.tables import AuditEntry
+from kernel import audit
+from kernel.audit_chain import GENESIS, entry_hash
+from kernel.db import transaction
+from kernel.platform import Platform
+from kernel.tables import AuditEntry
 from tests.conftest import REPO_ROOT, Database
 
 
@@ -23,10 +26,11 @@ async def _entries(n: int) -> None:
             )
 
 
-def _verify_cli(db: Database) -> subprocess.CompletedProcess[str]:
+def _verify_cli(db: Database, platform: Platform | None = None) -> subprocess.CompletedProcess[str]:
+    data_dir = {"ONESET_DATA_DIR": str(platform.settings.data_dir)} if platform else {}
     return subprocess.run(
         [sys.executable, "-m", "oneset", "verify-audit"],
-        env={**os.environ, "ONESET_DATABASE_URL": db.url},
+        env={**os.environ, "ONESET_DATABASE_URL": db.url, **data_dir},
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -65,3 +69,62 @@ async def test_concurrent_appends_keep_one_chain(db: Database) -> None:
             group.start_soon(_entries, 1)
     count, broken = await audit.verify()
     assert (count, broken) == (20, None)
+
+
+async def test_truncation_after_a_checkpoint_is_named(db: Database, platform: Platform) -> None:
+    await _entries(5)
+    made = await audit.checkpoint(platform.blobs)
+    assert made is not None and made.seq == 5
+    assert await audit.checkpoint(platform.blobs) is None  # head unchanged: nothing new
+    assert _verify_cli(db, platform).returncode == 0
+    await AuditEntry.delete().where(AuditEntry.seq >= 4)  # the last rows, chain still links
+    assert (await audit.verify())[1] is None  # the chain alone cannot tell
+    result = _verify_cli(db, platform)
+    assert result.returncode == 1
+    assert "truncated" in result.stderr and "seq=5" in result.stderr
+
+
+async def test_a_chain_rewritten_with_plain_sha256_is_refused(db: Database) -> None:
+    await _entries(3)
+    rows = await AuditEntry.select().order_by(AuditEntry.seq)
+    prev = GENESIS
+    for row in rows:  # what an intruder with database access but not the key can do
+        payload = row["payload"].replace("测试", "篡改")
+        digest = hashlib.sha256(f"{row['seq']}|{prev}|{payload}".encode()).hexdigest()
+        await AuditEntry.update(
+            {AuditEntry.payload: payload, AuditEntry.prev_hash: prev, AuditEntry.digest: digest}
+        ).where(AuditEntry.id == row["id"])
+        prev = digest
+    _, broken = await audit.verify()
+    assert broken is not None and broken.seq == 1
+    assert _verify_cli(db).returncode == 1
+
+
+async def test_a_rewrite_behind_a_checkpoint_is_named_even_with_the_key(
+    db: Database, platform: Platform
+) -> None:
+    await _entries(4)
+    await audit.checkpoint(platform.blobs)
+    # Someone holding the audit key rewrites entry 2 and recomputes the rest of the chain.
+    rows = await AuditEntry.select().order_by(AuditEntry.seq)
+    prev = str(rows[0]["digest"])
+    for row in rows[1:]:
+        actor = "user:9:mallory" if row["seq"] == 2 else row["actor"]
+        digest = entry_hash(
+            audit.chain_key(),
+            seq=row["seq"],
+            prev_hash=prev,
+            at=row["at"],
+            actor=actor,
+            action=row["action"],
+            subject=row["subject"],
+            payload=row["payload"],
+        )
+        await AuditEntry.update(
+            {AuditEntry.actor: actor, AuditEntry.prev_hash: prev, AuditEntry.digest: digest}
+        ).where(AuditEntry.id == row["id"])
+        prev = digest
+    assert (await audit.verify())[1] is None
+    count, problems = await audit.verify_anchored(platform.blobs)
+    assert count == 4
+    assert problems == ["checkpoint seq=4 does not match entry seq=4: the chain was rewritten"]

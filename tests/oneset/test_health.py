@@ -10,8 +10,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from drawings.tables import Revision
+from kernel.platform import Platform, build_platform
 from oneset.app import create_app
-from oneset.platform import Platform, build_platform
 from tests import helpers
 from tests.conftest import Database, platform_settings, running_minio
 from tests.paths import SHARED_DATA

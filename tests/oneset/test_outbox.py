@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,14 +11,16 @@ import pytest
 from accounts import services
 from accounts.demo import demo_uscc
 from accounts.search_docs import ORGANISATIONS, REGISTRATION
-from oneset import outbox
-from oneset.db import transaction
-from oneset.errors import Conflict
-from oneset.platform import Platform
-from oneset.tables import OutboxEntry
+from accounts.tables import Organisation
+from kernel import clock, outbox
+from kernel.db import transaction
+from kernel.errors import Conflict
+from kernel.platform import Platform
+from kernel.tables import OutboxEntry
+from search.documents import IndexRegistration
 from search.errors import SearchUnavailable
 from search.ports import SearchQuery
-from tests.conftest import Database
+from tests.conftest import ON_BOTH_ENGINES, Database
 
 
 async def _register(serial: int) -> int:
@@ -96,3 +100,80 @@ async def test_reindex_rebuilds_from_the_database(platform: Platform) -> None:
     counts = await outbox.reindex(platform, [REGISTRATION])
     assert counts == {ORGANISATIONS: 3}
     assert len(_names(platform, "联合测绘")) == 3
+
+
+async def test_concurrent_dispatchers_apply_each_entry_once(
+    platform: Platform, db: Database
+) -> None:
+    for n in range(60):
+        async with transaction():
+            await outbox.task_later("test.noop", n)
+    sent: list[int] = []
+
+    def send(_name: str, args: Any) -> None:
+        sent.append(int(args[0]))
+
+    async def drain() -> int:
+        total = 0
+        while done := await outbox.dispatch(platform, [], send, limit=7):
+            total += done
+        return total
+
+    done = await asyncio.gather(*(drain() for _ in range(4)))
+    assert sum(done) == 60
+    assert sorted(sent) == list(range(60))  # each task sent exactly once
+    assert await outbox.pending_count() == 0
+
+
+async def test_an_abandoned_claim_lapses(
+    platform: Platform, db: Database, monkeypatch: Any
+) -> None:
+    async with transaction():
+        await outbox.task_later("test.noop", 1)
+    claimed = await outbox._claim(10)  # a dispatcher that then crashed
+    assert [row["target"] for row in claimed] == ["test.noop"]
+    sent: list[Any] = []
+    assert await outbox.dispatch(platform, [], lambda n, a: sent.append(a)) == 0
+    later = clock.now() + outbox.CLAIM_FOR + timedelta(seconds=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert await outbox.dispatch(platform, [], lambda n, a: sent.append(a)) == 1
+    assert sent == [[1]]
+
+
+@ON_BOTH_ENGINES
+async def test_reindex_answers_meanwhile_and_keeps_changes_made_during_it(
+    platform: Platform,
+) -> None:
+    first = await _register(31)
+    for serial in (32, 33):
+        await _register(serial)
+    await outbox.dispatch(platform, [REGISTRATION], lambda n, a: None)
+    seen_during: list[int] = []
+
+    async def ids_with_a_change_midway() -> Any:
+        async for doc_id in REGISTRATION.all_ids():
+            # After the first document was built from the old row:
+            if doc_id != str(first) and not seen_during:
+                seen_during.append(len(_names(platform, "联合测绘")))  # live index answers
+                async with transaction():
+                    await Organisation.update({Organisation.name: "改名后的测绘机构"}).where(
+                        Organisation.id == first
+                    )
+                    await outbox.index_later(ORGANISATIONS, first)
+                await outbox.dispatch(platform, [REGISTRATION], lambda n, a: None)
+            yield doc_id
+
+    slow = IndexRegistration(
+        spec=REGISTRATION.spec, build=REGISTRATION.build, all_ids=ids_with_a_change_midway
+    )
+    steps: list[tuple[str, int, int | None]] = []
+    counts = await outbox.reindex(
+        platform, [slow], progress=lambda *step: steps.append(step), batch=1
+    )
+    assert seen_during == [3]
+    assert counts == {ORGANISATIONS: 3}
+    assert steps[-1] == (ORGANISATIONS, 3, 3)
+    assert len(steps) >= 3
+    # The rename made during the build survived the swap.
+    assert _names(platform, "改名后") == ["改名后的测绘机构"]
+    assert len(_names(platform, "联合测绘")) == 2

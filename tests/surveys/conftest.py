@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from oneset import clock
+from kernel import clock
 from tests.market.world import MONDAY, FakeClock
 
 

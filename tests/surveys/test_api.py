@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from oneset.platform import Platform
+from kernel.platform import Platform
 from surveys.sample import sample_dxf, sample_report_pdf
 from tests.conftest import Database
 from tests.helpers import login

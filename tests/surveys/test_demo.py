@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from accounts.demo import load as accounts_demo
-from oneset.platform import Platform
+from kernel.platform import Platform
 from surveys import demo
 from surveys.tables import Certificate, Commission, DepartmentCheck, ResultPackage
 from tests.conftest import Database

@@ -9,11 +9,11 @@ import msgspec
 import pytest
 from pypdf import PdfReader
 
-from drawings import services as drawing_services
-from oneset import audit
-from oneset.errors import Conflict, Forbidden, Invalid
-from oneset.platform import Platform
-from oneset.tables import AuditEntry
+from drawings import api as drawings
+from kernel import audit
+from kernel.errors import Conflict, Forbidden, Invalid
+from kernel.platform import Platform
+from kernel.tables import AuditEntry
 from surveys import services
 from surveys.sample import sample_dxf, sample_report_pdf
 from surveys.tables import Certificate
@@ -86,8 +86,8 @@ async def test_scenario_18_one_commission_one_package(
     assert result["discrepancies"] == []
 
     # The DXF and the report are revisions of the project's one drawing set.
-    sheets = await drawing_services.list_sheets(sw.owner, PROJECT_CODE)
-    numbers = {s["number"] for s in sheets}
+    sheets = await drawings.list_sheets(sw.owner, PROJECT_CODE)
+    numbers = {s.number for s in sheets}
     assert {"联合测绘-竣工验收-测绘图形", "联合测绘-竣工验收-成果报告"} <= numbers
 
     # Every granted department reads the same package; the others cannot.
@@ -284,8 +284,8 @@ async def test_scenario_20_resubmission_reopens_only_changed_sections(
     assert await Certificate.count().where(Certificate.commission == cid) == 2
     with pytest.raises(Forbidden):
         await services.issue_certificate(platform, sw.land, cid, kind="planning_verification")
-    revision = await drawing_services.get_revision(sw.owner, planning_cert["revisionId"])
-    assert revision["sha256"] == planning_cert["sha256"]
+    revision = await drawings.get_revision(sw.owner, planning_cert["revisionId"])
+    assert revision.sha256 == planning_cert["sha256"]
     pdf = b"".join(platform.blobs.open(planning_cert["sha256"]))
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "规划核实确认书" in text

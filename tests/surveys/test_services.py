@@ -5,8 +5,9 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from oneset.errors import Conflict, Forbidden, Invalid
-from oneset.platform import Platform
+from kernel.errors import Conflict, Forbidden, Invalid
+from kernel.platform import Platform
+from market.services import delivery, evidence, purchase_views
 from surveys import services
 from surveys.sample import sample_dxf, sample_report_pdf
 from tests.conftest import Database
@@ -133,7 +134,6 @@ async def test_report_becomes_the_marketplace_result_while_in_service(
 ) -> None:
     import datetime as dt
 
-    from market import delivery, onboarding, purchases
     from tests.market.world import WAN, chunks
 
     sw = await make_survey_world(platform, fake_clock)
@@ -148,7 +148,7 @@ async def test_report_becomes_the_marketplace_result_while_in_service(
         qc=QC,
     )
     assert first["marketResultId"] is None  # selected, no contract yet
-    _, contract = await onboarding.store_evidence(
+    _, contract = await evidence.store_evidence(
         platform,
         sw.surveyor.org_id,
         subject=f"purchase:{sw.purchase_id}",
@@ -175,7 +175,7 @@ async def test_report_becomes_the_marketplace_result_while_in_service(
         qc=QC,
     )
     assert second["marketResultId"] is not None
-    assert (await purchases.purchase_view(sw.purchase_id))["status"] == "result_submitted"
+    assert (await purchase_views.purchase_view(sw.purchase_id)).status == "result_submitted"
     third = await services.submit_package_bytes(
         platform,
         sw.surveyor,
@@ -187,4 +187,4 @@ async def test_report_becomes_the_marketplace_result_while_in_service(
     )
     assert third["marketResultId"] is None  # the owner has not decided on the last one yet
     await delivery.accept_result(sw.owner, sw.purchase_id)
-    assert (await purchases.purchase_view(sw.purchase_id))["status"] == "accepted"
+    assert (await purchase_views.purchase_view(sw.purchase_id)).status == "accepted"

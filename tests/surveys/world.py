@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from accounts.actor import Actor
-from market import purchases
-from oneset.platform import Platform
+from kernel.platform import Platform
+from market.services import award, signups
 from surveys import services
 from surveys.sections import DeclaredIndicators, QcReport, UnitArea
 from tests.market.world import MONDAY, SELECTION, WAN, FakeClock, World, make_world, new_org
@@ -55,9 +55,9 @@ async def selected_purchase(w: World, fake_clock: FakeClock) -> tuple[int, Actor
     fake_clock.set(MONDAY)
     pid = await w.purchase(fund_type="private", project_code=PROJECT_CODE)
     firm = await w.firm()
-    await purchases.sign_up(w.platform, firm, pid, 6 * WAN)
+    await signups.sign_up(w.platform, firm, pid, 6 * WAN)
     fake_clock.set(SELECTION)
-    assert await purchases.run_selection(w.platform, pid) == "selected"
+    assert await award.run_selection(w.platform, pid) == "selected"
     return pid, firm
 
 

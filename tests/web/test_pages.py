@@ -13,17 +13,18 @@ from litestar.testing import AsyncTestClient
 
 from accounts.demo import demo_uscc
 from accounts.tables import Organisation
-from oneset import clock, outbox
+from kernel import clock, outbox
+from kernel.platform import Platform, build_platform, set_current
 from oneset.app import create_app
-from oneset.platform import Platform, build_platform, set_current
 from oneset.wiring import index_registrations
-from tests.conftest import Database, platform_settings
+from tests.conftest import ON_BOTH_ENGINES, Database, platform_settings
 from tests.helpers import PASSWORD
 from tests.market.world import make_world
 from tests.web import a11y
 from tests.web.pages import csrf, form, org, sign_in
 
 
+@ON_BOTH_ENGINES
 async def test_public_pages_render(client: AsyncTestClient[Any]) -> None:
     for path in (
         "/",

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from market import deadlines, draw
-from oneset import clock
-from oneset.platform import Platform
+from kernel import clock
+from kernel.platform import Platform
+from market.rules import deadlines, draw
 from tests import helpers
 from tests.market.world import FakeClock, make_world
 from tests.web import a11y

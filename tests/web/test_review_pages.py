@@ -11,8 +11,8 @@ from litestar.testing import AsyncTestClient
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.demo import load as accounts_demo
-from oneset import clock
-from oneset.platform import Platform
+from kernel import clock
+from kernel.platform import Platform
 from surveys import demo as surveys_demo
 from surveys import services as surveys
 from surveys.sample import sample_dxf, sample_report_pdf

@@ -10,12 +10,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from accounts import services
-from accounts.actor import Actor
-from accounts.deps import SESSION_COOKIE
-from accounts.rules import OrgKind
-from oneset.errors import DomainError, Invalid, NotAuthenticated
-from oneset.platform import Platform
+from accounts import api as services
+from accounts.api import SESSION_COOKIE, Actor, OrgKind
+from kernel.errors import DomainError, Invalid, NotAuthenticated
+from kernel.platform import Platform
 from web import forms, session
 from web.forms import Form
 from web.render import page, safe_next

@@ -9,20 +9,17 @@ from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.response import Response, Template
 
-from accounts.actor import Actor
-from accounts.rules import OrgKind
-from market import catalog_store, deadlines, purchases
-from market.common import policy_for
-from market.schemas import (
+from accounts.api import Actor, OrgKind
+from kernel.errors import DomainError
+from kernel.platform import Platform
+from market import api as market
+from market.api import (
     AvoidedIn,
     PurchaseIn,
     QualificationRuleIn,
     RequiredQualificationIn,
     WitnessIn,
 )
-from oneset import clock
-from oneset.errors import DomainError
-from oneset.platform import Platform
 from web import forms, session
 from web.forms import Form
 from web.render import done, page
@@ -39,13 +36,13 @@ async def my_purchases(
     request: Request[Any, Any, Any], viewer: NamedDependency[Actor | None]
 ) -> Template:
     actor = _owner(viewer)
-    items, total = await purchases.list_purchases(owner=actor.org_id, limit=200)
+    items, total = await market.list_purchases(owner=actor.org_id, limit=200)
     return page("me_purchases.html", request, actor, items=items, total=total)
 
 
 def _defaults(platform: Platform) -> dict[str, str]:
     """Earliest legal sign-up deadline (next morning after the registration period) and +1 h."""
-    earliest = deadlines.earliest_signup_deadline(clock.now(), policy_for(platform).deadlines)
+    earliest = market.earliest_signup_deadline(platform)
     deadline = (earliest + dt.timedelta(hours=9, minutes=1)).replace(second=0, microsecond=0)
     return {
         "signup_deadline": forms.datetime_local_value(deadline),
@@ -70,7 +67,7 @@ async def _wizard(
         request,
         actor,
         values=values,
-        catalog=await catalog_store.list_catalog(),
+        catalog=await market.list_catalog(),
         error=error.detail if error else None,
         error_field=error.field if error else None,
         status=error.status if error else 200,
@@ -141,12 +138,12 @@ async def create_purchase(
     actor = _owner(viewer)
     values = {k: forms.text(data, k) for k in data if k != "_csrf_token"}
     try:
-        purchase_id = await purchases.create(platform, actor, _purchase_in(data))
+        purchase_id = await market.create(platform, actor, _purchase_in(data))
     except DomainError as exc:
         return await _wizard(request, actor, values, error=exc)
     if forms.text(data, "publish") == "1":
         try:
-            await purchases.publish(platform, actor, purchase_id)
+            await market.publish(platform, actor, purchase_id)
         except DomainError as exc:
             return done(f"/purchases/{purchase_id}", f"草稿已保存，但未能发布：{exc.detail}")
         return done(f"/purchases/{purchase_id}", "采购公告已发布，种子承诺值已公开")

@@ -1,20 +1,19 @@
-"""Evidence files: streamed upload with a progress bar, and download by those who may see them."""
+"""Evidence files: streamed upload with a progress bar, and download by those who may see them
+(the marketplace's rule, ``market.rules.evidence``, the same as the API's)."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
-from litestar.response import Stream
 
-from accounts.actor import Actor
-from market import onboarding, purchases
-from oneset.errors import Forbidden, NotFound
-from oneset.platform import Platform
-from web import queries, session
+from accounts.api import Actor
+from kernel.http import blob_response
+from kernel.platform import Platform
+from market import api as market
+from web import session
 
 UPLOAD_LIMIT = 2**62  # the service enforces the platform's max_upload_bytes while streaming
 
@@ -27,56 +26,33 @@ async def upload_file(
     subject: FromQuery[str],
     kind: FromQuery[str],
     filename: FromQuery[str] = "",
-) -> dict[str, Any]:
+) -> market.EvidenceOut:
     """Stream the raw body into the blob store and attach it to ``subject`` (progress bar)."""
-    actor = session.require(viewer)
-    await onboarding.check_subject(actor, subject)
-    ident, sha = await onboarding.store_evidence(
+    return await market.attach_evidence(
         platform,
-        actor.org_id,
+        session.require(viewer),
         subject=subject,
         kind=kind,
         chunks=request.stream(),
         filename=filename,
     )
-    return {"id": ident, "sha256": sha}
-
-
-async def _may_read(actor: Actor, subject: str) -> None:
-    """A purchase's files are for its two parties only (not the other bidders); other subjects
-    follow the market's attach rule. (Market has no read rule for evidence yet.)"""
-    kind, _, raw = subject.partition(":")
-    if kind == "purchase" and raw.isdigit():
-        view = await purchases.purchase_view(int(raw))
-        if actor.org_id != view["owner_id"] and actor.uscc != view["winner_uscc"]:
-            raise Forbidden("只有项目业主和中选机构可以查看该项目的文件", code="not_a_party")
-        return
-    await onboarding.check_subject(actor, subject)
 
 
 @get("/files/{evidence_id:int}")
 async def download_file(
+    request: Request[Any, Any, Any],
     viewer: NamedDependency[Actor | None],
     platform: NamedDependency[Platform],
     evidence_id: FromPath[int],
-) -> Stream:
-    """Supervisors read every file; others the files of subjects they may attach to (their own
-    onboarding and qualifications, the purchases they own, won or signed up for)."""
-    actor = session.require(viewer)
-    row = await queries.evidence_row(evidence_id)
-    if row is None:
-        raise NotFound("文件不存在")
-    if not actor.is_supervisor and row["organisation"] != actor.org_id:
-        await _may_read(actor, str(row["subject"]))
-    name = str(row["filename"] or f"{row['kind']}-{row['id']}")
-    return Stream(
-        platform.blobs.open(str(row["sha256"])),
+) -> Response[Any]:
+    file = await market.evidence_for_reading(session.require(viewer), evidence_id)
+    return await blob_response(
+        platform.blobs,
+        file.sha256,
+        range_header=request.headers.get("range"),
         media_type="application/octet-stream",
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Length": str(row["size"]),
-        },
+        filename=file.filename or f"{file.kind}-{file.id}",
+        presign=False,
     )
 
 

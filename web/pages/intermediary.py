@@ -8,13 +8,10 @@ from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
-from accounts.actor import Actor
-from accounts.rules import OrgKind
-from market import catalog_store, onboarding, purchases
-from market.common import policy_for
-from oneset.errors import NotFound
-from oneset.platform import Platform
-from web import forms, queries, session
+from accounts.api import Actor, OrgKind
+from kernel.platform import Platform
+from market import api as market
+from web import forms, session
 from web.forms import Form
 from web.render import done, page
 
@@ -33,13 +30,6 @@ def _intermediary(viewer: Actor | None) -> Actor:
     return actor
 
 
-async def _application(actor: Actor) -> dict[str, Any] | None:
-    try:
-        return await onboarding.intermediary_row(actor.org_id)
-    except NotFound:
-        return None
-
-
 @get("/me/onboarding")
 async def onboarding_page(
     request: Request[Any, Any, Any],
@@ -51,12 +41,12 @@ async def onboarding_page(
         "me_onboarding.html",
         request,
         actor,
-        application=await _application(actor),
-        qualifications=await queries.my_qualifications(actor),
-        evidence=await queries.my_evidence(actor),
-        evidence_kinds=onboarding.EVIDENCE_KINDS,
+        application=await market.my_application(actor),
+        qualifications=await market.my_qualifications(actor),
+        evidence=await market.my_evidence(actor),
+        evidence_kinds=market.EVIDENCE_KINDS,
         onboarding_evidence=ONBOARDING_EVIDENCE,
-        grades=[(g, g) for g in policy_for(platform).onboarding.grade_ranks],
+        grades=[(g, g) for g in market.qualification_grades(platform)],
     )
 
 
@@ -64,7 +54,7 @@ async def onboarding_page(
 async def apply(
     viewer: NamedDependency[Actor | None], platform: NamedDependency[Platform], data: Form
 ) -> Redirect:
-    await onboarding.apply(
+    await market.apply(
         platform,
         _intermediary(viewer),
         region=forms.text(data, "region"),
@@ -77,7 +67,7 @@ async def apply(
 async def declare(
     viewer: NamedDependency[Actor | None], platform: NamedDependency[Platform], data: Form
 ) -> Redirect:
-    await onboarding.declare_qualification(
+    await market.declare_qualification(
         platform,
         _intermediary(viewer),
         type_=forms.text(data, "type"),
@@ -98,14 +88,14 @@ async def guides_page(
         "me_guides.html",
         request,
         actor,
-        guides=await queries.my_guides(actor),
-        catalog=await catalog_store.list_catalog(),
+        guides=await market.my_guides(actor),
+        catalog=await market.list_catalog(),
     )
 
 
 @post("/me/guides")
 async def save_guide(viewer: NamedDependency[Actor | None], data: Form) -> Redirect:
-    await onboarding.upsert_guide(
+    await market.upsert_guide(
         _intermediary(viewer),
         item_code=forms.required(data, "item_code", "服务事项"),
         scope=forms.text(data, "scope"),
@@ -124,7 +114,7 @@ async def open_purchases(
     platform: NamedDependency[Platform],
 ) -> Template:
     actor = _intermediary(viewer)
-    items = await purchases.eligible_open_purchases(platform, actor)
+    items = await market.eligible_open_purchases(platform, actor)
     return page("me_open.html", request, actor, items=items)
 
 
@@ -133,7 +123,8 @@ async def commissions(
     request: Request[Any, Any, Any], viewer: NamedDependency[Actor | None]
 ) -> Template:
     actor = _intermediary(viewer)
-    return page("me_commissions.html", request, actor, items=await queries.won_purchases(actor))
+    items = await market.won_purchases(actor.org_id)
+    return page("me_commissions.html", request, actor, items=items)
 
 
 HANDLERS = [onboarding_page, apply, declare, guides_page, save_guide, open_purchases, commissions]

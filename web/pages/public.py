@@ -9,15 +9,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from accounts.actor import Actor
-from market import catalog_store, purchases, search_docs, supervision
-from market.states import STATUS_LABELS
-from oneset.errors import DomainError, Forbidden, NotFound
-from oneset.platform import Platform
-from web import labels, queries
+from accounts.api import Actor, OrgKind
+from kernel.errors import DomainError, Forbidden, NotFound
+from kernel.platform import Platform
+from market import api as market
 from web.render import page
 
 PAGE_SIZE = 20
+HISTORY_SIZE = 50  # commissions shown on a public profile
 
 
 @get("/")
@@ -26,30 +25,15 @@ async def home(
     viewer: NamedDependency[Actor | None],
     platform: NamedDependency[Platform],
 ) -> Template:
-    latest, published = await purchases.list_purchases(limit=6)
-    _, open_count = await purchases.list_purchases(status="signup_open", limit=1)
-    directory = await search_docs.search_directory(platform, search_docs.directory_query(limit=1))
+    latest, published = await market.list_purchases(limit=6)
+    _, open_count = await market.list_purchases(status="signup_open", limit=1)
+    directory = await market.search_directory(platform, limit=1)
     figures = {
-        "intermediaries": directory["total"],
+        "intermediaries": directory.total,
         "published": published,
         "open": open_count,
     }
     return page("home.html", request, viewer, figures=figures, latest=latest)
-
-
-async def _directory(
-    platform: Platform, q: str, item: str, region: str, credit_grade: str, sort: str, offset: int
-) -> dict[str, Any]:
-    query = search_docs.directory_query(
-        q=q,
-        item=item or None,
-        region=region or None,
-        credit_grade=credit_grade or None,
-        sort=sort or "credit",
-        offset=max(offset, 0),
-        limit=PAGE_SIZE,
-    )
-    return await search_docs.search_directory(platform, query)
 
 
 @get("/directory")
@@ -65,7 +49,16 @@ async def directory(
     offset: FromQuery[int] = 0,
 ) -> Template:
     """Search as you type: HTMX requests get only the result list."""
-    result = await _directory(platform, q, item, region, credit_grade, sort, offset)
+    result = await market.search_directory(
+        platform,
+        q=q,
+        item=item or None,
+        region=region or None,
+        credit_grade=credit_grade or None,
+        sort=sort or "credit",
+        offset=max(offset, 0),
+        limit=PAGE_SIZE,
+    )
     context: dict[str, Any] = {
         "result": result,
         "q": q,
@@ -78,7 +71,7 @@ async def directory(
     }
     if request.headers.get("hx-request"):
         return page("directory_results.html", request, viewer, **context)
-    catalog = await catalog_store.list_catalog()
+    catalog = await market.list_catalog()
     return page("directory.html", request, viewer, catalog=catalog, **context)
 
 
@@ -89,16 +82,16 @@ async def profile(
     platform: NamedDependency[Platform],
     org_id: FromPath[int],
 ) -> Template:
-    data = await supervision.public_profile(platform, org_id)
+    data = await market.public_profile(platform, org_id)
     return page(
         "profile.html",
         request,
         viewer,
         p=data,
-        dimensions=labels.RATING_DIMENSIONS,
-        qualifications=await queries.public_qualifications(org_id),
-        guides=await queries.public_guides(org_id),
-        history=await queries.public_history(org_id),
+        dimensions=market.RATING_DIMENSIONS,
+        qualifications=data.qualifications,
+        guides=data.guides,
+        history=await market.won_purchases(org_id, limit=HISTORY_SIZE),
     )
 
 
@@ -115,23 +108,19 @@ async def board(
     """The announcement board; a search text goes through the board index (full text)."""
     offset = max(offset, 0)
     if q.strip():
-        found = await search_docs.search_board(
+        items, total = await market.board_purchases(
             platform,
-            search_docs.board_query(
-                q=q.strip(),
-                method=method or None,
-                status=status or None,
-                offset=offset,
-                limit=PAGE_SIZE,
-            ),
+            q=q.strip(),
+            method=method or None,
+            status=status or None,
+            offset=offset,
+            limit=PAGE_SIZE,
         )
-        items = [await purchases.purchase_view(int(hit["id"])) for hit in found["items"]]
-        total = int(found["total"])
     else:
-        items, total = await purchases.list_purchases(
+        items, total = await market.list_purchases(
             method=method or None, status=status or None, offset=offset, limit=PAGE_SIZE
         )
-    statuses = [(s.value, label) for s, label in STATUS_LABELS.items() if s.value != "draft"]
+    statuses = [(s, label) for s, label in market.STATUS_LABELS.items() if s != "draft"]
     context: dict[str, Any] = {
         "items": items,
         "total": total,
@@ -147,23 +136,16 @@ async def board(
     return page("board.html", request, viewer, **context)
 
 
-async def _readable(viewer: Actor | None, purchase_id: FromPath[int]) -> dict[str, Any]:
-    view = await purchases.purchase_view(purchase_id)
-    if view["status"] == "draft" and (viewer is None or viewer.org_id != view["owner_id"]):
-        raise NotFound("采购项目不存在", code="purchase_not_found")
-    return view
-
-
-async def _proof(purchase_id: FromPath[int]) -> dict[str, Any] | None:
+async def _proof(purchase_id: int) -> market.DrawProof | None:
     try:
-        return await purchases.draw_proof(purchase_id)
+        return await market.draw_proof(purchase_id)
     except NotFound:
         return None
 
 
-async def _signups(viewer: Actor | None, purchase_id: FromPath[int]) -> list[dict[str, Any]] | None:
+async def _signups(viewer: Actor | None, purchase_id: int) -> list[market.SignupOut] | None:
     try:
-        return await purchases.list_signups(viewer, purchase_id)
+        return await market.list_signups(viewer, purchase_id)
     except Forbidden:
         return None
 
@@ -175,34 +157,30 @@ async def purchase_page(
     platform: NamedDependency[Platform],
     purchase_id: FromPath[int],
 ) -> Template:
-    view = await _readable(viewer, purchase_id)
+    view = await market.purchase_view(purchase_id, viewer, public=True)
     role = None
     if viewer is not None:
-        if viewer.org_id == view["owner_id"]:
+        if viewer.org_id == view.owner_id:
             role = "owner"
-        elif viewer.org_kind.value == "intermediary":
+        elif viewer.org_kind == OrgKind.INTERMEDIARY:
             role = "intermediary"
     try:
-        complaints = await supervision.public_complaints(purchase_id)
+        complaints = await market.public_complaints(purchase_id)
     except DomainError:
         complaints = []
-    winner_is_me = viewer is not None and view["winner_uscc"] == viewer.uscc
-    documents = (
-        await queries.purchase_documents(purchase_id) if role == "owner" or winner_is_me else None
-    )
     return page(
         "purchase.html",
         request,
         viewer,
         p=view,
         role=role,
-        history=await purchases.history(purchase_id),
+        history=await market.history(purchase_id),
         proof=await _proof(purchase_id),
         signups=await _signups(viewer, purchase_id),
         complaints=complaints,
-        winner_is_me=winner_is_me,
-        documents=documents,
-        dimensions=labels.RATING_DIMENSIONS,
+        winner_is_me=viewer is not None and view.winner_uscc == viewer.uscc,
+        documents=await market.purchase_documents(viewer, purchase_id),
+        dimensions=market.RATING_DIMENSIONS,
     )
 
 

@@ -7,11 +7,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from accounts.actor import Actor
-from market import delivery, purchases, supervision
-from oneset.errors import Forbidden
-from oneset.platform import Platform
-from web import forms, labels, session
+from accounts.api import Actor
+from kernel.platform import Platform
+from market import api as market
+from web import forms, session
 from web.forms import Form
 from web.render import done
 
@@ -26,7 +25,7 @@ async def publish(
     platform: NamedDependency[Platform],
     purchase_id: FromPath[int],
 ) -> Redirect:
-    await purchases.publish(platform, session.require(viewer), purchase_id)
+    await market.publish(platform, session.require(viewer), purchase_id)
     return done(_back(purchase_id), "采购公告已发布，种子承诺值已公开")
 
 
@@ -34,7 +33,7 @@ async def publish(
 async def cancel(
     viewer: NamedDependency[Actor | None], data: Form, purchase_id: FromPath[int]
 ) -> Redirect:
-    await purchases.cancel(session.require(viewer), purchase_id, forms.text(data, "reason"))
+    await market.cancel(session.require(viewer), purchase_id, forms.text(data, "reason"))
     return done(_back(purchase_id), "采购项目已撤销")
 
 
@@ -45,13 +44,8 @@ async def run_selection(
     purchase_id: FromPath[int],
 ) -> Redirect:
     """The owner starts the selection at the selection time (idempotent; the beat job does too)."""
-    actor = session.require(viewer)
-    view = await purchases.purchase_view(purchase_id)
-    if view["owner_id"] != actor.org_id:
-        raise Forbidden("只有项目业主可以执行此操作", code="not_owner")
-    before = view["status"]
-    after = await purchases.run_selection(platform, purchase_id)
-    note = "选取已完成，种子已公开" if after != before else "尚未到达选取时间，未执行选取"
+    ran = await market.run_selection_now(platform, session.require(viewer), purchase_id)
+    note = "选取已完成，种子已公开" if ran else "尚未到达选取时间，未执行选取"
     return done(_back(purchase_id), note)
 
 
@@ -59,7 +53,7 @@ async def run_selection(
 async def choose(
     viewer: NamedDependency[Actor | None], data: Form, purchase_id: FromPath[int]
 ) -> Redirect:
-    await purchases.choose(
+    await market.choose(
         session.require(viewer), purchase_id, forms.required(data, "uscc", "中选机构")
     )
     return done(_back(purchase_id), "已选定中选机构")
@@ -73,7 +67,7 @@ async def sign_up(
     purchase_id: FromPath[int],
 ) -> Redirect:
     quote = forms.maybe_hundredths(data, "quote", "报价")
-    await purchases.sign_up(platform, session.require(viewer), purchase_id, quote)
+    await market.sign_up(platform, session.require(viewer), purchase_id, quote)
     return done(_back(purchase_id), "报名成功，报价已密封")
 
 
@@ -85,7 +79,7 @@ async def quote(
     purchase_id: FromPath[int],
 ) -> Redirect:
     value = forms.hundredths(data, "quote", "报价")
-    await purchases.submit_quote(platform, session.require(viewer), purchase_id, value)
+    await market.submit_quote(platform, session.require(viewer), purchase_id, value)
     return done(_back(purchase_id), "报价已提交并密封")
 
 
@@ -96,9 +90,7 @@ async def abandon(
     data: Form,
     purchase_id: FromPath[int],
 ) -> Redirect:
-    await purchases.abandon(
-        platform, session.require(viewer), purchase_id, forms.text(data, "reason")
-    )
+    await market.abandon(platform, session.require(viewer), purchase_id, forms.text(data, "reason"))
     return done(_back(purchase_id), "已放弃中选资格（已记录负面行为）")
 
 
@@ -109,7 +101,7 @@ async def redraw(
     data: Form,
     purchase_id: FromPath[int],
 ) -> Redirect:
-    await purchases.redraw(
+    await market.redraw(
         platform, session.require(viewer), purchase_id, forms.text(data, "uscc") or None
     )
     return done(_back(purchase_id), "已重新选取")
@@ -117,7 +109,7 @@ async def redraw(
 
 @post("/purchases/{purchase_id:int}/reprocure")
 async def reprocure(viewer: NamedDependency[Actor | None], purchase_id: FromPath[int]) -> Redirect:
-    new_id = await purchases.reprocure(session.require(viewer), purchase_id)
+    new_id = await market.reprocure(session.require(viewer), purchase_id)
     return done(_back(new_id), "已复制为新的采购公告草稿")
 
 
@@ -130,7 +122,7 @@ async def upload_contract(
         forms.date(data, "end_on", "服务结束日期"),
     )
     amount = forms.hundredths(data, "amount", "合同金额")
-    await delivery.upload_contract(
+    await market.upload_contract(
         session.require(viewer),
         purchase_id,
         evidence_sha256=forms.required(data, "sha256", "合同文件"),
@@ -145,7 +137,7 @@ async def upload_contract(
 async def confirm_contract(
     viewer: NamedDependency[Actor | None], purchase_id: FromPath[int]
 ) -> Redirect:
-    await delivery.confirm_contract(session.require(viewer), purchase_id)
+    await market.confirm_contract(session.require(viewer), purchase_id)
     return done(_back(purchase_id), "合同已确认，服务开始计时")
 
 
@@ -153,7 +145,7 @@ async def confirm_contract(
 async def submit_result(
     viewer: NamedDependency[Actor | None], data: Form, purchase_id: FromPath[int]
 ) -> Redirect:
-    await delivery.submit_result(
+    await market.submit_result(
         session.require(viewer),
         purchase_id,
         evidence_sha256=forms.required(data, "sha256", "成果文件"),
@@ -165,7 +157,7 @@ async def submit_result(
 async def accept_result(
     viewer: NamedDependency[Actor | None], purchase_id: FromPath[int]
 ) -> Redirect:
-    await delivery.accept_result(session.require(viewer), purchase_id)
+    await market.accept_result(session.require(viewer), purchase_id)
     return done(_back(purchase_id), "服务成果已确认，可以评价")
 
 
@@ -173,7 +165,7 @@ async def accept_result(
 async def return_result(
     viewer: NamedDependency[Actor | None], data: Form, purchase_id: FromPath[int]
 ) -> Redirect:
-    await delivery.return_result(session.require(viewer), purchase_id, forms.text(data, "reason"))
+    await market.return_result(session.require(viewer), purchase_id, forms.text(data, "reason"))
     return done(_back(purchase_id), "服务成果已退回")
 
 
@@ -185,9 +177,9 @@ async def rate(
     purchase_id: FromPath[int],
 ) -> Redirect:
     scores: dict[str, int] = {}
-    for key, label in labels.RATING_DIMENSIONS.items():
+    for key, label in market.RATING_DIMENSIONS.items():
         scores[key] = forms.integer(data, key, label)
-    await delivery.rate(
+    await market.rate(
         platform, session.require(viewer), purchase_id, scores, forms.text(data, "comment")
     )
     return done(_back(purchase_id), "评价已提交")
@@ -201,7 +193,7 @@ async def extend(
     purchase_id: FromPath[int],
 ) -> Redirect:
     days = forms.integer(data, "working_days", "延长工作日")
-    await delivery.extend(
+    await market.extend(
         platform,
         session.require(viewer),
         purchase_id,
@@ -218,7 +210,7 @@ async def complain(
     data: Form,
     purchase_id: FromPath[int],
 ) -> Redirect:
-    await supervision.file_complaint(
+    await market.file_complaint(
         platform,
         session.require(viewer),
         subject=forms.text(data, "subject"),

@@ -1,5 +1,5 @@
 """Drawing-set pages: projects shared with the viewer, the register, the revision viewer with
-pinned comments, comparison of two revisions (all through ``drawings`` services)."""
+pinned comments, comparison of two revisions (all through ``drawings.api``)."""
 
 from __future__ import annotations
 
@@ -7,45 +7,33 @@ import base64
 from typing import Any
 from urllib.parse import quote
 
-import anyio.to_thread
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from accounts import services as accounts
-from accounts.actor import Actor
-from accounts.rules import OrgKind
-from drawings import compare, review, services
-from oneset.errors import Invalid, NotFound
-from oneset.platform import Platform
+from accounts.api import Actor
+from drawings import api as drawings
+from kernel.errors import Invalid, NotFound
+from kernel.platform import Platform
 from surveys import services as surveys
-from web import forms, previews, session
+from web import forms, session
 from web.forms import Form
 from web.render import done, page
 
 UPLOAD_LIMIT = 2**62  # the drawings service enforces max_upload_bytes while streaming
-STATE_LABELS = {
-    "wip": "编制中",
-    "shared": "已共享",
-    "published": "审查合格（锁定）",
-    "archived": "已归档",
-}
-STATUS_LABELS = {"processing": "解析中", "ready": "已解析", "failed": "解析失败"}
-ROLE_LABELS = {
-    "read": "查阅（部门）",
-    "review": "审查（审查机构）",
-    "contribute": "上传（设计/勘察单位）",
-}
-STAGE_LABELS = {"survey": "勘察", "design": "设计", "construction": "施工", "completion": "竣工"}
 
 
 def _labels() -> dict[str, Any]:
     return {
-        "state_labels": STATE_LABELS,
-        "status_labels": STATUS_LABELS,
-        "role_labels": ROLE_LABELS,
-        "stage_labels": STAGE_LABELS,
+        "state_labels": drawings.STATE_LABELS,
+        "status_labels": drawings.STATUS_LABELS,
+        "role_labels": drawings.ROLE_LABELS,
+        "stage_labels": drawings.STAGE_LABELS,
+        "severity_labels": drawings.SEVERITY_LABELS,
+        "comment_status_labels": drawings.COMMENT_STATUS_LABELS,
+        "diff_change_labels": drawings.DIFF_CHANGE_LABELS,
     }
 
 
@@ -54,25 +42,25 @@ async def projects(
     request: Request[Any, Any, Any], viewer: NamedDependency[Actor | None]
 ) -> Template:
     actor = session.require(viewer)
-    items, total = await services.list_projects(actor, limit=200)
+    found = await drawings.list_projects(actor, limit=200)
     return page(
         "review_projects.html",
         request,
         actor,
-        items=items,
-        total=total,
-        can_create=actor.org_kind == OrgKind.ENTERPRISE,
+        items=found.items,
+        total=found.total,
+        can_create=drawings.may_open_sets(actor),
     )
 
 
 @post("/review/projects")
 async def create_project(viewer: NamedDependency[Actor | None], data: Form) -> Redirect:
-    project = await services.create_project(
+    project = await drawings.create_project(
         session.require(viewer),
         project_code=forms.text(data, "project_code"),
         name=forms.text(data, "name"),
     )
-    return done(f"/review/projects/{quote(project['project_code'])}", "图纸集已建立")
+    return done(f"/review/projects/{quote(project.project_code)}", "图纸集已建立")
 
 
 @get("/review/projects/{code:str}")
@@ -83,21 +71,17 @@ async def project_page(
     code: FromPath[str],
 ) -> Template:
     actor = session.require(viewer)
-    project, access = await services.project_for(actor, code)
-    departments: list[dict[str, Any]] = []
-    if access.value == "owner":
-        found = await accounts.search_organisations(platform, q="", kind=None, offset=0, limit=200)
-        departments = [h for h in found.hits if h["kind"] != "enterprise"]
+    project = await drawings.project_for(actor, code)
     return page(
         "review_project.html",
         request,
         actor,
         project=project,
-        access=access.value,
-        sheets=await services.list_sheets(actor, code),
-        grants=await services.list_grants(actor, code),
-        departments=departments,
-        commissions=await surveys.list_commissions(actor, project["project_code"]),
+        can=drawings.abilities(drawings.Access(project.access)),
+        sheets=await drawings.list_sheets(actor, code),
+        grants=await drawings.list_grants(actor, code),
+        departments=await drawings.grant_candidates(platform, actor, code),
+        commissions=await surveys.list_commissions(actor, project.project_code),
         **_labels(),
     )
 
@@ -106,7 +90,7 @@ async def project_page(
 async def add_grant(
     viewer: NamedDependency[Actor | None], data: Form, code: FromPath[str]
 ) -> Redirect:
-    await services.grant(
+    await drawings.grant(
         session.require(viewer),
         code,
         org_id=forms.integer(data, "org_id", "机构"),
@@ -126,9 +110,9 @@ async def upload(
     title: FromQuery[str] = "",
     discipline: FromQuery[str] = "",
     stage: FromQuery[str] = "",
-) -> dict[str, Any]:
+) -> drawings.RevisionCreatedOut:
     """The file is the raw request body, streamed (progress bar upload from the register)."""
-    created = await services.upload_revision(
+    created = await drawings.upload_revision(
         platform,
         session.require(viewer),
         code,
@@ -139,7 +123,7 @@ async def upload(
         discipline=discipline,
         stage=stage,
     )
-    return {"id": created.id, "sha256": created.sha256, "status": created.status}
+    return created.out()
 
 
 @get("/review/sheets/{sheet_id:int}")
@@ -149,27 +133,19 @@ async def sheet_page(
     sheet_id: FromPath[int],
 ) -> Template:
     actor = session.require(viewer)
-    revisions = await services.list_revisions(actor, sheet_id)
+    revisions = await drawings.list_revisions(actor, sheet_id)
     if not revisions:
         raise NotFound("该图纸还没有版本")
-    first = await services.get_revision(actor, int(revisions[0]["id"]))
     return page(
         "review_sheet.html",
         request,
         actor,
         revisions=revisions,
         sheet_id=sheet_id,
-        project_code=first["projectCode"],
-        sheet_number=first["sheetNumber"],
+        project_code=revisions[0].project_code,
+        sheet_number=revisions[0].sheet_number,
         **_labels(),
     )
-
-
-async def _geometry(platform: Platform, revision: dict[str, Any]) -> previews.Geometry | None:
-    if not revision["preview_sha256"]:
-        return None
-    head = await anyio.to_thread.run_sync(previews.read_head, platform, revision["preview_sha256"])
-    return previews.geometry(head, revision["metadata"].get("extents"))
 
 
 @get("/review/revisions/{revision_id:int}")
@@ -180,20 +156,19 @@ async def revision_page(
     revision_id: FromPath[int],
 ) -> Template:
     actor = session.require(viewer)
-    revision = await services.get_revision(actor, revision_id)
-    project, access = await services.project_for(actor, revision["projectCode"])
-    siblings = await services.list_revisions(actor, int(revision["sheet"]))
+    detail = await drawings.revision_detail(platform, actor, revision_id)
     return page(
         "review_revision.html",
         request,
         actor,
-        r=revision,
-        project=project,
-        access=access.value,
-        comments=await review.list_comments(actor, revision_id),
-        geometry=await _geometry(platform, revision),
-        siblings=siblings,
-        currency=await services.currency(revision_id),
+        r=detail.revision,
+        project=detail.project,
+        reviewer=detail.reviewer,
+        can=detail.can,
+        comments=detail.comments,
+        geometry=detail.geometry,
+        siblings=detail.siblings,
+        currency=detail.currency,
         **_labels(),
     )
 
@@ -203,9 +178,9 @@ async def revision_status(
     viewer: NamedDependency[Actor | None], revision_id: FromPath[int]
 ) -> Response[str]:
     """Polled by the viewer while the worker processes the file; reloads the page when done."""
-    revision = await services.get_revision(session.require(viewer), revision_id)
-    label = STATUS_LABELS.get(revision["status"], revision["status"])
-    headers = {} if revision["status"] == "processing" else {"HX-Refresh": "true"}
+    revision = await drawings.get_revision(session.require(viewer), revision_id)
+    label = drawings.STATUS_LABELS.get(revision.status, revision.status)
+    headers = {} if revision.status == drawings.Status.PROCESSING else {"HX-Refresh": "true"}
     return Response(content=label, media_type="text/plain", headers=headers)
 
 
@@ -217,30 +192,12 @@ async def preview_svg(
     hide: FromQuery[str] = "",
 ) -> Response[bytes]:
     """The stored preview, or a re-render with the named layers switched off."""
-    revision = await services.get_revision(session.require(viewer), revision_id)
-    hidden = [h for h in hide.split("\n") if h]
-    if hidden and revision["format"] == "dxf" and revision["status"] == "ready":
-        svg, geometry = await previews.render_without(
-            platform, revision["sha256"], int(revision["size"]), hidden
-        )
-        body = svg.encode("utf-8")
-    elif revision["preview_sha256"]:
-        body = await anyio.to_thread.run_sync(
-            previews.read_all, platform, revision["preview_sha256"]
-        )
-        found = previews.geometry(
-            body[:2048].decode("utf-8", "replace"), revision["metadata"].get("extents")
-        )
-        if found is None:
-            raise NotFound("该版本没有预览图", code="no_preview")
-        geometry = found
-    else:
-        raise NotFound("该版本没有预览图", code="no_preview")
+    found = await drawings.preview(platform, session.require(viewer), revision_id, hide.split("\n"))
     return Response(
-        content=body,
+        content=found.svg,
         media_type="image/svg+xml",
         headers={
-            "X-Drawing-Geometry": geometry.header(),
+            "X-Drawing-Geometry": found.geometry.header(),
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
         },
     )
@@ -251,7 +208,7 @@ async def add_comment(
     viewer: NamedDependency[Actor | None], data: Form, revision_id: FromPath[int]
 ) -> Redirect:
     x, y = forms.text(data, "x"), forms.text(data, "y")
-    await review.add_comment(
+    await drawings.add_comment(
         session.require(viewer),
         revision_id,
         x=_float(x, "x"),
@@ -276,18 +233,18 @@ def _float(value: str, name: str) -> float:
 async def answer_comment(
     viewer: NamedDependency[Actor | None], data: Form, comment_id: FromPath[int]
 ) -> Redirect:
-    row = await review.answer_comment(
+    comment = await drawings.answer_comment(
         session.require(viewer), comment_id, reply=forms.text(data, "reply")
     )
-    return done(f"/review/revisions/{row['revision']}", "已回复审查意见")
+    return done(f"/review/revisions/{comment.revision_id}", "已回复审查意见")
 
 
 @post("/review/comments/{comment_id:int}/close")
 async def close_comment(
     viewer: NamedDependency[Actor | None], comment_id: FromPath[int]
 ) -> Redirect:
-    row = await review.close_comment(session.require(viewer), comment_id)
-    return done(f"/review/revisions/{row['revision']}", "审查意见已关闭")
+    comment = await drawings.close_comment(session.require(viewer), comment_id)
+    return done(f"/review/revisions/{comment.revision_id}", "审查意见已关闭")
 
 
 @post("/review/revisions/{revision_id:int}/state")
@@ -297,7 +254,7 @@ async def change_state(
     data: Form,
     revision_id: FromPath[int],
 ) -> Redirect:
-    await review.transition(
+    await drawings.transition(
         platform,
         session.require(viewer),
         revision_id,
@@ -316,20 +273,20 @@ async def compare_page(
     new: FromQuery[int],
 ) -> Template:
     actor = session.require(viewer)
-    result = await compare.compare(platform, actor, old, new)
+    result = await drawings.compare(platform, actor, old, new)
+    svg = await drawings.overlay_svg(platform, result)
     overlay = None
-    if result.get("overlaySha256"):
-        sha = str(result["overlaySha256"])
-        svg = await anyio.to_thread.run_sync(previews.read_all, platform, sha)
+    if svg is not None:
         overlay = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
     return page(
         "review_compare.html",
         request,
         actor,
         result=result,
+        result_json=msgspec.to_builtins(result),
         overlay=overlay,
-        old=await services.get_revision(actor, old),
-        new=await services.get_revision(actor, new),
+        old=await drawings.get_revision(actor, old),
+        new=await drawings.get_revision(actor, new),
         **_labels(),
     )
 

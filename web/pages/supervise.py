@@ -9,18 +9,17 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from accounts.actor import Actor
-from market import onboarding, supervision
-from market.credit import NEGATIVE_KINDS
-from oneset.platform import Platform
-from web import forms, queries, session
+from accounts.api import Actor
+from kernel.platform import Platform
+from market import api as market
+from web import forms, session
 from web.forms import Form
 from web.render import done, page
 
 
 def _supervisor(viewer: Actor | None) -> Actor:
     actor = session.require(viewer)
-    onboarding.require_operator_or_regulator(actor)
+    market.require_supervisor(actor)
     return actor
 
 
@@ -33,8 +32,8 @@ async def onboarding_queue(
         "supervise_onboarding.html",
         request,
         actor,
-        queue=await queries.onboarding_queue(actor),
-        evidence_kinds=onboarding.EVIDENCE_KINDS,
+        queue=await market.onboarding_queue(actor),
+        evidence_kinds=market.EVIDENCE_KINDS,
     )
 
 
@@ -46,7 +45,7 @@ def _approve(data: dict[str, Any]) -> bool:
 async def review_application(
     viewer: NamedDependency[Actor | None], data: Form, ident: FromPath[int]
 ) -> Redirect:
-    await onboarding.review(
+    await market.review(
         session.require(viewer), ident, approve=_approve(data), reason=forms.text(data, "reason")
     )
     return done("/supervise/onboarding", "入驻申请已审核")
@@ -59,7 +58,7 @@ async def review_qualification(
     data: Form,
     ident: FromPath[int],
 ) -> Redirect:
-    flagged = await onboarding.review_qualification(
+    flagged = await market.review_qualification(
         platform,
         session.require(viewer),
         ident,
@@ -75,11 +74,7 @@ async def complaints(
     request: Request[Any, Any, Any], viewer: NamedDependency[Actor | None]
 ) -> Template:
     actor = _supervisor(viewer)
-    items = []
-    for flag in await supervision.flags(actor, kind="complaint"):
-        ident = int(str(flag["subject"]).partition(":")[2])
-        items.append(await supervision.complaint_view(actor, ident))
-    items.sort(key=lambda c: (c["status"] != "open", c["respond_by"]))
+    items = await market.complaints_to_handle(actor)
     return page("supervise_complaints.html", request, actor, items=items)
 
 
@@ -87,7 +82,7 @@ async def complaints(
 async def answer(
     viewer: NamedDependency[Actor | None], data: Form, ident: FromPath[int]
 ) -> Redirect:
-    await supervision.answer_complaint(
+    await market.answer_complaint(
         session.require(viewer),
         ident,
         outcome=forms.text(data, "outcome"),
@@ -105,9 +100,9 @@ async def records(
         "supervise_records.html",
         request,
         actor,
-        items=await queries.negative_records(actor),
-        kinds=NEGATIVE_KINDS,
-        flags=await supervision.flags(actor),
+        items=await market.negative_records(actor),
+        kinds=market.NEGATIVE_KINDS,
+        flags=await market.flags(actor),
     )
 
 
@@ -118,7 +113,7 @@ async def decide(
     data: Form,
     ident: FromPath[int],
 ) -> Redirect:
-    await supervision.decide_record(
+    await market.decide_record(
         platform,
         session.require(viewer),
         ident,
@@ -132,7 +127,7 @@ async def decide(
 async def blacklist(
     viewer: NamedDependency[Actor | None], platform: NamedDependency[Platform], data: Form
 ) -> Redirect:
-    await supervision.add_blacklist(
+    await market.add_blacklist(
         platform,
         session.require(viewer),
         org_id=forms.integer(data, "org_id", "机构编号"),
@@ -151,9 +146,9 @@ async def lights(
     light: FromQuery[str] = "",
 ) -> Template:
     actor = _supervisor(viewer)
-    items = await queries.running_services(actor)
-    counts = {k: sum(1 for i in items if i["light"] == k) for k in ("green", "yellow", "red")}
-    shown = [i for i in items if not light or i["light"] == light]
+    items = await market.running_services(actor)
+    counts = {k: sum(1 for i in items if i.light == k) for k in ("green", "yellow", "red")}
+    shown = [i for i in items if not light or i.light == light]
     return page("supervise_lights.html", request, actor, items=shown, counts=counts, light=light)
 
 

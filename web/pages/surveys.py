@@ -9,8 +9,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from accounts.actor import Actor
-from oneset.errors import NotFound
+from accounts.api import Actor
+from kernel.errors import NotFound
 from surveys import services
 from surveys.checks import OUTCOME_LABELS
 from surveys.rules import DEPARTMENT_LABELS, ITEM_LABELS

@@ -13,7 +13,7 @@ import os
 _PATH = os.environ.get("ONESET_TEST_CLOCK_FILE")
 
 if _PATH:
-    from oneset import clock
+    from kernel import clock
 
     _real_now = clock.now
     _offset_file: str = _PATH

@@ -1,4 +1,4 @@
-"""Access tokens live on oneset.clock: valid until their expiry there, refused after."""
+"""Access tokens live on kernel.clock: valid until their expiry there, refused after."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import jwt
 import pytest
 
 from accounts import tokens
-from oneset import clock
-from oneset.errors import NotAuthenticated
+from kernel import clock
+from kernel.errors import NotAuthenticated
 
 SECRET = "unit-test-secret-with-enough-entropy-000000"
 ISSUED = dt.datetime(2031, 3, 2, 1, 0, tzinfo=dt.UTC)  # years from the machine's clock

@@ -6,7 +6,9 @@ from typing import Any
 import ezdxf
 import pytest
 
-from drawings.diff import GREEN, GREY, RED, diff_dxf, diff_pdf_text, render_overlay
+from drawings.formats.diff_overlay import GREEN, GREY, RED, render_overlay
+from drawings.formats.dxf_diff import diff_dxf
+from drawings.formats.pdf_diff import diff_pdf_text
 from tests.paths import SHARED_DATA
 
 
@@ -147,7 +149,7 @@ def test_layer_rename_by_case_is_not_a_change(base: Path, tmp_path: Path) -> Non
 
 
 def test_pdf_flange_pages_and_watermark() -> None:
-    from drawings.pdf import analyse_pdf
+    from drawings.formats.pdf import analyse_pdf
 
     old = analyse_pdf(SHARED_DATA / "pdf/flange.v1.pdf")
     new = analyse_pdf(SHARED_DATA / "pdf/flange.v2.pdf")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from drawings.pdf import analyse_pdf, repair_gbk_mojibake
+from drawings.formats.pdf import analyse_pdf, repair_gbk_mojibake
 from tests.paths import SHARED_DATA
 
 

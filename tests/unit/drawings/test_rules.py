@@ -2,15 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from drawings.ranges import UNSATISFIABLE, parse_range
-from drawings.rules import (
-    State,
-    check_mutable,
-    check_sheet_number,
-    check_transition,
-    chunk_text,
-)
-from oneset.errors import Conflict, Invalid
+from drawings.rules.search_text import chunk_text
+from drawings.rules.sheets import check_sheet_number
+from drawings.rules.states import State, check_mutable, check_transition
+from kernel.errors import Conflict, Invalid
+from kernel.http import UNSATISFIABLE, parse_range
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from drawings.sniff import BINARY_DXF_SENTINEL, HEAD_BYTES, sniff
-from oneset.errors import UnsupportedMedia
+from drawings.formats.sniff import BINARY_DXF_SENTINEL, HEAD_BYTES, sniff
+from kernel.errors import UnsupportedMedia
 from tests.paths import SHARED_DATA
 
 

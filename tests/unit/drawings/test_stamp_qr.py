@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from drawings.qr import qr_png, qr_svg
-from drawings.stamp import StampText, stamp_pdf
-from oneset.errors import Invalid
+from drawings.formats.qr import qr_png, qr_svg
+from drawings.formats.stamp import StampText, stamp_pdf
+from kernel.errors import Invalid
 from tests.paths import SHARED_DATA
 
 TEXT = StampText(

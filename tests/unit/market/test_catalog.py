@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from market.catalog import STAGES, parse_catalog, seed_catalog
-from oneset.errors import Invalid
+from kernel.errors import Invalid
+from market.rules.catalog import STAGES, parse_catalog
+from market.services.catalogue import seed_catalog
 
 
 def test_seed_has_at_least_30_items_in_every_stage() -> None:

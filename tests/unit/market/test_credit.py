@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from market import credit
-from market.policy import load_policy
-from oneset.errors import Invalid
+from kernel.errors import Invalid
+from market.rules import credit
+from market.rules.policy import load_policy
 
 TODAY = dt.date(2026, 11, 23)
 DIMS = ("quality", "timeliness", "attitude", "fee", "compliance")

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from market import deadlines
-from market.policy import load_policy
-from oneset.errors import Invalid
+from kernel.errors import Invalid
+from market.rules import deadlines
+from market.rules.policy import load_policy
 
 D = dt.date
 START = D(2026, 9, 21)  # Monday before 中秋 (25 Sep) and 国庆 (1–7 Oct, 10 Oct is a workday)

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from market import draw
+from market.rules import draw
 from tests.unit.market.factories import seed_for, uscc
 from tests.unit.market.reference_draw import recompute_index, replay
 

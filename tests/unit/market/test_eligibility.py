@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from market.eligibility import (
+from kernel.errors import Conflict, Forbidden, Invalid
+from market.rules.eligibility import (
     Applicant,
     HeldQualification,
     PriceBounds,
@@ -21,7 +22,6 @@ from market.eligibility import (
     signup_problems,
     standing_problems,
 )
-from oneset.errors import Conflict, Forbidden, Invalid
 from tests.unit.market.factories import uscc
 
 WAN = 1_000_000

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from market.policy import DEFAULT_POLICY, load_policy
-from oneset.errors import Invalid
+from kernel.errors import Invalid
+from market.rules.policy import DEFAULT_POLICY, load_policy
 
 
 def test_defaults_cite_the_sources() -> None:

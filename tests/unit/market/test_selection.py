@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from market import draw
-from market.policy import load_policy
-from market.selection import (
+from kernel.errors import Invalid
+from market.rules import draw
+from market.rules.policy import load_policy
+from market.rules.selection import (
     Candidate,
     Outcome,
     Terms,
@@ -25,7 +26,6 @@ from market.selection import (
     run_selection,
     score_weight,
 )
-from oneset.errors import Invalid
 from tests.unit.market.factories import seed_for, uscc
 from tests.unit.market.reference_draw import recompute_index, replay
 

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from market.states import (
+from kernel.errors import Conflict, Invalid
+from market.rules.states import (
     TRANSITIONS,
     Event,
     Status,
@@ -14,7 +15,6 @@ from market.states import (
     next_status,
     transition,
 )
-from oneset.errors import Conflict, Invalid
 
 AT = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 

@@ -1,4 +1,4 @@
-"""Every time column default reads oneset.clock, so moving the clock moves every "now"."""
+"""Every time column default reads kernel.clock, so moving the clock moves every "now"."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ import datetime as dt
 import pytest
 from piccolo.columns import Date, Timestamp, Timestamptz
 
-from oneset import clock, db
-from oneset.columns import ClockNow, ClockToday
+from kernel import clock
+from kernel.columns import ClockNow, ClockToday
+from oneset.wiring import all_tables
 
 FAR = dt.datetime(2031, 6, 1, 4, 0, tzinfo=dt.UTC)
 
 
 def test_every_time_column_default_comes_from_the_clock() -> None:
     offenders = []
-    for table in db.all_tables():
+    for table in all_tables():
         for column in table._meta.columns:
             if not isinstance(column, (Timestamptz, Timestamp, Date)):
                 continue

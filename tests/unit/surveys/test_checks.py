@@ -5,7 +5,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from oneset.errors import Invalid
+from kernel.errors import Invalid
 from surveys.checks import (
     AREA_TIERS,
     DEFAULT_RULE_SETS,

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from click.testing import CliRunner
 
-from surveys.cli import survey_indicators
+from oneset.cli.surveys import survey_indicators
 from surveys.sample import sample_dxf
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from oneset.errors import Invalid
+from kernel.errors import Invalid
 from surveys.convention import (
     DEFAULT_CONVENTION,
     LayerConvention,

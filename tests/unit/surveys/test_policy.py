@@ -6,8 +6,8 @@ from pathlib import Path
 
 import msgspec
 
-from oneset.platform import build_platform, set_current
-from oneset.settings import load_settings
+from kernel.platform import build_platform, set_current
+from kernel.settings import load_settings
 from surveys import policy
 from surveys.checks import DEFAULT_RULE_SETS
 from surveys.convention import DEFAULT_CONVENTION

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from oneset.errors import Conflict, Invalid
+from kernel.errors import Conflict, Invalid
 from surveys.checks import Outcome
 from surveys.rules import (
     CheckItem,

@@ -1,0 +1,55 @@
+"""The accounts domain's public surface: the only module other packages import.
+
+Who is acting (``Actor``), the kinds of organisation, the Litestar dependencies that turn a
+token into an actor, and the account use cases other domains and the pages call.
+"""
+
+from __future__ import annotations
+
+from accounts.actor import SYSTEM, Actor
+from accounts.demo import (
+    DemoOrganisation,
+    add_demo_organisations,
+    demo_organisations,
+    demo_uscc,
+)
+from accounts.deps import SESSION_COOKIE, provide_actor, provide_optional_actor
+from accounts.rules import ORG_KIND_LABELS, OrgKind
+from accounts.services import (
+    IssuedToken,
+    OrganisationRef,
+    Registered,
+    actor_by_username,
+    actor_for,
+    add_user,
+    create_organisation,
+    login,
+    logout,
+    organisation,
+    search_organisations,
+)
+
+__all__ = [
+    "ORG_KIND_LABELS",
+    "SESSION_COOKIE",
+    "SYSTEM",
+    "Actor",
+    "DemoOrganisation",
+    "IssuedToken",
+    "OrgKind",
+    "OrganisationRef",
+    "Registered",
+    "actor_by_username",
+    "actor_for",
+    "add_demo_organisations",
+    "add_user",
+    "create_organisation",
+    "demo_organisations",
+    "demo_uscc",
+    "login",
+    "logout",
+    "organisation",
+    "provide_actor",
+    "provide_optional_actor",
+    "search_organisations",
+]

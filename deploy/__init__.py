@@ -1,0 +1,1 @@
+"""Running OneSet's production topology on one machine: servers and the cluster launcher."""

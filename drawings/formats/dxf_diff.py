@@ -1,0 +1,434 @@
+"""Entity-level diff of two DXF revisions (modelspace entities, tables and layouts).
+
+Matching (see ``match``): by handle first, then by a geometry fingerprint (type, layer,
+rounded coordinates), so a re-saved file whose handles changed does not look rewritten.
+Matched pairs whose attributes differ are ``modified``; the rest are ``added``/``removed``.
+Layer names compare case-insensitively (DXF layer names are), so a case-only rename is
+reported as such, not as changed entities. Only modelspace counts as geometry; paper-space
+layouts are summarised.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ezdxf import bbox as ezbbox
+from ezdxf.lldxf.encoding import decode_dxf_unicode
+from ezdxf.math import Vec2, Vec3
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
+    from ezdxf.document import Drawing
+
+MAX_LISTED_CHANGES = 2000
+_IGNORED_ATTRIBS = frozenset(
+    {
+        "handle",
+        "owner",
+        "layer",
+        "plotstyle_handle",
+        "material_handle",
+        "visualstyle_handle",
+        "shadow_mode",
+    }
+)
+# Scalars that are geometry (belong in the fingerprint); the rest are appearance.
+_GEOMETRIC_SCALARS = frozenset(
+    {
+        "radius",
+        "start_angle",
+        "end_angle",
+        "ratio",
+        "start_param",
+        "end_param",
+        "height",
+        "rotation",
+        "width",
+        "xscale",
+        "yscale",
+        "zscale",
+        "thickness",
+        "const_width",
+        "elevation",
+        "char_height",
+        "defined_height",
+    }
+)
+
+Box = tuple[float, float, float, float]  # xmin, ymin, xmax, ymax
+
+
+@dataclass
+class EntityRecord:
+    entity: Any
+    handle: str | None
+    dxftype: str
+    layer: str
+    attrs: dict[str, Any]
+    fingerprint: tuple[Any, ...]
+
+    @property
+    def layer_key(self) -> str:
+        return self.layer.casefold()
+
+
+@dataclass
+class DxfDiff:
+    old_version: str
+    new_version: str
+    added: list[EntityRecord] = field(default_factory=list)
+    removed: list[EntityRecord] = field(default_factory=list)
+    modified: list[tuple[EntityRecord, EntityRecord, dict[str, list[Any]]]] = field(
+        default_factory=list
+    )
+    unchanged: list[tuple[EntityRecord, EntityRecord]] = field(default_factory=list)
+    tables: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def geometry_changed(self) -> bool:
+        return bool(self.added or self.removed or self.modified)
+
+    def summary(self, *, decimals: int = 6) -> dict[str, Any]:
+        """JSON-ready report: counts, per layer and per type, change boxes, table changes."""
+        layers: dict[str, Counter[str]] = defaultdict(Counter)
+        types: dict[str, Counter[str]] = defaultdict(Counter)
+        layer_boxes: dict[str, Box] = {}
+        changes: list[dict[str, Any]] = []
+
+        def note(kind: str, rec: EntityRecord, box: Box | None, deltas: Any = None) -> None:
+            layers[rec.layer][kind] += 1
+            types[rec.dxftype][kind] += 1
+            if box is not None:
+                layer_boxes[rec.layer] = _union(layer_boxes.get(rec.layer), box) or box
+            if len(changes) < MAX_LISTED_CHANGES:
+                item: dict[str, Any] = {
+                    "change": kind,
+                    "type": rec.dxftype,
+                    "layer": rec.layer,
+                    "handle": rec.handle,
+                    "box": _round_box(box, decimals),
+                }
+                if deltas is not None:
+                    item["attributes"] = deltas
+                changes.append(item)
+
+        for rec in self.added:
+            note("added", rec, entity_box(rec.entity))
+        for rec in self.removed:
+            note("removed", rec, entity_box(rec.entity))
+        for old, new, deltas in self.modified:
+            box = _union(entity_box(old.entity), entity_box(new.entity))
+            note("modified", new, box, deltas)
+        overall: Box | None = None
+        for box in layer_boxes.values():
+            overall = _union(overall, box)
+        versions_differ = self.old_version != self.new_version
+        return {
+            "added": len(self.added),
+            "removed": len(self.removed),
+            "modified": len(self.modified),
+            "unchanged": len(self.unchanged),
+            "geometryChanged": self.geometry_changed,
+            "formatVersion": {
+                "old": self.old_version,
+                "new": self.new_version,
+                "changed": versions_differ,
+            },
+            "message": _message(
+                self.geometry_changed, versions_differ, self.old_version, self.new_version
+            ),
+            "layers": {
+                name: {k: c.get(k, 0) for k in ("added", "removed", "modified")}
+                | {"box": _round_box(layer_boxes.get(name), decimals)}
+                for name, c in sorted(layers.items())
+            },
+            "types": {name: dict(c) for name, c in sorted(types.items())},
+            "box": _round_box(overall, decimals),
+            "changes": changes,
+            "changesTruncated": len(self.added) + len(self.removed) + len(self.modified)
+            > len(changes),
+            "tables": self.tables,
+        }
+
+
+def _message(geometry: bool, versions: bool, old: str, new: str) -> str:
+    if not geometry and versions:
+        return f"仅文件格式版本变化（{old} → {new}），图形没有变化。"
+    if not geometry:
+        return "图形没有变化。"
+    if versions:
+        return f"图形有变化，文件格式版本也有变化（{old} → {new}）。"
+    return "图形有变化。"
+
+
+def _norm(value: Any, decimals: int) -> Any:
+    if isinstance(value, Vec3 | Vec2):
+        return [round(c, decimals) + 0.0 for c in value]
+    if isinstance(value, float):
+        return round(value, decimals) + 0.0  # +0.0 folds -0.0 into 0.0
+    if isinstance(value, tuple | list):
+        return [_norm(v, decimals) for v in value]
+    if isinstance(value, str):
+        return decode_dxf_unicode(value)
+    return value
+
+
+def _extra_geometry(entity: Any) -> dict[str, Any]:
+    """Geometry and content not held in plain DXF attributes."""
+    kind = entity.dxftype()
+    extra: dict[str, Any] = {}
+    if kind == "MTEXT":
+        extra["text"] = entity.text
+    elif kind == "LWPOLYLINE":
+        extra["points"] = [tuple(p) for p in entity.get_points("xyseb")]
+        extra["closed"] = entity.closed
+    elif kind == "POLYLINE":
+        extra["points"] = [v.dxf.location for v in entity.vertices]
+    elif kind == "SPLINE":
+        extra["control_points"] = list(entity.control_points)
+        extra["fit_points"] = list(entity.fit_points)
+    elif kind == "HATCH":
+        extra["paths"] = [_path_points(path) for path in entity.paths]
+    elif kind == "INSERT":
+        extra["attribs"] = [(a.dxf.tag, a.dxf.text) for a in entity.attribs]
+    return extra
+
+
+def _path_points(path: Any) -> list[Any]:
+    if hasattr(path, "vertices"):
+        return [tuple(v) for v in path.vertices]
+    points: list[Any] = []
+    for edge in getattr(path, "edges", ()):
+        points.extend(
+            getattr(edge, name) for name in ("start", "end", "center") if hasattr(edge, name)
+        )
+    return points
+
+
+def records(entities: Iterable[Any], *, decimals: int = 6) -> list[EntityRecord]:
+    out = []
+    for entity in entities:
+        raw = dict(entity.dxf.all_existing_dxf_attribs())
+        raw.update(_extra_geometry(entity))
+        attrs = {k: _norm(v, decimals) for k, v in raw.items() if k not in _IGNORED_ATTRIBS}
+        layer = decode_dxf_unicode(str(getattr(entity.dxf, "layer", "0")))
+        geometry = tuple(
+            (key, repr(value))
+            for key, value in sorted(attrs.items())
+            if key in _GEOMETRIC_SCALARS or _is_coordinates(raw[key])
+        )
+        out.append(
+            EntityRecord(
+                entity=entity,
+                handle=raw.get("handle"),
+                dxftype=entity.dxftype(),
+                layer=layer,
+                attrs=attrs,
+                fingerprint=(entity.dxftype(), layer.casefold(), geometry),
+            )
+        )
+    return out
+
+
+def _is_coordinates(value: Any) -> bool:
+    if isinstance(value, Vec3 | Vec2):
+        return True
+    if isinstance(value, list | tuple) and value:
+        return all(_is_coordinates(v) or isinstance(v, tuple | list) for v in value)
+    return False
+
+
+def match(old: Sequence[EntityRecord], new: Sequence[EntityRecord]) -> DxfDiff:
+    """Pair up entities and classify them.
+
+    1. same handle (unique on both sides), same type and same fingerprint: the same entity;
+    2. same fingerprint, any handle: the same geometry (handles are reassigned by some
+       writers and by scripts that regenerate a drawing);
+    3. same handle and type, different geometry: the entity was edited (moved, resized);
+    4. everything left over is added or removed.
+    """
+    result = DxfDiff(old_version="", new_version="")
+    same_handle = _handle_lookup(old, new)
+    pairs: list[tuple[EntityRecord, EntityRecord]] = []
+    taken: set[int] = set()
+
+    def pair(a: EntityRecord, b: EntityRecord) -> None:
+        pairs.append((a, b))
+        taken.add(id(b))
+
+    rest: list[EntityRecord] = []
+    for rec in old:  # 1
+        other = same_handle(rec)
+        if other is not None and other.fingerprint == rec.fingerprint:
+            pair(rec, other)
+        else:
+            rest.append(rec)
+    by_fingerprint: dict[tuple[Any, ...], list[EntityRecord]] = defaultdict(list)
+    for rec in new:
+        if id(rec) not in taken:
+            by_fingerprint[rec.fingerprint].append(rec)
+    unmatched: list[EntityRecord] = []
+    for rec in rest:  # 2
+        candidates = by_fingerprint.get(rec.fingerprint)
+        if candidates:
+            pair(rec, candidates.pop(0))
+        else:
+            unmatched.append(rec)
+    for rec in unmatched:  # 3
+        other = same_handle(rec)
+        if other is not None and id(other) not in taken:
+            pair(rec, other)
+        else:
+            result.removed.append(rec)
+    result.added = [rec for rec in new if id(rec) not in taken]  # 4
+    _classify(result, pairs)
+    return result
+
+
+def _classify(result: DxfDiff, pairs: list[tuple[EntityRecord, EntityRecord]]) -> None:
+    for old_rec, new_rec in pairs:
+        deltas = attribute_deltas(old_rec, new_rec)
+        if deltas:
+            result.modified.append((old_rec, new_rec, deltas))
+        else:
+            result.unchanged.append((old_rec, new_rec))
+
+
+def _handle_lookup(
+    old: Sequence[EntityRecord], new: Sequence[EntityRecord]
+) -> Callable[[EntityRecord], EntityRecord | None]:
+    """``old record → new record`` with the same handle and type, when unique on both sides."""
+    old_count = Counter(r.handle for r in old if r.handle)
+    new_count = Counter(r.handle for r in new if r.handle)
+    new_by_handle = {r.handle: r for r in new if r.handle and new_count[r.handle] == 1}
+
+    def lookup(rec: EntityRecord) -> EntityRecord | None:
+        if not rec.handle or old_count[rec.handle] != 1:
+            return None
+        other = new_by_handle.get(rec.handle)
+        return other if other is not None and other.dxftype == rec.dxftype else None
+
+    return lookup
+
+
+def attribute_deltas(old: EntityRecord, new: EntityRecord) -> dict[str, list[Any]]:
+    deltas: dict[str, list[Any]] = {}
+    if old.layer_key != new.layer_key:
+        deltas["layer"] = [old.layer, new.layer]
+    for key in sorted(set(old.attrs) | set(new.attrs)):
+        before, after = old.attrs.get(key), new.attrs.get(key)
+        if before != after:
+            deltas[key] = [before, after]
+    return deltas
+
+
+def diff_dxf(old_doc: Drawing, new_doc: Drawing, *, decimals: int = 6) -> DxfDiff:
+    """Entity-level diff of two documents' modelspace plus table and layout changes."""
+    result = match(
+        records(old_doc.modelspace(), decimals=decimals),
+        records(new_doc.modelspace(), decimals=decimals),
+    )
+    result.old_version = old_doc.dxfversion
+    result.new_version = new_doc.dxfversion
+    result.tables = {
+        "layers": _name_changes(
+            [layer.dxf.name for layer in old_doc.layers],
+            [layer.dxf.name for layer in new_doc.layers],
+        ),
+        "blocks": _block_changes(old_doc, new_doc, decimals),
+        "layouts": _layout_changes(old_doc, new_doc, decimals),
+    }
+    return result
+
+
+def _name_changes(old: Iterable[str], new: Iterable[str]) -> dict[str, Any]:
+    old_map = {decode_dxf_unicode(n).casefold(): decode_dxf_unicode(n) for n in old}
+    new_map = {decode_dxf_unicode(n).casefold(): decode_dxf_unicode(n) for n in new}
+    return {
+        "added": sorted(new_map[k] for k in new_map.keys() - old_map.keys()),
+        "removed": sorted(old_map[k] for k in old_map.keys() - new_map.keys()),
+        "renamedCase": sorted(
+            [old_map[k], new_map[k]]
+            for k in old_map.keys() & new_map.keys()
+            if old_map[k] != new_map[k]
+        ),
+    }
+
+
+def _user_blocks(doc: Drawing) -> dict[str, Any]:
+    return {
+        block.name: block
+        for block in doc.blocks
+        if not block.name.startswith("*") and not block.block_record.is_any_layout
+    }
+
+
+def _block_changes(old_doc: Drawing, new_doc: Drawing, decimals: int) -> dict[str, Any]:
+    old_blocks, new_blocks = _user_blocks(old_doc), _user_blocks(new_doc)
+    changes = _name_changes(old_blocks, new_blocks)
+    changed = []
+    new_by_key = {name.casefold(): block for name, block in new_blocks.items()}
+    for name, block in sorted(old_blocks.items()):
+        other = new_by_key.get(name.casefold())
+        if other is not None and _content(block, decimals) != _content(other, decimals):
+            changed.append(decode_dxf_unicode(name))
+    changes["changed"] = changed
+    return changes
+
+
+def _content(entities: Iterable[Any], decimals: int) -> Counter[Any]:
+    return Counter(
+        (rec.fingerprint, repr(sorted(rec.attrs.items())))
+        for rec in records(entities, decimals=decimals)
+    )
+
+
+def _layout_changes(old_doc: Drawing, new_doc: Drawing, decimals: int) -> dict[str, Any]:
+    old_names = [n for n in old_doc.layouts.names() if n.lower() != "model"]
+    new_names = [n for n in new_doc.layouts.names() if n.lower() != "model"]
+    changes = _name_changes(old_names, new_names)
+    changed = {}
+    new_lookup = {n.casefold(): n for n in new_names}
+    for name in old_names:
+        other = new_lookup.get(name.casefold())
+        if other is None:
+            continue
+        inner = match(
+            records(old_doc.layouts.get(name), decimals=decimals),
+            records(new_doc.layouts.get(other), decimals=decimals),
+        )
+        if inner.geometry_changed:
+            changed[decode_dxf_unicode(name)] = {
+                "added": len(inner.added),
+                "removed": len(inner.removed),
+                "modified": len(inner.modified),
+            }
+    changes["changed"] = changed
+    return changes
+
+
+def entity_box(entity: Any) -> Box | None:
+    try:
+        box = ezbbox.extents([entity], fast=True)
+    except (ValueError, TypeError, AttributeError, ArithmeticError):
+        return None
+    if not box.has_data:
+        return None
+    values = (box.extmin.x, box.extmin.y, box.extmax.x, box.extmax.y)
+    return values if all(math.isfinite(v) for v in values) else None
+
+
+def _union(a: Box | None, b: Box | None) -> Box | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def _round_box(box: Box | None, decimals: int) -> list[float] | None:
+    return None if box is None else [round(v, decimals) for v in box]

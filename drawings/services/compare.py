@@ -1,0 +1,126 @@
+"""Comparing two revisions of a set: DXF entities (in an isolated child, like the analysis) or
+PDF text page by page."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio.to_thread
+import msgspec
+
+from drawings.rules.access import READERS
+from drawings.rules.states import Status
+from drawings.schemas import DiffOut
+from drawings.services.access import require_access
+from drawings.services.records import BlobRef, load_revision, project_by_id
+from kernel.errors import Conflict, Invalid, NotFound
+
+if TYPE_CHECKING:
+    from accounts.api import Actor
+    from drawings.services.records import RevisionRecord
+    from kernel.platform import Platform
+
+_MAX_MEMORY_MB = 4096  # per diff child
+
+
+async def compare(platform: Platform, actor: Actor, revision_id: int, other_id: int) -> DiffOut:
+    """Diff ``revision_id`` (old) against ``other_id`` (new): DXF entities or PDF text."""
+    old, new = await load_revision(revision_id), await load_revision(other_id)
+    if old.project != new.project:
+        raise Invalid("只能比较同一项目图纸集中的版本。", field="otherId")
+    await require_access(actor, await project_by_id(old.project), READERS)
+    for rev in (old, new):
+        if rev.status != Status.READY:
+            raise Conflict(f"版本 {rev.id} 尚未解析成功，不能比较。", code="revision_not_ready")
+    formats = {old.format, new.format}
+    if formats == {"dxf"}:
+        result = await anyio.to_thread.run_sync(_compare_dxf, platform, old, new)
+    elif formats == {"pdf"}:
+        result = await anyio.to_thread.run_sync(_compare_pdf, platform, old, new)
+    else:
+        raise Invalid("只能比较两个 DXF 版本或两个 PDF 版本（DWG 需先转换）。", field="otherId")
+    return msgspec.convert(
+        {"revisionId": revision_id, "otherId": other_id, "format": old.format, **result}, DiffOut
+    )
+
+
+def overlay(diff: DiffOut) -> BlobRef:
+    """The overlay SVG of a DXF comparison (``NotFound`` when neither side draws anything)."""
+    if not diff.overlay_sha256:
+        raise NotFound("两个版本都没有可显示的图形。", code="no_overlay")
+    return BlobRef(diff.overlay_sha256, "image/svg+xml")
+
+
+async def overlay_svg(platform: Platform, diff: DiffOut) -> bytes | None:
+    """The overlay SVG's bytes, if the comparison has one (the compare page inlines it)."""
+    if not diff.overlay_sha256:
+        return None
+    sha = diff.overlay_sha256
+    return await anyio.to_thread.run_sync(lambda: b"".join(platform.blobs.open(sha)))
+
+
+def _download(platform: Platform, sha256: str, folder: Path, name: str) -> Path:
+    path = folder / name
+    with path.open("wb") as out:
+        for chunk in platform.blobs.open(sha256):
+            out.write(chunk)
+    return path
+
+
+def _compare_dxf(platform: Platform, old: RevisionRecord, new: RevisionRecord) -> dict[str, Any]:
+    """In a fork-server child, like the analysis: time and memory limits, crash isolation."""
+    from drawings.isolation import client
+
+    scratch = platform.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="oneset-diff-", dir=scratch) as tmp:
+        overlay_path = Path(tmp) / "overlay.svg"
+        result = client().diff(
+            _download(platform, old.sha256, Path(tmp), "old.dxf"),
+            _download(platform, new.sha256, Path(tmp), "new.dxf"),
+            timeout_s=platform.settings.file_analysis_timeout_seconds,
+            overlay_path=overlay_path,
+            max_memory_mb=_MAX_MEMORY_MB,
+        )
+        if result.status != "ready":
+            raise Conflict(f"无法比较这两个版本：{result.error}", code="diff_failed")
+        summary = dict(result.metadata)
+        summary["overlaySha256"] = None
+        if result.preview_path and overlay_path.exists():
+            with overlay_path.open("rb") as handle:
+                summary["overlaySha256"] = platform.blobs.put(handle).sha256
+    return summary
+
+
+def _compare_pdf(platform: Platform, old: RevisionRecord, new: RevisionRecord) -> dict[str, Any]:
+    from drawings.formats.pdf import analyse_pdf
+    from drawings.formats.pdf_diff import diff_pdf_text
+
+    scratch = platform.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    pages: list[list[str]] = []
+    sizes: list[list[Any]] = []
+    with tempfile.TemporaryDirectory(prefix="oneset-diff-", dir=scratch) as tmp:
+        for name, rev in (("old.pdf", old), ("new.pdf", new)):
+            analysis = analyse_pdf(_download(platform, rev.sha256, Path(tmp), name))
+            count = int(analysis.metadata.get("pages", 0))
+            by_page = {int(t.where): t.text for t in analysis.texts}
+            pages.append([by_page.get(n, "") for n in range(1, count + 1)])
+            sizes.append(
+                [
+                    (p.get("widthMm"), p.get("heightMm"))
+                    for p in analysis.metadata.get("pageSizes", [])
+                ]
+            )
+    result = diff_pdf_text(pages[0], pages[1], sizes[0], sizes[1])
+    added = sum(len(p["addedLines"]) for p in result["pages"])
+    removed = sum(len(p["removedLines"]) for p in result["pages"])
+    return {
+        "added": added,
+        "removed": removed,
+        "modified": len(result["changedPages"]),
+        "layers": {},
+        **result,
+    }

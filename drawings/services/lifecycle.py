@@ -1,0 +1,179 @@
+"""A revision's lifecycle: wip → shared → published (locked, stamped) → archived, and deleting
+a draft. A published revision is locked: every later attempt to change it is a ``Conflict``;
+archiving happens with the project's completion archive (``archiving``)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import anyio.to_thread
+
+from drawings.formats.stamp import StampText, stamp_stream
+from drawings.rules.access import REVIEWERS, UPLOADERS
+from drawings.rules.choices import parse_enum
+from drawings.rules.comments import CommentStatus
+from drawings.rules.search_text import DRAWING_TEXT_INDEX
+from drawings.rules.states import State, Status, check_mutable, check_transition
+from drawings.rules.subjects import subject
+from drawings.services.access import require_access
+from drawings.services.design_changes import required_change
+from drawings.services.records import load_revision, project_by_id
+from drawings.services.sheets import describe
+from drawings.tables import DesignChange, ReviewComment, Revision, RevisionText
+from kernel import audit, clock, outbox
+from kernel.db import transaction
+from kernel.errors import Conflict, Invalid
+
+if TYPE_CHECKING:
+    from accounts.api import Actor
+    from drawings.schemas import ProjectOut, RevisionOut
+    from drawings.services.records import RevisionRecord
+    from kernel.platform import Platform
+
+
+async def transition(
+    platform: Platform, actor: Actor, revision_id: int, target: str, *, certificate_number: str = ""
+) -> RevisionOut:
+    goal = parse_enum(State, target, "to", "目标状态")
+    rev = await load_revision(revision_id)
+    project = await project_by_id(rev.project)
+    current = State(rev.state)
+    check_transition(current, goal)  # 409 on a locked revision before any other check
+    if goal == State.PUBLISHED:
+        return await _publish(platform, actor, project, rev, certificate_number)
+    if goal == State.ARCHIVED:
+        raise Conflict("归档随项目竣工归档包一并进行。", code="archive_via_project")
+    await require_access(actor, project, UPLOADERS)
+    if rev.status == Status.PROCESSING:
+        raise Conflict("文件仍在解析中，请稍后再共享。", code="revision_processing")
+    async with transaction():
+        fresh = await load_revision(revision_id, lock=True)
+        check_transition(State(fresh.state), goal)
+        await Revision.update({Revision.state: goal.value}).where(Revision.id == revision_id)
+        await audit.record(
+            actor=actor.label,
+            action=f"drawings.revision_{goal.value}",
+            subject=subject(project.id, "revision", revision_id),
+            payload={"from": current.value, "to": goal.value},
+        )
+        await _reindex(revision_id)
+    outbox.kick()
+    return await describe(await load_revision(revision_id))
+
+
+async def _publish(
+    platform: Platform,
+    actor: Actor,
+    project: ProjectOut,
+    rev: RevisionRecord,
+    certificate_number: str,
+) -> RevisionOut:
+    await require_access(actor, project, REVIEWERS)
+    certificate = certificate_number.strip()
+    if not certificate:
+        raise Invalid("发布须填写施工图审查合格书编号。", field="certificateNumber")
+    if rev.status != Status.READY:
+        raise Conflict("只有解析成功的版本才能审查合格发布。", code="revision_not_ready")
+    blocking = await ReviewComment.count().where(
+        ReviewComment.revision == rev.id,
+        ReviewComment.mandatory.eq(True),
+        ReviewComment.status != CommentStatus.CLOSED.value,
+    )
+    if blocking:
+        raise Conflict(
+            f"还有 {blocking} 条强制性条文意见未关闭，不能发布。", code="mandatory_comments_open"
+        )
+    change = await required_change(rev)
+    stamped = ""
+    if rev.format == "pdf":
+        stamped = await anyio.to_thread.run_sync(
+            _stamp,
+            platform,
+            rev.sha256,
+            StampText(
+                certificate_number=certificate,
+                reviewer=f"{actor.org_name} {actor.username}",
+                review_date=clock.local_today().date(),
+                revision_sha256=rev.sha256,
+            ),
+        )
+    async with transaction():
+        fresh = await load_revision(rev.id, lock=True)
+        check_transition(State(fresh.state), State.PUBLISHED)
+        await Revision.update(
+            {
+                Revision.state: State.PUBLISHED.value,
+                Revision.certificate_number: certificate,
+                Revision.reviewer: actor.label,
+                Revision.review_org: actor.org_id,
+                Revision.published_at: clock.now(),
+                Revision.stamped_sha256: stamped,
+            }
+        ).where(Revision.id == rev.id)
+        await audit.record(
+            actor=actor.label,
+            action="drawings.revision_published",
+            subject=subject(project.id, "revision", rev.id),
+            payload={
+                "certificateNumber": certificate,
+                "sha256": rev.sha256,
+                "stampedSha256": stamped,
+                "designChange": change,
+            },
+        )
+        await _reindex(rev.id)
+    outbox.kick()
+    return await describe(await load_revision(rev.id))
+
+
+def _stamp(platform: Platform, sha256: str, text: StampText) -> str:
+    """The stamped copy as a new blob, through temporary files (sheets can be large)."""
+    scratch = platform.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="oneset-stamp-", dir=scratch) as tmp:
+        source, target = Path(tmp) / "original.pdf", Path(tmp) / "stamped.pdf"
+        with source.open("wb") as out:
+            for chunk in platform.blobs.open(sha256):
+                out.write(chunk)
+        with source.open("rb") as original, target.open("wb") as stamped:
+            stamp_stream(original, stamped, text)
+        with target.open("rb") as stamped:
+            return platform.blobs.put(stamped).sha256
+
+
+async def delete_revision(actor: Actor, revision_id: int) -> None:
+    rev = await load_revision(revision_id)
+    project = await project_by_id(rev.project)
+    check_mutable(State(rev.state))
+    await require_access(actor, project, UPLOADERS)
+    async with transaction():
+        fresh = await load_revision(revision_id, lock=True)
+        check_mutable(State(fresh.state))
+        keys = await RevisionText.select(RevisionText.key).where(
+            RevisionText.revision == revision_id
+        )
+        await RevisionText.delete().where(RevisionText.revision == revision_id)
+        await ReviewComment.delete().where(ReviewComment.revision == revision_id)
+        await DesignChange.update({DesignChange.revision: None}).where(
+            DesignChange.revision == revision_id
+        )
+        await Revision.delete().where(Revision.id == revision_id)
+        for key in keys:
+            await outbox.index_later(DRAWING_TEXT_INDEX, str(key["key"]))
+        await audit.record(
+            actor=actor.label,
+            action="drawings.revision_deleted",
+            subject=subject(project.id, "revision", revision_id),
+            payload={"sha256": rev.sha256},
+        )
+    outbox.kick()
+
+
+async def _reindex(revision_id: int) -> None:
+    """The revision's search documents carry its state: rebuild them after a change."""
+    for key in await RevisionText.select(RevisionText.key).where(
+        RevisionText.revision == revision_id
+    ):
+        await outbox.index_later(DRAWING_TEXT_INDEX, str(key["key"]))

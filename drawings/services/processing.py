@@ -1,0 +1,145 @@
+"""The processing job: analyse a revision's file in the isolated runner, store the preview,
+record ready/failed, chunk the text for search. Idempotent by revision id."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio.to_thread
+
+from drawings.formats.analysis import Analysis, failed
+from drawings.isolation import analyse_isolated
+from drawings.rules.search_text import DRAWING_TEXT_INDEX, chunk_text
+from drawings.rules.states import Status
+from drawings.rules.subjects import subject
+from drawings.services.records import dumps, loads
+from drawings.tables import Revision, RevisionText
+from kernel import audit, clock, outbox
+from kernel.db import transaction
+from storage.errors import BlobNotFound
+
+if TYPE_CHECKING:
+    from kernel.platform import Platform
+
+log = logging.getLogger(__name__)
+SYSTEM_ACTOR = "system:drawings.process_revision"
+_MAX_MEMORY_MB = 4096  # per analysis child
+
+
+async def process_revision(platform: Platform, revision_id: int) -> str:
+    """Bring a ``processing`` revision to ``ready`` or ``failed``; a no-op for any other state.
+
+    Returns the final status. Safe to run twice (Celery redelivery): the second run sees a
+    finished revision and stops; concurrent runs are settled by the guarded update.
+    """
+    row = await Revision.select().where(Revision.id == revision_id).first()
+    if row is None:
+        return "missing"
+    if row["status"] != Status.PROCESSING.value:
+        return str(row["status"])
+    earlier = await _earlier_result(str(row["sha256"]), revision_id)
+    if earlier is not None:
+        analysis, preview_sha, texts = earlier
+    else:
+        analysis, preview_sha = await anyio.to_thread.run_sync(_analyse_blob, platform, row)
+        texts = chunk_text([item.text for item in analysis.texts])
+    return await _finish(int(row["project"]), revision_id, analysis, preview_sha, texts)
+
+
+def _analyse_blob(platform: Platform, row: dict[str, Any]) -> tuple[Analysis, str]:
+    """Copy the blob to a temporary file, analyse it in a child process, store the preview."""
+    scratch = platform.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="oneset-analysis-", dir=scratch) as tmp:
+        source = Path(tmp) / f"revision.{row['format']}"
+        try:
+            with source.open("wb") as out:
+                for chunk in platform.blobs.open(str(row["sha256"])):
+                    out.write(chunk)
+        except BlobNotFound:
+            return failed(None, "文件在存储中不存在，无法解析。"), ""
+        preview = Path(tmp) / "preview.svg"
+        analysis = analyse_isolated(
+            source,
+            timeout_s=platform.settings.file_analysis_timeout_seconds,
+            preview_path=preview,
+            filename=str(row["filename"]) or None,
+            max_memory_mb=_MAX_MEMORY_MB,
+        )
+        preview_sha = ""
+        if analysis.status == "ready" and analysis.preview_path and preview.exists():
+            with preview.open("rb") as handle:
+                preview_sha = platform.blobs.put(handle).sha256
+        return analysis, preview_sha
+
+
+async def _earlier_result(sha256: str, revision_id: int) -> tuple[Analysis, str, list[str]] | None:
+    """The same bytes were analysed before (another sheet, or a survey's copy): reuse it."""
+    other = (
+        await Revision.select()
+        .where(
+            Revision.sha256 == sha256,
+            Revision.id != revision_id,
+            Revision.status.is_in([Status.READY.value, Status.FAILED.value]),
+        )
+        .order_by(Revision.id)
+        .first()
+    )
+    if other is None:
+        return None
+    analysis = Analysis(
+        status=other["status"],
+        format=other["format"],
+        error=other["error"] or None,
+        metadata=loads(other["metadata"], {}),
+        warnings=loads(other["warnings"], []),
+    )
+    texts = (
+        await RevisionText.select(RevisionText.text)
+        .where(RevisionText.revision == other["id"])
+        .order_by(RevisionText.chunk)
+    )
+    return analysis, str(other["preview_sha256"]), [str(t["text"]) for t in texts]
+
+
+async def _finish(
+    project_id: int, revision_id: int, analysis: Analysis, preview_sha: str, texts: list[str]
+) -> str:
+    status = Status.READY if analysis.status == "ready" else Status.FAILED
+    error = analysis.error or ("" if status == Status.READY else "图纸解析失败。")
+    async with transaction():
+        updated = (
+            await Revision.update(
+                {
+                    Revision.status: status.value,
+                    Revision.error: error,
+                    Revision.metadata: dumps(analysis.metadata),
+                    Revision.warnings: dumps(analysis.warnings),
+                    Revision.preview_sha256: preview_sha,
+                    Revision.processed_at: clock.now(),
+                }
+            )
+            .where(Revision.id == revision_id, Revision.status == Status.PROCESSING.value)
+            .returning(Revision.id)
+        )
+        if not updated:  # a concurrent run finished first
+            row = await Revision.select(Revision.status).where(Revision.id == revision_id).first()
+            return str(row["status"]) if row else "missing"
+        await RevisionText.delete().where(RevisionText.revision == revision_id)
+        for number, text in enumerate(texts if status == Status.READY else []):
+            key = f"{revision_id}-{number}"
+            await RevisionText.insert(
+                RevisionText(key=key, revision=revision_id, chunk=number, text=text)
+            )
+            await outbox.index_later(DRAWING_TEXT_INDEX, key)
+        await audit.record(
+            actor=SYSTEM_ACTOR,
+            action=f"drawings.revision_{status.value}",
+            subject=subject(project_id, "revision", revision_id),
+            payload={"error": error, "format": analysis.format, "textChunks": len(texts)},
+        )
+    outbox.kick()
+    return status.value

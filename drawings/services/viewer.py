@@ -1,0 +1,49 @@
+"""What the revision viewer shows one actor: the revision and its set, who published it, the
+pinned comments with what the actor may do with each, the sheet's other revisions, whether a
+newer one exists, and the preview's geometry (to pin comments to drawing coordinates)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from drawings.formats.preview_geometry import Geometry
+from drawings.rules.access import Abilities, Access, abilities
+from drawings.rules.states import State
+from drawings.schemas import CurrencyOut, ProjectOut, RevisionOut
+from drawings.services.comments import CommentView, comments_for_viewer
+from drawings.services.previews import stored_geometry
+from drawings.services.projects import project_for
+from drawings.services.sheets import currency, describe, list_revisions, readable_revision
+
+if TYPE_CHECKING:
+    from accounts.api import Actor
+    from kernel.platform import Platform
+
+
+class RevisionDetail(msgspec.Struct, frozen=True):
+    revision: RevisionOut
+    project: ProjectOut  # with the actor's access
+    reviewer: str  # who published it (its audit label), "" before publication
+    can: Abilities
+    comments: list[CommentView]
+    siblings: list[RevisionOut]  # every revision of the sheet, this one included
+    currency: CurrencyOut
+    geometry: Geometry | None
+
+
+async def revision_detail(platform: Platform, actor: Actor, revision_id: int) -> RevisionDetail:
+    rev = await readable_revision(actor, revision_id)
+    revision = await describe(rev)
+    project = await project_for(actor, revision.project_code)
+    return RevisionDetail(
+        revision=revision,
+        project=project,
+        reviewer=rev.reviewer,
+        can=abilities(Access(project.access), State(rev.state)),
+        comments=await comments_for_viewer(actor, revision_id),
+        siblings=await list_revisions(actor, rev.sheet),
+        currency=await currency(revision_id),
+        geometry=await stored_geometry(platform, rev),
+    )

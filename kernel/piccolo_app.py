@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from kernel.tables import AuditEntry, Heartbeat, OutboxEntry
+
+APP_CONFIG = AppConfig(
+    app_name="oneset",
+    migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
+    table_classes=[AuditEntry, OutboxEntry, Heartbeat],
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,170 @@
+"""The one place that reads ``ONESET_*`` environment variables.
+
+Every default selects the embedded backend, so ``oneset serve`` works with nothing installed.
+The README's configuration table mirrors ``Settings``; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+DatabaseKind = Literal["sqlite", "postgres"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    broker_url: str
+    minio_endpoint: str | None = None
+    minio_access_key: str = "minioadmin"
+    minio_secret_key: str = "minioadmin"  # noqa: S105 - MinIO's documented default, overridden in production
+    minio_bucket: str = "oneset"
+    minio_secure: bool = False
+    minio_region: str = "us-east-1"
+    minio_timeout_seconds: float = 5.0
+    meili_url: str | None = None
+    meili_key: str | None = None
+    meili_timeout_seconds: float = 5.0
+    index_prefix: str = "oneset_"
+    public_url: str = "http://127.0.0.1:8000"
+    max_upload_bytes: int = 2 * 1024**3
+    max_json_bytes: int = 1024**2
+    token_ttl_minutes: int = 12 * 60
+    login_max_failures: int = 5
+    login_window_seconds: int = 15 * 60
+    task_time_limit_seconds: int = 600
+    broker_visibility_timeout_seconds: int = 660  # a dead worker's task is delivered again
+    file_analysis_timeout_seconds: int = 120
+    outbox_interval_seconds: float = 5.0
+    audit_secret: str = ""  # keys the audit chain; default: the secret key
+    audit_checkpoint_seconds: float = 60.0
+    heartbeat_interval_seconds: float = 10.0
+    heartbeat_stale_seconds: float = 60.0  # /health: "worker" fails when older; 0 = no check
+    sweep_interval_seconds: float = 60.0
+    policy_file: Path | None = None
+    survey_rules_file: Path | None = None
+    survey_convention_file: Path | None = None
+    log_level: str = "INFO"
+
+    @property
+    def database_kind(self) -> DatabaseKind:
+        scheme = urlsplit(self.database_url).scheme
+        return "postgres" if scheme.startswith("postgres") else "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(_sqlite_path(self.database_url))
+
+    @property
+    def blob_backend(self) -> Literal["local", "minio"]:
+        return "minio" if self.minio_endpoint else "local"
+
+    @property
+    def search_backend(self) -> Literal["embedded", "meilisearch"]:
+        return "meilisearch" if self.meili_url else "embedded"
+
+    @property
+    def broker_kind(self) -> str:
+        """``embedded`` (the SQLite broker in the data dir, ``oneset.broker``) or the scheme."""
+        scheme = urlsplit(self.broker_url).scheme
+        return "embedded" if scheme.startswith(f"{EMBEDDED_BROKER}+") else scheme
+
+
+EMBEDDED_BROKER = "embedded"  # kombu transport alias registered by oneset.broker
+
+
+def _sqlite_path(url: str) -> str:
+    # sqlite:///relative/path or sqlite:////absolute/path
+    return url.split("://", 1)[1].removeprefix("/")
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret(data_dir: Path) -> str:
+    """A per-installation signing key kept beside the embedded data (created on first use)."""
+    path = data_dir / "secret.key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build settings from ``env`` (default: the process environment)."""
+    e = dict(os.environ if env is None else env)
+
+    def get(name: str, default: str | None = None) -> str | None:
+        value = e.get(f"ONESET_{name}")
+        return value if value not in (None, "") else default
+
+    data_dir = Path(get("DATA_DIR", "var") or "var").resolve()
+    database_url = get("DATABASE_URL") or f"sqlite:///{data_dir / 'oneset.sqlite3'}"
+    secret_key = get("SECRET_KEY") or _secret(data_dir)
+    broker_url = get("BROKER_URL") or f"{EMBEDDED_BROKER}+sqlite:///{data_dir / 'broker.sqlite3'}"
+    policy = get("POLICY_FILE")
+    task_limit = int(get("TASK_TIME_LIMIT_SECONDS", "600") or 600)
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=secret_key,
+        broker_url=broker_url,
+        minio_endpoint=get("MINIO_ENDPOINT"),
+        minio_access_key=get("MINIO_ACCESS_KEY", "minioadmin") or "",
+        minio_secret_key=get("MINIO_SECRET_KEY", "minioadmin") or "",
+        minio_bucket=get("MINIO_BUCKET", "oneset") or "oneset",
+        minio_secure=_bool(get("MINIO_SECURE", "false") or "false"),
+        minio_region=get("MINIO_REGION", "us-east-1") or "us-east-1",
+        minio_timeout_seconds=float(get("MINIO_TIMEOUT_SECONDS", "5") or 5),
+        meili_url=get("MEILI_URL"),
+        meili_key=get("MEILI_KEY"),
+        meili_timeout_seconds=float(get("MEILI_TIMEOUT_SECONDS", "5") or 5),
+        index_prefix=get("INDEX_PREFIX", "oneset_") or "oneset_",
+        public_url=get("PUBLIC_URL", "http://127.0.0.1:8000") or "",
+        max_upload_bytes=int(get("MAX_UPLOAD_BYTES", str(2 * 1024**3)) or 0),
+        max_json_bytes=int(get("MAX_JSON_BYTES", str(1024**2)) or 0),
+        token_ttl_minutes=int(get("TOKEN_TTL_MINUTES", "720") or 720),
+        login_max_failures=int(get("LOGIN_MAX_FAILURES", "5") or 5),
+        login_window_seconds=int(get("LOGIN_WINDOW_SECONDS", "900") or 900),
+        task_time_limit_seconds=task_limit,
+        broker_visibility_timeout_seconds=int(
+            get("BROKER_VISIBILITY_TIMEOUT_SECONDS", str(task_limit + 60)) or task_limit + 60
+        ),
+        file_analysis_timeout_seconds=int(get("FILE_ANALYSIS_TIMEOUT_SECONDS", "120") or 120),
+        outbox_interval_seconds=float(get("OUTBOX_INTERVAL_SECONDS", "5") or 5),
+        audit_secret=get("AUDIT_KEY") or secret_key,
+        audit_checkpoint_seconds=float(get("AUDIT_CHECKPOINT_SECONDS", "60") or 60),
+        heartbeat_interval_seconds=float(get("HEARTBEAT_INTERVAL_SECONDS", "10") or 10),
+        heartbeat_stale_seconds=float(get("HEARTBEAT_STALE_SECONDS", "60") or 0),
+        sweep_interval_seconds=float(get("SWEEP_INTERVAL_SECONDS", "60") or 60),
+        policy_file=Path(policy) if policy else None,
+        survey_rules_file=_path(get("SURVEY_RULES_FILE")),
+        survey_convention_file=_path(get("SURVEY_CONVENTION_FILE")),
+        log_level=get("LOG_LEVEL", "INFO") or "INFO",
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def require_services() -> bool:
+    """Test harness switch: a missing PostgreSQL/Redis/MinIO fails the run instead of skipping."""
+    return _bool(os.environ.get("ONESET_REQUIRE_SERVICES", "0"))

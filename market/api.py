@@ -1,0 +1,198 @@
+"""The marketplace's public surface: the only module other domains and the pages import.
+
+Use cases (each checks its caller's rights), read models, labels and the pure rules the pages
+show (draw proof verification, the sign-up deadline floor). ``surveys`` uses the purchase facts,
+evidence attachment and result submission; ``web`` everything a page renders or posts.
+"""
+
+from __future__ import annotations
+
+from market.demo import purchase_in_service as demo_purchase_in_service
+from market.read_models import (
+    Application,
+    ComplaintView,
+    EvidenceFile,
+    GuideRecord,
+    NegativeRecordView,
+    OnboardingQueue,
+    PurchaseDocuments,
+    PurchaseFacts,
+    QualificationRecord,
+)
+from market.rules.catalog import parse_catalog
+from market.rules.draw import DrawProof, proof_to_dict, verify_proof
+from market.rules.labels import (
+    EVIDENCE_KINDS,
+    FUND_LABELS,
+    LIGHT_LABELS,
+    METHOD_LABELS,
+    NEGATIVE_KINDS,
+    PURPOSE_LABELS,
+    QUOTE_TYPE_LABELS,
+    RATING_DIMENSIONS,
+    REVIEW_STATUS_LABELS,
+    STATUS_LABELS,
+)
+from market.schemas import (
+    AvoidedIn,
+    DirectoryPage,
+    EvidenceOut,
+    FlagOut,
+    HistoryOut,
+    ProfileOut,
+    PublicComplaintOut,
+    PurchaseIn,
+    PurchaseOut,
+    QualificationRuleIn,
+    RequiredQualificationIn,
+    SignupOut,
+    WitnessIn,
+)
+from market.services.access import require_supervisor
+from market.services.award import (
+    abandon,
+    choose,
+    redraw,
+    run_due,
+    run_selection,
+    run_selection_now,
+)
+from market.services.catalogue import list_catalog, load_catalog
+from market.services.complaints import (
+    answer_complaint,
+    complaints_to_handle,
+    file_complaint,
+    public_complaints,
+)
+from market.services.credit_records import add_blacklist, decide_record, negative_records
+from market.services.delivery import (
+    accept_result,
+    confirm_contract,
+    extend,
+    purchase_documents,
+    return_result,
+    submit_result,
+    upload_contract,
+)
+from market.services.directory import public_profile, search_directory
+from market.services.evidence import attach_evidence, evidence_for_reading, my_evidence
+from market.services.guides import my_guides, upsert_guide
+from market.services.onboarding import apply, my_application, onboarding_queue, review
+from market.services.purchase_views import (
+    board_purchases,
+    draw_proof,
+    eligible_open_purchases,
+    history,
+    list_purchases,
+    purchase_facts,
+    purchase_view,
+    running_services,
+    won_purchases,
+)
+from market.services.purchases import cancel, create, earliest_signup_deadline, publish, reprocure
+from market.services.qualifications import (
+    declare_qualification,
+    my_qualifications,
+    qualification_grades,
+    review_qualification,
+)
+from market.services.ratings import rate
+from market.services.signups import list_signups, sign_up, submit_quote
+from market.services.supervision import flags
+
+__all__ = [
+    "EVIDENCE_KINDS",
+    "FUND_LABELS",
+    "LIGHT_LABELS",
+    "METHOD_LABELS",
+    "NEGATIVE_KINDS",
+    "PURPOSE_LABELS",
+    "QUOTE_TYPE_LABELS",
+    "RATING_DIMENSIONS",
+    "REVIEW_STATUS_LABELS",
+    "STATUS_LABELS",
+    "Application",
+    "AvoidedIn",
+    "ComplaintView",
+    "DirectoryPage",
+    "DrawProof",
+    "EvidenceFile",
+    "EvidenceOut",
+    "FlagOut",
+    "GuideRecord",
+    "HistoryOut",
+    "NegativeRecordView",
+    "OnboardingQueue",
+    "ProfileOut",
+    "PublicComplaintOut",
+    "PurchaseDocuments",
+    "PurchaseFacts",
+    "PurchaseIn",
+    "PurchaseOut",
+    "QualificationRecord",
+    "QualificationRuleIn",
+    "RequiredQualificationIn",
+    "SignupOut",
+    "WitnessIn",
+    "abandon",
+    "accept_result",
+    "add_blacklist",
+    "answer_complaint",
+    "apply",
+    "attach_evidence",
+    "board_purchases",
+    "cancel",
+    "choose",
+    "complaints_to_handle",
+    "confirm_contract",
+    "create",
+    "decide_record",
+    "declare_qualification",
+    "demo_purchase_in_service",
+    "draw_proof",
+    "earliest_signup_deadline",
+    "eligible_open_purchases",
+    "evidence_for_reading",
+    "extend",
+    "file_complaint",
+    "flags",
+    "history",
+    "list_catalog",
+    "list_purchases",
+    "list_signups",
+    "load_catalog",
+    "my_application",
+    "my_evidence",
+    "my_guides",
+    "my_qualifications",
+    "negative_records",
+    "onboarding_queue",
+    "parse_catalog",
+    "proof_to_dict",
+    "public_complaints",
+    "public_profile",
+    "publish",
+    "purchase_documents",
+    "purchase_facts",
+    "purchase_view",
+    "qualification_grades",
+    "rate",
+    "redraw",
+    "reprocure",
+    "require_supervisor",
+    "return_result",
+    "review",
+    "review_qualification",
+    "run_due",
+    "run_selection",
+    "run_selection_now",
+    "running_services",
+    "search_directory",
+    "sign_up",
+    "submit_quote",
+    "submit_result",
+    "upload_contract",
+    "upsert_guide",
+    "verify_proof",
+    "won_purchases",
+]

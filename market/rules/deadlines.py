@@ -1,0 +1,169 @@
+"""Time limits in working days (限时办结) and the traffic lights (DESIGN.md, domain.md §1.10).
+
+Working days follow the official Chinese calendar: weekends and public holidays are off and the
+adjusted weekend workdays (调休上班) are on, per the ``chinesecalendar`` package. That package only
+knows the years it ships (2004 up to the year of its release; 1.11 knows up to 2026) and raises
+``NotImplementedError`` outside them. For such years we fall back to "Monday–Friday are working
+days" — holidays of those years are unknown until the package is upgraded — and say so through
+``calendar_is_official``. Day counting uses dates in Asia/Shanghai.
+
+Counting convention: a limit of N working days starting on day S ends on the N-th working day
+after S (S itself is not counted), like "within 2 working days of submission".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+import msgspec
+
+from kernel.errors import Invalid
+from market.rules.policy import DEFAULT_POLICY, DeadlinePolicy
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+Light = Literal["green", "yellow", "red"]
+_SATURDAY = 5
+
+
+@lru_cache(maxsize=8192)
+def _official(day: dt.date) -> bool | None:
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return None
+
+
+def calendar_is_official(day: dt.date) -> bool:
+    """True when ``day``'s year is covered by the official holiday data."""
+    return _official(day) is not None
+
+
+def is_working_day(day: dt.date) -> bool:
+    official = _official(day)
+    if official is None:
+        return day.weekday() < _SATURDAY  # fallback outside the package's years: weekends only
+    return official
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The Asia/Shanghai calendar date of an aware datetime."""
+    if moment.tzinfo is None:
+        raise ValueError("a timezone-aware datetime is required")
+    return moment.astimezone(SHANGHAI).date()
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The ``days``-th working day after ``start`` (0 → ``start`` itself)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    current, left = start, days
+    while left:
+        current += dt.timedelta(days=1)
+        if is_working_day(current):
+            left -= 1
+    return current
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days in ``(start, end]``; negative when ``end`` is before ``start``."""
+    if end < start:
+        return -working_days_between(end, start)
+    count, current = 0, start
+    while current < end:
+        current += dt.timedelta(days=1)
+        if is_working_day(current):
+            count += 1
+    return count
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """23:59:59.999999 Asia/Shanghai on ``day``, as an aware datetime."""
+    return dt.datetime.combine(day, dt.time.max, tzinfo=SHANGHAI)
+
+
+class LightState(msgspec.Struct, frozen=True):
+    light: Light
+    limit_working_days: int
+    left_working_days: int  # 0 on the due day, negative = overdue
+    overdue_working_days: int
+    escalate: bool  # > threshold overdue: propose a negative-behaviour record
+
+
+def light(
+    start: dt.date, due: dt.date, today: dt.date, policy: DeadlinePolicy = DEFAULT_POLICY.deadlines
+) -> LightState:
+    """Green; yellow at ≤ 20 % of the limit left or ≤ 2 working days left; red when overdue."""
+    limit = working_days_between(start, due)
+    if today > due:
+        overdue = working_days_between(due, today)
+        return LightState(
+            light="red",
+            limit_working_days=limit,
+            left_working_days=-overdue,
+            overdue_working_days=overdue,
+            escalate=overdue > policy.overdue_escalation_working_days,
+        )
+    left = working_days_between(today, due)
+    yellow = (
+        left * 100 <= limit * policy.yellow_percent_left or left <= policy.yellow_working_days_left
+    )
+    return LightState(
+        light="yellow" if yellow else "green",
+        limit_working_days=limit,
+        left_working_days=left,
+        overdue_working_days=0,
+        escalate=False,
+    )
+
+
+class Extension(msgspec.Struct, frozen=True):
+    """A logged, approved extension of a service deadline."""
+
+    old_due: dt.date
+    new_due: dt.date
+    working_days: int
+    reason: str
+    approved_by: str
+    approved_at: dt.datetime
+
+
+def extend(
+    due: dt.date, working_days: int, *, reason: str, approved_by: str, approved_at: dt.datetime
+) -> Extension:
+    if working_days < 1:
+        raise Invalid("延期天数至少为 1 个工作日", field="workingDays")
+    if not reason.strip():
+        raise Invalid("延期须说明原因", field="reason")
+    return Extension(
+        old_due=due,
+        new_due=add_working_days(due, working_days),
+        working_days=working_days,
+        reason=reason,
+        approved_by=approved_by,
+        approved_at=approved_at,
+    )
+
+
+def review_due(
+    submitted: dt.datetime, policy: DeadlinePolicy = DEFAULT_POLICY.deadlines
+) -> dt.date:
+    """Last day of the operator's formal review of an onboarding or change request."""
+    return add_working_days(local_date(submitted), policy.onboarding_review_working_days)
+
+
+def owner_idle(
+    last_activity: dt.datetime, now: dt.datetime, policy: DeadlinePolicy = DEFAULT_POLICY.deadlines
+) -> bool:
+    """The owner has not acted for the idle window (calendar days, HZ-faq)."""
+    return now - last_activity >= dt.timedelta(days=policy.owner_idle_days)
+
+
+def earliest_signup_deadline(
+    published: dt.datetime, policy: DeadlinePolicy = DEFAULT_POLICY.deadlines
+) -> dt.datetime:
+    """The announcement must stay open at least the registration period (end of that day)."""
+    return end_of_day(add_working_days(local_date(published), policy.registration_min_working_days))

@@ -1,0 +1,55 @@
+"""Starting a OneSet process: its platform, its database binding and the outbox's sender.
+
+Every entry point (web app, Celery worker, CLI) calls one of these, so the kernel never has to
+know which domains exist.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from kernel import db, outbox
+from kernel.platform import Platform, build_platform, current, set_current
+from oneset.wiring import all_tables
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from piccolo.engine.base import Engine
+
+    from kernel.settings import Settings
+
+_started_in: list[int] = []  # pid of the process the worker set-up last ran in
+
+
+def bind_database(engine: Engine[Any]) -> None:
+    db.bind(engine, all_tables())
+
+
+def celery_send(name: str, args: Sequence[Any]) -> None:
+    from oneset.celery_app import app
+
+    app.send_task(name, args=list(args), retry=False)
+
+
+def start_web(platform: Platform) -> None:
+    set_current(platform)
+    outbox.use_sender(celery_send)
+
+
+def start_command(settings: Settings | None = None) -> Platform:
+    """A one-shot CLI command: platform from the environment, its database bound."""
+    platform = build_platform(settings) if settings else current()
+    set_current(platform)
+    bind_database(db.make_engine(platform.settings))
+    outbox.use_sender(celery_send)
+    return platform
+
+
+def start_worker_process(**_: Any) -> None:
+    """Celery's worker_init / worker_process_init: once per process (forks start afresh)."""
+    if _started_in and _started_in[0] == os.getpid():
+        return
+    start_command()
+    _started_in[:] = [os.getpid()]

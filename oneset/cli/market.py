@@ -1,0 +1,73 @@
+"""Marketplace commands: ``oneset verify-draw PROOF.json`` and ``oneset load-catalog``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command("verify-draw")
+@click.argument("proof_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_draw(proof_file: Path) -> None:
+    """Recompute a published draw proof (DESIGN.md algorithm); exit 1 naming each mismatch."""
+    from market.api import verify_proof
+
+    try:
+        proof = json.loads(proof_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        click.echo(f"cannot read proof: {exc}", err=True)
+        sys.exit(2)
+    if not isinstance(proof, dict):
+        click.echo("proof must be a JSON object", err=True)
+        sys.exit(2)
+    problems = verify_proof(proof)
+    if problems:
+        for problem in problems:
+            click.echo(f"MISMATCH {problem}", err=True)
+        sys.exit(1)
+    draws = proof.get("draws") or []
+    click.echo(
+        f"proof verified: purchase {proof.get('purchaseId')}, {len(proof['candidates'])} "
+        f"candidates, {len(draws)} draws"
+    )
+    for d in draws:
+        click.echo(f"  {d['purpose']} round {d['round']}: {d['selected']}")
+
+
+@click.command("load-catalog")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="catalog JSON (default: the bundled seed of real items)",
+)
+def load_catalog(path: Path | None) -> None:
+    """Load the service item catalog (中介服务事项清单); updates existing codes."""
+    from market.api import load_catalog as load
+    from market.api import parse_catalog
+    from oneset.cli.main import run_async
+
+    items = parse_catalog(path.read_bytes()) if path else None
+
+    async def go(_: object) -> tuple[int, int]:
+        return await load(items)
+
+    created, updated = run_async(go)
+    click.echo(f"catalog loaded: {created} created, {updated} updated")
+
+
+@click.command("market-run-due")
+def run_due() -> None:
+    """Close due sign-ups and run due selections now (what beat does every 30 s)."""
+    from market.api import run_due as due
+    from oneset.cli.main import run_async
+
+    counts = run_async(due)
+    click.echo(f"selections run: {counts or 'none due'}")
+
+
+COMMANDS = [verify_draw, load_catalog, run_due]

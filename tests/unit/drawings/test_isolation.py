@@ -1,0 +1,131 @@
+"""The isolated runner: every corpus file ends as its MANIFEST says; time and memory limits,
+crashes and diffs in the fork server's children."""
+
+from __future__ import annotations
+
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import psutil
+import pytest
+
+from drawings.formats.analysis import analyse_file
+from drawings.isolation import analyse_isolated, client
+from tests.paths import SHARED_DATA
+from tests.unit.drawings.corpus import CorpusFile, corpus
+
+if TYPE_CHECKING:
+    from drawings.formats.analysis import Analysis
+
+FILES = corpus()
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Analysis]:
+    out = tmp_path_factory.mktemp("previews")
+
+    def run(item: CorpusFile) -> tuple[str, Analysis]:
+        preview = out / (item.path.replace("/", "_") + ".svg")
+        return item.path, analyse_isolated(
+            SHARED_DATA / item.path, timeout_s=120, preview_path=preview, max_memory_mb=2048
+        )
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(pool.map(run, FILES))
+
+
+def test_manifest_lists_the_whole_corpus() -> None:
+    on_disk = {str(p.relative_to(SHARED_DATA)) for p in SHARED_DATA.rglob("*") if p.is_file()}
+    assert {item.path for item in FILES} == on_disk - {"MANIFEST.md"}
+
+
+@pytest.mark.parametrize("item", FILES, ids=lambda item: item.path)
+def test_each_file_ends_as_the_manifest_says(
+    item: CorpusFile, outcomes: dict[str, Analysis]
+) -> None:
+    result = outcomes[item.path]
+    if item.outcome != "either":
+        assert result.status == item.outcome, (result.error, item.expected)
+    if result.status == "failed":
+        assert result.error
+        assert any("\u4e00" <= c <= "\u9fff" for c in result.error)
+        assert "Traceback" not in result.error
+    else:
+        assert result.error is None
+        assert result.format in {"dxf", "dwg", "pdf"}
+
+
+def test_zero_byte_file_fails(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.dxf"
+    empty.write_bytes(b"")
+    result = analyse_file(empty)
+    assert result.status == "failed"
+    assert result.error == "文件为空（0 字节）。"
+
+
+@pytest.fixture(scope="module")
+def slow_dxf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    big = tmp_path_factory.mktemp("slow") / "lines.dxf"
+    body = "".join(f"0\nLINE\n8\n0\n10\n{i}\n20\n0\n11\n{i}\n21\n1\n" for i in range(300_000))
+    big.write_text(f"0\nSECTION\n2\nENTITIES\n{body}0\nENDSEC\n0\nEOF\n")
+    return big
+
+
+def test_timeout_becomes_a_failure(slow_dxf: Path, tmp_path: Path) -> None:
+    result = analyse_isolated(slow_dxf, timeout_s=0.5, preview_path=tmp_path / "p.svg")
+    assert result.status == "failed"
+    assert result.error
+    assert "超时" in result.error
+    # The fork server survives its child being killed and serves the next request.
+    after = analyse_isolated(SHARED_DATA / "dxf/bin_dxf_r12.dxf", timeout_s=30)
+    assert after.status == "ready"
+
+
+def test_fork_server_child_out_of_memory() -> None:
+    result = analyse_isolated(
+        SHARED_DATA / "dxf/sheet_0_12k.dxf", timeout_s=60, preview_path=None, max_memory_mb=64
+    )
+    assert result.status == "failed"
+    assert result.error
+    assert "内存" in result.error
+
+
+def test_child_uses_this_interpreter(slow_dxf: Path) -> None:
+    """The fork server runs the interpreter running the worker (same venv, same packages), never
+    whatever ``python`` is first on PATH; its per-file children are forks of it."""
+    server = psutil.Process(client().pid)
+    assert server.cmdline()[:3] == [sys.executable, "-m", "drawings.isolation"]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(analyse_isolated, slow_dxf, timeout_s=5)
+        children: list[psutil.Process] = []
+        deadline = time.monotonic() + 20
+        while not children and not running.done() and time.monotonic() < deadline:
+            children = server.children()
+            time.sleep(0.02)
+        running.result()
+    assert children, "no analysis child was seen"
+    assert children[0].exe() == server.exe()
+
+
+def test_fork_server_diff(tmp_path: Path) -> None:
+    overlay = tmp_path / "overlay.svg"
+    result = client().diff(
+        SHARED_DATA / "dxf/flange.v1.dxf",
+        SHARED_DATA / "dxf/flange.v2.dxf",
+        timeout_s=60,
+        overlay_path=overlay,
+    )
+    assert result.status == "ready"
+    assert (result.metadata["added"], result.metadata["removed"]) == (0, 11)
+    assert overlay.read_text(encoding="utf-8").count("#e00000") >= 1
+    broken = client().diff(
+        SHARED_DATA / "malformed/mleader_fragment.dxf",
+        SHARED_DATA / "dxf/flange.v2.dxf",
+        timeout_s=60,
+    )
+    assert broken.status == "failed"
+    assert broken.error
+    assert "DXF" in broken.error
