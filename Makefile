@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint check unit demo migrate makemigrations bench bench-quick clean
+.PHONY: install run test test-shifted lint check unit demo migrate makemigrations bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,15 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+	$(MAKE) test-shifted
+
+# The time-sensitive suites again with the machine clock three years ahead (Debian's faketime), so
+# the next time bomb fails here and not in a user's hands. MinIO is Go and ignores faketime (its
+# request-signature check would see the skew), so its cases are left to the run above.
+SHIFT ?= +3y
+test-shifted: $(STAMP)
+	faketime -f '$(SHIFT)' $(BIN)/pytest -p no:cacheprovider tests/market tests/surveys \
+		tests/accounts tests/oneset tests/unit -k 'not minio'
 
 check: test
 
