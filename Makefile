@@ -30,12 +30,13 @@ test: lint
 	$(MAKE) test-shifted
 
 # The time-sensitive suites again with the machine clock three years ahead (Debian's faketime), so
-# the next time bomb fails here and not in a user's hands. MinIO is Go and ignores faketime (its
-# request-signature check would see the skew), so its cases are left to the run above.
+# the next time bomb fails here and not in a user's hands. The MinIO and Meilisearch cases are left
+# to the run above: MinIO (Go) ignores faketime, so its signature check sees the skew, and
+# Meilisearch crashes under faketime's LD_PRELOAD; neither holds a time rule of OneSet's.
 SHIFT ?= +3y
 test-shifted: $(STAMP)
 	faketime -f '$(SHIFT)' $(BIN)/pytest -p no:cacheprovider tests/market tests/surveys \
-		tests/accounts tests/oneset tests/unit -k 'not minio'
+		tests/accounts tests/oneset tests/unit -k 'not minio and not meili'
 
 check: test
 
