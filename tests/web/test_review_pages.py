@@ -13,9 +13,9 @@ from accounts.demo import DEMO_PASSWORD
 from accounts.demo import load as accounts_demo
 from kernel import clock
 from kernel.platform import Platform
+from surveys import api as surveys
 from surveys import demo as surveys_demo
-from surveys import services as surveys
-from surveys.sample import sample_dxf, sample_report_pdf
+from surveys.formats.sample import sample_dxf, sample_report_pdf
 from tests.market.world import MONDAY, FakeClock
 from tests.surveys.world import DECLARED, QC, make_survey_world
 from tests.web import a11y
