@@ -7,6 +7,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 
+from accounts.api import Actor
 from kernel.errors import Conflict, Forbidden, Invalid
 from kernel.platform import Platform
 from market.services import delivery, evidence, purchase_views
@@ -14,7 +15,13 @@ from surveys import api as surveys
 from surveys.formats.sample import sample_dxf, sample_report_pdf
 from tests.conftest import Database
 from tests.market.world import FakeClock, new_org
-from tests.surveys.world import DECLARED, QC, make_survey_world
+from tests.surveys.world import (
+    DECLARED,
+    PROJECT_CODE,
+    QC,
+    make_survey_world,
+    selected_purchase,
+)
 
 
 async def test_declared_figures_disagreeing_with_the_drawing_are_flagged(
@@ -190,3 +197,33 @@ async def test_report_becomes_the_marketplace_result_while_in_service(
     assert third.market_result_id is None  # the owner has not decided on the last one yet
     await delivery.accept_result(sw.owner, sw.purchase_id)
     assert (await purchase_views.purchase_view(sw.purchase_id)).status == "accepted"
+
+
+async def test_project_list_shows_each_reader_its_commissions_with_their_own_checks(
+    db: Database, platform: Platform, fake_clock: FakeClock
+) -> None:
+    """The project's commissions are read in one batch; roles and checks stay per commission."""
+    sw = await make_survey_world(platform, fake_clock)
+    completion = await sw.commission()
+    second_pid, other_surveyor = await selected_purchase(sw.market, fake_clock)
+    land_use = await sw.commission(
+        purchase_id=second_pid,
+        stage="land_use",
+        items=["land_verification"],
+        departments={"land": sw.land.org_id},
+    )
+
+    async def listed(actor: Actor) -> list[tuple[int, list[str], list[str]]]:
+        views = await surveys.list_commissions(actor, PROJECT_CODE)
+        return [(v.id, v.my_roles, [c.department for c in v.checks]) for v in views]
+
+    core = ["planning", "land", "property"]
+    assert await listed(sw.owner) == [
+        (completion, ["owner"], core),
+        (land_use, ["owner"], ["land"]),
+    ]
+    assert await listed(sw.planning) == [(completion, ["planning"], core)]
+    assert await listed(sw.land) == [(completion, ["land"], core), (land_use, ["land"], ["land"])]
+    assert await listed(sw.surveyor) == [(completion, ["surveyor"], core)]
+    assert await listed(other_surveyor) == [(land_use, ["surveyor"], ["land"])]
+    assert await listed(sw.outsider) == []
