@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 from accounts import api as accounts
 from kernel import clock, outbox
 from market import api as market
-from surveys import rules, services
-from surveys.sample import sample_dxf, sample_report_pdf
-from surveys.sections import DeclaredIndicators, QcReport, UnitArea
+from surveys.formats.sample import sample_dxf, sample_report_pdf
+from surveys.rules.commissions import COMPLETION_REQUIRED, SERVICE_ITEM_CODE, Stage
+from surveys.rules.sections import DeclaredIndicators, QcReport, UnitArea
+from surveys.services import certificates, checks, commissions, packages
 from surveys.tables import Commission
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ async def _purchase_in_service(owner: Actor, surveyor: Actor) -> int:
         surveyor,
         project_code=PROJECT_CODE,
         project_name=PROJECT_NAME,
-        item_code=rules.SERVICE_ITEM_CODE,
+        item_code=SERVICE_ITEM_CODE,
         content="竣工联合测绘：规划核实测量、土地核验测量、房产测量（一次委托、成果共享）",
         service_working_days=15,
         started=start,
@@ -114,19 +115,19 @@ async def load(platform: Platform) -> None:
     owner, surveyor = found["owner"], found["surveyor"]
     planning, land, registry = found["planning"], found["land"], found["property"]
     purchase_id = await _purchase_in_service(owner, surveyor)
-    view = await services.create_commission(
+    view = await commissions.create_commission(
         owner,
         purchase_id=purchase_id,
-        stage=rules.Stage.COMPLETION.value,
-        items=[i.value for i in rules.COMPLETION_REQUIRED],
+        stage=Stage.COMPLETION.value,
+        items=[i.value for i in COMPLETION_REQUIRED],
         departments={
             "planning": planning.org_id,
             "land": land.org_id,
             "property": registry.org_id,
         },
     )
-    cid = int(view["id"])
-    await services.submit_package_bytes(
+    cid = view.id
+    await packages.submit_package_bytes(
         platform,
         surveyor,
         cid,
@@ -136,14 +137,14 @@ async def load(platform: Platform) -> None:
         qc=QC,
         note="竣工联合测绘成果（规划核实、土地核验、房产面积）",
     )
-    await services.set_permitted(
+    await checks.set_permitted(
         planning,
         cid,
         department="planning",
         values=PLANNING_PERMIT,
         source="建字第330100202600054号",
     )
-    await services.set_permitted(
+    await checks.set_permitted(
         land,
         cid,
         department="land",
@@ -151,11 +152,11 @@ async def load(platform: Platform) -> None:
         boundary=CONTRACT_BOUNDARY,
         source="国有建设用地使用权出让合同 3301002025B00054",
     )
-    await services.set_permitted(
+    await checks.set_permitted(
         registry, cid, department="property", values={"grossFloorArea": Decimal(20240)}
     )
     for actor, department in ((planning, "planning"), (land, "land"), (registry, "property")):
-        await services.decide_check(actor, cid, department=department, decision="confirm")
-    await services.issue_certificate(platform, planning, cid, kind="planning_verification")
-    await services.issue_certificate(platform, land, cid, kind="land_verification")
+        await checks.decide_check(actor, cid, department=department, decision="confirm")
+    await certificates.issue_certificate(platform, planning, cid, kind="planning_verification")
+    await certificates.issue_certificate(platform, land, cid, kind="land_verification")
     outbox.kick()

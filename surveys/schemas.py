@@ -1,16 +1,18 @@
-"""Wire contracts of the joint-survey API (inputs forbid unknown fields, outputs camelCase)."""
+"""Wire contracts of the joint-survey API (inputs forbid unknown fields, outputs camelCase).
+
+The read models the services return are these Structs (the wire shape is the read model)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 
-from surveys.checks import Discrepancy
-from surveys.indicators import Measurement
-from surveys.sections import DeclaredIndicators, QcReport
+from surveys.formats.indicators import Measurement
+from surveys.rules.checks import Discrepancy
+from surveys.rules.sections import DeclaredIndicators, QcReport
 
 
 class In(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
@@ -182,14 +184,6 @@ class CertificateOut(Out):
     revision_id: int | None
     issued_by: str
     issued_at: dt.datetime
-
-
-T = TypeVar("T")
-
-
-def convert(value: Any, kind: type[T]) -> T:
-    """A service's camelCase dict as a typed output Struct."""
-    return msgspec.convert(value, type=kind, strict=False)
 
 
 class HistoryOut(Out):

@@ -8,8 +8,7 @@ import click
 import msgspec
 
 from kernel.errors import Invalid
-from surveys.convention import DEFAULT_CONVENTION, load_convention
-from surveys.indicators import measure_file
+from surveys import api as surveys
 
 
 @click.command("survey-indicators")
@@ -23,12 +22,16 @@ from surveys.indicators import measure_file
 def survey_indicators(dxf_file: str, convention_file: str | None) -> None:
     """计算测绘 DXF 的规划指标（用地面积、容积率、建筑密度、绿地率、退线距离），输出 JSON。"""
     try:
-        convention = load_convention(convention_file) if convention_file else DEFAULT_CONVENTION
+        convention = (
+            surveys.load_convention(convention_file)
+            if convention_file
+            else surveys.DEFAULT_CONVENTION
+        )
     except Invalid as exc:
         raise click.BadParameter(exc.detail, param_hint="--convention") from exc
     # ezdxf logs every repair it makes while recovering a file; the problems list says enough.
     logging.getLogger("ezdxf").setLevel(logging.ERROR)
-    indicators = measure_file(dxf_file, convention).indicators
+    indicators = surveys.measure_file(dxf_file, convention).indicators
     click.echo(msgspec.json.format(msgspec.json.encode(indicators), indent=2).decode())
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from kernel.platform import Platform
-from surveys.sample import sample_dxf, sample_report_pdf
+from surveys.formats.sample import sample_dxf, sample_report_pdf
 from tests.conftest import Database
 from tests.helpers import login
 from tests.market.world import FakeClock

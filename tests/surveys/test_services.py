@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import msgspec
 import pytest
 
+from accounts.api import Actor
 from kernel.errors import Conflict, Forbidden, Invalid
 from kernel.platform import Platform
 from market.services import delivery, evidence, purchase_views
-from surveys import services
-from surveys.sample import sample_dxf, sample_report_pdf
+from surveys import api as surveys
+from surveys.formats.sample import sample_dxf, sample_report_pdf
 from tests.conftest import Database
 from tests.market.world import FakeClock, new_org
-from tests.surveys.world import DECLARED, QC, make_survey_world
+from tests.surveys.world import (
+    DECLARED,
+    PROJECT_CODE,
+    QC,
+    make_survey_world,
+    selected_purchase,
+)
 
 
 async def test_declared_figures_disagreeing_with_the_drawing_are_flagged(
@@ -21,7 +30,7 @@ async def test_declared_figures_disagreeing_with_the_drawing_are_flagged(
     sw = await make_survey_world(platform, fake_clock)
     cid = await sw.commission()
     wrong = msgspec.structs.replace(DECLARED, far=msgspec.convert("2.45", type=type(DECLARED.far)))
-    result = await services.submit_package_bytes(
+    result = await surveys.submit_package_bytes(
         platform,
         sw.surveyor,
         cid,
@@ -30,10 +39,10 @@ async def test_declared_figures_disagreeing_with_the_drawing_are_flagged(
         declared=wrong,
         qc=QC,
     )
-    assert [d["indicator"] for d in result["discrepancies"]] == ["far"]
-    package = await services.package_view(sw.planning, cid)
-    assert package["discrepancies"][0]["computed"] == "2.53"
-    assert package["discrepancies"][0]["declared"] == "2.45"
+    assert [d.indicator for d in result.discrepancies] == ["far"]
+    package = await surveys.package_view(sw.planning, cid)
+    assert package.discrepancies[0].computed == Decimal("2.53")
+    assert package.discrepancies[0].declared == Decimal("2.45")
 
 
 async def test_commission_needs_the_owners_54c_purchase(
@@ -45,7 +54,7 @@ async def test_commission_needs_the_owners_54c_purchase(
         await sw.commission(purchase_id=other_item)
     assert wrong_item.value.field == "purchaseId"
     with pytest.raises(Forbidden):
-        await services.create_commission(
+        await surveys.create_commission(
             await new_org("enterprise"),
             purchase_id=sw.purchase_id,
             stage="completion",
@@ -67,13 +76,13 @@ async def test_checks_wait_for_a_package_and_supervisors_read_everything(
 ) -> None:
     sw = await make_survey_world(platform, fake_clock)
     cid = await sw.commission()
-    waiting = await services.set_permitted(
+    waiting = await surveys.set_permitted(
         sw.planning, cid, department="planning", values={"far": "2.6"}
     )
-    assert waiting["status"] == "waiting"
+    assert waiting.status == "waiting"
     with pytest.raises(Conflict):
-        await services.decide_check(sw.planning, cid, department="planning", decision="confirm")
-    await services.submit_package_bytes(
+        await surveys.decide_check(sw.planning, cid, department="planning", decision="confirm")
+    await surveys.submit_package_bytes(
         platform,
         sw.surveyor,
         cid,
@@ -82,15 +91,15 @@ async def test_checks_wait_for_a_package_and_supervisors_read_everything(
         declared=DECLARED,
         qc=QC,
     )
-    opened = await services.check_view(sw.planning, cid, "planning")
-    assert opened["status"] == "open"
-    assert opened["computedOutcome"] == "pass"
+    opened = await surveys.check_view(sw.planning, cid, "planning")
+    assert opened.status == "open"
+    assert opened.computed_outcome == "pass"
     regulator = await new_org("regulator")
-    assert (await services.package_view(regulator, cid))["version"] == 1
+    assert (await surveys.package_view(regulator, cid)).version == 1
     with pytest.raises(Forbidden):
-        await services.decide_check(regulator, cid, department="planning", decision="confirm")
+        await surveys.decide_check(regulator, cid, department="planning", decision="confirm")
     with pytest.raises(Invalid):
-        await services.submit_package_bytes(
+        await surveys.submit_package_bytes(
             platform,
             sw.surveyor,
             cid,
@@ -111,7 +120,7 @@ async def test_concurrent_submissions_get_consecutive_versions(
     results: list[int] = []
 
     async def submit(revision: int) -> None:
-        result = await services.submit_package_bytes(
+        result = await surveys.submit_package_bytes(
             platform,
             sw.surveyor,
             cid,
@@ -120,13 +129,13 @@ async def test_concurrent_submissions_get_consecutive_versions(
             declared=DECLARED,
             qc=QC,
         )
-        results.append(result["version"])
+        results.append(result.version)
 
     async with anyio.create_task_group() as tg:
         for revision in range(1, 5):
             tg.start_soon(submit, revision)
     assert sorted(results) == [1, 2, 3, 4]
-    assert (await services.package_view(sw.owner, cid))["version"] == 4
+    assert (await surveys.package_view(sw.owner, cid)).version == 4
 
 
 async def test_report_becomes_the_marketplace_result_while_in_service(
@@ -138,7 +147,7 @@ async def test_report_becomes_the_marketplace_result_while_in_service(
 
     sw = await make_survey_world(platform, fake_clock)
     cid = await sw.commission()
-    first = await services.submit_package_bytes(
+    first = await surveys.submit_package_bytes(
         platform,
         sw.surveyor,
         cid,
@@ -147,7 +156,7 @@ async def test_report_becomes_the_marketplace_result_while_in_service(
         declared=DECLARED,
         qc=QC,
     )
-    assert first["marketResultId"] is None  # selected, no contract yet
+    assert first.market_result_id is None  # selected, no contract yet
     _, contract = await evidence.store_evidence(
         platform,
         sw.surveyor.org_id,
@@ -165,7 +174,7 @@ async def test_report_becomes_the_marketplace_result_while_in_service(
         end_on=dt.date(2026, 12, 28),
     )
     await delivery.confirm_contract(sw.owner, sw.purchase_id)
-    second = await services.submit_package_bytes(
+    second = await surveys.submit_package_bytes(
         platform,
         sw.surveyor,
         cid,
@@ -174,9 +183,9 @@ async def test_report_becomes_the_marketplace_result_while_in_service(
         declared=DECLARED,
         qc=QC,
     )
-    assert second["marketResultId"] is not None
+    assert second.market_result_id is not None
     assert (await purchase_views.purchase_view(sw.purchase_id)).status == "result_submitted"
-    third = await services.submit_package_bytes(
+    third = await surveys.submit_package_bytes(
         platform,
         sw.surveyor,
         cid,
@@ -185,6 +194,36 @@ async def test_report_becomes_the_marketplace_result_while_in_service(
         declared=DECLARED,
         qc=QC,
     )
-    assert third["marketResultId"] is None  # the owner has not decided on the last one yet
+    assert third.market_result_id is None  # the owner has not decided on the last one yet
     await delivery.accept_result(sw.owner, sw.purchase_id)
     assert (await purchase_views.purchase_view(sw.purchase_id)).status == "accepted"
+
+
+async def test_project_list_shows_each_reader_its_commissions_with_their_own_checks(
+    db: Database, platform: Platform, fake_clock: FakeClock
+) -> None:
+    """The project's commissions are read in one batch; roles and checks stay per commission."""
+    sw = await make_survey_world(platform, fake_clock)
+    completion = await sw.commission()
+    second_pid, other_surveyor = await selected_purchase(sw.market, fake_clock)
+    land_use = await sw.commission(
+        purchase_id=second_pid,
+        stage="land_use",
+        items=["land_verification"],
+        departments={"land": sw.land.org_id},
+    )
+
+    async def listed(actor: Actor) -> list[tuple[int, list[str], list[str]]]:
+        views = await surveys.list_commissions(actor, PROJECT_CODE)
+        return [(v.id, v.my_roles, [c.department for c in v.checks]) for v in views]
+
+    core = ["planning", "land", "property"]
+    assert await listed(sw.owner) == [
+        (completion, ["owner"], core),
+        (land_use, ["owner"], ["land"]),
+    ]
+    assert await listed(sw.planning) == [(completion, ["planning"], core)]
+    assert await listed(sw.land) == [(completion, ["land"], core), (land_use, ["land"], ["land"])]
+    assert await listed(sw.surveyor) == [(completion, ["surveyor"], core)]
+    assert await listed(other_surveyor) == [(land_use, ["surveyor"], ["land"])]
+    assert await listed(sw.outsider) == []

@@ -8,8 +8,8 @@ from decimal import Decimal
 from accounts.actor import Actor
 from kernel.platform import Platform
 from market.services import award, signups
-from surveys import services
-from surveys.sections import DeclaredIndicators, QcReport, UnitArea
+from surveys import api as surveys
+from surveys.rules.sections import DeclaredIndicators, QcReport, UnitArea
 from tests.market.world import MONDAY, SELECTION, WAN, FakeClock, World, make_world, new_org
 
 CORE_ITEMS = ["planning_verification", "land_verification", "property_survey"]
@@ -46,8 +46,8 @@ class SurveyWorld:
             },
         }
         values.update(overrides)
-        view = await services.create_commission(self.owner, **values)  # type: ignore[arg-type]
-        return int(view["id"])
+        view = await surveys.create_commission(self.owner, **values)  # type: ignore[arg-type]
+        return int(view.id)
 
 
 async def selected_purchase(w: World, fake_clock: FakeClock) -> tuple[int, Actor]:

@@ -13,9 +13,9 @@ from accounts.demo import DEMO_PASSWORD
 from accounts.demo import load as accounts_demo
 from kernel import clock
 from kernel.platform import Platform
+from surveys import api as surveys
 from surveys import demo as surveys_demo
-from surveys import services as surveys
-from surveys.sample import sample_dxf, sample_report_pdf
+from surveys.formats.sample import sample_dxf, sample_report_pdf
 from tests.market.world import MONDAY, FakeClock
 from tests.surveys.world import DECLARED, QC, make_survey_world
 from tests.web import a11y
@@ -120,6 +120,9 @@ async def test_department_reads_a_failed_indicator_as_failed(
     # FAR 2.53 > 2.5 with no tolerance fails; green ratio 0.31 ≥ 0.30 passes; the 7.95 m setback
     # is within the 0.1 m tolerance of 8 m.
     assert statuses == ["待部门确认", "不通过"]
+    facts = re.search(r"<dt>状态</dt><dd>(.*?)</dd>", page.text)
+    assert facts, page.text[:3000]
+    assert facts.group(1) == "成果已提交 · 成果第 1 版"
     assert rows["容积率"] == ("fail", "不通过")
     assert rows["绿地率"] == ("pass", "通过")
     assert rows["退道路红线距离"] == ("pass", "通过")

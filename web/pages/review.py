@@ -17,7 +17,7 @@ from accounts.api import Actor
 from drawings import api as drawings
 from kernel.errors import Invalid, NotFound
 from kernel.platform import Platform
-from surveys import services as surveys
+from surveys import api as surveys
 from web import forms, session
 from web.forms import Form
 from web.render import done, page
@@ -82,6 +82,7 @@ async def project_page(
         grants=await drawings.list_grants(actor, code),
         departments=await drawings.grant_candidates(platform, actor, code),
         commissions=await surveys.list_commissions(actor, project.project_code),
+        survey_check_status_labels=surveys.CHECK_STATUS_LABELS,
         **_labels(),
     )
 

@@ -1,4 +1,5 @@
-"""Joint-survey result pages: the one shared package and each department's itemised check."""
+"""Joint-survey result pages: the one shared package and each department's itemised check
+(all through ``surveys.api``)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,10 @@ from litestar.response import Redirect, Template
 
 from accounts.api import Actor
 from kernel.errors import NotFound
-from surveys import services
-from surveys.checks import OUTCOME_LABELS
-from surveys.rules import DEPARTMENT_LABELS, ITEM_LABELS
+from surveys import api as surveys
 from web import forms, session
 from web.forms import Form
 from web.render import done, page
-
-CHECK_STATUS_LABELS = {"waiting": "待成果/许可值", "open": "待部门确认", "confirmed": "已办结"}
-COMMISSION_STATUS_LABELS = {"open": "办理中", "completed": "已办结"}
-DIRECTION_LABELS = {"max": "不大于许可值", "min": "不小于许可值", "target": "与许可值一致"}
 
 
 @get("/review/surveys/{commission_id:int}")
@@ -30,9 +25,9 @@ async def commission_page(
     commission_id: FromPath[int],
 ) -> Template:
     actor = session.require(viewer)
-    commission = await services.commission_view(actor, commission_id)
+    commission = await surveys.commission_view(actor, commission_id)
     try:
-        package: dict[str, Any] | None = await services.package_view(actor, commission_id)
+        package: surveys.PackageOut | None = await surveys.package_view(actor, commission_id)
     except NotFound:
         package = None
     return page(
@@ -41,12 +36,13 @@ async def commission_page(
         actor,
         c=commission,
         package=package,
-        outcome_labels={k.value: v for k, v in OUTCOME_LABELS.items()},
-        department_labels=DEPARTMENT_LABELS,
-        check_status_labels=CHECK_STATUS_LABELS,
-        direction_labels=DIRECTION_LABELS,
-        item_labels={str(k): v for k, v in ITEM_LABELS.items()},
-        commission_status_labels=COMMISSION_STATUS_LABELS,
+        outcome_labels=surveys.OUTCOME_LABELS,
+        department_labels=surveys.DEPARTMENT_LABELS,
+        check_status_labels=surveys.CHECK_STATUS_LABELS,
+        direction_labels=surveys.DIRECTION_LABELS,
+        item_labels=surveys.ITEM_LABELS,
+        commission_status_labels=surveys.COMMISSION_STATUS_LABELS,
+        decision_labels=surveys.DECISION_LABELS,
     )
 
 
@@ -57,7 +53,7 @@ async def decide(
     commission_id: FromPath[int],
     department: FromPath[str],
 ) -> Redirect:
-    await services.decide_check(
+    await surveys.decide_check(
         session.require(viewer),
         commission_id,
         department=department,

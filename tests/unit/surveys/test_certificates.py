@@ -8,10 +8,11 @@ import msgspec
 import pytest
 from pypdf import PdfReader
 
-from surveys.certificates import CertificateData, CertificateKind, render_certificate
-from surveys.checks import LAND_RULES, PLANNING_RULES, Outcome, evaluate, indicator_values
-from surveys.indicators import measure_dxf
-from surveys.sample import sample_dxf
+from surveys.formats.certificate_pdf import CertificateData, render_certificate
+from surveys.formats.indicators import measure_dxf
+from surveys.formats.sample import sample_dxf
+from surveys.rules.certificates import CertificateKind
+from surveys.rules.checks import LAND_RULES, PLANNING_RULES, Outcome, evaluate, indicator_values
 
 MEASURED = indicator_values(measure_dxf(sample_dxf()).indicators)
 

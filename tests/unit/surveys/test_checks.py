@@ -6,7 +6,9 @@ import msgspec
 import pytest
 
 from kernel.errors import Invalid
-from surveys.checks import (
+from surveys.formats.indicators import measure_dxf
+from surveys.formats.sample import sample_dxf
+from surveys.rules.checks import (
     AREA_TIERS,
     DEFAULT_RULE_SETS,
     LAND_RULES,
@@ -23,8 +25,6 @@ from surveys.checks import (
     indicator_values,
     rule_sets_from_json,
 )
-from surveys.indicators import measure_dxf
-from surveys.sample import sample_dxf
 
 
 def planning_with_far_tolerance(tolerance: Tolerance) -> RuleSet:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from click.testing import CliRunner
 
 from oneset.cli.surveys import survey_indicators
-from surveys.sample import sample_dxf
+from surveys.formats.sample import sample_dxf
 
 if TYPE_CHECKING:
     from pathlib import Path

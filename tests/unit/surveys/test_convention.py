@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from kernel.errors import Invalid
-from surveys.convention import (
+from surveys.rules.convention import (
     DEFAULT_CONVENTION,
     LayerConvention,
     convention_from_json,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from surveys.indicators import measure_file
+from surveys.formats.indicators import measure_file
 from tests.paths import SHARED_DATA
 
 if TYPE_CHECKING:

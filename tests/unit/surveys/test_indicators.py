@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from surveys.convention import LayerConvention
-from surveys.indicators import measure_dxf, parse_count, storeys_in
-from surveys.sample import sample_document, sample_dxf
+from surveys.formats.indicators import measure_dxf, parse_count, storeys_in
+from surveys.formats.sample import sample_document, sample_dxf
+from surveys.rules.convention import LayerConvention
 from tests.unit.surveys.dxf_helpers import add_poly, add_text, new_doc, rect, to_bytes
 
 PATTERN = LayerConvention().storeys_pattern

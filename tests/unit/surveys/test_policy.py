@@ -8,9 +8,9 @@ import msgspec
 
 from kernel.platform import build_platform, set_current
 from kernel.settings import load_settings
-from surveys import policy
-from surveys.checks import DEFAULT_RULE_SETS
-from surveys.convention import DEFAULT_CONVENTION
+from surveys.rules.checks import DEFAULT_RULE_SETS
+from surveys.rules.convention import DEFAULT_CONVENTION
+from surveys.services import policy_files as policy
 
 
 def _use(tmp_path: Path, **env: str) -> None:

@@ -3,15 +3,12 @@ from __future__ import annotations
 import pytest
 
 from kernel.errors import Conflict, Invalid
-from surveys.checks import Outcome
-from surveys.rules import (
+from surveys.rules.check_states import CheckState, CheckStatus, after_resubmission, decide
+from surveys.rules.checks import Outcome
+from surveys.rules.commissions import (
     CheckItem,
-    CheckState,
-    CheckStatus,
     ExistingCommission,
     Stage,
-    after_resubmission,
-    decide,
     normalise_items,
     refuse_overlap,
 )

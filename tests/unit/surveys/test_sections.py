@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import msgspec
 
-from surveys.checks import DEFAULT_RULE_SETS
-from surveys.indicators import measure_dxf
-from surveys.sample import sample_dxf
-from surveys.sections import (
+from surveys.formats.indicators import measure_dxf
+from surveys.formats.sample import sample_dxf
+from surveys.rules.checks import DEFAULT_RULE_SETS
+from surveys.rules.sections import (
     DeclaredIndicators,
     PackageContent,
     QcReport,

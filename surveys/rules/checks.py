@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Literal
 import msgspec
 
 from kernel.errors import Invalid
+from surveys.rules.labels import INDICATOR_LABELS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from surveys.indicators import Indicators
+    from surveys.formats.indicators import Indicators
 
 HUNDRED = Decimal(100)
 
@@ -35,11 +36,6 @@ class Outcome(enum.StrEnum):
 
 
 _SEVERITY = {Outcome.PASS: 0, Outcome.PASS_WITH_FEE: 1, Outcome.FAIL: 2}
-OUTCOME_LABELS = {
-    Outcome.PASS: "通过",
-    Outcome.PASS_WITH_FEE: "补缴费用后通过",
-    Outcome.FAIL: "不通过",
-}
 
 
 class Tier(msgspec.Struct, frozen=True, forbid_unknown_fields=True, rename="camel"):
@@ -117,7 +113,7 @@ class RuleSet(msgspec.Struct, frozen=True, forbid_unknown_fields=True, rename="c
     title: str
     rules: tuple[Rule, ...]
     sections_read: tuple[str, ...]
-    """Result-package sections this department's check depends on (see ``surveys.sections``)."""
+    """Result-package sections this department's check depends on (see ``rules.sections``)."""
 
 
 class ItemResult(msgspec.Struct, frozen=True, rename="camel"):
@@ -139,23 +135,6 @@ class CheckResult(msgspec.Struct, frozen=True, rename="camel"):
     items: tuple[ItemResult, ...]
 
 
-INDICATOR_LABELS = {
-    "siteArea": "用地面积",
-    "footprintArea": "基底面积",
-    "grossFloorArea": "总建筑面积",
-    "aboveGroundFloorArea": "地上建筑面积",
-    "belowGroundFloorArea": "地下建筑面积",
-    "farFloorArea": "计容建筑面积",
-    "far": "容积率",
-    "coverage": "建筑密度",
-    "greenArea": "绿地面积",
-    "greenRatio": "绿地率",
-    "height": "建筑高度",
-    "storeys": "层数",
-    "parking": "停车泊位",
-    "civilAirDefenceArea": "人防建筑面积",
-    "boundaryOffset": "界址点最大偏差",
-}
 SETBACK_PREFIX = "setback:"
 RATIO_INDICATORS = frozenset({"coverage", "greenRatio"})
 

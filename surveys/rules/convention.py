@@ -1,12 +1,11 @@
 """The layer convention a survey DXF follows (which layer holds what).
 
-A city may name its layers differently; the convention is data with defaults, loadable from a
-JSON file (camelCase keys, e.g. ``{"siteBoundary": "SITE", "controlLines": ["ROAD"]}``).
+A city may name its layers differently; the convention is data with defaults, parsed from JSON
+(camelCase keys, e.g. ``{"siteBoundary": "SITE", "controlLines": ["ROAD"]}``); the file is read
+by ``services.policy_files.load_convention``.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import msgspec
 
@@ -41,15 +40,6 @@ def convention_from_json(data: bytes | str) -> LayerConvention:
         raise Invalid(f"图层约定文件不符合要求：{exc}", field="convention") from exc
     except msgspec.DecodeError as exc:
         raise Invalid(f"图层约定文件不是有效的 JSON：{exc}", field="convention") from exc
-
-
-def load_convention(path: str | Path) -> LayerConvention:
-    """Read a convention JSON file."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise Invalid(f"无法读取图层约定文件 {path}：{exc.strerror}", field="convention") from exc
-    return convention_from_json(raw)
 
 
 def convention_to_json(convention: LayerConvention) -> bytes:

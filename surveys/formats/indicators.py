@@ -27,7 +27,7 @@ from ezdxf.units import METER_FACTOR
 from shapely.geometry import LineString, Point, Polygon
 from shapely.ops import unary_union
 
-from surveys.convention import DEFAULT_CONVENTION, LayerConvention
+from surveys.rules.convention import DEFAULT_CONVENTION, LayerConvention
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

@@ -19,7 +19,7 @@ from typing import Any
 
 from ezdxf.document import Drawing
 
-from surveys.convention import DEFAULT_CONVENTION, LayerConvention
+from surveys.rules.convention import DEFAULT_CONVENTION, LayerConvention
 
 Rect = tuple[float, float, float, float]
 

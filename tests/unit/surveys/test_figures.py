@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from surveys.indicators import measure_dxf
-from surveys.package import boundary_offset, declared_values, measured_values
-from surveys.sample import sample_dxf
-from surveys.sections import DeclaredIndicators
+from surveys.formats.indicators import measure_dxf
+from surveys.formats.sample import sample_dxf
+from surveys.rules.figures import boundary_offset, declared_values, measured_values
+from surveys.rules.sections import DeclaredIndicators
 
 MEASURED = measure_dxf(sample_dxf())
 SQUARE = [(0.0, 0.0), (100.0, 0.0), (100.0, 80.0), (0.0, 80.0)]

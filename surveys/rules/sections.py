@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from surveys.indicators import Indicators
+from kernel.errors import Invalid
+from surveys.formats.indicators import Indicators
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -29,16 +30,6 @@ class Section(enum.StrEnum):
     CIVIL_AIR_DEFENCE = "civil_air_defence"
     QC = "qc"
     DOCUMENTS = "documents"
-
-
-SECTION_LABELS = {
-    Section.PLANNING: "规划核实",
-    Section.LAND: "土地核验",
-    Section.PROPERTY: "房产面积",
-    Section.CIVIL_AIR_DEFENCE: "人防面积",
-    Section.QC: "质检报告与注册测绘师",
-    Section.DOCUMENTS: "测绘图形与报告文件",
-}
 
 
 class UnitArea(msgspec.Struct, frozen=True, forbid_unknown_fields=True, rename="camel"):
@@ -80,6 +71,16 @@ class QcReport(msgspec.Struct, frozen=True, forbid_unknown_fields=True, rename="
     summary: str
     surveyor_name: str
     surveyor_certificate_no: str
+
+
+def require_signed_qc(qc: QcReport) -> None:
+    """A package is submitted only with a passed QC report, signed by a registered surveyor."""
+    if not qc.passed:
+        raise Invalid("成果质检未通过，不能提交", field="qc.passed")
+    if not qc.surveyor_name.strip() or not qc.surveyor_certificate_no.strip():
+        raise Invalid("成果须由注册测绘师签署（姓名和注册号）", field="qc.surveyorName")
+    if not qc.inspector.strip():
+        raise Invalid("请填写质检单位", field="qc.inspector")
 
 
 class PackageContent(msgspec.Struct, frozen=True, rename="camel"):

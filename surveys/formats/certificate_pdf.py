@@ -8,7 +8,6 @@ same confirmed check always yields the same content-addressed blob.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import io
 from typing import TYPE_CHECKING
 
@@ -22,7 +21,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from surveys.checks import OUTCOME_LABELS, CheckResult, Outcome, format_value
+from surveys.rules.certificates import CertificateKind
+from surveys.rules.checks import CheckResult, Outcome, format_value
+from surveys.rules.labels import CERTIFICATE_TITLES, OUTCOME_LABELS
 
 if TYPE_CHECKING:
     from reportlab.platypus.flowables import Flowable
@@ -30,19 +31,6 @@ if TYPE_CHECKING:
 FONT = "STSong-Light"
 
 
-class CertificateKind(enum.StrEnum):
-    PLANNING_VERIFICATION = "planning_verification"
-    LAND_VERIFICATION = "land_verification"
-
-
-CERTIFICATE_TITLES = {
-    CertificateKind.PLANNING_VERIFICATION: "规划核实确认书",
-    CertificateKind.LAND_VERIFICATION: "用地复核意见书",
-}
-CERTIFICATE_DEPARTMENT = {
-    CertificateKind.PLANNING_VERIFICATION: "planning",
-    CertificateKind.LAND_VERIFICATION: "land",
-}
 _UNITS = {"siteArea": "m²", "grossFloorArea": "m²", "farFloorArea": "m²", "height": "m"}
 
 

@@ -1,20 +1,29 @@
-"""Joint-survey rules with no I/O: stages, check items, one commission per item and stage, and the
-life of a department check across resubmissions."""
+"""Commissions: the 54C service item, stages, check items and their departments, one commission
+per item and stage, and the purchase states a commission depends on."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from kernel.errors import Conflict, Invalid
-from surveys.checks import Outcome
-from surveys.sections import check_still_valid
+from surveys.rules.labels import ITEM_LABELS, STAGE_LABELS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 SERVICE_ITEM_CODE = "54C"
 """联合测绘 in the national auxiliary-service codes (domain.md §2.5)."""
 SERVICE_ITEM_NAME = "联合测绘"
+
+SUBMITTABLE_PURCHASE = frozenset(
+    {"selected", "contracted", "in_service", "result_submitted", "accepted", "rated"}
+)
+"""Purchase states in which the selected surveyor may submit a result package."""
+CLOSED_PURCHASE = frozenset({"cancelled", "failed"})
+"""Purchase states that can no longer become a commission."""
 
 
 class Stage(enum.StrEnum):
@@ -22,14 +31,6 @@ class Stage(enum.StrEnum):
     ENGINEERING = "engineering"
     CONSTRUCTION = "construction"
     COMPLETION = "completion"
-
-
-STAGE_LABELS = {
-    Stage.LAND_USE: "立项用地规划许可",
-    Stage.ENGINEERING: "工程建设许可",
-    Stage.CONSTRUCTION: "施工许可",
-    Stage.COMPLETION: "竣工验收",
-}
 
 
 class CheckItem(enum.StrEnum):
@@ -40,13 +41,13 @@ class CheckItem(enum.StrEnum):
     GREEN_RATIO = "green_ratio"
 
 
-ITEM_LABELS = {
-    CheckItem.PLANNING_VERIFICATION: "规划核实测量",
-    CheckItem.LAND_VERIFICATION: "土地核验测量",
-    CheckItem.PROPERTY_SURVEY: "房产测量",
-    CheckItem.CIVIL_AIR_DEFENCE: "人防测量",
-    CheckItem.GREEN_RATIO: "绿地核实测量",
-}
+class CommissionStatus(enum.StrEnum):
+    COMMISSIONED = "commissioned"
+    SUBMITTED = "submitted"  # at least one result-package version
+    COMPLETED = "completed"  # every department check confirmed
+    CANCELLED = "cancelled"
+
+
 ITEM_DEPARTMENT = {
     CheckItem.PLANNING_VERIFICATION: "planning",
     CheckItem.LAND_VERIFICATION: "land",
@@ -55,18 +56,18 @@ ITEM_DEPARTMENT = {
     CheckItem.GREEN_RATIO: "green",
 }
 DEPARTMENT_ITEM = {department: item for item, department in ITEM_DEPARTMENT.items()}
-DEPARTMENT_LABELS = {
-    "planning": "规划",
-    "land": "土地",
-    "property": "不动产登记",
-    "civil_air_defence": "人防",
-    "green": "园林绿化",
-}
 COMPLETION_REQUIRED = (
     CheckItem.PLANNING_VERIFICATION,
     CheckItem.LAND_VERIFICATION,
     CheckItem.PROPERTY_SURVEY,
 )
+
+
+def parse_stage(stage: str) -> Stage:
+    try:
+        return Stage(stage)
+    except ValueError:
+        raise Invalid(f"未知的测绘阶段：{stage}", field="stage") from None
 
 
 def normalise_items(stage: Stage, items: Iterable[str]) -> tuple[CheckItem, ...]:
@@ -105,7 +106,7 @@ def refuse_overlap(
     pointer to the commission (and its result, when there is one) that already covers it."""
     wanted = set(items)
     for other in existing:
-        if other.stage is not stage or other.status == "cancelled":
+        if other.stage is not stage or other.status == CommissionStatus.CANCELLED:
             continue
         covered = [ITEM_LABELS[i] for i in other.items if i in wanted]
         if covered:
@@ -124,46 +125,17 @@ def refuse_overlap(
             )
 
 
-# ---- department checks across versions ------------------------------------------------------
+def sheet_number(stage: str, what: str) -> str:
+    """The drawing-set sheet a commission files under (``联合测绘-竣工验收-测绘图形``); the empty
+    ``what`` is the prefix the owner delegates to the commission."""
+    return f"联合测绘-{STAGE_LABELS[stage]}-{what}"
 
 
-class CheckStatus(enum.StrEnum):
-    WAITING = "waiting"  # no result package yet, or permitted values not entered
-    OPEN = "open"  # evaluated, awaiting the department's decision
-    CONFIRMED = "confirmed"  # the department decided (confirmed or overrode)
+def subject(commission_id: int, *parts: object) -> str:
+    """The audit subject of a commission or one of its parts (``survey:7:check:planning``)."""
+    return ":".join(["survey", str(commission_id), *(str(p) for p in parts)])
 
 
-class CheckState(msgspec.Struct, frozen=True):
-    department: str
-    status: CheckStatus
-    decided_on_hashes: Mapping[str, str] | None = None
-    final_outcome: Outcome | None = None
-
-
-def after_resubmission(
-    state: CheckState, new_hashes: Mapping[str, str], sections_read: Sequence[str]
-) -> CheckStatus:
-    """Scenario 20: a decided check survives a new package version only if every section it reads
-    kept its hash; otherwise it re-opens for a new decision."""
-    if state.status is not CheckStatus.CONFIRMED or state.decided_on_hashes is None:
-        return CheckStatus.OPEN
-    if check_still_valid(state.decided_on_hashes, new_hashes, sections_read):
-        return CheckStatus.CONFIRMED
-    return CheckStatus.OPEN
-
-
-def decide(computed: Outcome, decision: str, override: Outcome | None, comment: str) -> Outcome:
-    """The department confirms the computed outcome or overrides it, giving its reasons."""
-    if decision == "confirm":
-        if override is not None and override is not computed:
-            raise Invalid("确认时不能另选结论；如需改判请选择“改判”", field="outcome")
-        return computed
-    if decision == "override":
-        if override is None:
-            raise Invalid("改判须选择新的核验结论", field="outcome")
-        if override is computed:
-            raise Invalid("改判结论与规则计算结果相同，请直接确认", field="outcome")
-        if len(comment.strip()) < 5:
-            raise Invalid("改判须填写不少于 5 个字的理由", field="comment")
-        return override
-    raise Invalid("决定只能是确认（confirm）或改判（override）", field="decision")
+def delegation_holder(commission_id: int) -> str:
+    """How a commission names itself to drawings when it files revisions."""
+    return f"survey:{commission_id}"

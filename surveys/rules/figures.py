@@ -6,14 +6,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from surveys.checks import SETBACK_PREFIX, indicator_values, to_decimal
+from surveys.rules.checks import SETBACK_PREFIX, indicator_values, to_decimal
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from decimal import Decimal
 
-    from surveys.indicators import Measurement
-    from surveys.sections import DeclaredIndicators
+    from surveys.formats.indicators import Measurement
+    from surveys.rules.sections import DeclaredIndicators
 
 BOUNDARY_DIGITS = 3
 

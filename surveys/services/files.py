@@ -13,10 +13,12 @@ import io
 from typing import TYPE_CHECKING
 
 import anyio.to_thread
+import msgspec
 
 from drawings import api as drawings
 from kernel.errors import Invalid, NotFound
 from storage.aio import put_async_stream
+from surveys.rules.commissions import delegation_holder
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -26,13 +28,12 @@ if TYPE_CHECKING:
     from storage.ports import BlobInfo
 
 
-class StoredFile:
-    __slots__ = ("revision_id", "sha256", "size")
+class StoredFile(msgspec.Struct, frozen=True):
+    """A blob filed as a revision of the project's drawing set."""
 
-    def __init__(self, sha256: str, size: int, revision_id: int) -> None:
-        self.sha256 = sha256
-        self.size = size
-        self.revision_id = revision_id
+    sha256: str
+    size: int
+    revision_id: int
 
 
 async def put_blob(platform: Platform, data: bytes) -> BlobInfo:
@@ -65,11 +66,6 @@ async def read_head(platform: Platform, sha256: str, size: int) -> bytes:
     return await anyio.to_thread.run_sync(
         lambda: b"".join(platform.blobs.open(sha256, start=0, end=size - 1))
     )
-
-
-def delegation_holder(commission_id: int) -> str:
-    """How a commission names itself to drawings when it files revisions."""
-    return f"survey:{commission_id}"
 
 
 async def store_revision(

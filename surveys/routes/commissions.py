@@ -1,0 +1,64 @@
+"""Commissions: register, list, read, grant departments, and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from accounts.api import Actor
+from surveys.schemas import CommissionIn, CommissionOut, GrantIn, HistoryOut
+from surveys.services import commissions, package_views
+
+
+@post("/commissions", operation_id="createSurveyCommission", status_code=201)
+async def create_commission(
+    data: JSONBody[CommissionIn], actor: NamedDependency[Actor]
+) -> CommissionOut:
+    """The owner registers its 联合测绘 (54C) purchase as the project's joint survey."""
+    return await commissions.create_commission(
+        actor,
+        purchase_id=data.purchase_id,
+        stage=data.stage,
+        items=data.items,
+        departments=data.departments,
+    )
+
+
+@get("/commissions", operation_id="listSurveyCommissions")
+async def list_commissions(
+    actor: NamedDependency[Actor],
+    project_code: Annotated[str, QueryParameter(name="projectCode")],
+) -> list[CommissionOut]:
+    return await commissions.list_commissions(actor, project_code)
+
+
+@get("/commissions/{commission_id:int}", operation_id="getSurveyCommission")
+async def get_commission(
+    commission_id: FromPath[int], actor: NamedDependency[Actor]
+) -> CommissionOut:
+    return await commissions.commission_view(actor, commission_id)
+
+
+@post(
+    "/commissions/{commission_id:int}/grants", operation_id="grantSurveyDepartment", status_code=204
+)
+async def grant_department(
+    commission_id: FromPath[int], data: JSONBody[GrantIn], actor: NamedDependency[Actor]
+) -> None:
+    await commissions.grant_department(
+        actor, commission_id, department=data.department, org_id=data.org_id
+    )
+
+
+@get("/commissions/{commission_id:int}/history", operation_id="getSurveyHistory")
+async def get_history(
+    commission_id: FromPath[int], actor: NamedDependency[Actor]
+) -> list[HistoryOut]:
+    """Every recorded step of the joint survey, from the hash-chained audit log."""
+    return await package_views.history(actor, commission_id)
+
+
+HANDLERS = [create_commission, list_commissions, get_commission, grant_department, get_history]

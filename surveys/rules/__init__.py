@@ -1,0 +1,1 @@
+"""Pure joint-survey rules: no I/O, no Piccolo, no Litestar."""
