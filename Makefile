@@ -4,20 +4,34 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-shifted lint check unit demo migrate makemigrations bench bench-quick clean
+.PHONY: install lock run test test-shifted lint check unit demo migrate makemigrations bench bench-quick clean
 
-$(STAMP): pyproject.toml
+# uv (bootstrapped into the venv with pip) installs in seconds from its cache; pip is the fallback.
+# requirements.lock pins every version so each machine gets the same set (`make lock` renews it).
+$(STAMP): pyproject.toml requirements.lock
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	@echo "installing OneSet and its pinned dependencies (requirements.lock) into $(VENV)"
+	@if $(BIN)/pip install -q --disable-pip-version-check uv \
+		&& $(BIN)/uv pip install -q --python $(BIN)/python -c requirements.lock -e '.[dev]'; then :; \
+	else \
+		echo "uv failed; installing with pip instead (slower)"; \
+		$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'; \
+	fi
 	touch $(STAMP)
+
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 -q \
+		-o requirements.lock
 
 install: $(STAMP)
 
+# make run PORT=8010 HOST=0.0.0.0
+HOST ?= 127.0.0.1
+PORT ?= 8000
 run: $(STAMP)
 	$(BIN)/oneset migrate
 	$(BIN)/oneset demo
-	$(BIN)/oneset serve
+	$(BIN)/oneset serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
