@@ -120,15 +120,20 @@ def check_consistency(deep: bool, checks: tuple[str, ...], outbox_max_age: int) 
     click.echo(f"consistent ({ran}{', deep' if deep else ''})")
 
 
-@main.command()
-def reindex() -> None:
-    """Rebuild every search index from the database."""
-    from kernel import outbox
-    from oneset.wiring import index_registrations
-
+def _progress_bars() -> Callable[[str, int, int | None], None]:
+    """``progress(name, done, total)`` drawing one counted bar per name on stderr."""
     bars: dict[str, Any] = {}
+    finished: set[str] = set()
+    tty = sys.stderr.isatty()
 
     def progress(name: str, done: int, total: int | None) -> None:
+        if name in finished:
+            return
+        if not tty:  # a log or a pipe gets one line per finished phase with its count
+            if done == total:
+                finished.add(name)
+                click.echo(f"{name:<16}{done}/{total}", err=True)
+            return
         if name not in bars:
             bars[name] = click.progressbar(
                 length=total or 0, label=f"{name:<16}", show_pos=True, file=sys.stderr
@@ -136,7 +141,19 @@ def reindex() -> None:
         bar = bars[name]
         bar.update(done - bar.pos)
         if done == total:
+            finished.add(name)
             bar.render_finish()
+
+    return progress
+
+
+@main.command()
+def reindex() -> None:
+    """Rebuild every search index from the database."""
+    from kernel import outbox
+    from oneset.wiring import index_registrations
+
+    progress = _progress_bars()
 
     async def go(platform: Platform) -> dict[str, int]:
         return await outbox.reindex(platform, index_registrations(), progress=progress)
@@ -180,8 +197,13 @@ def demo() -> None:
     """Load demo organisations, users and data (idempotent)."""
     from oneset.wiring import load_demo
 
-    run_async(load_demo)
-    click.echo("demo data loaded; every demo password is demo-pass-2026")
+    started = time.perf_counter()
+    progress = _progress_bars()
+    run_async(lambda platform: load_demo(platform, progress))
+    click.echo(
+        f"demo data loaded in {time.perf_counter() - started:.0f} s; "
+        "every demo password is demo-pass-2026"
+    )
 
 
 def _celery_argv(*args: str) -> list[str]:
