@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # ignored by git): without them each process of `make run` recompiles ~1,400 modules, 5-15 s apiece.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install lock run test test-shifted lint check unit demo migrate makemigrations bench bench-quick clean
+.PHONY: install lock run test test-suite test-shifted lint check unit demo migrate makemigrations bench bench-quick clean
 
 # uv (bootstrapped into the venv with pip) installs in seconds from its cache; pip is the fallback.
 # requirements.lock pins every version so each machine gets the same set (`make lock` renews it).
@@ -43,7 +43,13 @@ lint: $(STAMP)
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
 
-test: lint
+# First what the suite needs beyond Python (scripts/test-services says what it installs and why;
+# ONESET_SKIP_SETUP=1 opts out), then lint, the suite, and the shifted-clock run, with minio and
+# meilisearch on PATH.
+test: $(STAMP)
+	@setup="$$(scripts/test-services)" && eval "$$setup" && $(MAKE) --no-print-directory test-suite
+
+test-suite: lint
 	$(BIN)/pytest
 	$(MAKE) test-shifted
 
