@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # ignored by git): without them each process of `make run` recompiles ~1,400 modules, 5-15 s apiece.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install lock run test test-suite test-shifted lint check unit demo migrate makemigrations bench bench-quick clean
+.PHONY: install lock run test test-suite test-shifted lint check unit demo migrate makemigrations bench bench-quick bench-first-run clean
 
 # uv (bootstrapped into the venv with pip) installs in seconds from its cache; pip is the fallback.
 # requirements.lock pins every version so each machine gets the same set (`make lock` renews it).
@@ -77,11 +77,17 @@ makemigrations: $(STAMP)
 	PICCOLO_CONF=oneset.piccolo_conf $(BIN)/piccolo migrations new $(APP) --auto
 
 # Rules: bench/README.md. bench-quick is the CI-sized run of every benchmark.
+# bench_first_run.py clones and installs from scratch: its own target, not part of the loops.
+BENCHES := $(filter-out bench/bench_first_run.py,$(wildcard bench/bench_*.py))
 bench: $(STAMP)
-	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+	for b in $(BENCHES); do $(BIN)/python $$b || exit 1; done
 
 bench-quick: $(STAMP)
-	for b in bench/bench_*.py; do $(BIN)/python $$b --quick || exit 1; done
+	for b in $(BENCHES); do $(BIN)/python $$b --quick || exit 1; done
+
+# make bench-first-run PORT=8765: a fresh clone's `make run` to /health 200, by phase.
+bench-first-run:
+	$(PY) bench/bench_first_run.py --port $(PORT)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
