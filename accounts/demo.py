@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import anyio
 from stdnum.cn import uscc as stdnum_uscc
 
-from accounts import services
+from accounts import passwords, services
 from accounts.tables import Organisation, User
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from kernel.platform import Platform
 
@@ -38,18 +39,22 @@ def demo_uscc(serial: int, region: str = DEMO_REGION, kind_code: str = "91") -> 
     return body + stdnum_uscc.calc_check_digit(body)
 
 
-async def load(platform: Platform) -> None:
+async def load(platform: Platform, step: Callable[[int, int], None] | None = None) -> None:
+    # One argon2 hash (about a second each) serves every demo account: the password is public.
+    password_hash = await anyio.to_thread.run_sync(passwords.hash_password, DEMO_PASSWORD)
     for serial, (username, kind, name) in enumerate(DEMO_ORGS, start=1):
-        if await User.exists().where(User.username == username):
-            continue
-        await services.create_organisation(
-            kind=kind,
-            name=name,
-            uscc=demo_uscc(serial),
-            username=username,
-            password=DEMO_PASSWORD,
-            region=DEMO_REGION,
-        )
+        if not await User.exists().where(User.username == username):
+            await services.create_organisation(
+                kind=kind,
+                name=name,
+                uscc=demo_uscc(serial),
+                username=username,
+                password=DEMO_PASSWORD,
+                region=DEMO_REGION,
+                password_hash=password_hash,
+            )
+        if step:
+            step(serial, len(DEMO_ORGS))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from drawings.services import comments, grants, lifecycle, processing, projects,
 from drawings.tables import DrawingProject
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from accounts.api import Actor
     from kernel.platform import Platform
 
@@ -89,8 +91,15 @@ async def _actor(username: str) -> Actor | None:
     return await actor_by_username(username)
 
 
-async def load(platform: Platform) -> None:
+async def load(platform: Platform, step: Callable[[int, int], None] | None = None) -> None:
+    """Idempotent; ``step(done, total)`` reports progress (five steps)."""
+
+    def done(n: int) -> None:
+        if step:
+            step(n, 5)
+
     if await DrawingProject.exists().where(DrawingProject.project_code == PROJECT_CODE):
+        done(5)
         return
     owner, reviewer = await _actor("enterprise"), await _actor("reviewer-firm")
     if owner is None or reviewer is None:
@@ -105,6 +114,7 @@ async def load(platform: Platform) -> None:
         grantee = await _actor(username)
         if grantee is not None:
             await grants.grant(owner, PROJECT_CODE, org_id=grantee.org_id, role=role)
+    done(1)
 
     async def add(sheet: str, data: bytes, filename: str, title: str) -> int:
         sha = platform.blobs.put(io.BytesIO(data)).sha256
@@ -123,11 +133,13 @@ async def load(platform: Platform) -> None:
         return created.id
 
     notes = await add("建施-00", sheet_pdf(), "建施-00 建筑设计总说明.pdf", "建筑设计总说明")
+    done(2)
     await lifecycle.transition(platform, owner, notes, "shared")
     await lifecycle.transition(
         platform, reviewer, notes, "published", certificate_number="浙杭施审〔2026〕0101号"
     )
     first = await add("建施-01", plan_dxf(revised=False), "建施-01 一层平面图.dxf", "一层平面图")
+    done(3)
     await lifecycle.transition(platform, owner, first, "shared")
     comment = await comments.add_comment(
         reviewer,
@@ -142,4 +154,6 @@ async def load(platform: Platform) -> None:
         body="楼梯间隔墙位置导致疏散门开启方向不满足要求。",
     )
     await comments.answer_comment(owner, comment.id, reply="隔墙东移 1.0m，详见第2版。")
+    done(4)
     await add("建施-01", plan_dxf(revised=True), "建施-01 一层平面图.dxf", "一层平面图")
+    done(5)

@@ -179,17 +179,15 @@ async def reindex(
         total = await registration.count() if registration.count else None
         build = await anyio.to_thread.run_sync(platform.search.rebuild, registration.spec)
         try:
-            pending: list[Any] = []
+            ids: list[str] = []
             async for doc_id in registration.all_ids():
-                document = await registration.build(doc_id)
-                if document is not None:
-                    pending.append(document)
-                if len(pending) >= batch:
-                    await anyio.to_thread.run_sync(build.add, pending)
-                    pending = []
+                ids.append(doc_id)
+                if len(ids) >= batch:
+                    await anyio.to_thread.run_sync(build.add, await _documents(registration, ids))
+                    ids = []
                     if progress:
                         progress(name, build.count, total)
-            await anyio.to_thread.run_sync(build.add, pending)
+            await anyio.to_thread.run_sync(build.add, await _documents(registration, ids))
             await anyio.to_thread.run_sync(build.commit)
         except BaseException:
             with anyio.CancelScope(shield=True):
@@ -200,6 +198,15 @@ async def reindex(
             progress(name, build.count, build.count)
     await _replay_since(platform, registrations, started)
     return counts
+
+
+async def _documents(registration: IndexRegistration, ids: list[str]) -> list[Any]:
+    """The batch's documents: one bulk build when the index has one, else one query each."""
+    if not ids:
+        return []
+    if registration.build_many is not None:
+        return list(await registration.build_many(ids))
+    return [d for doc_id in ids if (d := await registration.build(doc_id)) is not None]
 
 
 async def _replay_since(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +23,8 @@ from market.rules import credit, deadlines, draw, selection, states
 from market.rules.policy import DEFAULT_POLICY, METHODS
 from market.search_docs import PURCHASES_INDEX, REGISTRATIONS
 from market.services.catalogue import load_catalog
-from market.services.credit_records import recompute_credit
 from market.services.json_columns import dumps, loads
+from market.services.policy_file import policy_for
 from market.tables import (
     CatalogItem,
     Contract,
@@ -39,6 +40,8 @@ from market.tables import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from accounts.api import Actor
     from kernel.platform import Platform
 
@@ -278,22 +281,28 @@ class _Plan(msgspec.Struct):
     signups: list[tuple[dict[str, Any], int | None]]
 
 
-async def load(platform: Platform) -> None:
-    """Idempotent: does nothing when the demo marketplace is already there."""
+async def load(platform: Platform, step: Callable[[int, int], None] | None = None) -> None:
+    """Idempotent: does nothing when the demo marketplace is already there.
+
+    ``step(done, total)`` counts purchases; the last one is reported once the search indexes
+    are built.
+    """
     if await Purchase.count().where(Purchase.project_code.like("DEMO-%")) > 0:
+        if step:
+            step(PURCHASES, PURCHASES)
         return
     engine: Any = db.engine()
     pooled = is_postgres() and getattr(engine, "pool", None) is None
     if pooled:  # one connection per query would make thousands of connects
         await engine.start_connection_pool(min_size=2, max_size=8)
     try:
-        await _load(platform)
+        await _load(platform, step or (lambda done, total: None))
     finally:
         if pooled:
             await engine.close_connection_pool()
 
 
-async def _load(platform: Platform) -> None:
+async def _load(platform: Platform, step: Callable[[int, int], None]) -> None:
     rng = random.Random(20261123)
     await load_catalog()
     items = [
@@ -330,18 +339,58 @@ async def _load(platform: Platform) -> None:
             .order_by(Purchase.id)
         ]
         children = _Children()
-        for pid, plan in zip(ids, plans, strict=True):
-            await _settle(pid, plan, rng, children)
+        settled: list[Purchase] = []
+        for n, (pid, plan) in enumerate(zip(ids, plans, strict=True)):
+            settled.append(_settle(pid, plan, rng, children))
+            if n % 50 == 0:
+                step(n, len(plans))
+        # The settled rows replace the drafts under the ids the drafts were given (a bulk
+        # delete and insert instead of a thousand updates; the id sequence is not touched).
+        for start in range(0, len(ids), 400):
+            await Purchase.delete().where(Purchase.id.is_in(ids[start : start + 400]))
+        await _insert(settled)
         await children.flush()
+        await _credit(platform, firms, children.completed)
         await audit.record(
             actor=SYSTEM,
             action="market.demo_loaded",
             subject="market",
             payload={"firms": len(firms), "purchases": len(plans)},
         )
-    for f in firms:
-        await recompute_credit(platform, f["org"])
+    # The search indexes are built once here (not an outbox entry per row).
     await outbox.reindex(platform, REGISTRATIONS)
+    step(len(plans), len(plans))
+
+
+async def _credit(
+    platform: Platform, firms: list[dict[str, Any]], completed: dict[int, int]
+) -> None:
+    """What ``recompute_credit`` caches on each intermediary, for all firms in a few queries,
+    with the completed count."""
+    policy = policy_for(platform).credit
+    today = deadlines.local_date(clock.now())
+    records: dict[int, list[credit.NegativeRecord]] = defaultdict(list)
+    for r in await NegativeRecord.select().where(NegativeRecord.status == "confirmed"):
+        records[r["intermediary"]].append(
+            credit.NegativeRecord(
+                kind=r["kind"], occurred_on=r["occurred_on"], points=r["points"], note=r["note"]
+            )
+        )
+    overalls: dict[int, list[Decimal]] = defaultdict(list)
+    for r in await Rating.select(Rating.intermediary, Rating.overall_cents):
+        overalls[r["intermediary"]].append(Decimal(int(r["overall_cents"])) / 100)
+    for f in firms:
+        org = f["org"]
+        b = credit.breakdown(records[org], overalls[org], today, policy)
+        await Intermediary.update(
+            {
+                Intermediary.credit_score_cents: int(b.score * 100),
+                Intermediary.credit_grade: b.grade,
+                Intermediary.rating_cents: int((b.rating_average or Decimal(0)) * 100),
+                Intermediary.rating_count: b.rating_count,
+                Intermediary.completed_count: completed.get(org, 0),
+            }
+        ).where(Intermediary.organisation == org)
 
 
 def _plan_purchases(
@@ -445,14 +494,10 @@ class _Children:
         ):
             if rows:
                 await _insert(rows)
-        for org, n in self.completed.items():
-            await Intermediary.update({Intermediary.completed_count: n}).where(
-                Intermediary.organisation == org
-            )
 
 
-async def _settle(pid: int, plan: _Plan, rng: random.Random, kids: _Children) -> None:
-    """Run the plan's selection for real and synthesise the rest of its life."""
+def _settle(pid: int, plan: _Plan, rng: random.Random, kids: _Children) -> Purchase:
+    """Run the plan's selection for real and synthesise the rest of its life: the settled row."""
     row, status = plan.row, plan.status
     at = row["published_at"] or row["signup_deadline"] - dt.timedelta(days=7)
     for f, q in plan.signups:
@@ -513,7 +558,7 @@ async def _settle(pid: int, plan: _Plan, rng: random.Random, kids: _Children) ->
                 note="演示数据",
             )
         )
-    await _service(pid, row, status, winner, values, rng, kids)
+    _service(pid, row, status, winner, values, rng, kids)
     t = row["published_at"] or row["signup_deadline"]
     previous = S.DRAFT
     for ev in PATHS[status]:
@@ -531,12 +576,12 @@ async def _settle(pid: int, plan: _Plan, rng: random.Random, kids: _Children) ->
             )
         )
         previous = new
-    await Purchase.update({getattr(Purchase, k): v for k, v in values.items()}).where(
-        Purchase.id == pid
+    return Purchase(
+        {Purchase.id: pid, **{getattr(Purchase, k): v for k, v in (row | values).items()}}
     )
 
 
-async def _service(
+def _service(
     pid: int,
     row: dict[str, Any],
     status: S,

@@ -6,6 +6,7 @@ The directory's ranking rule is published in ``market.services.directory``.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -45,17 +46,39 @@ SORTS = {"credit": "creditScore", "rating": "rating", "completed": "completedCou
 
 
 async def build_intermediary(doc_id: str) -> Document | None:
-    row = await Intermediary.select().where(Intermediary.organisation == int(doc_id)).first()
-    if row is None or row["status"] != "approved":
-        return None  # only admitted intermediaries are listed
-    guides = await ServiceGuide.select(ServiceGuide.item.code, ServiceGuide.item.name).where(
-        ServiceGuide.intermediary == row["id"]
+    documents = await build_intermediaries([doc_id])
+    return documents[0] if documents else None
+
+
+async def build_intermediaries(doc_ids: list[str]) -> list[Document]:
+    """Directory documents of these organisations (three queries for the batch)."""
+    rows = await Intermediary.select().where(
+        Intermediary.organisation.is_in([int(d) for d in doc_ids]),
+        Intermediary.status == "approved",  # only admitted intermediaries are listed
     )
-    quals = await Qualification.select(Qualification.type, Qualification.grade).where(
-        Qualification.intermediary == row["id"], Qualification.status == "approved"
-    )
+    if not rows:
+        return []
+    ids = [r["id"] for r in rows]
+    guides: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for g in await ServiceGuide.select(
+        ServiceGuide.intermediary, ServiceGuide.item.code, ServiceGuide.item.name
+    ).where(ServiceGuide.intermediary.is_in(ids)):
+        guides[g["intermediary"]].append(g)
+    quals: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for q in await Qualification.select(
+        Qualification.intermediary, Qualification.type, Qualification.grade
+    ).where(Qualification.intermediary.is_in(ids), Qualification.status == "approved"):
+        quals[q["intermediary"]].append(q)
+    order = {int(d): i for i, d in enumerate(doc_ids)}
+    rows.sort(key=lambda r: order[int(r["organisation"])])
+    return [_intermediary_document(r, guides[r["id"]], quals[r["id"]]) for r in rows]
+
+
+def _intermediary_document(
+    row: dict[str, Any], guides: list[dict[str, Any]], quals: list[dict[str, Any]]
+) -> Document:
     card = IntermediaryCard(
-        id=str(doc_id),
+        id=str(row["organisation"]),
         name=row["name"],
         uscc=row["uscc"],
         intro=row["intro"],
@@ -92,15 +115,24 @@ async def count_intermediaries() -> int:
 
 
 async def build_purchase(doc_id: str) -> Document | None:
-    row = (
-        await Purchase.select(
-            *Purchase.all_columns(), Purchase.owner.name, Purchase.item.code, Purchase.item.name
-        )
-        .where(Purchase.id == int(doc_id))
-        .first()
+    documents = await build_purchases([doc_id])
+    return documents[0] if documents else None
+
+
+async def build_purchases(doc_ids: list[str]) -> list[Document]:
+    """Board documents of these purchases (one query for the batch; drafts are not listed)."""
+    rows = await Purchase.select(
+        *Purchase.all_columns(), Purchase.owner.name, Purchase.item.code, Purchase.item.name
+    ).where(
+        Purchase.id.is_in([int(d) for d in doc_ids]),
+        Purchase.status != states.Status.DRAFT.value,
     )
-    if row is None or row["status"] == states.Status.DRAFT.value:
-        return None
+    order = {int(d): i for i, d in enumerate(doc_ids)}
+    rows.sort(key=lambda r: order[int(r["id"])])
+    return [_purchase_document(r) for r in rows]
+
+
+def _purchase_document(row: dict[str, Any]) -> Document:
     card = PurchaseCard(
         id=str(row["id"]),
         project_name=row["project_name"],
@@ -147,9 +179,14 @@ INTERMEDIARIES = IndexRegistration(
     build=build_intermediary,
     all_ids=all_intermediaries,
     count=count_intermediaries,
+    build_many=build_intermediaries,
 )
 PURCHASES = IndexRegistration(
-    spec=PURCHASE_SPEC, build=build_purchase, all_ids=all_purchases, count=count_purchases
+    spec=PURCHASE_SPEC,
+    build=build_purchase,
+    all_ids=all_purchases,
+    count=count_purchases,
+    build_many=build_purchases,
 )
 REGISTRATIONS = [INTERMEDIARIES, PURCHASES]
 

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import Celery, Task
-from celery.signals import worker_init, worker_process_init
+from celery.signals import setup_logging, worker_init, worker_process_init
 
 from kernel.errors import database_unavailable
 from kernel.settings import Settings, get_settings
 from oneset import broker
 from oneset.bootstrap import start_worker_process
 from oneset.wiring import TASK_PACKAGES, beat_schedule
+
+
+def _configure_logging(loglevel: int | str | None = None, **_: Any) -> None:
+    from kernel.logs import configure_logging
+
+    level = logging.getLevelName(loglevel) if isinstance(loglevel, int) else loglevel
+    configure_logging(level or get_settings().log_level)
+
 
 DATABASE_RETRIES = 40  # about 20 minutes of a database that cannot be reached
 
@@ -83,4 +92,6 @@ configure(app, get_settings())
 app.autodiscover_tasks(list(TASK_PACKAGES))
 # The pool's processes bind their own database and platform (prefork children after the fork).
 worker_init.connect(start_worker_process, weak=False)
+# Workers and beat log one event per line like the web process (Celery then keeps its hands off).
+setup_logging.connect(_configure_logging, weak=False)
 worker_process_init.connect(start_worker_process, weak=False)

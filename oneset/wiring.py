@@ -6,9 +6,12 @@ drags in every domain (and Celery workers, the web app and the CLI share one def
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from litestar import Router
     from piccolo.columns import Column
     from piccolo.conf.apps import AppConfig
@@ -77,13 +80,19 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
     return {**market_beat.BEAT_SCHEDULE}
 
 
-async def load_demo(platform: Platform) -> None:
+DEMO_PHASES = ("organisations", "purchases", "drawings", "surveys")
+
+
+async def load_demo(
+    platform: Platform, progress: Callable[[str, int, int], None] | None = None
+) -> None:
+    """Every domain's demo data in order; ``progress(phase, done, total)`` per phase."""
     from accounts.demo import load as accounts_demo
     from drawings.demo import load as drawings_demo
     from market.demo import load as market_demo
     from surveys.demo import load as surveys_demo
 
-    await accounts_demo(platform)
-    await market_demo(platform)
-    await drawings_demo(platform)
-    await surveys_demo(platform)
+    loaders = (accounts_demo, market_demo, drawings_demo, surveys_demo)
+    for phase, loader in zip(DEMO_PHASES, loaders, strict=True):
+        step = functools.partial(progress, phase) if progress else None
+        await loader(platform, step)

@@ -22,6 +22,8 @@ from surveys.services import certificates, checks, commissions, packages
 from surveys.tables import Commission
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from accounts.api import Actor
     from kernel.platform import Platform
 
@@ -102,9 +104,16 @@ async def _purchase_in_service(owner: Actor, surveyor: Actor) -> int:
     )
 
 
-async def load(platform: Platform) -> None:
-    """Idempotent: does nothing when the demo joint survey exists or demo users are missing."""
+async def load(platform: Platform, step: Callable[[int, int], None] | None = None) -> None:
+    """Idempotent: does nothing when the demo joint survey exists or demo users are missing;
+    ``step(done, total)`` reports progress (five steps)."""
+
+    def done(n: int) -> None:
+        if step:
+            step(n, 5)
+
     if await Commission.exists().where(Commission.project_code == PROJECT_CODE):
+        done(5)
         return
     found: dict[str, Actor] = {}
     for role, username in USERS.items():
@@ -127,6 +136,7 @@ async def load(platform: Platform) -> None:
         },
     )
     cid = view.id
+    done(1)
     await packages.submit_package_bytes(
         platform,
         surveyor,
@@ -137,6 +147,7 @@ async def load(platform: Platform) -> None:
         qc=QC,
         note="竣工联合测绘成果（规划核实、土地核验、房产面积）",
     )
+    done(2)
     await checks.set_permitted(
         planning,
         cid,
@@ -155,8 +166,11 @@ async def load(platform: Platform) -> None:
     await checks.set_permitted(
         registry, cid, department="property", values={"grossFloorArea": Decimal(20240)}
     )
+    done(3)
     for actor, department in ((planning, "planning"), (land, "land"), (registry, "property")):
         await checks.decide_check(actor, cid, department=department, decision="confirm")
+    done(4)
     await certificates.issue_certificate(platform, planning, cid, kind="planning_verification")
     await certificates.issue_certificate(platform, land, cid, kind="land_verification")
     outbox.kick()
+    done(5)

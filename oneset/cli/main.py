@@ -41,7 +41,9 @@ def migrate() -> None:
 
     settings = current().settings
     applied = asyncio.run(migrate_all(settings))
-    click.echo(f"migrations applied ({settings.database_kind}): {applied}")
+    for line in applied:
+        click.echo(line)
+    click.echo(f"database up to date ({settings.database_kind})")
 
 
 @main.command("verify-audit")
@@ -120,15 +122,20 @@ def check_consistency(deep: bool, checks: tuple[str, ...], outbox_max_age: int) 
     click.echo(f"consistent ({ran}{', deep' if deep else ''})")
 
 
-@main.command()
-def reindex() -> None:
-    """Rebuild every search index from the database."""
-    from kernel import outbox
-    from oneset.wiring import index_registrations
-
+def _progress_bars() -> Callable[[str, int, int | None], None]:
+    """``progress(name, done, total)`` drawing one counted bar per name on stderr."""
     bars: dict[str, Any] = {}
+    finished: set[str] = set()
+    tty = sys.stderr.isatty()
 
     def progress(name: str, done: int, total: int | None) -> None:
+        if name in finished:
+            return
+        if not tty:  # a log or a pipe gets one line per finished phase with its count
+            if done == total:
+                finished.add(name)
+                click.echo(f"{name:<16}{done}/{total}", err=True)
+            return
         if name not in bars:
             bars[name] = click.progressbar(
                 length=total or 0, label=f"{name:<16}", show_pos=True, file=sys.stderr
@@ -136,7 +143,19 @@ def reindex() -> None:
         bar = bars[name]
         bar.update(done - bar.pos)
         if done == total:
+            finished.add(name)
             bar.render_finish()
+
+    return progress
+
+
+@main.command()
+def reindex() -> None:
+    """Rebuild every search index from the database."""
+    from kernel import outbox
+    from oneset.wiring import index_registrations
+
+    progress = _progress_bars()
 
     async def go(platform: Platform) -> dict[str, int]:
         return await outbox.reindex(platform, index_registrations(), progress=progress)
@@ -180,15 +199,22 @@ def demo() -> None:
     """Load demo organisations, users and data (idempotent)."""
     from oneset.wiring import load_demo
 
-    run_async(load_demo)
-    click.echo("demo data loaded; every demo password is demo-pass-2026")
+    started = time.perf_counter()
+    progress = _progress_bars()
+    run_async(lambda platform: load_demo(platform, progress))
+    click.echo(
+        f"demo data loaded in {time.perf_counter() - started:.0f} s; "
+        "every demo password is demo-pass-2026"
+    )
 
 
-def _celery_argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "oneset.celery_app", *args]
+def _celery_argv(*args: str, quiet: bool = False) -> list[str]:
+    """``quiet``: without Celery's start-up banner (the embedded worker and beat of serve)."""
+    flags = ["--quiet"] if quiet else []
+    return [sys.executable, "-m", "celery", "-A", "oneset.celery_app", *flags, *args]
 
 
-def _worker_argv(beat: bool, name: str | None = None) -> list[str]:
+def _worker_argv(beat: bool, name: str | None = None, quiet: bool = False) -> list[str]:
     argv = _celery_argv(
         "worker",
         "--loglevel",
@@ -197,6 +223,7 @@ def _worker_argv(beat: bool, name: str | None = None) -> list[str]:
         "2",
         "--without-mingle",
         "--without-gossip",
+        quiet=quiet,
     )
     if beat:
         argv.append("--beat")
@@ -215,6 +242,9 @@ def _worker_argv(beat: bool, name: str | None = None) -> list[str]:
 def worker(beat: bool, name: str | None) -> None:
     """Run a Celery worker (and beat) for this installation."""
     os.execv(sys.executable, _worker_argv(beat, name))  # noqa: S606 - replaces this process by design
+
+
+ROOT_WARNING_FILTER = "ignore:You're running the worker with superuser privileges"
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -259,11 +289,21 @@ def serve(host: str, port: int, with_worker: bool) -> None:
             f"端口 {port} 已被占用 (port {port} on {host} is taken): "
             "choose another with --port N, or PORT=N for make run"
         )
-    asyncio.run(migrate_all(settings))
+    from kernel.logs import configure_logging
+
+    for line in asyncio.run(migrate_all(settings)):
+        click.echo(line, err=True)
+    configure_logging(settings.log_level)
+    if os.geteuid() == 0:
+        # Celery warns on every start that it runs as root; the embedded worker runs as whoever
+        # ran `make run` (a container's root included), so its children skip that one warning.
+        os.environ["PYTHONWARNINGS"] = ",".join(
+            filter(None, (os.environ.get("PYTHONWARNINGS"), ROOT_WARNING_FILTER))
+        )
     children = (
         [
-            Supervised("worker", _worker_argv(beat=False)),
-            Supervised("beat", _celery_argv("beat", "--loglevel", "INFO")),
+            Supervised("worker", _worker_argv(beat=False, quiet=True)),
+            Supervised("beat", _celery_argv("beat", "--loglevel", "INFO", quiet=True)),
         ]
         if with_worker
         else []
@@ -271,7 +311,12 @@ def serve(host: str, port: int, with_worker: bool) -> None:
     for child in children:
         child.start()
     config = uvicorn.Config(
-        "oneset.app:app_from_env", factory=True, host=host, port=port, log_level="info"
+        "oneset.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=None,  # uvicorn's loggers reach the one-event-per-line root handler
     )
     server = uvicorn.Server(config)
     url = f"http://{host}:{port}/"

@@ -6,11 +6,12 @@ import time
 
 from accounts.demo import load as accounts_demo
 from kernel.platform import Platform
-from market import demo
+from market import demo, search_docs
 from market.rules import draw, states
 from market.rules.draw import proof_to_dict
 from market.rules.policy import METHODS
 from market.services import purchase_views
+from market.services.credit_records import credit_breakdown
 from market.tables import Intermediary, Purchase, Rating
 from search.ports import SearchQuery
 from tests.conftest import Database
@@ -22,7 +23,8 @@ async def test_demo_marketplace_is_big_varied_fast_and_verifiable(
 ) -> None:
     await accounts_demo(platform)
     started = time.perf_counter()
-    await demo.load(platform)
+    steps: list[tuple[int, int]] = []
+    await demo.load(platform, lambda done, total: steps.append((done, total)))
     elapsed = time.perf_counter() - started
     assert elapsed < 120, f"demo load took {elapsed:.1f} s"
 
@@ -64,6 +66,26 @@ async def test_demo_marketplace_is_big_varied_fast_and_verifiable(
     assert hits.total > 10
     board = platform.search.search("purchases", SearchQuery(filters={"status": "rated"}))
     assert board.total > 100
+
+    # Progress counts purchases upwards and ends at the total (reported after indexing).
+    assert steps[-1] == (1000, 1000)
+    assert [d for d, _ in steps] == sorted(d for d, _ in steps)
+    assert len(steps) > 10
+
+    # The cached credit figures are what recompute_credit would store for each firm.
+    for row in await Intermediary.select().limit(40):
+        breakdown = await credit_breakdown(platform, row["organisation"])
+        assert row["credit_score_cents"] == int(breakdown.score * 100), row["name"]
+        assert row["credit_grade"] == breakdown.grade
+        assert row["rating_count"] == breakdown.rating_count
+
+    # Bulk search documents (reindex) agree with one-by-one ones (the outbox).
+    for registration in search_docs.REGISTRATIONS:
+        ids = [i async for i in registration.all_ids()][:300]
+        assert registration.build_many is not None
+        one_by_one = [d for i in ids if (d := await registration.build(i)) is not None]
+        assert await registration.build_many(ids) == one_by_one
+        assert len(one_by_one) > 100
 
     before = await Purchase.count()
     await demo.load(platform)  # idempotent
