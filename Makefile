@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-shifted lint check unit demo migrate makemigrations bench bench-quick clean
+.PHONY: install run test test-shifted lint check unit demo migrate makemigrations bench bench-quick clean proving-ground
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -62,3 +62,8 @@ bench-quick: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+
+# The production topology under load and faults (bench/proving_ground.py): QUICK=1 takes a few
+# minutes, the full run about 20. The last line is the verdict; the exit status says it too.
+proving-ground: $(STAMP)
+	$(BIN)/python bench/proving_ground.py $(if $(QUICK),--quick)
