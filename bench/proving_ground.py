@@ -101,7 +101,9 @@ def _run(cluster, size, args, world, load, schedule, injector) -> int:  # type: 
         burst_at = size["duration"] * 0.85
         time.sleep(max(0.0, injector.started_at + burst_at - time.monotonic()))
         print(f"burst: {size['burst']} firms in the last second", flush=True)
-        result = burst.run(cluster, world["burstPurchase"], world["burst"], size["burst"], args.seed)
+        result = burst.run(
+            cluster, world["burstPurchase"], world["burst"], size["burst"], args.seed
+        )
         stdout, _ = load.communicate(timeout=size["duration"] + 600)
         print(f"load finished: acknowledged {stdout.decode().strip()}", flush=True)
         acked = json.loads((out / "acked.json").read_text())

@@ -103,7 +103,7 @@ class Firm(HttpUser):
         if not self.token:
             return
         pid = RNG.choice(WORLD["openPurchases"])
-        quote = RNG.randint(50, 80) * 1_000_000
+        quote = RNG.randint(50, 80) * 100_000  # within the 5–8 万元 range
         r = self.client.post(
             f"{MARKET}/purchases/{pid}/signups", json={"quote": quote},
             headers=_headers(self.token), name="signup",

@@ -87,7 +87,9 @@ def exercise_restore(cluster: Cluster) -> list[str]:
             r = subprocess.run([sys.executable, "-m", "oneset", *argv], env=env_restored,
                                cwd=REPO_ROOT, capture_output=True, text=True, check=False)  # fmt: skip
             if r.returncode != 0:
-                problems.append(f"restore: oneset {' '.join(argv)}: {(r.stdout + r.stderr)[-1500:]}")
+                problems.append(
+                    f"restore: oneset {' '.join(argv)}: {(r.stdout + r.stderr)[-1500:]}"
+                )
         print(f"restore: pg_dump {dump.stat().st_size // 1024} KiB → fresh PostgreSQL, "
               f"{copied} objects → fresh MinIO, reindexed, checked in "
               f"{time.monotonic() - started:.0f} s: {'ok' if not problems else 'FAILED'}")  # fmt: skip

@@ -130,7 +130,9 @@ async def seed(platform: Platform, size: dict[str, int]) -> dict[str, Any]:
     projects = []
     for i, owner in enumerate(owners):
         code = f"2026-330100-48-02-{700000 + i:06d}"
-        await drawings_projects.create_project(_actor(owner), project_code=code, name=f"压力测试图纸{i}")
+        await drawings_projects.create_project(
+            _actor(owner), project_code=code, name=f"压力测试图纸{i}"
+        )
         await drawings_grants.grant(_actor(owner), code, org_id=reviewer["orgId"], role="review")
         projects.append(code)
     burst_owner = _actor(owners[0])

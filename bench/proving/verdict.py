@@ -72,7 +72,9 @@ def judge(cluster: Cluster, acked: dict[str, list[Any]], settle_timeout: float =
     _exactly_once(v, "uploads", uploads, [int(r[0]) for r in rows])
     status = Counter(r[1] for r in rows)
     v.counts |= {f"uploads_{k}": n for k, n in status.items()}
-    bad = [r[0] for r in rows if r[1] not in ("ready", "failed") or (r[1] == "failed" and r[2] == "0")]
+    bad = [
+        r[0] for r in rows if r[1] not in ("ready", "failed") or (r[1] == "failed" and r[2] == "0")
+    ]
     if bad:
         v.unsettled = len(bad)
         v.problems.append(f"uploads not ready nor failed with a reason: {bad[:10]}")
