@@ -36,6 +36,12 @@ SIZES = {
     "full": {"owners": 8, "firms": 200, "burst": 1000, "purchases": 40, "users": 100,
              "duration": 1080, "max_file": 1_500_000},
 }  # fmt: skip
+# A task taken by the SIGKILLed worker comes back after the visibility timeout: short enough to be
+# seen within the run (the files here take seconds; production keeps the 11-minute default).
+SETTINGS = {
+    "ONESET_TASK_TIME_LIMIT_SECONDS": "90",
+    "ONESET_BROKER_VISIBILITY_TIMEOUT_SECONDS": "120",
+}
 MALFORMED = ["malformed/empty_sections.dxf", "malformed/stream_ended.pdf"]
 
 
@@ -64,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     size = SIZES["quick" if args.quick else "full"]
     began = time.monotonic()
     print(f"proving ground ({'quick' if args.quick else 'full'}); {machine_note()}", flush=True)
-    with stopped_on_signals(), Cluster(keep=args.keep) as cluster:
+    with stopped_on_signals(), Cluster(keep=args.keep, extra_env=SETTINGS) as cluster:
         print(f"cluster up in {time.monotonic() - began:.0f} s at {cluster.dir}", flush=True)
         world_path = cluster.dir / "world.json"
         world_path.write_text(cluster.python("bench.proving.seed", json.dumps(size)))
@@ -79,10 +85,11 @@ def main(argv: list[str] | None = None) -> int:
             "duration": size["duration"], "files": drawing_files(size["max_file"]),
         }  # fmt: skip
         (out / "config.json").write_text(json.dumps(config))
-        load = subprocess.Popen(
-            [sys.executable, "-m", "bench.proving.load", str(out / "config.json")],
-            cwd=ROOT, env=cluster.env(), stdout=subprocess.PIPE, stderr=open(out / "locust.log", "wb"),
-        )  # fmt: skip
+        with (out / "locust.log").open("wb") as locust_log:
+            load = subprocess.Popen(
+                [sys.executable, "-m", "bench.proving.load", str(out / "config.json")],
+                cwd=ROOT, env=cluster.env(), stdout=subprocess.PIPE, stderr=locust_log,
+            )  # fmt: skip
         schedule = faults.schedule(size["duration"], args.quick)
         injector = faults.Injector(cluster, schedule)
         injector.start()

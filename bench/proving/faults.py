@@ -166,7 +166,8 @@ class Injector:
         return "pg_ctl stop -m fast; start"
 
     def _kill_web_child(self) -> str:
-        assert self.cluster.web is not None and self.cluster.web.pid is not None
+        assert self.cluster.web is not None
+        assert self.cluster.web.pid is not None
         child = psutil.Process(self.cluster.web.pid).children()[0]
         child.send_signal(signal.SIGKILL)
         return f"SIGKILL uvicorn worker {child.pid}"

@@ -11,7 +11,7 @@ drawing files and the output directory. Every request goes to ``requests.jsonl``
 
 from __future__ import annotations
 
-import gevent.monkey
+import gevent.monkey  # type: ignore[import-untyped]
 
 gevent.monkey.patch_all()
 
@@ -34,7 +34,7 @@ WORLD: dict[str, Any] = {}
 RNG = random.Random(0)
 ACKED: dict[str, list[Any]] = {"signups": [], "uploads": [], "comments": [], "purchases": []}
 REVISIONS: list[dict[str, Any]] = []  # acknowledged uploads the reviewers open
-_log: Any = None
+LOG: list[Any] = []  # the open request log (one element)
 
 
 def _on_request(
@@ -48,8 +48,8 @@ def _on_request(
             code = str(response.json().get("code", ""))
         except Exception:
             code = "?"
-    _log.write(json.dumps([clock.now().timestamp(), name, status, round(response_time, 1), code]))
-    _log.write("\n")
+    line = [clock.now().timestamp(), name, status, round(response_time, 1), code]
+    LOG[0].write(json.dumps(line) + "\n")
 
 
 def _headers(token: str) -> dict[str, str]:
@@ -212,21 +212,20 @@ class Reviewer(HttpUser):
 
 
 def main() -> None:
-    global _log
     CONFIG.update(json.loads(Path(sys.argv[1]).read_text()))
     WORLD.update(json.loads(Path(CONFIG["world"]).read_text()))
     RNG.seed(CONFIG["seed"])
     random.seed(CONFIG["seed"])  # locust's wait times
     out = Path(CONFIG["out"])
-    _log = (out / "requests.jsonl").open("w", buffering=1)
-    events.request.add_listener(_on_request)
+    LOG.append((out / "requests.jsonl").open("w", buffering=1))
+    events.request.add_listener(_on_request)  # type: ignore[no-untyped-call]
     env = Environment(user_classes=[Public, Firm, Owner, Reviewer], events=events,
                       host=CONFIG["url"])  # fmt: skip
     runner = env.create_local_runner()
     runner.start(CONFIG["users"], spawn_rate=CONFIG["spawn_rate"])
     gevent.spawn_later(CONFIG["duration"], runner.quit)
     runner.greenlet.join()
-    _log.close()
+    LOG[0].close()
     (out / "acked.json").write_text(json.dumps(ACKED))
     print(json.dumps({k: len(v) for k, v in ACKED.items()}))
 

@@ -46,7 +46,8 @@ def _mirror(src: Minio, dst: Minio) -> int:
 
 
 def exercise_restore(cluster: Cluster) -> list[str]:
-    assert cluster.postgres and cluster.minio
+    assert cluster.postgres
+    assert cluster.minio
     root = cluster.dir / "restore"
     started = time.monotonic()
     dump = cluster.dir / "oneset.dump"
@@ -62,8 +63,10 @@ def exercise_restore(cluster: Cluster) -> list[str]:
         fresh_pg.start()
         fresh_pg.create_database(DATABASE)
         fresh_env = {"PGHOST": fresh_pg.host, "PGPORT": str(fresh_pg.port), "PGUSER": "postgres"}
-        subprocess.run([fresh_pg.tool("pg_restore"), "--no-owner", "-d", DATABASE, str(dump)],
-                       env={**cluster.env(), **fresh_env}, check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [fresh_pg.tool("pg_restore"), "--no-owner", "-d", DATABASE, str(dump)],
+            env={**cluster.env(), **fresh_env}, check=True, capture_output=True,
+        )  # fmt: skip
         fresh_minio.start()
         fresh_meili.start()
         src = Minio(cluster.minio.endpoint, access_key=MINIO_USER,
@@ -72,7 +75,7 @@ def exercise_restore(cluster: Cluster) -> list[str]:
                     secret_key=cluster.minio_password, secure=False)  # fmt: skip
         copied = _mirror(src, dst)
         for table in COUNTED:
-            sql = f"SELECT count(*) FROM {table}"  # noqa: S608 - our own table names
+            sql = f"SELECT count(*) FROM {table}"
             a, b = pg.psql(DATABASE, sql).strip(), fresh_pg.psql(DATABASE, sql).strip()
             if a != b:
                 problems.append(f"restore: {table} has {a} rows, restored {b}")
@@ -84,15 +87,20 @@ def exercise_restore(cluster: Cluster) -> list[str]:
         }
         for argv in (("reindex",), ("check-consistency", "--deep", "--outbox-max-age", "0"),
                      ("verify-audit",)):  # fmt: skip
-            r = subprocess.run([sys.executable, "-m", "oneset", *argv], env=env_restored,
-                               cwd=REPO_ROOT, capture_output=True, text=True, check=False)  # fmt: skip
+            r = subprocess.run(
+                [sys.executable, "-m", "oneset", *argv], env=env_restored, cwd=REPO_ROOT,
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
             if r.returncode != 0:
                 problems.append(
                     f"restore: oneset {' '.join(argv)}: {(r.stdout + r.stderr)[-1500:]}"
                 )
-        print(f"restore: pg_dump {dump.stat().st_size // 1024} KiB → fresh PostgreSQL, "
-              f"{copied} objects → fresh MinIO, reindexed, checked in "
-              f"{time.monotonic() - started:.0f} s: {'ok' if not problems else 'FAILED'}")  # fmt: skip
+        verdict = "ok" if not problems else "FAILED"
+        print(
+            f"restore: pg_dump {dump.stat().st_size // 1024} KiB → fresh PostgreSQL, {copied} "
+            f"objects → fresh MinIO, reindexed, checked in "
+            f"{time.monotonic() - started:.0f} s: {verdict}"
+        )
     except Exception as exc:
         problems.append(f"restore: {exc!r}")
     finally:

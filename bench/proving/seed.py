@@ -15,7 +15,7 @@ import asyncio
 import datetime as dt
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accounts import passwords, tokens
 from accounts import services as accounts
@@ -26,11 +26,13 @@ from accounts.tables import Organisation, User
 from drawings.services import grants as drawings_grants
 from drawings.services import projects as drawings_projects
 from kernel import clock
-from kernel.platform import Platform
 from market.schemas import PurchaseIn, QualificationRuleIn, RequiredQualificationIn, WitnessIn
 from market.services import catalogue, purchases
 from market.tables import Intermediary, Qualification
 from oneset.bootstrap import start_command
+
+if TYPE_CHECKING:
+    from kernel.platform import Platform
 
 PASSWORD = "proving-pass-2026"
 SURVEY = "测绘资质·工程测量"
@@ -128,12 +130,12 @@ async def seed(platform: Platform, size: dict[str, int]) -> dict[str, Any]:
         await purchases.publish(platform, owner, pid)
         open_pids.append(pid)
     projects = []
-    for i, owner in enumerate(owners):
+    for i, holder in enumerate(owners):
         code = f"2026-330100-48-02-{700000 + i:06d}"
         await drawings_projects.create_project(
-            _actor(owner), project_code=code, name=f"压力测试图纸{i}"
+            _actor(holder), project_code=code, name=f"压力测试图纸{i}"
         )
-        await drawings_grants.grant(_actor(owner), code, org_id=reviewer["orgId"], role="review")
+        await drawings_grants.grant(_actor(holder), code, org_id=reviewer["orgId"], role="review")
         projects.append(code)
     burst_owner = _actor(owners[0])
     burst_pid = await purchases.create(platform, burst_owner, purchase_in(far, 999))
@@ -142,7 +144,8 @@ async def seed(platform: Platform, size: dict[str, int]) -> dict[str, Any]:
         person["token"] = tokens.issue(person["userId"], secret=secret, ttl=TOKEN_TTL)[0]
     return {
         "operator": operator, "owners": owners, "reviewer": reviewer, "firms": firms,
-        "burst": burst, "openPurchases": open_pids, "projects": projects, "burstPurchase": burst_pid,
+        "burst": burst, "openPurchases": open_pids, "projects": projects,
+        "burstPurchase": burst_pid,
     }  # fmt: skip
 
 
