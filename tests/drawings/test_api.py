@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -285,18 +284,3 @@ async def test_other_domains_add_revisions_under_the_owners_delegation(
     )
     assert uploaded is not None
     assert "survey:1" in str(uploaded["payload"])
-
-
-async def test_concurrent_uploads_to_one_new_sheet_each_get_a_revision(
-    world: World, db: Database
-) -> None:
-    """Seen as a 500 (duplicate ``<sheet>/<seq>`` key) in the proving ground: two owners' users
-    uploading to the same sheet at once. Each upload is a revision with its own seq."""
-    if db.kind != "postgres":
-        pytest.skip(reason="concurrent writers are tested on PostgreSQL")
-    files = ["dxf/bin_dxf_r12.dxf", "dxf/r9_entities.dxf", "dxf/r10_entities.dxf",
-             "dxf/r2.6_dim.dxf", "dxf/bin_dxf_r14.dxf", "dxf/text_alignments.v1.dxf"]  # fmt: skip
-    responses = await asyncio.gather(*(world.upload("S-9", f) for f in files))
-    assert [r.status_code for r in responses] == [201] * len(files), [r.text for r in responses]
-    rows = await Revision.select(Revision.seq).order_by(Revision.seq)
-    assert [r["seq"] for r in rows] == list(range(1, len(files) + 1))
