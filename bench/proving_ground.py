@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--keep", action="store_true", help="keep the cluster's directory")
     parser.add_argument("--no-restore", action="store_true", help="skip the restore exercise")
+    parser.add_argument("--burst-only", action="store_true", help="only seed and run the burst")
     args = parser.parse_args(argv)
     size = SIZES["quick" if args.quick else "full"]
     began = time.monotonic()
@@ -77,6 +78,13 @@ def main(argv: list[str] | None = None) -> int:
         world = json.loads(world_path.read_text())
         cluster.oneset("reindex")  # the bulk-inserted firms into the search engine
         print(f"seeded in {time.monotonic() - began:.0f} s", flush=True)
+        if args.burst_only:
+            result = burst.run(cluster, world["burstPurchase"], world["burst"], size["burst"], 15)
+            print(f"burst: sent {result.sent} ({result.in_time} before the deadline), "
+                  f"acknowledged {len(result.acked)}, answers {result.codes}")  # fmt: skip
+            for p in result.problems:
+                print(f"PROBLEM {p}")
+            return 1 if result.problems or result.server_errors else 0
         out = cluster.dir / "load"
         out.mkdir()
         config = {
