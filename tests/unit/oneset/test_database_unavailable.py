@@ -20,10 +20,9 @@ def test_a_lost_database_inside_a_task_group_is_unavailable() -> None:
     lost = pg.AdminShutdownError("terminating connection due to administrator command")
     group = BaseExceptionGroup("unhandled errors in a TaskGroup", [lost])
     assert database_unavailable(group)
-    try:
-        raise RuntimeError("wrapped") from group
-    except RuntimeError as wrapped:
-        assert database_unavailable(wrapped)
+    wrapped = RuntimeError("wrapped")
+    wrapped.__cause__ = group
+    assert database_unavailable(wrapped)
 
 
 def test_a_failed_query_is_not_unavailable() -> None:
