@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # ignored by git): without them each process of `make run` recompiles ~1,400 modules, 5-15 s apiece.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install lock run test test-suite test-shifted lint check unit demo migrate makemigrations bench bench-quick bench-first-run clean
+.PHONY: install lock run test test-suite test-shifted lint check unit demo migrate makemigrations bench bench-quick bench-first-run clean proving-ground
 
 # uv (bootstrapped into the venv with pip) installs in seconds from its cache; pip is the fallback.
 # requirements.lock pins every version so each machine gets the same set (`make lock` renews it).
@@ -92,3 +92,8 @@ bench-first-run:
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+
+# The production topology under load and faults (bench/proving_ground.py): QUICK=1 takes a few
+# minutes, the full run about 20. The last line is the verdict; the exit status says it too.
+proving-ground: $(STAMP)
+	$(BIN)/python bench/proving_ground.py $(if $(QUICK),--quick)

@@ -81,6 +81,8 @@ class Cluster:
     def __post_init__(self) -> None:
         self.owns_root = self.root is None
         self.dir: Path = Path(self.root or tempfile.mkdtemp(prefix="oneset-cluster-")).resolve()
+        # PostgreSQL runs as its own user (under root) and must reach its directory in here.
+        self.dir.chmod(0o755)
         self.logs = self.dir / "logs"
         self.secret_key = secrets.token_urlsafe(48)
         self.minio_password = secrets.token_urlsafe(24)
@@ -197,6 +199,17 @@ class Cluster:
         )
         if result.returncode != 0:
             raise RuntimeError(f"oneset {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    def python(self, module: str, *args: str, timeout: float = 1200) -> str:
+        """Run ``python -m module <args>`` in the cluster's environment; its standard output."""
+        result = subprocess.run(
+            [sys.executable, "-m", module, *args],
+            env=self.env(), cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+            timeout=timeout,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise RuntimeError(f"python -m {module} failed:\n{result.stderr[-3000:]}")
         return result.stdout
 
     # -- health ------------------------------------------------------------------------------

@@ -193,7 +193,11 @@ def database_unavailable(exc: BaseException) -> bool:
             return False
         if isinstance(seen, _connection_errors()):
             return True
+        if isinstance(seen, BaseExceptionGroup):  # raised out of a task group
+            return any(database_unavailable(e) for e in seen.exceptions)
         if isinstance(seen, pg.InterfaceError) and "closed" in str(seen):
             return True  # "connection is closed", "pool is closed"
+        if isinstance(seen, pg.InternalClientError) and "another operation" in str(seen):
+            return True  # a pooled connection left mid-query when the server went away
         seen = seen.__cause__ or seen.__context__
     return False

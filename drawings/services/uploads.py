@@ -20,9 +20,9 @@ from drawings.schemas import PresignOut, ProjectOut, RevisionCreatedOut
 from drawings.services.access import require_upload
 from drawings.services.comments import carry_forward
 from drawings.services.records import dumps, project_by_code
-from drawings.tables import PendingUpload, Revision, Sheet
+from drawings.tables import DrawingProject, PendingUpload, Revision, Sheet
 from kernel import audit, outbox
-from kernel.db import transaction
+from kernel.db import is_postgres, transaction
 from kernel.errors import Conflict, Invalid, NotFound
 from storage.aio import put_async_stream
 from storage.ports import check_sha256
@@ -276,6 +276,12 @@ async def _record(
             )
             if not marked:  # a concurrent confirmation won
                 raise Conflict("这次直传已确认过。", code="upload_confirmed")
+        if is_postgres():  # concurrent uploads to one project: one sheet row, one next seq
+            await (
+                DrawingProject.select(DrawingProject.id)
+                .where(DrawingProject.id == project.id)
+                .lock_rows("UPDATE")
+            )
         sheet_id = await _sheet(project.id, number, title=title, discipline=discipline, stage=stage)
         latest = (
             await Revision.select(Revision.id, Revision.seq, Revision.sha256, Revision.status)
