@@ -1,4 +1,4 @@
-"""DXF analysis with ezdxf: metadata, decoded text and an SVG preview.
+"""DXF analysis with ezdxf: metadata, decoded text and an SVG preview grouped by layer.
 
 Every failure ends as a ``failed`` ``Analysis`` with a Chinese reason; nothing propagates.
 ezdxf raises builtin ``ValueError``/``OSError`` besides its own ``DXFError`` (see the data

@@ -1,6 +1,7 @@
 """The web process never renders a drawing: concurrent layer-toggled previews of the corpus's
-biggest DXF, served by a real ``oneset serve``, leave its memory flat and answer the stored
-preview (issue 9 item 6: three concurrent re-renders of a 29 MB DXF grew it by 1.2 GB)."""
+biggest DXF, served by a real ``oneset serve``, leave its memory flat, answer the stored
+preview and never load ezdxf (issue 9 item 6: three concurrent re-renders of a 29 MB DXF grew
+it by 1.2 GB). The drawing is processed by the served worker's isolated child."""
 
 from __future__ import annotations
 
@@ -141,3 +142,5 @@ def test_concurrent_layer_previews_leave_web_memory_flat(served: RunningPlatform
     # Every answer is the stored preview itself: hiding is the browser's job.
     assert all(body == stored for _, body in answers)
     assert growth_mb < MAX_GROWTH_MB, f"web process grew by {growth_mb:.0f} MB"
+    # ezdxf's compiled extensions load with it: none mapped means ezdxf was never imported here.
+    assert not [m.path for m in web.memory_maps() if "/ezdxf/" in m.path]
