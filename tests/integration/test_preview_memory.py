@@ -1,7 +1,7 @@
 """The web process never renders a drawing: concurrent layer-toggled previews of the corpus's
-biggest DXF, served by a real ``oneset serve``, leave its memory flat, answer the stored
-preview and never load ezdxf (issue 9 item 6: three concurrent re-renders of a 29 MB DXF grew
-it by 1.2 GB). The drawing is processed by the served worker's isolated child."""
+biggest DXF, served by a real ``oneset serve``, leave its memory flat and its CPU idle, and
+answer the stored preview (issue 9 item 6: three concurrent re-renders of a 29 MB DXF grew it by
+1.2 GB). The drawing is processed by the served worker's isolated child."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ CODE = "2026-330100-70-01-000789"
 CONCURRENT = 6
 # Streaming a stored preview costs a few chunk buffers; one render of this drawing costs >100 MB.
 MAX_GROWTH_MB = 40
+MAX_CPU_S = 3.0
 
 
 @pytest.fixture(scope="module")
@@ -125,22 +126,23 @@ def test_concurrent_layer_previews_leave_web_memory_flat(served: RunningPlatform
     assert _get(served, f"/review/revisions/{revision['id']}", token)[0] == 200
 
     web = psutil.Process(served.process.pid)
-    before = web.memory_info().rss
+    before, cpu_before = web.memory_info().rss, sum(web.cpu_times()[:2])
     paths = [f"{preview}?hide={urllib.parse.quote(layers[i % len(layers)])}" for i in range(12)]
     started = time.monotonic()
     with PeakRss(served.process.pid) as sampler, ThreadPoolExecutor(CONCURRENT) as pool:
         answers = list(pool.map(lambda path: _get(served, path, token), paths))
     elapsed = time.monotonic() - started
-    after = web.memory_info().rss
+    after, cpu_s = web.memory_info().rss, sum(web.cpu_times()[:2]) - cpu_before
     growth_mb = (sampler.peak - before) / 2**20
     print(  # the figures the report quotes (pytest -s)
         f"web RSS before {before / 2**20:.0f} MB, peak {sampler.peak / 2**20:.0f} MB, "
         f"after {after / 2**20:.0f} MB; {len(paths)} requests ({CONCURRENT} at once) "
-        f"in {elapsed:.2f} s; preview {len(stored) / 2**10:.0f} KiB"
+        f"in {elapsed:.2f} s, {cpu_s:.2f} s of web CPU; preview {len(stored) / 2**10:.0f} KiB"
     )
     assert [status for status, _ in answers] == [200] * len(paths)
     # Every answer is the stored preview itself: hiding is the browser's job.
     assert all(body == stored for _, body in answers)
     assert growth_mb < MAX_GROWTH_MB, f"web process grew by {growth_mb:.0f} MB"
-    # ezdxf's compiled extensions load with it: none mapped means ezdxf was never imported here.
-    assert not [m.path for m in web.memory_maps() if "/ezdxf/" in m.path]
+    # CPU the web process spent meanwhile: streaming is cheap, one render of this drawing alone
+    # costs it seconds (ezdxf itself is imported here at start-up, by surveys.indicators).
+    assert cpu_s < MAX_CPU_S, f"the web process used {cpu_s:.1f} s of CPU"
