@@ -119,7 +119,7 @@ def test_reviewer_hides_a_layer_in_the_browser(
     # The layer with the most entities: hide it, its groups are hidden and the sheet lightens.
     labels = [toggles.nth(i).get_attribute("value") for i in range(toggles.count())]
     counts = [
-        int(re.search(r"（(\d+)）$", page.locator(f"label[for='layer-{i + 1}']").inner_text())[1])
+        int(page.locator(f"label[for='layer-{i + 1}']").inner_text().rsplit("（", 1)[1][:-1])
         for i in range(len(labels))
     ]
     layer = labels[counts.index(max(counts))]

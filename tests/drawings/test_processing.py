@@ -76,6 +76,7 @@ async def test_same_bytes_again_get_a_layered_preview_not_an_old_one(world: Worl
     drawn before layer groups: the new revision gets its own, with the layer list."""
     first = await world.uploaded("建施-01", "dxf/block_color_cn.dxf")
     row = await Revision.select().where(Revision.id == first).first()
+    assert row is not None
     metadata = json.loads(row["metadata"])
     assert [layer["name"] for layer in metadata.pop("previewLayers")] == [
         "0",

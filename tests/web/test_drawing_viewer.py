@@ -57,7 +57,7 @@ async def _processed(client: AsyncTestClient[Any], platform: Platform) -> tuple[
 
 def _plain_preview() -> bytes:
     """The preview as drawn before layer groups: ezdxf's own SVG backend, one flat group."""
-    doc = ezdxf.readfile(DXF)
+    doc = ezdxf.readfile(DXF)  # type: ignore[attr-defined]
     backend = svg.SVGBackend()
     Frontend(RenderContext(doc), backend).draw_layout(doc.modelspace())
     page = layout.Page(0, 0, layout.Units.mm, margins=layout.Margins.all(2))
@@ -85,6 +85,7 @@ async def test_layers_toggle_on_the_stored_preview_without_rendering(
     assert page.status_code == 200, page.text[:2000]
     assert a11y.problems(page.text) == []
     row = await Revision.select().where(Revision.id == revision_id).first()
+    assert row is not None
     stored = b"".join(platform.blobs.open(str(row["preview_sha256"])))
     grouped = dict.fromkeys(
         html.unescape(name) for name in re.findall(r'<g data-layer="([^"]*)"', stored.decode())
@@ -131,6 +132,7 @@ async def test_preview_without_layer_groups_shows_no_toggles_until_refreshed(
         pytest.skip(reason=f"shared test data missing: {DXF}")
     username, revision_id = await _processed(client, platform)
     row = await Revision.select().where(Revision.id == revision_id).first()
+    assert row is not None
     metadata = json.loads(row["metadata"])
     del metadata["previewLayers"]
     old_preview = platform.blobs.put(io.BytesIO(_plain_preview())).sha256
@@ -150,6 +152,7 @@ async def test_preview_without_layer_groups_shows_no_toggles_until_refreshed(
     assert not await processing.refresh_preview(platform, revision_id)  # done: a no-op
     assert await processing.previews_to_refresh() == []
     row = await Revision.select().where(Revision.id == revision_id).first()
+    assert row is not None
     assert (row["status"], row["state"]) == ("ready", "wip")
     assert row["preview_sha256"] != old_preview
     assert b"<g data-layer=" in b"".join(platform.blobs.open(str(row["preview_sha256"])))

@@ -64,7 +64,8 @@ def test_one_group_per_layer_with_ezdxf_entity_counts(tmp_path: Path) -> None:
     assert result.status == "ready"
     groups = _layer_groups((tmp_path / "preview.svg").read_text(encoding="utf-8"))
 
-    per_file = Counter(entity.dxf.layer for entity in ezdxf.readfile(source).modelspace())
+    doc = ezdxf.readfile(source)  # type: ignore[attr-defined]
+    per_file = Counter(entity.dxf.layer for entity in doc.modelspace())
     assert len(per_file) == 2  # of the 5 layers in its LAYER table
     assert sorted(layer for layer, _ in groups) == sorted(per_file)  # one group per layer
     assert {layer: len(paths) for layer, paths in groups} == per_file
@@ -81,7 +82,7 @@ def test_groups_keep_ezdxf_drawing_and_table_names(tmp_path: Path) -> None:
     groups = _layer_groups((tmp_path / "preview.svg").read_text(encoding="utf-8"))
 
     drawn = [(p.attrib["d"], p.attrib["class"]) for _, paths in groups for p in paths]
-    assert drawn == _ezdxf_paths(ezdxf.readfile(source))
+    assert drawn == _ezdxf_paths(ezdxf.readfile(source))  # type: ignore[attr-defined]
     names = [layer for layer, _ in groups]
     assert all(a != b for a, b in itertools.pairwise(names))  # maximal runs
     listed = result.metadata["previewLayers"]
