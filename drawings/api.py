@@ -42,7 +42,8 @@ from drawings.services.grants import (
     list_grants,
 )
 from drawings.services.lifecycle import transition
-from drawings.services.previews import Preview, preview
+from drawings.services.previews import PreviewLayer, preview_file
+from drawings.services.processing import previews_to_refresh, refresh_preview
 from drawings.services.projects import (
     create_project,
     list_projects,
@@ -71,7 +72,7 @@ __all__ = [
     "Geometry",
     "GrantOut",
     "OrganisationChoice",
-    "Preview",
+    "PreviewLayer",
     "ProjectOut",
     "ProjectPage",
     "RevisionCreated",
@@ -101,8 +102,10 @@ __all__ = [
     "normalize_project_code",
     "open_project",
     "overlay_svg",
-    "preview",
+    "preview_file",
+    "previews_to_refresh",
     "project_for",
+    "refresh_preview",
     "revision_detail",
     "transition",
     "upload_revision",

@@ -1,4 +1,4 @@
-"""DXF analysis with ezdxf: metadata, decoded text and an SVG preview.
+"""DXF analysis with ezdxf: metadata, decoded text and an SVG preview grouped by layer.
 
 Every failure ends as a ``failed`` ``Analysis`` with a Chinese reason; nothing propagates.
 ezdxf raises builtin ``ValueError``/``OSError`` besides its own ``DXFError`` (see the data
@@ -7,8 +7,6 @@ MANIFEST), so loading catches those too.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
 from collections import Counter
 from typing import TYPE_CHECKING, Any
@@ -165,7 +163,7 @@ def _describe(doc: Drawing, loading: dict[str, Any], preview_path: Path | None) 
         if not block.name.startswith("*") and not block.block_record.is_any_layout
     ]
     texts = extract_texts(doc)
-    extents, preview_note = _preview(doc, preview_path)
+    extents, preview_layers, preview_note = _preview(doc, preview_path)
     if preview_note:
         warnings.append(preview_note)
     metadata: dict[str, Any] = {
@@ -185,6 +183,9 @@ def _describe(doc: Drawing, loading: dict[str, Any], preview_path: Path | None) 
         "loading": loading,
         "preview": preview_path is not None and extents is not None,
     }
+    if metadata["preview"]:
+        # The preview's layer groups (see layered_svg): what the viewer offers to toggle.
+        metadata["previewLayers"] = preview_layers
     return Analysis(
         status="ready",
         format="dxf",
@@ -285,47 +286,22 @@ def _layout_name(doc: Drawing, block: Any) -> str:
 
 def _preview(
     doc: Drawing, preview_path: Path | None
-) -> tuple[list[list[float]] | None, str | None]:
-    """Render modelspace to SVG; returns the drawn extents and a note when there is no preview."""
+) -> tuple[list[list[float]] | None, list[dict[str, Any]], str | None]:
+    """Render modelspace to the layered SVG preview; returns the drawn extents, the layers that
+    have a group in it and a note when there is no preview."""
     if preview_path is None:
-        return None, None
+        return None, [], None
+    from drawings.formats.layered_svg import render_layered_svg
+
     try:
-        svg_text, extents = render_svg(doc)
+        drawn = render_layered_svg(doc)
     except ValueError as error:
         if "empty bounding box" in str(error):
-            return None, NO_PREVIEW
+            return None, [], NO_PREVIEW
         log.warning("SVG preview failed: %r", error)
-        return None, f"预览生成失败：{error}"
+        return None, [], f"预览生成失败：{error}"
     except _LOAD_ERRORS as error:  # the renderer meets every odd entity in the wild
         log.warning("SVG preview failed: %r", error)
-        return None, f"预览生成失败：{type(error).__name__}"
-    preview_path.write_text(svg_text, encoding="utf-8")
-    return extents, None
-
-
-def render_svg(doc: Drawing) -> tuple[str, list[list[float]]]:
-    """Modelspace as an auto-sized SVG, and the drawn extents ``[[xmin, ymin], [xmax, ymax]]``.
-
-    Raises ``ValueError("empty bounding box")`` when nothing renderable is in modelspace.
-    """
-    from ezdxf.addons.drawing import layout, svg
-    from ezdxf.addons.drawing.config import BackgroundPolicy, Configuration
-    from ezdxf.addons.drawing.frontend import Frontend
-    from ezdxf.addons.drawing.properties import RenderContext
-
-    backend = svg.SVGBackend()
-    config = Configuration(background_policy=BackgroundPolicy.WHITE)
-    # The frontend prints some proxy-graphic errors to stdout; keep stdout for our JSON.
-    with contextlib.redirect_stdout(io.StringIO()):
-        Frontend(RenderContext(doc), backend, config=config).draw_layout(doc.modelspace())
-    box = backend.player().bbox()  # computed once: handed to get_string, reported as extents
-    if not box.has_data:
-        raise ValueError("empty bounding box")
-    text = backend.get_string(
-        layout.Page(0, 0, layout.Units.mm, margins=layout.Margins.all(2)), render_box=box
-    )
-    extents = [
-        [round(box.extmin.x, 6), round(box.extmin.y, 6)],
-        [round(box.extmax.x, 6), round(box.extmax.y, 6)],
-    ]
-    return text, extents
+        return None, [], f"预览生成失败：{type(error).__name__}"
+    preview_path.write_text(drawn.text, encoding="utf-8")
+    return drawn.extents, drawn.layers, None

@@ -1,35 +1,36 @@
-"""The revision viewer's drawing: the stored SVG preview with its geometry, or a re-render of a
-DXF revision with some layers switched off (rendered here, in the web process, so only for files
-the worker already parsed and small enough to render quickly)."""
+"""The revision viewer's drawing: the stored SVG preview, where the drawing sits on it, and the
+layers it can hide. Nothing here renders: the isolated processing child drew the preview once,
+every path inside a group of its layer (``drawings.formats.layered_svg``), and listed those
+layers in the revision's metadata (``previewLayers``); the viewer hides layers in the browser.
+
+A preview drawn before layer groups existed has no ``previewLayers``: the viewer shows it
+without layer toggles until ``processing.refresh_preview`` (``oneset refresh-previews``) draws it
+again."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 import msgspec
 
 from drawings.formats.preview_geometry import HEAD_CHARS, Geometry, geometry
-from drawings.rules.states import Status
-from drawings.services.sheets import readable_revision
-from kernel.errors import Invalid, NotFound
+from drawings.services.sheets import RevisionFile, revision_file
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from accounts.api import Actor
-    from drawings.services.records import RevisionRecord
+    from drawings.services.records import BlobRef, RevisionRecord
     from kernel.platform import Platform
 
-# Larger sets show the stored full preview only.
-MAX_RERENDER_BYTES = 30 * 1024 * 1024
+LAYERED_FORMATS = frozenset({"dxf", "dwg"})  # drawn by ezdxf (a DWG through its DXF)
 
 
-class Preview(msgspec.Struct, frozen=True):
-    svg: bytes
-    geometry: Geometry
+class PreviewLayer(msgspec.Struct, frozen=True):
+    """A layer with a group in the stored preview; ``entities`` counts the top-level entities
+    drawn (at least partly) on it."""
+
+    name: str
+    entities: int
 
 
 async def stored_geometry(platform: Platform, rev: RevisionRecord) -> Geometry | None:
@@ -40,25 +41,29 @@ async def stored_geometry(platform: Platform, rev: RevisionRecord) -> Geometry |
     return geometry(head, rev.metadata.get("extents"))
 
 
-async def preview(
-    platform: Platform, actor: Actor, revision_id: int, hidden: Iterable[str] = ()
-) -> Preview:
-    """The stored preview, or a re-render with the ``hidden`` layers switched off."""
-    rev = await readable_revision(actor, revision_id)
-    names = frozenset(h.casefold() for h in hidden if h)
-    if names and rev.format == "dxf" and rev.status == Status.READY:
-        if rev.size > MAX_RERENDER_BYTES:
-            raise Invalid("图纸较大，暂不支持按图层切换显示，请查看完整预览", field="hide")
-        svg, drawn = await anyio.to_thread.run_sync(_render_without, platform, rev.sha256, names)
-        return Preview(svg.encode("utf-8"), drawn)
+def preview_layers(rev: RevisionRecord) -> list[PreviewLayer] | None:
+    """The layers the stored preview groups, or None when the preview has no layer groups (none
+    at all, or one drawn before they existed)."""
     if not rev.preview_sha256:
-        raise NotFound("该版本没有预览图", code="no_preview")
-    sha = rev.preview_sha256
-    body = await anyio.to_thread.run_sync(lambda: b"".join(platform.blobs.open(sha)))
-    found = geometry(body[:HEAD_CHARS].decode("utf-8", "replace"), rev.metadata.get("extents"))
-    if found is None:
-        raise NotFound("该版本没有预览图", code="no_preview")
-    return Preview(body, found)
+        return None
+    listed = rev.metadata.get("previewLayers")
+    if not isinstance(listed, list):
+        return None
+    return [
+        PreviewLayer(str(layer["name"]), int(layer.get("entities", 0)))
+        for layer in listed
+        if isinstance(layer, dict) and "name" in layer
+    ]
+
+
+def lacks_layer_groups(fmt: str, metadata: dict[str, Any], preview_sha256: str) -> bool:
+    """A DXF/DWG preview drawn before previews had layer groups (refresh it)."""
+    return fmt in LAYERED_FORMATS and bool(preview_sha256) and "previewLayers" not in metadata
+
+
+async def preview_file(actor: Actor, revision_id: int) -> BlobRef:
+    """The stored preview of a revision the actor may read (``NotFound`` without one)."""
+    return await revision_file(actor, revision_id, RevisionFile.PREVIEW)
 
 
 def _read_head(platform: Platform, sha256: str) -> str:
@@ -68,29 +73,3 @@ def _read_head(platform: Platform, sha256: str) -> str:
         if len(head) >= HEAD_CHARS:
             break
     return head[:HEAD_CHARS].decode("utf-8", "replace")
-
-
-def _render_without(
-    platform: Platform, sha256: str, hidden: frozenset[str]
-) -> tuple[str, Geometry]:
-    from drawings.formats.dxf import load, render_svg
-
-    scratch = platform.settings.data_dir / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="oneset-web-", dir=scratch) as tmp:
-        path = Path(tmp) / "sheet.dxf"
-        with path.open("wb") as out:
-            for chunk in platform.blobs.open(sha256):
-                out.write(chunk)
-        doc, _ = load(path)
-    for layer in doc.layers:
-        if layer.dxf.name.casefold() in hidden:
-            layer.off()
-    try:
-        svg, extents = render_svg(doc)
-    except ValueError:
-        raise Invalid("所选图层均已隐藏，没有可显示的图形", field="hide") from None
-    found = geometry(svg[:HEAD_CHARS], extents)
-    if found is None:
-        raise Invalid("预览无法生成", field="hide")
-    return svg, found

@@ -1,5 +1,8 @@
 """The processing job: analyse a revision's file in the isolated runner, store the preview,
-record ready/failed, chunk the text for search. Idempotent by revision id."""
+record ready/failed, chunk the text for search. Idempotent by revision id.
+
+``refresh_preview`` draws again, in the same runner, the preview of a revision processed before
+previews had layer groups; ``oneset refresh-previews`` runs it over every such revision."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from drawings.isolation import analyse_isolated
 from drawings.rules.search_text import DRAWING_TEXT_INDEX, chunk_text
 from drawings.rules.states import Status
 from drawings.rules.subjects import subject
+from drawings.services.previews import LAYERED_FORMATS, lacks_layer_groups
 from drawings.services.records import dumps, loads
 from drawings.tables import Revision, RevisionText
 from kernel import audit, clock, outbox
@@ -90,11 +94,14 @@ async def _earlier_result(sha256: str, revision_id: int) -> tuple[Analysis, str,
     )
     if other is None:
         return None
+    metadata = loads(other["metadata"], {})
+    if lacks_layer_groups(str(other["format"]), metadata, str(other["preview_sha256"])):
+        return None  # its preview predates layer groups: draw a current one
     analysis = Analysis(
         status=other["status"],
         format=other["format"],
         error=other["error"] or None,
-        metadata=loads(other["metadata"], {}),
+        metadata=metadata,
         warnings=loads(other["warnings"], []),
     )
     texts = (
@@ -143,3 +150,71 @@ async def _finish(
         )
     outbox.kick()
     return status.value
+
+
+async def refresh_preview(platform: Platform, revision_id: int) -> bool:
+    """Replace the preview of a ``ready`` DXF/DWG revision that lacks layer groups with one
+    drawn again in the isolated runner (with its ``previewLayers``). Status, state, texts and
+    comments are kept. Returns whether the preview was replaced; a no-op for any other revision,
+    so safe to run twice."""
+    row = await Revision.select().where(Revision.id == revision_id).first()
+    if row is None or row["status"] != Status.READY.value:
+        return False
+    old_preview = str(row["preview_sha256"])
+    if not lacks_layer_groups(str(row["format"]), loads(row["metadata"], {}), old_preview):
+        return False
+    analysis, preview_sha = await anyio.to_thread.run_sync(_analyse_blob, platform, row)
+    if analysis.status != "ready" or not preview_sha:
+        log.warning("revision %s: preview not redrawn: %s", revision_id, analysis.error)
+        return False
+    async with transaction():
+        updated = (
+            await Revision.update(
+                {Revision.metadata: dumps(analysis.metadata), Revision.preview_sha256: preview_sha}
+            )
+            .where(
+                Revision.id == revision_id,
+                Revision.status == Status.READY.value,
+                Revision.preview_sha256 == old_preview,
+            )
+            .returning(Revision.id)
+        )
+        if updated:
+            await audit.record(
+                actor=SYSTEM_ACTOR,
+                action="drawings.revision_preview_refreshed",
+                subject=subject(int(row["project"]), "revision", revision_id),
+                payload={"previewSha256": preview_sha, "replaced": old_preview},
+            )
+    return bool(updated)
+
+
+async def previews_to_refresh(after_id: int = 0, limit: int = 200) -> list[int]:
+    """Ids (ascending, above ``after_id``) of ready DXF/DWG revisions whose preview lacks layer
+    groups; page through them with the last id returned."""
+    found: list[int] = []
+    while len(found) < limit:
+        rows = (
+            await Revision.select(
+                Revision.id, Revision.format, Revision.metadata, Revision.preview_sha256
+            )
+            .where(
+                Revision.id > after_id,
+                Revision.status == Status.READY.value,
+                Revision.format.is_in(sorted(LAYERED_FORMATS)),
+                Revision.preview_sha256 != "",
+            )
+            .order_by(Revision.id)
+            .limit(limit)
+        )
+        if not rows:
+            break
+        found.extend(
+            int(row["id"])
+            for row in rows
+            if lacks_layer_groups(
+                str(row["format"]), loads(row["metadata"], {}), str(row["preview_sha256"])
+            )
+        )
+        after_id = int(rows[-1]["id"])
+    return found[:limit]

@@ -1,6 +1,7 @@
 """What the revision viewer shows one actor: the revision and its set, who published it, the
 pinned comments with what the actor may do with each, the sheet's other revisions, whether a
-newer one exists, and the preview's geometry (to pin comments to drawing coordinates)."""
+newer one exists, the preview's geometry (to pin comments to drawing coordinates) and the
+layers the preview can hide (None: a preview without layer groups, shown without toggles)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from drawings.rules.access import Abilities, Access, abilities
 from drawings.rules.states import State
 from drawings.schemas import CurrencyOut, ProjectOut, RevisionOut
 from drawings.services.comments import CommentView, comments_for_viewer
-from drawings.services.previews import stored_geometry
+from drawings.services.previews import PreviewLayer, preview_layers, stored_geometry
 from drawings.services.projects import project_for
 from drawings.services.sheets import currency, describe, list_revisions, readable_revision
 
@@ -31,6 +32,7 @@ class RevisionDetail(msgspec.Struct, frozen=True):
     siblings: list[RevisionOut]  # every revision of the sheet, this one included
     currency: CurrencyOut
     geometry: Geometry | None
+    layers: list[PreviewLayer] | None
 
 
 async def revision_detail(platform: Platform, actor: Actor, revision_id: int) -> RevisionDetail:
@@ -46,4 +48,5 @@ async def revision_detail(platform: Platform, actor: Actor, revision_id: int) ->
         siblings=await list_revisions(actor, rev.sheet),
         currency=await currency(revision_id),
         geometry=await stored_geometry(platform, rev),
+        layers=preview_layers(rev),
     )

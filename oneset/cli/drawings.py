@@ -1,13 +1,18 @@
-"""``oneset verify-archive``: check a completion archive offline."""
+"""``oneset verify-archive``: check a completion archive offline. ``oneset refresh-previews``:
+draw again, in the isolated runner, the previews made before they had layer groups."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from drawings.api import verify_archive
+from drawings.api import previews_to_refresh, refresh_preview, verify_archive
+
+if TYPE_CHECKING:
+    from kernel.platform import Platform
 
 
 @click.command("verify-archive")
@@ -29,4 +34,25 @@ def verify_archive_command(path: Path, expected: str | None) -> None:
     sys.exit(1)
 
 
-COMMANDS = [verify_archive_command]
+@click.command("refresh-previews")
+def refresh_previews_command() -> None:
+    """Redraw every DXF/DWG preview that lacks layer groups (the viewer's layer toggles need
+    them); safe to run again, revisions keep their status, comments and texts."""
+    from oneset.cli.main import run_async
+
+    async def go(platform: Platform) -> tuple[int, int]:
+        done = skipped = 0
+        after = 0
+        while ids := await previews_to_refresh(after):
+            for revision_id in ids:
+                redrawn = await refresh_preview(platform, revision_id)
+                done, skipped = done + redrawn, skipped + (not redrawn)
+                click.echo(f"revision {revision_id}: {'redrawn' if redrawn else 'unchanged'}")
+            after = ids[-1]
+        return done, skipped
+
+    done, skipped = run_async(go)
+    click.echo(f"已重新生成 {done} 个预览，{skipped} 个未能重新生成。")
+
+
+COMMANDS = [verify_archive_command, refresh_previews_command]

@@ -115,7 +115,7 @@ def start(work_dir: Path) -> RunningPlatform:
             stderr=subprocess.STDOUT,
         )
     running = RunningPlatform(base, data_dir, clock_file, env, process, log)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # a loaded 2-core machine starts the worker slowly
     while not _healthy(base):
         if process.poll() is not None or time.monotonic() > deadline:
             running.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -68,3 +69,31 @@ async def test_every_corpus_file_ends_ready_or_failed_with_reason(
         *(processing.process_revision(world.platform, r) for r in list(revisions.values())[:5])
     )
     assert again == statuses[:5]
+
+
+async def test_same_bytes_again_get_a_layered_preview_not_an_old_one(world: World) -> None:
+    """Processing reuses an earlier analysis of the same bytes, but not one whose preview was
+    drawn before layer groups: the new revision gets its own, with the layer list."""
+    first = await world.uploaded("建施-01", "dxf/block_color_cn.dxf")
+    row = await Revision.select().where(Revision.id == first).first()
+    assert row is not None
+    metadata = json.loads(row["metadata"])
+    assert [layer["name"] for layer in metadata.pop("previewLayers")] == [
+        "0",
+        "A",
+        "B",
+        "TestLayer1",
+        "TestLayer2",
+        "TestLayer3",
+    ]
+    await Revision.update(
+        {Revision.metadata: json.dumps(metadata), Revision.preview_sha256: "0" * 64}
+    ).where(Revision.id == first)
+
+    second = await world.uploaded("建施-02", "dxf/block_color_cn.dxf")
+    body = (await world.get(f"/revisions/{second}")).json()
+    assert body["status"] == "ready"
+    assert len(body["metadata"]["previewLayers"]) == 6
+    preview = await world.get(f"/revisions/{second}/preview.svg")
+    assert preview.status_code == 200
+    assert preview.content.count(b'<g data-layer="') >= 6

@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 from accounts.api import Actor
 from drawings import api as drawings
 from kernel.errors import Invalid, NotFound
+from kernel.http import blob_response
 from kernel.platform import Platform
 from surveys import api as surveys
 from web import forms, session
@@ -168,6 +169,7 @@ async def revision_page(
         can=detail.can,
         comments=detail.comments,
         geometry=detail.geometry,
+        layers=detail.layers,
         siblings=detail.siblings,
         currency=detail.currency,
         **_labels(),
@@ -187,21 +189,23 @@ async def revision_status(
 
 @get("/review/revisions/{revision_id:int}/preview.svg")
 async def preview_svg(
+    request: Request[Any, Any, Any],
     viewer: NamedDependency[Actor | None],
     platform: NamedDependency[Platform],
     revision_id: FromPath[int],
-    hide: FromQuery[str] = "",
-) -> Response[bytes]:
-    """The stored preview, or a re-render with the named layers switched off."""
-    found = await drawings.preview(platform, session.require(viewer), revision_id, hide.split("\n"))
-    return Response(
-        content=found.svg,
-        media_type="image/svg+xml",
-        headers={
-            "X-Drawing-Geometry": found.geometry.header(),
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-        },
+) -> Response[Any]:
+    """The stored preview, streamed from this origin (the viewer fetches it to hide layers
+    inside it). Nothing is rendered here: hiding layers is the browser's job (viewer.js)."""
+    ref = await drawings.preview_file(session.require(viewer), revision_id)
+    response = await blob_response(
+        platform.blobs,
+        ref.sha256,
+        range_header=request.headers.get("range"),
+        media_type=ref.media_type,
+        presign=False,  # a MinIO redirect would leave the page's origin (CSP img/connect 'self')
     )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
 
 
 @post("/review/revisions/{revision_id:int}/comments")

@@ -1,6 +1,8 @@
-// Drawing viewer: pan (drag, arrow keys), zoom (wheel, +/- keys, buttons), layer toggles (the
-// server re-renders without the hidden layers), and review comments pinned by clicking.
-// The preview is an <img>, so nothing inside the SVG can run; pins live in a sibling <svg>.
+// Drawing viewer: pan (drag, arrow keys), zoom (wheel, +/- keys, buttons), layer toggles, and
+// review comments pinned by clicking. The preview is an <img>, so nothing inside the SVG can run;
+// pins live in a sibling <svg>. Layers are hidden here, never re-rendered on the server: the stored
+// preview has every path inside <g data-layer="name">, so the viewer fetches it once and shows a
+// copy with one CSS rule appended (g[data-layer="…"]{display:none}); the geometry does not change.
 "use strict";
 (function () {
   function panZoom(viewer, onClick) {
@@ -61,7 +63,7 @@
     const pins = viewer.querySelector("svg.pins");
     const form = document.getElementById("comment-form");
     const status = document.getElementById("pin-status");
-    let map = mapping(viewer.dataset.geometry);
+    const map = mapping(viewer.dataset.geometry);
     let pending = null;
     const NS = "http://www.w3.org/2000/svg";
 
@@ -108,24 +110,65 @@
     });
     draw();
 
-    const toggles = document.querySelectorAll(".layer-toggle");
-    const layerStatus = document.getElementById("layer-status");
-    toggles.forEach((box) => box.addEventListener("change", async () => {
-      const hidden = Array.from(toggles).filter((b) => !b.checked && !b.disabled).map((b) => b.value);
-      const url = viewer.dataset.preview + (hidden.length ? "?hide=" + encodeURIComponent(hidden.join("\n")) : "");
-      layerStatus.textContent = "正在重新生成预览…";
-      const response = await fetch(url, { headers: { "HX-Request": "true" } });
-      if (!response.ok) {
-        const doc = new DOMParser().parseFromString(await response.text(), "text/html");
-        layerStatus.textContent = doc.body.textContent.trim() || "预览生成失败";
+    layerToggles(viewer, img);
+  }
+
+  function layerToggles(viewer, img) {
+    const toggles = Array.from(document.querySelectorAll(".layer-toggle"));
+    const status = document.getElementById("layer-status");
+    if (!toggles.length) return;
+    const NS = "http://www.w3.org/2000/svg";
+    const END = "</svg>";
+    let stored = null; // the stored preview as a Blob, fetched on the first toggle
+    let latest = 0;
+
+    async function storedPreview() {
+      if (!stored) {
+        const response = await fetch(viewer.dataset.preview, { credentials: "same-origin" });
+        if (!response.ok) throw new Error(String(response.status));
+        stored = await response.blob();
+      }
+      return stored;
+    }
+    // The preview with the hidden layers' groups switched off by a <style> before </svg>.
+    async function withHidden(names) {
+      const blob = await storedPreview();
+      const tail = await blob.slice(Math.max(0, blob.size - 64)).text();
+      const end = tail.lastIndexOf(END);
+      if (end < 0) throw new Error("not an SVG");
+      const at = blob.size - new TextEncoder().encode(tail.slice(end)).length; // ASCII from there
+      const style = document.createElementNS(NS, "style");
+      style.textContent = names.map((n) => `g[data-layer="${CSS.escape(n)}"]`).join(",") + "{display:none}";
+      const rule = new XMLSerializer().serializeToString(style); // escapes < and & for XML
+      return new Blob([blob.slice(0, at), rule, blob.slice(at)], { type: "image/svg+xml" });
+    }
+    function show(src) {
+      const old = img.src;
+      img.src = src;
+      if (old.startsWith("blob:")) URL.revokeObjectURL(old);
+    }
+    async function apply() {
+      const ticket = ++latest;
+      const hidden = toggles.filter((b) => !b.checked).map((b) => b.value);
+      viewer.dataset.hiddenLayers = String(hidden.length);
+      if (!hidden.length) {
+        show(viewer.dataset.preview);
+        status.textContent = "显示全部图层";
         return;
       }
-      map = mapping(response.headers.get("X-Drawing-Geometry"));
-      const old = img.src;
-      img.src = URL.createObjectURL(await response.blob());
-      if (old.startsWith("blob:")) URL.revokeObjectURL(old);
-      draw();
-      layerStatus.textContent = hidden.length ? `已隐藏 ${hidden.length} 个图层` : "显示全部图层";
+      try {
+        const blob = await withHidden(hidden);
+        if (ticket !== latest) return; // a later toggle won
+        show(URL.createObjectURL(blob));
+        status.textContent = `已隐藏 ${hidden.length} 个图层`;
+      } catch (error) {
+        status.textContent = "预览加载失败，请刷新页面重试";
+      }
+    }
+    toggles.forEach((box) => box.addEventListener("change", apply));
+    document.querySelectorAll("[data-layers]").forEach((button) => button.addEventListener("click", () => {
+      toggles.forEach((box) => { box.checked = button.dataset.layers === "all"; });
+      apply();
     }));
   }
 
