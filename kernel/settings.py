@@ -38,8 +38,12 @@ class Settings:
     max_upload_bytes: int = 2 * 1024**3
     max_json_bytes: int = 1024**2
     token_ttl_minutes: int = 12 * 60
-    login_max_failures: int = 5
+    login_max_failures: int = 5  # per (user name, address) in the window, before delays
     login_window_seconds: int = 15 * 60
+    login_delay_seconds: float = 2.0  # the first delay; doubles with each further failure
+    login_max_delay_seconds: float = 600.0
+    login_address_max_failures: int = 50  # per address, across user names, in the window
+    forwarded_hops: int = 0  # proxies in front whose X-Forwarded-For is trusted (0: none)
     task_time_limit_seconds: int = 600
     broker_visibility_timeout_seconds: int = 660  # a dead worker's task is delivered again
     file_analysis_timeout_seconds: int = 120
@@ -142,6 +146,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         token_ttl_minutes=int(get("TOKEN_TTL_MINUTES", "720") or 720),
         login_max_failures=int(get("LOGIN_MAX_FAILURES", "5") or 5),
         login_window_seconds=int(get("LOGIN_WINDOW_SECONDS", "900") or 900),
+        login_delay_seconds=float(get("LOGIN_DELAY_SECONDS", "2") or 2),
+        login_max_delay_seconds=float(get("LOGIN_MAX_DELAY_SECONDS", "600") or 600),
+        login_address_max_failures=int(get("LOGIN_ADDRESS_MAX_FAILURES", "50") or 50),
+        forwarded_hops=int(get("FORWARDED_HOPS", "0") or 0),
         task_time_limit_seconds=task_limit,
         broker_visibility_timeout_seconds=int(
             get("BROKER_VISIBILITY_TIMEOUT_SECONDS", str(task_limit + 60)) or task_limit + 60
