@@ -47,6 +47,7 @@ class Settings:
     task_time_limit_seconds: int = 600
     broker_visibility_timeout_seconds: int = 660  # a dead worker's task is delivered again
     file_analysis_timeout_seconds: int = 120
+    pdf_active_content: str = "warn"  # warn | refuse: PDFs with JavaScript or embedded files
     outbox_interval_seconds: float = 5.0
     audit_secret: str = ""  # keys the audit chain; default: the secret key
     audit_checkpoint_seconds: float = 60.0
@@ -96,6 +97,17 @@ def _path(value: str | None) -> Path | None:
 
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+PDF_POLICIES = ("warn", "refuse")
+
+
+def _choice(value: str | None, name: str, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (the first when unset); anything else stops the process at start."""
+    chosen = (value or allowed[0]).strip().lower()
+    if chosen not in allowed:
+        raise ValueError(f"ONESET_{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return chosen
 
 
 def _secret(data_dir: Path) -> str:
@@ -155,6 +167,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             get("BROKER_VISIBILITY_TIMEOUT_SECONDS", str(task_limit + 60)) or task_limit + 60
         ),
         file_analysis_timeout_seconds=int(get("FILE_ANALYSIS_TIMEOUT_SECONDS", "120") or 120),
+        pdf_active_content=_choice(
+            get("PDF_ACTIVE_CONTENT", "warn"), "PDF_ACTIVE_CONTENT", PDF_POLICIES
+        ),
         outbox_interval_seconds=float(get("OUTBOX_INTERVAL_SECONDS", "5") or 5),
         audit_secret=get("AUDIT_KEY") or secret_key,
         audit_checkpoint_seconds=float(get("AUDIT_CHECKPOINT_SECONDS", "60") or 60),
