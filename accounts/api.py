@@ -13,7 +13,7 @@ from accounts.demo import (
     demo_organisations,
     demo_uscc,
 )
-from accounts.deps import SESSION_COOKIE, provide_actor, provide_optional_actor
+from accounts.deps import SESSION_COOKIE, client_address, provide_actor, provide_optional_actor
 from accounts.rules import ORG_KIND_LABELS, OrgKind
 from accounts.services import (
     IssuedToken,
@@ -43,6 +43,7 @@ __all__ = [
     "actor_for",
     "add_demo_organisations",
     "add_user",
+    "client_address",
     "create_organisation",
     "demo_organisations",
     "demo_uscc",

@@ -6,10 +6,11 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 
-from accounts import services
+from accounts import services, throttle
 from accounts.actor import Actor
 from kernel.errors import NotAuthenticated
 from kernel.platform import Platform
+from kernel.settings import Settings
 
 SESSION_COOKIE = "oneset_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -29,6 +30,14 @@ def presented_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | Non
     ):
         return None
     return connection.cookies.get(SESSION_COOKIE) or None
+
+
+def client_address(connection: ASGIConnection[Any, Any, Any, Any], settings: Settings) -> str:
+    """Who is asking, for the login throttle: the peer address, or ``X-Forwarded-For`` only as
+    far as ``ONESET_FORWARDED_HOPS`` trusted proxies say."""
+    peer = connection.client.host if connection.client else ""
+    forwarded = connection.headers.get("x-forwarded-for", "")
+    return throttle.client_address(peer, forwarded, settings)
 
 
 async def provide_optional_actor(request: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:

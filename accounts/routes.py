@@ -10,7 +10,7 @@ from litestar.params import FromQuery, JSONBody
 
 from accounts import services
 from accounts.actor import Actor
-from accounts.deps import presented_token
+from accounts.deps import client_address, presented_token
 from accounts.schemas import (
     LoginIn,
     MeOut,
@@ -56,7 +56,7 @@ async def login(
         platform.settings,
         username=data.username,
         password=data.password,
-        remote=request.client.host if request.client else "",
+        remote=client_address(request, platform.settings),
     )
     scheme = "bearer"
     return TokenOut(access_token=issued.token, token_type=scheme, expires_at=issued.expires_at)

@@ -81,3 +81,23 @@ def check_name(value: str) -> str:
             "机构名称不能包含控制字符或不可见字符", field="name", code="name_control_characters"
         )
     return name
+
+
+def login_wait(
+    failures: int, *, seconds_since_last: float, free: int, base: float, cap: float
+) -> float:
+    """Seconds a (user name, address) pair still waits before its next attempt: nothing for the
+    first ``free`` failures, then ``base``, 2×``base``, 4×``base`` … (at most ``cap``) counted
+    from its last failure. Never a lock-out: once the delay has passed one attempt is heard."""
+    if failures < free:
+        return 0.0
+    delay = min(cap, base * 2.0 ** min(failures - free, 60))
+    return max(0.0, delay - seconds_since_last)
+
+
+def address_wait(failures: int, *, oldest_age: float, limit: int, window: float) -> float:
+    """Seconds an address that failed ``limit`` times in the window (any user names) waits: until
+    its oldest failure leaves the window."""
+    if failures < limit:
+        return 0.0
+    return max(1.0, window - oldest_age)

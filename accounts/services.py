@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
-from accounts import passwords, rules, tokens
+from accounts import passwords, rules, throttle, tokens
 from accounts.actor import SYSTEM, Actor
 from accounts.rules import OrgKind
 from accounts.search_docs import ORGANISATIONS
 from accounts.tables import LoginAttempt, Organisation, RevokedToken, User
 from kernel import audit, clock, outbox
 from kernel.db import transaction
-from kernel.errors import Conflict, Forbidden, NotAuthenticated, RateLimited
+from kernel.errors import Conflict, Forbidden, NotAuthenticated
 from search.ports import SearchQuery
 
 if TYPE_CHECKING:
@@ -132,26 +132,10 @@ async def add_user(
 async def login(
     settings: Settings, *, username: str, password: str, remote: str = ""
 ) -> IssuedToken:
-    """Check credentials; repeated failures for a username are rate-limited and audited."""
-    since = clock.now() - timedelta(seconds=settings.login_window_seconds)
-    failures = await LoginAttempt.count().where(
-        LoginAttempt.username == username,
-        LoginAttempt.succeeded.eq(False),
-        LoginAttempt.at >= since,
-    )
-    if failures >= settings.login_max_failures:
-        async with transaction():
-            await audit.record(
-                actor=f"anonymous:{remote}",
-                action="login.throttled",
-                subject=f"username:{username[:64]}",
-                payload={"failures": int(failures)},
-            )
-        raise RateLimited(
-            "登录失败次数过多，请稍后再试",
-            retry_after=settings.login_window_seconds,
-            code="login_throttled",
-        )
+    """Check credentials; repeated failures of a (user name, address) pair wait longer and
+    longer, an address failing across many user names waits too (``accounts.throttle``)."""
+    remote = remote[: throttle.MAX_ADDRESS]
+    await throttle.check(settings, username, remote)
     row = await User.objects().where(User.username == username).first()
     ok = await anyio.to_thread.run_sync(
         passwords.verify_password, row.password_hash if row else passwords.DUMMY_HASH, password

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Boolean, ForeignKey, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
 from kernel.columns import ClockNow
@@ -36,6 +36,16 @@ class LoginAttempt(Table, tablename="accounts_login_attempt"):
     at = Timestamptz(default=ClockNow(), index=True)
     succeeded = Boolean(default=False)
     remote = Varchar(length=64, default="")
+
+
+class LoginThrottle(Table, tablename="accounts_login_throttle"):
+    """Login attempts the throttle refused, counted per (address, user name) or per address
+    (``*``) and lock-out window; the window's first refusal is audited, the rest only counted."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=200, unique=True)  # "<address>|<user name>" or "<address>|*"
+    window_start = Timestamptz(default=ClockNow())
+    refused = BigInt(default=0)  # refused in the current window
 
 
 class RevokedToken(Table, tablename="accounts_revoked_token"):

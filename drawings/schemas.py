@@ -163,19 +163,23 @@ class ChangeOut(msgspec.Struct, rename="camel"):
 
 
 class CurrencyOut(msgspec.Struct, rename="camel"):
+    """Is this revision still current? The holder of a printed QR code (a valid token, no account)
+    gets the revision's place in its sheet only; readers of the set also get the project, sheet,
+    state and hash (``null`` for the token holder)."""
+
     revision_id: int
-    project_code: str
-    project_name: str
-    sheet_number: str
-    sheet_title: str
     seq: int
-    state: str
-    sha256: str
     newer_exists: bool
     latest_revision_id: int
     latest_seq: int
     latest_published_revision_id: int | None
     checked_at: str
+    project_code: str | None = None
+    project_name: str | None = None
+    sheet_number: str | None = None
+    sheet_title: str | None = None
+    state: str | None = None
+    sha256: str | None = None
 
 
 class SearchHit(msgspec.Struct, rename="camel"):

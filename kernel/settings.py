@@ -38,11 +38,16 @@ class Settings:
     max_upload_bytes: int = 2 * 1024**3
     max_json_bytes: int = 1024**2
     token_ttl_minutes: int = 12 * 60
-    login_max_failures: int = 5
+    login_max_failures: int = 5  # per (user name, address) in the window, before delays
     login_window_seconds: int = 15 * 60
+    login_delay_seconds: float = 2.0  # the first delay; doubles with each further failure
+    login_max_delay_seconds: float = 600.0
+    login_address_max_failures: int = 50  # per address, across user names, in the window
+    forwarded_hops: int = 0  # proxies in front whose X-Forwarded-For is trusted (0: none)
     task_time_limit_seconds: int = 600
     broker_visibility_timeout_seconds: int = 660  # a dead worker's task is delivered again
     file_analysis_timeout_seconds: int = 120
+    pdf_active_content: str = "warn"  # warn | refuse: PDFs with JavaScript or embedded files
     outbox_interval_seconds: float = 5.0
     audit_secret: str = ""  # keys the audit chain; default: the secret key
     audit_checkpoint_seconds: float = 60.0
@@ -94,6 +99,17 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+PDF_POLICIES = ("warn", "refuse")
+
+
+def _choice(value: str | None, name: str, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (the first when unset); anything else stops the process at start."""
+    chosen = (value or allowed[0]).strip().lower()
+    if chosen not in allowed:
+        raise ValueError(f"ONESET_{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return chosen
+
+
 def _secret(data_dir: Path) -> str:
     """A per-installation signing key kept beside the embedded data (created on first use)."""
     path = data_dir / "secret.key"
@@ -142,11 +158,18 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         token_ttl_minutes=int(get("TOKEN_TTL_MINUTES", "720") or 720),
         login_max_failures=int(get("LOGIN_MAX_FAILURES", "5") or 5),
         login_window_seconds=int(get("LOGIN_WINDOW_SECONDS", "900") or 900),
+        login_delay_seconds=float(get("LOGIN_DELAY_SECONDS", "2") or 2),
+        login_max_delay_seconds=float(get("LOGIN_MAX_DELAY_SECONDS", "600") or 600),
+        login_address_max_failures=int(get("LOGIN_ADDRESS_MAX_FAILURES", "50") or 50),
+        forwarded_hops=int(get("FORWARDED_HOPS", "0") or 0),
         task_time_limit_seconds=task_limit,
         broker_visibility_timeout_seconds=int(
             get("BROKER_VISIBILITY_TIMEOUT_SECONDS", str(task_limit + 60)) or task_limit + 60
         ),
         file_analysis_timeout_seconds=int(get("FILE_ANALYSIS_TIMEOUT_SECONDS", "120") or 120),
+        pdf_active_content=_choice(
+            get("PDF_ACTIVE_CONTENT", "warn"), "PDF_ACTIVE_CONTENT", PDF_POLICIES
+        ),
         outbox_interval_seconds=float(get("OUTBOX_INTERVAL_SECONDS", "5") or 5),
         audit_secret=get("AUDIT_KEY") or secret_key,
         audit_checkpoint_seconds=float(get("AUDIT_CHECKPOINT_SECONDS", "60") or 60),

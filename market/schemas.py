@@ -427,7 +427,7 @@ class PurchaseOut(Out):
     status: str
     status_label: str
     commitment: str
-    signup_count: int
+    signup_count: int | None  # None until the sign-up deadline (supervisors: always)
     winner_uscc: str
     outcome: OutcomeView | None
     service_due: dt.date | None

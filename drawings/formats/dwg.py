@@ -1,108 +1,78 @@
-"""DWG: the version comes from the 6-byte header; a preview needs an external converter.
+"""DWG: read with ezdwg (R13–R2018), converted to DXF in a temporary directory and analysed like
+any DXF (metadata, texts, preview). A DWG must parse to be ``ready``: a magic followed by bytes
+ezdwg cannot read, or a version it does not support, ends ``failed`` with a Chinese reason.
 
-ezdxf cannot read DWG. When LibreDWG ``dwg2dxf`` or the ODA File Converter is on PATH the file
-is converted to DXF in a temporary directory and analysed like any DXF; otherwise the revision
-is still stored and versioned, just without preview and text.
+Runs only inside the isolated child (``drawings.isolation``), which bounds its time and memory.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from drawings.formats.analysis import Analysis
+from drawings.formats.analysis import Analysis, failed
 from drawings.formats.sniff import DWG_VERSIONS, HEAD_BYTES, sniff
 
 log = logging.getLogger(__name__)
 
-_CONVERT_TIMEOUT_S = 120
-
-
-def find_converter() -> str | None:
-    """Name of an installed DWG→DXF converter, or None."""
-    if shutil.which("dwg2dxf"):
-        return "dwg2dxf"
-    if shutil.which("ODAFileConverter"):
-        return "ODAFileConverter"
-    return None
+# What ezdwg reads (its README; the corpus' R2.10 file is refused as unsupported).
+SUPPORTED = frozenset(
+    {"AC1012", "AC1014", "AC1015", "AC1018", "AC1021", "AC1024", "AC1027", "AC1032"}
+)
 
 
 def analyse_dwg(path: Path, preview_path: Path | None = None) -> Analysis:
     with path.open("rb") as handle:
-        version = sniff(handle.read(HEAD_BYTES)).version
-    metadata = {
-        "dwgVersion": version,
-        "acadRelease": DWG_VERSIONS.get(version or "", None),
-        "converter": None,
-        "preview": False,
-    }
-    converter = find_converter()
-    if converter is None:
-        return Analysis(
-            status="ready",
-            format="dwg",
-            metadata=metadata,
-            warnings=["服务器未安装 DWG 转换工具，已保存并登记版本，但不生成预览和文字索引。"],
+        version = sniff(handle.read(HEAD_BYTES)).version or ""
+    release = DWG_VERSIONS.get(version)
+    named = f"{version}（{release}）" if release else version or "未知"
+    metadata: dict[str, Any] = {"dwgVersion": version, "acadRelease": release, "converter": "ezdwg"}
+    if version not in SUPPORTED:
+        return failed(
+            "dwg",
+            f"不支持的 DWG 版本 {named}：仅能读取 R13–R2018（AC1012–AC1032）；"
+            "请用 CAD 软件另存为较新版本的 DWG 或 DXF 后上传。",
+            **metadata,
         )
     with tempfile.TemporaryDirectory(prefix="oneset-dwg-") as tmp:
-        converted = _convert(converter, path, Path(tmp))
-        if converted is None:
-            return Analysis(
-                status="ready",
-                format="dwg",
-                metadata=metadata,
-                warnings=["DWG 转换失败，已保存并登记版本，但不生成预览和文字索引。"],
+        converted = Path(tmp) / "converted.dxf"
+        try:
+            skipped = _convert(path, converted)
+        except Exception as error:  # any parse failure of untrusted bytes is the file's fault
+            log.info("DWG parse failed: %r", error)
+            return failed(
+                "dwg", f"DWG 文件（{named}）已损坏或不是有效的 DWG，无法解析：{_short(error)}"
             )
         from drawings.formats.dxf import analyse_dxf
 
         inner = analyse_dxf(converted, preview_path)
     if inner.status != "ready":
-        return Analysis(
-            status="ready",
-            format="dwg",
-            metadata=metadata,
-            warnings=[f"DWG 转换后的图纸无法分析：{inner.error}"],
-        )
+        return failed("dwg", f"DWG 文件（{named}）解析后的图纸无法分析：{inner.error}", **metadata)
+    warnings = list(inner.warnings)
+    if skipped:
+        kinds = "、".join(f"{kind} {count} 个" for kind, count in sorted(skipped.items()))
+        warnings.append(f"DWG 中有实体未能读取（{kinds}），预览和文字中不含这些实体。")
     return Analysis(
         status="ready",
         format="dwg",
-        metadata={
-            **inner.metadata,
-            **metadata,
-            "converter": converter,
-            "preview": inner.preview_path is not None,
-        },
+        metadata={**inner.metadata, **metadata, "preview": inner.preview_path is not None},
         texts=inner.texts,
-        warnings=inner.warnings,
+        warnings=warnings,
         preview_path=inner.preview_path,
     )
 
 
-def _convert(converter: str, path: Path, out_dir: Path) -> Path | None:
-    try:
-        if converter == "dwg2dxf":
-            target = out_dir / "converted.dxf"
-            subprocess.run(  # noqa: S603 - fixed executable, our own temp paths
-                [converter, "-y", "-o", str(target), str(path)],
-                check=False,
-                capture_output=True,
-                timeout=_CONVERT_TIMEOUT_S,
-            )
-            return target if target.exists() else None
-        src = out_dir / "in"
-        src.mkdir()
-        shutil.copy(path, src / "drawing.dwg")
-        subprocess.run(  # noqa: S603
-            [converter, str(src), str(out_dir), "ACAD2018", "DXF", "0", "1", "*.DWG"],
-            check=False,
-            capture_output=True,
-            timeout=_CONVERT_TIMEOUT_S,
-        )
-        target = out_dir / "drawing.dxf"
-        return target if target.exists() else None
-    except (OSError, subprocess.SubprocessError) as error:
-        log.warning("DWG conversion with %s failed: %r", converter, error)
-        return None
+def _convert(path: Path, target: Path) -> dict[str, int]:
+    """Parse the DWG and write it as DXF; returns the entity types it skipped (type → count)."""
+    import ezdwg
+
+    result = ezdwg.to_dxf(ezdwg.read(str(path)), str(target))
+    if not target.exists():
+        raise ValueError("no drawing could be read")
+    return {str(k): int(v) for k, v in (result.skipped_by_type or {}).items()}
+
+
+def _short(error: BaseException) -> str:
+    return f"{type(error).__name__}: {str(error)[:200]}"

@@ -21,6 +21,8 @@ from pypdf.errors import (
 )
 
 from drawings.formats.analysis import Analysis, TextItem, failed
+from drawings.formats.pdf_active import active_content
+from drawings.formats.pdf_active import warning as active_warning
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -88,7 +90,15 @@ def analyse_pdf(path: Path) -> Analysis:
         pages.append({"number": number, **info})
     if page_count and not texts:
         warnings.append("PDF 中没有可提取的文字（可能是扫描件或纯图形），不影响使用。")
+    try:
+        active = active_content(reader)
+    except _PDF_ERRORS as error:  # unreadable structure: not evidence of active content
+        log.info("PDF active-content scan failed: %r", error)
+        active = []
+    if active:
+        warnings.insert(0, active_warning(active))
     metadata: dict[str, Any] = {
+        "activeContent": active,
         "pdfVersion": _header_version(reader),
         "pages": page_count,
         "pageSizes": pages,

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Request, Response, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from accounts.api import Actor
 from drawings.routes.blobs import send
@@ -117,9 +117,15 @@ async def qr(
 
 
 @get("/revisions/{revision_id:int}/currency", operation_id="revisionCurrency")
-async def currency(revision_id: FromPath[int]) -> CurrencyOut:
-    """Public: where a QR code on a printed sheet leads; says whether a newer revision exists."""
-    return await sheets.currency(revision_id)
+async def currency(
+    revision_id: FromPath[int],
+    optional_actor: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    t: FromQuery[str] = "",
+) -> CurrencyOut:
+    """Where a QR code on a printed sheet leads: is a newer revision there? Answers the holder of
+    the code's token (``t``, the revision's place in its sheet only) and readers of the set."""
+    return await sheets.presented_currency(platform.settings, optional_actor, revision_id, t[:64])
 
 
 HANDLERS = [

@@ -31,7 +31,7 @@ class Access(StrEnum):
 
 
 READERS = frozenset({Access.READ, Access.REVIEW, Access.CONTRIBUTE, Access.OWNER, Access.SUPERVISE})
-UPLOADERS = frozenset({Access.OWNER, Access.CONTRIBUTE})  # upload, share, answer, delete drafts
+UPLOADERS = frozenset({Access.OWNER, Access.CONTRIBUTE})  # upload, share, answer (deletes: below)
 COMMENTERS = frozenset({Access.READ, Access.REVIEW})  # pin and close review comments
 REVIEWERS = frozenset({Access.REVIEW})  # publish, rule on design changes
 OWNERS = frozenset({Access.OWNER})  # grant, archive
@@ -44,6 +44,17 @@ def resolve(*, supervises: bool, owns: bool, granted: str | None) -> Access:
     if owns:
         return Access.OWNER
     return Access(granted) if granted else Access.NONE
+
+
+def may_delete_revision(access: Access, *, state: State, uploaded_org: int, org_id: int) -> bool:
+    """Deleting a draft: the owner any revision not yet published; a ``contribute`` grantee only
+    the work in progress its own organisation uploaded (never the owner's or another designer's,
+    and nothing it has already shared with the readers)."""
+    if state in LOCKED:
+        return False
+    if access == Access.OWNER:
+        return True
+    return access == Access.CONTRIBUTE and state == State.WIP and uploaded_org == org_id
 
 
 def may_close_comment(access: Access, *, author_org: int, org_id: int, status: str) -> bool:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import anyio.to_thread
 
 from drawings.formats.stamp import StampText, stamp_stream
-from drawings.rules.access import REVIEWERS, UPLOADERS
+from drawings.rules.access import REVIEWERS, UPLOADERS, Access, may_delete_revision
 from drawings.rules.choices import parse_enum
 from drawings.rules.comments import CommentStatus
 from drawings.rules.search_text import DRAWING_TEXT_INDEX
@@ -24,7 +24,7 @@ from drawings.services.sheets import describe
 from drawings.tables import DesignChange, ReviewComment, Revision, RevisionText
 from kernel import audit, clock, outbox
 from kernel.db import transaction
-from kernel.errors import Conflict, Invalid
+from kernel.errors import Conflict, Forbidden, Invalid
 
 if TYPE_CHECKING:
     from accounts.api import Actor
@@ -147,10 +147,12 @@ async def delete_revision(actor: Actor, revision_id: int) -> None:
     rev = await load_revision(revision_id)
     project = await project_by_id(rev.project)
     check_mutable(State(rev.state))
-    await require_access(actor, project, UPLOADERS)
+    access = await require_access(actor, project, UPLOADERS)
+    _check_deletable(actor, access, rev)
     async with transaction():
         fresh = await load_revision(revision_id, lock=True)
         check_mutable(State(fresh.state))
+        _check_deletable(actor, access, fresh)  # shared meanwhile: no longer a contributor's
         keys = await RevisionText.select(RevisionText.key).where(
             RevisionText.revision == revision_id
         )
@@ -169,6 +171,16 @@ async def delete_revision(actor: Actor, revision_id: int) -> None:
             payload={"sha256": rev.sha256},
         )
     outbox.kick()
+
+
+def _check_deletable(actor: Actor, access: Access, rev: RevisionRecord) -> None:
+    if not may_delete_revision(
+        access, state=State(rev.state), uploaded_org=rev.uploaded_org, org_id=actor.org_id
+    ):
+        raise Forbidden(
+            "设计单位只能删除本单位上传且尚未共享的草稿；其他版本由项目业主删除。",
+            code="revision_not_yours",
+        )
 
 
 async def _reindex(revision_id: int) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 
 from drawings.formats.analysis import Analysis, failed
+from drawings.formats.pdf_active import apply_policy
 from drawings.isolation import analyse_isolated
 from drawings.rules.search_text import DRAWING_TEXT_INDEX, chunk_text
 from drawings.rules.states import Status
@@ -50,6 +51,7 @@ async def process_revision(platform: Platform, revision_id: int) -> str:
     else:
         analysis, preview_sha = await anyio.to_thread.run_sync(_analyse_blob, platform, row)
         texts = chunk_text([item.text for item in analysis.texts])
+    analysis = apply_policy(analysis, platform.settings.pdf_active_content)
     return await _finish(int(row["project"]), revision_id, analysis, preview_sha, texts)
 
 

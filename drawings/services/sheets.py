@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from drawings.formats.qr import qr_png
 from drawings.rules.access import READERS
+from drawings.rules.currency_tokens import currency_token, token_matches
 from drawings.rules.project_codes import normalize_project_code
 from drawings.rules.states import LOCKED
 from drawings.schemas import CurrencyOut, RevisionBrief, RevisionOut, SheetOut
@@ -23,11 +24,12 @@ from drawings.services.records import (
 )
 from drawings.tables import Revision, Sheet
 from kernel import clock
-from kernel.errors import NotFound
+from kernel.errors import Forbidden, NotAuthenticated, NotFound
 
 if TYPE_CHECKING:
     from accounts.api import Actor
     from kernel.platform import Platform
+    from kernel.settings import Settings
 
 MEDIA_TYPES = {"dxf": "image/vnd.dxf", "dwg": "image/vnd.dwg", "pdf": "application/pdf"}
 
@@ -139,14 +141,55 @@ async def revision_file(actor: Actor, revision_id: int, which: RevisionFile) -> 
 
 
 async def revision_qr(platform: Platform, actor: Actor, revision_id: int) -> bytes:
-    """The PNG QR code printed on a sheet: it leads to the revision's currency."""
+    """The PNG QR code printed on a sheet: it leads to the revision's currency and carries the
+    token that lets whoever holds the sheet ask, without an account."""
     await readable_revision(actor, revision_id)
-    base = platform.settings.public_url.rstrip("/")
-    return qr_png(f"{base}/api/v1/drawings/revisions/{revision_id}/currency")
+    return qr_png(currency_url(platform.settings, revision_id))
+
+
+def currency_url(settings: Settings, revision_id: int) -> str:
+    base = settings.public_url.rstrip("/")
+    token = currency_token(revision_id, settings.secret_key)
+    return f"{base}/api/v1/drawings/revisions/{revision_id}/currency?t={token}"
+
+
+async def presented_currency(
+    settings: Settings, actor: Actor | None, revision_id: int, token: str
+) -> CurrencyOut:
+    """What a QR code resolves to. A valid token answers the revision's place in its sheet
+    (nothing about the project); a reader of the set gets everything; an anonymous request
+    without a valid token is refused before anything is looked up, so it learns nothing, not
+    even whether the revision exists."""
+    holds_sheet = bool(token) and token_matches(revision_id, token, settings.secret_key)
+    if actor is None and not holds_sheet:
+        raise NotAuthenticated(
+            "请登录后查询，或扫描图纸上的二维码。", code="currency_token_required"
+        )
+    if actor is not None:
+        try:
+            await readable_revision(actor, revision_id)
+        except Forbidden:
+            if not holds_sheet:
+                raise
+        else:
+            return await currency(revision_id)
+    return _printed(await currency(revision_id))
+
+
+def _printed(full: CurrencyOut) -> CurrencyOut:
+    return CurrencyOut(
+        revision_id=full.revision_id,
+        seq=full.seq,
+        newer_exists=full.newer_exists,
+        latest_revision_id=full.latest_revision_id,
+        latest_seq=full.latest_seq,
+        latest_published_revision_id=full.latest_published_revision_id,
+        checked_at=full.checked_at,
+    )
 
 
 async def currency(revision_id: int) -> CurrencyOut:
-    """What a QR code on a printed sheet resolves to: is there a newer revision? (public)"""
+    """Is there a newer revision? (callers check access: ``presented_currency``, the viewer)"""
     rev = await load_revision(revision_id)
     latest = (
         await Revision.select(Revision.id, Revision.seq, Revision.state)

@@ -48,13 +48,14 @@ async def revise_draft(
 
 @get("/purchases", operation_id="marketListPurchases")
 async def list_purchases(
+    optional_actor: NamedDependency[Actor | None],
     method: FromQuery[str | None] = None,
     status: FromQuery[str | None] = None,
     offset: FromQuery[int] = 0,
     limit: FromQuery[int] = 20,
 ) -> PurchaseList:
     items, total = await purchase_views.list_purchases(
-        method=method, status=status, offset=offset, limit=limit
+        method=method, status=status, offset=offset, limit=limit, viewer=optional_actor
     )
     return PurchaseList(items=items, total=total)
 
@@ -64,7 +65,7 @@ async def my_purchases(
     actor: NamedDependency[Actor], offset: FromQuery[int] = 0, limit: FromQuery[int] = 20
 ) -> PurchaseList:
     items, total = await purchase_views.list_purchases(
-        owner=actor.org_id, offset=offset, limit=limit
+        owner=actor.org_id, offset=offset, limit=limit, viewer=actor
     )
     return PurchaseList(items=items, total=total)
 

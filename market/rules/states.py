@@ -80,6 +80,42 @@ REASON_REQUIRED: frozenset[Event] = frozenset(
 TERMINAL: frozenset[Status] = frozenset({Status.FAILED, Status.CANCELLED, Status.RATED})
 # Sealed quotes stay hidden while the purchase is in one of these states.
 SEALED: frozenset[Status] = frozenset({Status.DRAFT, Status.SIGNUP_OPEN, Status.SIGNUP_CLOSED})
+# Reached only through a selection that produced a result (a winner, a short list): the quotes
+# were opened by it. ``FAILED`` is there only after a winner was selected (abandon → fail).
+OPENED: frozenset[Status] = frozenset(
+    {
+        Status.SELECTING,
+        Status.SELECTED,
+        Status.ABANDONED,
+        Status.CONTRACTED,
+        Status.IN_SERVICE,
+        Status.RESULT_SUBMITTED,
+        Status.ACCEPTED,
+        Status.RATED,
+    }
+)
+
+
+def quotes_sealed(
+    status: Status | str, *, selection_time: datetime, now: datetime, ever_selected: bool
+) -> bool:
+    """Quotes open at the selection time and only through a selection that produced a result.
+
+    A purchase cancelled, or failed without ever selecting anyone (流标: too few eligible),
+    never ran its selection: its quotes stay sealed for ever, whatever the clock says.
+    """
+    if now < selection_time:
+        return True
+    current = Status(status)
+    if current in OPENED:
+        return False
+    return not (current == Status.FAILED and ever_selected)
+
+
+def signup_count_visible(*, signup_deadline: datetime, now: datetime, supervisor: bool) -> bool:
+    """How many signed up is not disclosed before the sign-up deadline (招标投标法 第二十二条),
+    except to the operator and the regulator who supervise the purchase."""
+    return supervisor or now >= signup_deadline
 
 
 class StatusChange(msgspec.Struct, frozen=True):

@@ -105,5 +105,10 @@ def selection_terms(row: dict[str, Any]) -> selection.Terms:
 
 
 def is_sealed(row: dict[str, Any], now: dt.datetime) -> bool:
-    """Quotes stay sealed until the selection time (and until the selection has run)."""
-    return now < row["selection_time"] or row["status"] in {s.value for s in states.SEALED}
+    """Quotes stay sealed until the selection time, and for ever unless a selection ran."""
+    return states.quotes_sealed(
+        row["status"],
+        selection_time=row["selection_time"],
+        now=now,
+        ever_selected=row["selected_at"] is not None,
+    )

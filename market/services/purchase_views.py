@@ -50,10 +50,13 @@ def _outcome(text: str) -> OutcomeView | None:
     return None if data is None else msgspec.convert(data, OutcomeView)
 
 
-async def _views(rows: list[dict[str, Any]]) -> list[PurchaseOut]:
-    """Rows selected with ``_JOINED`` → read models; two more queries for the whole batch."""
+async def _views(rows: list[dict[str, Any]], viewer: Actor | None) -> list[PurchaseOut]:
+    """Rows selected with ``_JOINED`` → read models; two more queries for the whole batch. The
+    sign-up count is ``None`` for ``viewer`` until the sign-up deadline (supervisors: always)."""
     if not rows:
         return []
+    now = clock.now()
+    supervisor = viewer is not None and viewer.is_supervisor
     ids = [r["id"] for r in rows]
     counts: dict[int, int] = {}
     for s in await Signup.select(Signup.purchase).where(Signup.purchase.is_in(ids)):
@@ -96,7 +99,11 @@ async def _views(rows: list[dict[str, Any]]) -> list[PurchaseOut]:
             status=r["status"],
             status_label=STATUS_LABELS[r["status"]],
             commitment=r["commitment"],
-            signup_count=counts.get(r["id"], 0),
+            signup_count=counts.get(r["id"], 0)
+            if states.signup_count_visible(
+                signup_deadline=r["signup_deadline"], now=now, supervisor=supervisor
+            )
+            else None,
             winner_uscc=r["winner_uscc"],
             outcome=_outcome(r["outcome"]),
             service_due=r["service_due"],
@@ -126,7 +133,7 @@ async def purchase_view(
     row = rows[0]
     if public and row["status"] == S.DRAFT and (actor is None or actor.org_id != row["owner"]):
         raise NotFound("采购项目不存在", code="purchase_not_found")
-    return (await _views(rows))[0]
+    return (await _views(rows, actor))[0]
 
 
 async def list_purchases(
@@ -136,6 +143,7 @@ async def list_purchases(
     owner: int | None = None,
     offset: int = 0,
     limit: int = 20,
+    viewer: Actor | None = None,
 ) -> tuple[list[PurchaseOut], int]:
     """Published purchases (drafts only for their owner), newest first."""
     if method is not None and method not in METHODS:
@@ -161,7 +169,7 @@ async def list_purchases(
         .offset(offset)
         .limit(limit)
     )
-    return await _views([dict(r) for r in rows]), total
+    return await _views([dict(r) for r in rows], viewer), total
 
 
 async def eligible_open_purchases(platform: Platform, actor: Actor) -> list[PurchaseOut]:
@@ -181,7 +189,7 @@ async def eligible_open_purchases(platform: Platform, actor: Actor) -> list[Purc
         for r in rows
         if not eligibility.signup_problems(who, signup_terms(dict(r)), now, policy)
     ]
-    return await _views(ok)
+    return await _views(ok, actor)
 
 
 async def won_purchases(org_id: int, *, limit: int | None = None) -> list[PurchaseOut]:
@@ -193,7 +201,7 @@ async def won_purchases(org_id: int, *, limit: int | None = None) -> list[Purcha
     )
     if limit is not None:
         query = query.limit(limit)
-    return await _views([dict(r) for r in await query])
+    return await _views([dict(r) for r in await query], None)
 
 
 async def running_services(actor: Actor) -> list[PurchaseOut]:
@@ -201,7 +209,7 @@ async def running_services(actor: Actor) -> list[PurchaseOut]:
     require_supervisor(actor)
     views: list[PurchaseOut] = []
     for status in (S.IN_SERVICE.value, S.RESULT_SUBMITTED.value):
-        items, _ = await list_purchases(status=status, limit=200)
+        items, _ = await list_purchases(status=status, limit=200, viewer=actor)
         views.extend(items)
     order = {"red": 0, "yellow": 1, "green": 2}
     return sorted(views, key=lambda v: (order.get(v.light, 3), str(v.service_due)))
@@ -275,6 +283,7 @@ async def board_purchases(
     status: str | None = None,
     offset: int = 0,
     limit: int = 20,
+    viewer: Actor | None = None,
 ) -> tuple[list[PurchaseOut], int]:
     """A full-text board search answered with the purchases themselves (one batch)."""
     found = await search_board(
@@ -282,7 +291,7 @@ async def board_purchases(
     )
     ids = [int(hit.id) for hit in found.items]
     rows = {r["id"]: r for r in await _select(Purchase.id.is_in(ids or [0]))}
-    return await _views([rows[i] for i in ids if i in rows]), found.total
+    return await _views([rows[i] for i in ids if i in rows], viewer), found.total
 
 
 async def purchase_facts(purchase_id: int) -> PurchaseFacts:

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from drawings.services import processing
+from drawings.formats.qr import qr_png
+from drawings.services import processing, sheets
 from drawings.tables import Revision
 from kernel.platform import build_platform
 from kernel.tables import AuditEntry
@@ -174,13 +175,18 @@ async def test_qr_and_newer_revision(world: World, db: Database) -> None:
     qr = await world.get(f"/revisions/{v1}/qr.png")
     assert qr.status_code == 200
     assert qr.content.startswith(b"\x89PNG")
-    before = (await world.client.get(f"{API}/revisions/{v1}/currency")).json()
+    url = sheets.currency_url(world.platform.settings, v1)
+    assert qr.content == qr_png(url)  # the code carries the signed URL
+    printed = url.removeprefix(world.platform.settings.public_url.rstrip("/"))
+    before = (await world.client.get(printed)).json()  # whoever holds the sheet, no account
     assert before["newerExists"] is False
     v2 = await world.uploaded("S-9", "dxf/text_alignments.v2.dxf")
-    after = (await world.client.get(f"{API}/revisions/{v1}/currency")).json()
+    after = (await world.client.get(printed)).json()
     assert after["newerExists"] is True
     assert after["latestRevisionId"] == v2
-    assert after["projectCode"] == CODE
+    assert after["projectCode"] is None  # the holder learns nothing about the project
+    reader = (await world.get(f"/revisions/{v1}/currency")).json()
+    assert (reader["projectCode"], reader["newerExists"]) == (CODE, True)
 
 
 async def test_declared_sha256_is_verified(world: World, db: Database) -> None:

@@ -27,10 +27,6 @@ HOME_BY_KIND = {
 }
 
 
-def _remote(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else ""
-
-
 @get("/login", name="login")
 async def login_page(
     request: Request[Any, Any, Any],
@@ -44,7 +40,10 @@ async def _signed_in(
     request: Request[Any, Any, Any], platform: Platform, username: str, password: str, back: str
 ) -> Response[Any]:
     issued = await services.login(
-        platform.settings, username=username, password=password, remote=_remote(request)
+        platform.settings,
+        username=username,
+        password=password,
+        remote=services.client_address(request, platform.settings),
     )
     target = safe_next(back, HOME_BY_KIND.get(issued.actor.org_kind, "/"))
     return Redirect(

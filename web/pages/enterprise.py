@@ -36,7 +36,7 @@ async def my_purchases(
     request: Request[Any, Any, Any], viewer: NamedDependency[Actor | None]
 ) -> Template:
     actor = _owner(viewer)
-    items, total = await market.list_purchases(owner=actor.org_id, limit=200)
+    items, total = await market.list_purchases(owner=actor.org_id, limit=200, viewer=actor)
     return page("me_purchases.html", request, actor, items=items, total=total)
 
 

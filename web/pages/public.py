@@ -25,7 +25,7 @@ async def home(
     viewer: NamedDependency[Actor | None],
     platform: NamedDependency[Platform],
 ) -> Template:
-    latest, published = await market.list_purchases(limit=6)
+    latest, published = await market.list_purchases(limit=6, viewer=viewer)
     _, open_count = await market.list_purchases(status="signup_open", limit=1)
     directory = await market.search_directory(platform, limit=1)
     figures = {
@@ -115,10 +115,15 @@ async def board(
             status=status or None,
             offset=offset,
             limit=PAGE_SIZE,
+            viewer=viewer,
         )
     else:
         items, total = await market.list_purchases(
-            method=method or None, status=status or None, offset=offset, limit=PAGE_SIZE
+            method=method or None,
+            status=status or None,
+            offset=offset,
+            limit=PAGE_SIZE,
+            viewer=viewer,
         )
     statuses = [(s, label) for s, label in market.STATUS_LABELS.items() if s != "draft"]
     context: dict[str, Any] = {

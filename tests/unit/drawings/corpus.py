@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from drawings.formats.dwg import SUPPORTED as DWG_SUPPORTED
 from tests.paths import SHARED_DATA
 
 MANIFEST = SHARED_DATA / "MANIFEST.md"
@@ -21,12 +22,16 @@ class CorpusFile:
         """``ready``, ``failed`` or ``either`` for our service.
 
         We recover what ezdxf.recover can load ("recoverable", "partial with recover"); "partial"
-        files open with per-page warnings; DWG is stored and versioned ("reject-or-convert").
+        files open with per-page warnings; a DWG ("reject-or-convert") is read with ezdwg: ready
+        when its version is one ezdwg reads (R13–R2018), failed otherwise (the R2.10 file).
         The DWG saved under a .dxf name is sniffed from its bytes: a valid DWG, so it is ready.
         """
         text = self.expected
         if self.path.endswith("dwg_with_dxf_extension.dxf"):
             return "ready"
+        if text.startswith("reject-or-convert"):
+            magic = (SHARED_DATA / self.path).read_bytes()[:6].decode("ascii", "replace")
+            return "ready" if magic in DWG_SUPPORTED else "failed"
         if "recoverable" in text or "partial with recover" in text:
             return "ready"
         if text.startswith(("parse", "partial", "reject-or-convert")):

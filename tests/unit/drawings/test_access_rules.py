@@ -10,6 +10,7 @@ from drawings.rules.access import (
     abilities,
     may_answer_comment,
     may_close_comment,
+    may_delete_revision,
     resolve,
 )
 from drawings.rules.states import State
@@ -59,3 +60,18 @@ def test_audit_subjects_of_a_set() -> None:
     assert belongs_to_set("drawings:7", 7)
     assert belongs_to_set("drawings:7:revision:42", 7)
     assert not belongs_to_set("drawings:70:revision:1", 7)
+
+
+@pytest.mark.parametrize("access", list(Access))
+@pytest.mark.parametrize("state", list(State))
+@pytest.mark.parametrize("own", [True, False])
+def test_who_deletes_a_revision(access: Access, state: State, own: bool) -> None:
+    """The owner deletes any unpublished revision; a contributor only its own work in progress."""
+    allowed = may_delete_revision(access, state=state, uploaded_org=7 if own else 8, org_id=7)
+    unpublished = state in (State.WIP, State.SHARED)
+    if access == Access.OWNER:
+        assert allowed == unpublished
+    elif access == Access.CONTRIBUTE:
+        assert allowed == (own and state == State.WIP)
+    else:
+        assert not allowed

@@ -84,3 +84,34 @@ def test_reasons_required_and_unknown_names_invalid() -> None:
         next_status("flying", "publish")
     with pytest.raises(ValueError, match="timezone"):
         transition("draft", "publish", actor="u", at=dt.datetime(2026, 1, 1))  # noqa: DTZ001
+
+
+def test_quotes_open_only_through_a_selection_that_ran() -> None:
+    import datetime as dt
+
+    from market.rules.states import OPENED, Status, quotes_sealed
+
+    at = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)
+    later = at + dt.timedelta(days=400)
+    for status in Status:
+        assert quotes_sealed(
+            status, selection_time=at, now=at - dt.timedelta(seconds=1), ever_selected=True
+        )
+        opened = not quotes_sealed(status, selection_time=at, now=later, ever_selected=False)
+        assert opened == (status in OPENED), status
+    assert quotes_sealed(Status.CANCELLED, selection_time=at, now=later, ever_selected=False)
+    assert quotes_sealed(Status.FAILED, selection_time=at, now=later, ever_selected=False)  # 流标
+    # Selected, then abandoned with nobody left: the selection did run.
+    assert not quotes_sealed(Status.FAILED, selection_time=at, now=later, ever_selected=True)
+
+
+def test_the_signup_count_waits_for_the_deadline_except_for_supervisors() -> None:
+    import datetime as dt
+
+    from market.rules.states import signup_count_visible
+
+    deadline = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
+    before = deadline - dt.timedelta(minutes=1)
+    assert not signup_count_visible(signup_deadline=deadline, now=before, supervisor=False)
+    assert signup_count_visible(signup_deadline=deadline, now=before, supervisor=True)
+    assert signup_count_visible(signup_deadline=deadline, now=deadline, supervisor=False)
