@@ -51,6 +51,7 @@ from drawings.services.projects import (
     project_for,
 )
 from drawings.services.sheets import get_revision, list_revisions, list_sheets
+from drawings.services.sweep import sweep_processing
 from drawings.services.uploads import RevisionCreated, add_revision_from_blob, upload_revision
 from drawings.services.viewer import RevisionDetail, revision_detail
 
@@ -104,6 +105,7 @@ __all__ = [
     "preview",
     "project_for",
     "revision_detail",
+    "sweep_processing",
     "transition",
     "upload_revision",
     "verify_archive",
