@@ -52,6 +52,7 @@ from drawings.services.projects import (
     project_for,
 )
 from drawings.services.sheets import get_revision, list_revisions, list_sheets
+from drawings.services.sweep import sweep_processing
 from drawings.services.uploads import RevisionCreated, add_revision_from_blob, upload_revision
 from drawings.services.viewer import RevisionDetail, revision_detail
 
@@ -107,6 +108,7 @@ __all__ = [
     "project_for",
     "refresh_preview",
     "revision_detail",
+    "sweep_processing",
     "transition",
     "upload_revision",
     "verify_archive",

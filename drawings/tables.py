@@ -91,6 +91,10 @@ class Revision(Table, tablename="drawings_revision"):
     filename = Varchar(length=255, default="")
     status = Varchar(length=12, default="processing", index=True)
     error = Text(default="")
+    error_code = Varchar(length=32, default="")  # "" or a stable code (rules.sweep.INTERRUPTED)
+    # Processing runs started, and when the last one started or the sweep last re-queued it.
+    attempts = Integer(default=0)
+    attempted_at = Timestamptz(null=True, default=None)
     metadata = Text(default="{}")
     warnings = Text(default="[]")
     preview_sha256 = Varchar(length=64, default="")

@@ -53,11 +53,24 @@ class Settings:
     audit_checkpoint_seconds: float = 60.0
     heartbeat_interval_seconds: float = 10.0
     heartbeat_stale_seconds: float = 60.0  # /health: "worker" fails when older; 0 = no check
-    sweep_interval_seconds: float = 60.0
+    sweep_interval_seconds: float = 60.0  # how often beat sweeps in-flight rows
+    sweep_margin_seconds: float = 60.0  # past the task limit before a run counts as lost
+    sweep_max_attempts: int = 3  # processing runs started before the sweep gives up
+    max_working_days: int = 3650  # the largest working-day count an input may carry
+    tmp_max_idle_seconds: float = 3600.0  # an untouched temp file older than this is a leftover
+    blob_gc_grace_seconds: float = 86400.0  # an unreferenced blob is kept this long after a put
+    blob_gc_interval_seconds: float = 86400.0  # how often beat collects unreferenced blobs
     policy_file: Path | None = None
     survey_rules_file: Path | None = None
     survey_convention_file: Path | None = None
     log_level: str = "INFO"
+
+    @property
+    def tmp_stale_seconds(self) -> float:
+        """A temp file or scratch folder nothing wrote to for this long belongs to no live
+        upload or job: a live upload writes its temp file continuously, and no job keeps a
+        scratch folder longer than the task time limit (hence never less than that + 60 s)."""
+        return max(self.tmp_max_idle_seconds, self.task_time_limit_seconds + 60.0)
 
     @property
     def database_kind(self) -> DatabaseKind:
@@ -176,6 +189,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         heartbeat_interval_seconds=float(get("HEARTBEAT_INTERVAL_SECONDS", "10") or 10),
         heartbeat_stale_seconds=float(get("HEARTBEAT_STALE_SECONDS", "60") or 0),
         sweep_interval_seconds=float(get("SWEEP_INTERVAL_SECONDS", "60") or 60),
+        sweep_margin_seconds=float(get("SWEEP_MARGIN_SECONDS", "60") or 0),
+        sweep_max_attempts=int(get("SWEEP_MAX_ATTEMPTS", "3") or 3),
+        max_working_days=int(get("MAX_WORKING_DAYS", "3650") or 3650),
+        tmp_max_idle_seconds=float(get("TMP_MAX_IDLE_SECONDS", "3600") or 0),
+        blob_gc_grace_seconds=float(get("BLOB_GC_GRACE_SECONDS", "86400") or 0),
+        blob_gc_interval_seconds=float(get("BLOB_GC_INTERVAL_SECONDS", "86400") or 86400),
         policy_file=Path(policy) if policy else None,
         survey_rules_file=_path(get("SURVEY_RULES_FILE")),
         survey_convention_file=_path(get("SURVEY_CONVENTION_FILE")),

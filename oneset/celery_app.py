@@ -70,6 +70,10 @@ def configure(app: Celery[Any], settings: Settings) -> None:
                 "task": "oneset.audit_checkpoint",
                 "schedule": settings.audit_checkpoint_seconds,
             },
+            "sweep-in-flight": {
+                "task": "oneset.sweep_in_flight",
+                "schedule": settings.sweep_interval_seconds,
+            },
             "worker-heartbeat": {
                 "task": "oneset.heartbeat",
                 "schedule": settings.heartbeat_interval_seconds,

@@ -1,4 +1,5 @@
-"""Platform Celery tasks: the outbox dispatcher and the worker heartbeat."""
+"""Platform Celery tasks: the outbox dispatcher, the worker heartbeat, the audit checkpoint and
+the in-flight sweep."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING
 from celery import Task, shared_task
 
 from kernel import audit, heartbeat, jobs, outbox
-from oneset.wiring import index_registrations
+from oneset.wiring import in_flight_sweeps, index_registrations
 
 if TYPE_CHECKING:
     from kernel.platform import Platform
@@ -45,3 +46,18 @@ async def _checkpoint(platform: Platform) -> None:
 def audit_checkpoint() -> None:
     """Sent by beat: sign the audit chain's head and keep it outside the database."""
     jobs.run(_checkpoint)
+
+
+async def _sweep(platform: Platform) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for sweep in in_flight_sweeps():
+        for key, value in (await sweep(platform)).items():
+            counts[key] = counts.get(key, 0) + value
+    return counts
+
+
+@shared_task(name="oneset.sweep_in_flight", ignore_result=True, acks_late=True, expires=300)
+def sweep_in_flight() -> dict[str, int]:
+    """Sent by beat: re-queue rows whose job was lost (a killed worker), fail them after too
+    many attempts."""
+    return jobs.run(_sweep)

@@ -10,7 +10,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
     from litestar import Router
     from piccolo.columns import Column
@@ -72,6 +72,17 @@ def blob_columns() -> list[Column]:
         *drawings_tables.BLOB_COLUMNS,
         *surveys_tables.BLOB_COLUMNS,
     ]
+
+
+def in_flight_sweeps() -> list[Callable[[Platform], Awaitable[dict[str, int]]]]:
+    """Each domain's sweep of rows stuck in an in-flight status (``oneset.sweep_in_flight``).
+
+    Only the drawing set has such rows (revisions in ``processing``); the marketplace's
+    selections run inside one transaction and its due work is found again by ``market.run_due``.
+    """
+    from drawings import api as drawings_api
+
+    return [drawings_api.sweep_processing]
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:

@@ -19,6 +19,7 @@ from drawings.isolation import analyse_isolated
 from drawings.rules.search_text import DRAWING_TEXT_INDEX, chunk_text
 from drawings.rules.states import Status
 from drawings.rules.subjects import subject
+from drawings.rules.sweep import INTERRUPTED
 from drawings.services.previews import LAYERED_FORMATS, lacks_layer_groups
 from drawings.services.records import dumps, loads
 from drawings.tables import Revision, RevisionText
@@ -45,6 +46,8 @@ async def process_revision(platform: Platform, revision_id: int) -> str:
         return "missing"
     if row["status"] != Status.PROCESSING.value:
         return str(row["status"])
+    if not await _start_attempt(revision_id):  # finished meanwhile by a concurrent run
+        return await _status(revision_id)
     earlier = await _earlier_result(str(row["sha256"]), revision_id)
     if earlier is not None:
         analysis, preview_sha, texts = earlier
@@ -53,6 +56,24 @@ async def process_revision(platform: Platform, revision_id: int) -> str:
         texts = chunk_text([item.text for item in analysis.texts])
     analysis = apply_policy(analysis, platform.settings.pdf_active_content)
     return await _finish(int(row["project"]), revision_id, analysis, preview_sha, texts)
+
+
+async def _start_attempt(revision_id: int) -> bool:
+    """Count this run and note its start: the in-flight sweep re-queues a revision whose run
+    started longer ago than the task time limit allows (``drawings.rules.sweep``)."""
+    started = (
+        await Revision.update(
+            {Revision.attempts: Revision.attempts + 1, Revision.attempted_at: clock.now()}
+        )
+        .where(Revision.id == revision_id, Revision.status == Status.PROCESSING.value)
+        .returning(Revision.id)
+    )
+    return bool(started)
+
+
+async def _status(revision_id: int) -> str:
+    row = await Revision.select(Revision.status).where(Revision.id == revision_id).first()
+    return str(row["status"]) if row else "missing"
 
 
 def _analyse_blob(platform: Platform, row: dict[str, Any]) -> tuple[Analysis, str]:
@@ -90,6 +111,7 @@ async def _earlier_result(sha256: str, revision_id: int) -> tuple[Analysis, str,
             Revision.sha256 == sha256,
             Revision.id != revision_id,
             Revision.status.is_in([Status.READY.value, Status.FAILED.value]),
+            Revision.error_code != INTERRUPTED,  # never analysed: nothing to reuse
         )
         .order_by(Revision.id)
         .first()
@@ -135,8 +157,7 @@ async def _finish(
             .returning(Revision.id)
         )
         if not updated:  # a concurrent run finished first
-            row = await Revision.select(Revision.status).where(Revision.id == revision_id).first()
-            return str(row["status"]) if row else "missing"
+            return await _status(revision_id)
         await RevisionText.delete().where(RevisionText.revision == revision_id)
         for number, text in enumerate(texts if status == Status.READY else []):
             key = f"{revision_id}-{number}"

@@ -16,6 +16,7 @@ from drawings.rules.project_codes import normalize_project_code
 from drawings.rules.sheets import check_sheet_number
 from drawings.rules.states import Stage, Status
 from drawings.rules.subjects import subject
+from drawings.rules.sweep import INTERRUPTED
 from drawings.schemas import PresignOut, ProjectOut, RevisionCreatedOut
 from drawings.services.access import require_upload
 from drawings.services.comments import carry_forward
@@ -284,12 +285,20 @@ async def _record(
             )
         sheet_id = await _sheet(project.id, number, title=title, discipline=discipline, stage=stage)
         latest = (
-            await Revision.select(Revision.id, Revision.seq, Revision.sha256, Revision.status)
+            await Revision.select(
+                Revision.id, Revision.seq, Revision.sha256, Revision.status, Revision.error_code
+            )
             .where(Revision.sheet == sheet_id)
             .order_by(Revision.seq, ascending=False)
             .first()
         )
-        if latest is not None and latest["sha256"] == info.sha256:
+        # The same bytes as the latest revision: that revision, unless its processing was given
+        # up (interrupted, never analysed): then these bytes are processed as a new revision.
+        if (
+            latest is not None
+            and latest["sha256"] == info.sha256
+            and latest["error_code"] != INTERRUPTED
+        ):
             return RevisionCreated(int(latest["id"]), info.sha256, str(latest["status"]), False)
         seq = int(latest["seq"]) + 1 if latest else 1
         row = Revision(
