@@ -49,8 +49,11 @@ lint: $(STAMP)
 test: $(STAMP)
 	@setup="$$(scripts/test-services)" && eval "$$setup" && $(MAKE) --no-print-directory test-suite
 
+# Two pytest workers, one test file each at a time (module fixtures stay per file); every worker
+# starts its own private servers.
+PYTEST_PARALLEL ?= -n 2 --dist loadfile
 test-suite: lint
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 	$(MAKE) test-shifted
 
 # The time-sensitive suites again with the machine clock three years ahead (Debian's faketime), so
@@ -59,7 +62,7 @@ test-suite: lint
 # Meilisearch crashes under faketime's LD_PRELOAD; neither holds a time rule of OneSet's.
 SHIFT ?= +3y
 test-shifted: $(STAMP)
-	faketime -f '$(SHIFT)' $(BIN)/pytest -p no:cacheprovider tests/market tests/surveys \
+	faketime -f '$(SHIFT)' $(BIN)/pytest $(PYTEST_PARALLEL) -p no:cacheprovider tests/market tests/surveys \
 		tests/accounts tests/oneset tests/unit -k 'not minio and not meili'
 
 check: test
