@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import tempfile
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,7 @@ from storage.ports import (
     HashingReader,
     PresignedUpload,
     Readable,
+    StoredBlob,
     check_record_name,
     check_sha256,
     hash_mismatch,
@@ -77,6 +78,8 @@ class LocalBlobStore:
             target = self._path(reader.sha256)
             if target.exists():
                 tmp.unlink()
+                # Stored again: young again, so the collector's grace covers the row to come.
+                os.utime(target)
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tmp.chmod(0o444)
@@ -110,6 +113,27 @@ class LocalBlobStore:
         if until and until > self._now():
             raise BlobRetained(sha256)
         self._path(sha256).unlink(missing_ok=True)
+
+    def list_blobs(self) -> Iterator[StoredBlob]:
+        for first in sorted(self._objects.iterdir()):
+            for second in sorted(first.iterdir()) if first.is_dir() else ():
+                for path in sorted(second.iterdir()) if second.is_dir() else ():
+                    try:
+                        info = path.stat()
+                    except FileNotFoundError:  # deleted meanwhile
+                        continue
+                    yield StoredBlob(path.name, info.st_size, _mtime(info.st_mtime))
+
+    def remove_leftovers(self, before: datetime) -> int:
+        removed = 0
+        for path in self._tmp.iterdir():
+            try:
+                if path.is_file() and _mtime(path.stat().st_mtime) < before:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:  # finished (renamed or removed) meanwhile
+                continue
+        return removed
 
     def presigned_get(
         self, sha256: str, *, expires: timedelta, filename: str | None = None
@@ -165,6 +189,10 @@ class LocalBlobStore:
                 raise StorageUnavailable("文件存储空间不足")
         except OSError as exc:
             raise StorageUnavailable(f"本地文件存储不可写：{exc.strerror}") from exc
+
+
+def _mtime(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def _read_range(path: Path, start: int, end: int | None) -> Iterator[bytes]:

@@ -34,6 +34,7 @@ from storage.ports import (
     HashingReader,
     PresignedUpload,
     Readable,
+    StoredBlob,
     check_record_name,
     check_sha256,
     hash_mismatch,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 PART_SIZE = 8 * 1024 * 1024  # memory per upload is a few parts; 10,000 parts cap at 80 GB
 SINGLE_COPY_LIMIT = 5 * 1024**3  # CopyObject's limit; larger objects are composed in parts
 _UPLOAD_KEY = re.compile(r"^uploads/[0-9a-f]{32}$")
+_SHA256_NAME = re.compile(r"^[0-9a-f]{64}$")
 _NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError, ServerError, InvalidResponseError)
 
 
@@ -246,6 +248,34 @@ class MinioBlobStore:
         key = self._key(sha256)
         with _translated(key):
             self._remove_all_versions(key)
+
+    def list_blobs(self) -> Iterator[StoredBlob]:
+        self._ensure_bucket()
+        with _translated():
+            for obj in self.client.list_objects(
+                bucket_name=self.bucket, prefix="blobs/", recursive=True
+            ):
+                name = str(obj.object_name).removeprefix("blobs/")
+                if obj.last_modified is not None and _SHA256_NAME.match(name):
+                    yield StoredBlob(name, int(obj.size or 0), obj.last_modified)
+
+    def remove_leftovers(self, before: datetime) -> int:
+        """Staging objects of puts whose process died between the upload and the copy to the
+        content address (an interrupted multipart upload is MinIO's own to expire)."""
+        self._ensure_bucket()
+        with _translated():
+            old = [
+                (str(obj.object_name), obj.version_id)
+                for obj in self.client.list_objects(
+                    bucket_name=self.bucket, prefix="staging/", recursive=True, include_version=True
+                )
+                if obj.last_modified is not None and obj.last_modified < before
+            ]
+            for name, version_id in old:
+                self.client.remove_object(
+                    bucket_name=self.bucket, object_name=name, version_id=version_id
+                )
+        return len({name for name, _ in old})
 
     def presigned_get(
         self, sha256: str, *, expires: timedelta, filename: str | None = None

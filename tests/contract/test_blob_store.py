@@ -198,3 +198,45 @@ def test_named_records_are_written_once_and_listed_in_order(blob_store: BlobStor
     for bad in ("../escape", "/abs", "Upper", "a//b", ""):
         with pytest.raises(BadRecordName):
             blob_store.put_record(bad, b"x", retain_until=until)
+
+
+def test_listing_names_every_blob_with_its_size_and_write_time(blob_store: BlobStore) -> None:
+    """What the collector of unreferenced blobs reads: every blob, none of the records."""
+    before = clock.now() - timedelta(minutes=5)  # MinIO's and the file system's clocks
+    first = blob_store.put(io.BytesIO(b"first drawing"))
+    second = blob_store.put(io.BytesIO(b"second drawing" * 1000))
+    blob_store.put_record("audit/checkpoints/1.json", b"{}", retain_until=clock.now())
+    listed = {blob.sha256: blob for blob in blob_store.list_blobs()}
+    assert set(listed) == {first.sha256, second.sha256}
+    assert listed[second.sha256].size == second.size
+    after = clock.now() + timedelta(minutes=5)
+    assert all(before < blob.modified_at < after for blob in listed.values())
+
+    blob_store.delete(first.sha256)
+    assert [blob.sha256 for blob in blob_store.list_blobs()] == [second.sha256]
+    blob_store.delete(first.sha256)  # already gone: a no-op
+
+
+def _leave_partial_write(blob_store: BlobStore) -> None:
+    """What a process killed mid-put leaves in the store."""
+    if isinstance(blob_store, LocalBlobStore):
+        (blob_store.root / "tmp" / "tmpkilled").write_bytes(b"half an upload")
+    else:
+        assert isinstance(blob_store, MinioBlobStore)
+        blob_store.client.put_object(
+            bucket_name=blob_store.bucket,
+            object_name="staging/0123456789abcdef0123456789abcdef",
+            data=io.BytesIO(b"half an upload"),
+            length=14,
+        )
+
+
+def test_leftovers_of_killed_puts_are_removed_and_blobs_never(blob_store: BlobStore) -> None:
+    stored = blob_store.put(io.BytesIO(b"a stored drawing"))
+    _leave_partial_write(blob_store)
+    assert blob_store.remove_leftovers(clock.now() - timedelta(hours=1)) == 0  # may be live
+    assert blob_store.remove_leftovers(clock.now() + timedelta(minutes=5)) == 1
+    assert blob_store.remove_leftovers(clock.now() + timedelta(minutes=5)) == 0
+    assert [blob.sha256 for blob in blob_store.list_blobs()] == [stored.sha256]
+    assert b"".join(blob_store.open(stored.sha256)) == b"a stored drawing"
+    blob_store.check()  # the store's own temp folder still works
