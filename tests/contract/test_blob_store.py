@@ -205,7 +205,7 @@ def test_listing_names_every_blob_with_its_size_and_write_time(blob_store: BlobS
     before = clock.now() - timedelta(minutes=5)  # MinIO's and the file system's clocks
     first = blob_store.put(io.BytesIO(b"first drawing"))
     second = blob_store.put(io.BytesIO(b"second drawing" * 1000))
-    blob_store.put_record("audit/checkpoints/1.json", b"{}", retain_until=clock.now())
+    blob_store.put_record("audit/1.json", b"{}", retain_until=clock.now() + timedelta(days=1))
     listed = {blob.sha256: blob for blob in blob_store.list_blobs()}
     assert set(listed) == {first.sha256, second.sha256}
     assert listed[second.sha256].size == second.size
