@@ -279,8 +279,10 @@ async def _reindex_document(
 async def _collect(platform: Platform, sha256: str) -> str:
     if await hygiene.is_referenced(sha256):
         return "kept: a row references it now"
+    grace = timedelta(seconds=platform.settings.blob_gc_grace_seconds)
     try:
-        await anyio.to_thread.run_sync(platform.blobs.delete, sha256)
+        if not await hygiene.delete_stale(platform, sha256, clock.now() - grace):
+            return "kept: stored again since"
     except BlobRetained:
         return "kept: under retention"
     return "deleted (no row references it)"

@@ -8,9 +8,11 @@ collected.
 - ``collect_blobs`` (``oneset gc-blobs`` and beat) deletes blobs that no row references
   (``oneset.wiring.blob_columns``) once they are older than ``ONESET_BLOB_GC_GRACE_SECONDS``:
   a blob is stored before the row naming it is committed, so a young unreferenced blob may be an
-  upload in flight. A stored-again blob is young again (the local store touches it; see
-  ``StoredBlob.modified_at``), and each candidate's references are read again just before it is
-  deleted.
+  upload in flight. A put of bytes already stored makes the blob young again
+  (``StoredBlob.modified_at``); each candidate's references are read again, and the store
+  deletes it only if it was not stored again since (``BlobStore.delete_stale``). What is left is
+  a window of microseconds (local) to milliseconds (MinIO) between that last check and the
+  delete, against a put of the same bytes and its row's commit.
 """
 
 from __future__ import annotations
@@ -150,6 +152,13 @@ async def orphan_blobs(platform: Platform, grace: timedelta) -> list[StoredBlob]
     return sorted(await anyio.to_thread.run_sync(listed), key=lambda b: b.modified_at)
 
 
+async def delete_stale(platform: Platform, sha256: str, written_before: datetime) -> bool:
+    def delete() -> bool:
+        return platform.blobs.delete_stale(sha256, written_before=written_before)
+
+    return await anyio.to_thread.run_sync(delete)
+
+
 @dataclass
 class Collected:
     deleted: list[str] = field(default_factory=list)
@@ -165,12 +174,14 @@ async def collect_blobs(
     if grace is None:
         grace = timedelta(seconds=platform.settings.blob_gc_grace_seconds)
     collected = Collected()
+    cutoff = clock.now() - grace
     for blob in await orphan_blobs(platform, grace):
         if await is_referenced(blob.sha256):  # named by a row committed since the listing
             continue
         if not dry_run:
             try:
-                await anyio.to_thread.run_sync(platform.blobs.delete, blob.sha256)
+                if not await delete_stale(platform, blob.sha256, cutoff):
+                    continue  # stored again since the listing: its row may be on the way
             except BlobRetained:
                 collected.retained.append(blob.sha256)
                 continue

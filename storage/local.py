@@ -76,10 +76,8 @@ class LocalBlobStore:
             if expected_sha256 is not None and reader.sha256 != expected_sha256:
                 raise hash_mismatch()
             target = self._path(reader.sha256)
-            if target.exists():
+            if _touch(target):  # stored again: young again for the collector's grace
                 tmp.unlink()
-                # Stored again: young again, so the collector's grace covers the row to come.
-                os.utime(target)
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tmp.chmod(0o444)
@@ -123,6 +121,16 @@ class LocalBlobStore:
                     except FileNotFoundError:  # deleted meanwhile
                         continue
                     yield StoredBlob(path.name, info.st_size, _mtime(info.st_mtime))
+
+    def delete_stale(self, sha256: str, *, written_before: datetime) -> bool:
+        try:
+            written = _mtime(self._path(sha256).stat().st_mtime)
+        except FileNotFoundError:
+            return False
+        if written >= written_before:
+            return False
+        self.delete(sha256)
+        return True
 
     def remove_leftovers(self, before: datetime) -> int:
         removed = 0
@@ -189,6 +197,16 @@ class LocalBlobStore:
                 raise StorageUnavailable("文件存储空间不足")
         except OSError as exc:
             raise StorageUnavailable(f"本地文件存储不可写：{exc.strerror}") from exc
+
+
+def _touch(path: Path) -> bool:
+    """Mark a stored blob as written now; False when there is none (never stored, or
+    collected a moment ago: the caller stores it again)."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _mtime(seconds: float) -> datetime:

@@ -133,7 +133,13 @@ class BlobStore(Protocol):
         ...
 
     def list_blobs(self) -> Iterator[StoredBlob]:
-        """Every blob in the store (any order; streamed, never collected in memory)."""
+        """Every blob in the store (any order; streamed). ``modified_at`` is when its bytes were
+        last stored: a put of bytes already there counts as a write."""
+        ...
+
+    def delete_stale(self, sha256: str, *, written_before: datetime) -> bool:
+        """Delete the blob unless it was stored (again) at or after ``written_before``; returns
+        whether it was deleted. The collector's guard against a put racing its listing."""
         ...
 
     def remove_leftovers(self, before: datetime) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 import tracemalloc
 import urllib.request
 from datetime import timedelta
@@ -240,3 +241,29 @@ def test_leftovers_of_killed_puts_are_removed_and_blobs_never(blob_store: BlobSt
     assert [blob.sha256 for blob in blob_store.list_blobs()] == [stored.sha256]
     assert b"".join(blob_store.open(stored.sha256)) == b"a stored drawing"
     blob_store.check()  # the store's own temp folder still works
+
+
+def test_a_blob_stored_again_is_young_again_and_not_deleted_as_stale(
+    blob_store: BlobStore,
+) -> None:
+    """The collector lists a blob as old, then an upload stores the same bytes again before the
+    delete: ``delete_stale`` keeps it (its row is on the way)."""
+    data = b"a drawing uploaded again after its first revision was deleted"
+    first = blob_store.put(io.BytesIO(data))
+    [listed] = blob_store.list_blobs()
+    later = clock.now() + timedelta(minutes=5)  # as if the listing were 5 minutes after the put
+    assert blob_store.delete_stale(first.sha256, written_before=listed.modified_at) is False
+
+    time.sleep(1.1)  # S3 times are whole seconds
+    digest = hashlib.sha256(data).hexdigest()
+    for declared in (None, digest):  # a streamed put, then one with its hash declared
+        blob_store.put(io.BytesIO(data), expected_sha256=declared)
+        [relisted] = blob_store.list_blobs()
+        assert relisted.modified_at > listed.modified_at
+        assert blob_store.delete_stale(digest, written_before=relisted.modified_at) is False
+        time.sleep(1.1)
+    assert blob_store.exists(digest)
+    assert blob_store.delete_stale(digest, written_before=later) is True
+    assert not blob_store.exists(digest)
+    assert list(blob_store.list_blobs()) == []
+    assert blob_store.delete_stale(digest, written_before=later) is False  # gone: nothing to do

@@ -138,11 +138,15 @@ def _audit_actions(database: Path) -> list[str]:
 
 
 def _analysing(data_dir: Path) -> bool:
-    """The run copied the blob to its scratch folder and handed it to the analysis child."""
-    return any(
-        (folder / "revision.dxf").exists()
-        for folder in (data_dir / "tmp").glob("oneset-analysis-*")
-    )
+    """The run copied the whole blob to its scratch folder (the analysis child reads it next)."""
+    size = BIGGEST_DXF.stat().st_size
+    for folder in (data_dir / "tmp").glob("oneset-analysis-*"):
+        try:
+            if (folder / "revision.dxf").stat().st_size == size:
+                return True
+        except FileNotFoundError:
+            continue
+    return False
 
 
 @pytest.mark.timeout(400)
