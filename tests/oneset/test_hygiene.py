@@ -191,3 +191,17 @@ def test_gc_blobs_command(platform: Platform, moved_clock: FakeClock) -> None:
     assert done.exit_code == 0, done.output
     assert f"deleted {orphan.sha256}" in done.output
     assert not blobs.exists(orphan.sha256)
+
+
+async def test_beat_collects_unreferenced_blobs(platform: Platform, moved_clock: FakeClock) -> None:
+    from oneset import tasks
+    from oneset.celery_app import app
+
+    entry = app.conf.beat_schedule["collect-blobs"]
+    assert entry["task"] == "oneset.collect_blobs" and "oneset.collect_blobs" in app.tasks
+    assert entry["schedule"] == platform.settings.blob_gc_interval_seconds
+    orphan = platform.blobs.put(io.BytesIO(b"a comparison overlay nobody asked for again"))
+    assert await tasks._collect(platform) == 0
+    moved_clock.advance(seconds=platform.settings.blob_gc_grace_seconds + 60)
+    assert await tasks._collect(platform) == 1
+    assert not platform.blobs.exists(orphan.sha256)
