@@ -56,7 +56,8 @@ class Swept:
 def remove_stale_temp(settings: Settings, blobs: BlobStore) -> Swept:
     """Remove temp files and scratch folders untouched for ``settings.tmp_stale_seconds``.
 
-    Best effort: an unreachable blob store is logged, never stops a process from starting.
+    Best effort: an unreachable blob store or an entry that cannot be removed is logged, never
+    stops a process from starting.
     """
     cutoff = clock.now() - timedelta(seconds=settings.tmp_stale_seconds)
     swept = Swept()
@@ -69,10 +70,14 @@ def remove_stale_temp(settings: Settings, blobs: BlobStore) -> Swept:
         touched = _last_touched(entry)
         if touched is None or touched >= cutoff:
             continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink(missing_ok=True)
+        except OSError as exc:  # never stops a process from starting
+            log.warning("leftover %s not removed: %s", entry, exc)
+            continue
         swept.scratch.append(entry)
     if swept.blob_leftovers or swept.scratch:
         log.warning(
