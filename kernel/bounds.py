@@ -1,6 +1,8 @@
 """Bounds on every input at the API edge (issues #9 and #11): pure rules, shared by the domains.
 
-- ids and integers fit a signed 64-bit column: ids 1..2^63-1, any integer |n| <= 2^63-1;
+- ids and integers fit their columns: ids 1..2^31-1 (``Serial`` primary keys are 32-bit on
+  PostgreSQL), other counts within 32 bits (``Integer`` columns), money and any other integer
+  |n| <= 2^63-1 (``BigInt``);
 - dates and datetimes lie within 2000-01-01..2100-12-31;
 - working-day counts are 1..``Settings.max_working_days``;
 - strings carry no control characters (tab, CR and LF are allowed in free text), names are at most
@@ -25,6 +27,7 @@ from kernel.errors import Invalid
 MIN_DATE = dt.date(2000, 1, 1)
 MAX_DATE = dt.date(2100, 12, 31)
 MAX_INT = 2**63 - 1
+MAX_ID = 2**31 - 1  # Serial and Integer columns are int4 on PostgreSQL
 NAME_MAX = 200
 TEXT_MAX = 5000
 JSON_MAX_DEPTH = 64
@@ -35,9 +38,10 @@ _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
 
 # Types for request structs: msgspec checks them while decoding (a 422 naming the field).
-Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_INT, description="标识（1..2^63-1）")]
-Int = Annotated[int, msgspec.Meta(ge=-MAX_INT, le=MAX_INT)]
-Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
+Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID, description="标识（1..2^31-1）")]
+Int = Annotated[int, msgspec.Meta(ge=-MAX_INT, le=MAX_INT)]  # a BigInt column (money)
+Int32 = Annotated[int, msgspec.Meta(ge=-MAX_ID - 1, le=MAX_ID)]  # an Integer column
+Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_ID)]
 Name = Annotated[
     str, msgspec.Meta(max_length=NAME_MAX, pattern=r"^[^\x00-\x1f\x7f]*$", description="单行名称")
 ]
@@ -68,7 +72,7 @@ def check_working_days(value: int, field: str, maximum: int) -> None:
 
 
 def check_id(value: int, field: str) -> None:
-    if not 1 <= value <= MAX_INT:
+    if not 1 <= value <= MAX_ID:
         raise Invalid("标识超出范围", field=field, code="id_out_of_range")
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from kernel.bounds import BoundedIn, Id, Int, Name, Text
+from kernel.bounds import MAX_INT, BoundedIn, Id, Int, Int32, Name, Text
 from market.rules.credit import CreditBreakdown
 
 # Quote units (the direction is explicit: amounts lower-is-better, discount rates higher-is-better).
@@ -21,6 +21,7 @@ QuoteValue = Annotated[
     int,
     msgspec.Meta(
         ge=0,
+        le=MAX_INT,
         description="报价：quoteType=amount 时为金额（分，越低越优）；"
         "quoteType=discount_rate 时为下浮率（基点，1 基点 = 0.01%，越高越优）",
     ),
@@ -68,15 +69,15 @@ class PurchaseIn(In):
     fund_type: Name
     signup_deadline: dt.datetime
     selection_time: dt.datetime
-    service_working_days: Int
+    service_working_days: Int  # bounded by the service (working_days_out_of_range)
     quote_type: Name = "amount"
     price_floor: QuoteValue | None = None
     price_ceiling: QuoteValue | None = None
     qualification_rule: QualificationRuleIn = msgspec.field(default_factory=QualificationRuleIn)
     avoided: list[AvoidedIn] = msgspec.field(default_factory=list)
     witnesses: list[WitnessIn] = msgspec.field(default_factory=list)
-    long_list_size: Int | None = None
-    short_list_size: Int | None = None
+    long_list_size: Int32 | None = None
+    short_list_size: Int32 | None = None
     contact: Name = ""
     complaint_phone: Name = ""
     beacon: Name = ""
@@ -122,7 +123,7 @@ class GuideIn(In):
     standard: Text
     process: Text
     fee: Text
-    promised_working_days: Int
+    promised_working_days: Int  # bounded by the service
 
 
 class ContractIn(In):
@@ -137,16 +138,16 @@ class ResultIn(In):
 
 
 class RatingIn(In):
-    quality: Int
-    timeliness: Int
-    attitude: Int
-    fee: Int
-    compliance: Int
+    quality: Int32
+    timeliness: Int32
+    attitude: Int32
+    fee: Int32
+    compliance: Int32
     comment: Text = ""
 
 
 class ExtensionIn(In):
-    working_days: Int
+    working_days: Int  # bounded by the service
     reason: Text
 
 
