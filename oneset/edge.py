@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from litestar.handlers import BaseRouteHandler
 
 _JSON = ("application/json", "+json")
+_FORM = "application/x-www-form-urlencoded"
 
 
 @cache
@@ -59,3 +60,7 @@ async def bound_request(request: Request[Any, Any, Any]) -> None:
         body = await request.body()
         if body:
             bounds.check_json_body(body)
+    elif content_type == _FORM:  # the pages' forms (multipart uploads stream past this)
+        for name, value in (await request.form()).multi_items():
+            if isinstance(value, str):
+                bounds.check_text(value, name)

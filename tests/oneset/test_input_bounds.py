@@ -155,3 +155,26 @@ def test_json_depth_ignores_brackets_inside_strings() -> None:
     assert json_depth(b'{"a": "[[[[{{{{", "b": [1, [2]]}') == 3
     assert json_depth(b'"\\"[[["') == 0
     assert json_depth(b"1") == 0
+
+
+async def test_page_forms_refuse_control_characters(client: Client) -> None:
+    """The pages' forms go through the same edge: a NUL never reaches the database (PostgreSQL
+    refuses it in text, which was a 500)."""
+    from tests.web.pages import form
+
+    r = await form(
+        client,
+        "/register",
+        {
+            "kind": "enterprise",
+            "name": "某某\x00公司",
+            "uscc": "91330100MA27XXXX0X",
+            "username": "nul-user",
+            "password": "test-pass-2026",
+            "password2": "test-pass-2026",
+        },
+    )
+    assert r.status_code == 422, r.text[:300]
+    assert "控制字符" in r.text
+    r = await client.get("/login", params={"back": "/\x00"})
+    assert r.status_code == 422, r.text[:300]
