@@ -11,8 +11,10 @@ _UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f]")
 
 
 def _safe(number: str) -> bool:
-    return 0 < len(number) <= SHEET_NUMBER_MAX and not number.startswith(".") and not (
-        _UNSAFE.search(number)
+    return (
+        0 < len(number) <= SHEET_NUMBER_MAX
+        and not number.startswith(".")
+        and not _UNSAFE.search(number)
     )
 
 

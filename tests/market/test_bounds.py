@@ -113,7 +113,7 @@ async def test_dates_and_working_days_out_of_range_are_refused(
         "selectionTime": SELECTION.isoformat(),
         "serviceWorkingDays": 20,
     }
-    cases = [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         ({"signupDeadline": FAR.isoformat()}, "signupDeadline", "date_out_of_range"),
         ({"selectionTime": "1999-12-31T23:00:00+00:00"}, "selectionTime", "date_out_of_range"),
         ({"serviceWorkingDays": 10**12}, "serviceWorkingDays", "working_days_out_of_range"),
