@@ -93,4 +93,7 @@ def date(form: dict[str, Any], name: str, label: str) -> dt.date:
 
 def datetime_local_value(value: dt.datetime) -> str:
     """The value attribute of a datetime-local input, in Beijing time."""
-    return value.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+    try:
+        return value.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+    except OverflowError:  # a stored moment near year 9999: shown as stored, never a 500
+        return value.strftime("%Y-%m-%dT%H:%M")

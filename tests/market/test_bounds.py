@@ -18,6 +18,7 @@ from market.tables import Extension, Purchase
 from tests import helpers
 from tests.market.test_lifecycle_scenarios import _file, _selected
 from tests.market.world import DEADLINE, SELECTION, FakeClock, World, make_world
+from tests.web.pages import sign_in
 
 API = "/api/v1/market"
 Client = AsyncTestClient[Any]
@@ -157,6 +158,15 @@ async def test_a_purchase_stored_with_absurd_dates_breaks_no_page(
         assert "9999-12-31" in r.text, path
     r = await client.get(f"{API}/purchases/{pids[0]}")
     assert r.status_code == 200, r.text
+    for who, paths in (
+        (w.owner, ("/me/purchases", f"/purchases/{pids[0]}", "/me/purchases/new")),
+        (w.operator, ("/supervise/lights", f"/purchases/{pids[0]}")),
+    ):
+        await sign_in(client, who.username)
+        for path in paths:
+            r = await client.get(path)
+            assert r.status_code == 200, (path, r.text[:500])
+        client.cookies.delete("oneset_session")
     owner = await helpers.login(client, w.owner.username)
     operator = await helpers.login(client, w.operator.username)
     for pid, who in zip(pids, (owner, operator), strict=True):
