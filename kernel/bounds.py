@@ -18,7 +18,7 @@ import datetime as dt
 import json
 import re
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import msgspec
 
@@ -142,7 +142,7 @@ def _date_fields(kind: type[msgspec.Struct]) -> tuple[tuple[str, str], ...]:
     return tuple(
         (info.name, info.encode_name)
         for info in msgspec.structs.fields(kind)
-        if "date" in repr(info.type)
+        if {dt.date, dt.datetime} & {info.type, *get_args(info.type)}
     )
 
 
