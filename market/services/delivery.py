@@ -220,14 +220,20 @@ async def extend(
         if row["status"] not in (S.IN_SERVICE, S.RESULT_SUBMITTED) or row["service_due"] is None:
             raise Conflict("只有服务中的项目可以延期", code="not_in_service")
         now = clock.now()
-        ext = deadlines.extend(
-            row["service_due"],
-            working_days,
-            reason=reason,
-            approved_by=actor.label,
-            approved_at=now,
-        )
-        bounds.check_date(ext.new_due, "workingDays")
+        try:
+            ext = deadlines.extend(
+                row["service_due"],
+                working_days,
+                reason=reason,
+                approved_by=actor.label,
+                approved_at=now,
+            )
+        except OverflowError:  # a due date stored near 9999 (before the bounds, or by hand)
+            ext = None
+        if ext is None or not bounds.date_in_range(ext.new_due):
+            raise Invalid(
+                "延期后的截止日期超出允许范围", field="workingDays", code="date_out_of_range"
+            )
         await Extension.insert(
             Extension(
                 purchase=purchase_id,

@@ -179,9 +179,9 @@ async def test_a_purchase_stored_with_absurd_dates_breaks_no_page(
 
 
 async def test_lights_job_on_stored_far_deadlines_is_bounded(
-    platform: Platform, fake_clock: FakeClock
+    client: Client, platform: Platform, fake_clock: FakeClock
 ) -> None:
-    _, pid = await _in_service(platform, fake_clock)
+    w, pid = await _in_service(platform, fake_clock)
     await Purchase.update(
         {Purchase.service_start: dt.date(1, 1, 1), Purchase.service_due: dt.date(9999, 12, 31)}
     ).where(Purchase.id == pid)
@@ -189,3 +189,9 @@ async def test_lights_job_on_stored_far_deadlines_is_bounded(
     await supervision.refresh_lights(platform)
     assert time.perf_counter() - began < 5
     assert (await purchase_views.purchase_view(pid)).light == "green"
+    r = await client.post(
+        f"{API}/purchases/{pid}/extension",
+        headers=await helpers.login(client, w.owner.username),
+        json={"workingDays": 10, "reason": "补充资料"},
+    )
+    assert (r.status_code, r.json()["code"]) == (422, "date_out_of_range"), r.text
