@@ -158,11 +158,11 @@ async def test_a_purchase_stored_with_absurd_dates_breaks_no_page(
         assert "9999-12-31" in r.text, path
     r = await client.get(f"{API}/purchases/{pids[0]}")
     assert r.status_code == 200, r.text
-    for who, paths in (
+    for actor, paths in (
         (w.owner, ("/me/purchases", f"/purchases/{pids[0]}", "/me/purchases/new")),
         (w.operator, ("/supervise/lights", f"/purchases/{pids[0]}")),
     ):
-        await sign_in(client, who.username)
+        await sign_in(client, actor.username)
         for path in paths:
             r = await client.get(path)
             assert r.status_code == 200, (path, r.text[:500])
