@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any, get_args
 
@@ -36,6 +37,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
+# A number (or a decimal written as a string) with a huge exponent: 1e999999999 decodes to a
+# Decimal that makes arithmetic raise or run long. No quantity here needs more than 10^±30.
+_EXPONENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE]([+-]?\d+)")
+MAX_EXPONENT = 30
 
 # Types for request structs: msgspec checks them while decoding (a 422 naming the field).
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID, description="标识（1..2^31-1）")]
@@ -87,6 +92,8 @@ def check_text(value: str, field: str, *, max_length: int = TEXT_MAX, line: bool
 def _check_value(value: Any, field: str) -> None:
     if isinstance(value, bool):
         return
+    if isinstance(value, _HugeNumber):
+        raise Invalid("数值超出范围", field=field, code="number_out_of_range")
     if isinstance(value, int):
         if not -MAX_INT <= value <= MAX_INT:
             raise Invalid("整数超出范围", field=field, code="integer_out_of_range")
@@ -95,6 +102,17 @@ def _check_value(value: Any, field: str) -> None:
     elif isinstance(value, list):
         for item in value:
             _check_value(item, field)
+
+
+class _HugeNumber:
+    """A number literal with a huge exponent, refused naming its field by ``_check_value``."""
+
+
+def _float(text: str) -> float | _HugeNumber:
+    match = _EXPONENT.fullmatch(text)
+    if match and abs(int(match.group(1))) > MAX_EXPONENT:
+        return _HugeNumber()
+    return float(text)
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -129,7 +147,7 @@ def check_json_body(body: bytes) -> None:
             f"请求内容嵌套层级超过 {JSON_MAX_DEPTH} 层", field="body", code="json_too_deep"
         )
     try:
-        parsed = json.loads(body, object_pairs_hook=_object)
+        parsed = json.loads(body, object_pairs_hook=_object, parse_float=_float)
     except (ValueError, RecursionError):
         return  # malformed (or not UTF-8): the decoder answers with its own message
     if not isinstance(parsed, dict):
@@ -146,6 +164,30 @@ def _date_fields(kind: type[msgspec.Struct]) -> tuple[tuple[str, str], ...]:
     )
 
 
+MAX_DECIMAL_DIGITS = 15  # |d| < 10^16
+
+
+def check_decimals(value: Any, field: str = "body") -> None:
+    """``Invalid`` (``number_out_of_range``) for a Decimal anywhere in ``value`` (a struct, its
+    nested structs, lists and dicts) that is not finite, of 10^16 or more or tinier than 10^-30:
+    ``"1e999999999"`` decodes into a Decimal that makes formatting and arithmetic run without
+    end. The field named is the innermost struct field holding it."""
+    if isinstance(value, Decimal):
+        if not value.is_finite() or (
+            not value.is_zero() and not -MAX_EXPONENT <= value.adjusted() <= MAX_DECIMAL_DIGITS
+        ):
+            raise Invalid("数值超出范围", field=field, code="number_out_of_range")
+    elif isinstance(value, msgspec.Struct):
+        for info in msgspec.structs.fields(type(value)):
+            check_decimals(getattr(value, info.name), info.encode_name)
+    elif isinstance(value, dict):
+        for item in value.values():
+            check_decimals(item, field)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            check_decimals(item, field)
+
+
 class BoundedIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
     """Base of request bodies: unknown fields are refused, dates checked against the range."""
 
@@ -154,3 +196,4 @@ class BoundedIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
             value = getattr(self, attribute)
             if isinstance(value, dt.date):
                 check_date(value, wire)
+        check_decimals(self)

@@ -68,6 +68,7 @@ def test_request_dates_lie_within_2000_to_2100(value: dt.date, ok: bool) -> None
         (b'{"a": "\\u0000"}', "control_character"),
         (b'{"a\\u0001": 1}', "control_character"),
         (b"[" * 65 + b"]" * 65, "json_too_deep"),
+        (b'{"far": 1e999999999}', "number_out_of_range"),
     ],
 )
 def test_hostile_json(body: bytes, code: str) -> None:
@@ -77,7 +78,23 @@ def test_hostile_json(body: bytes, code: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "body", [b'{"a": "line\\nbreak\\ttab", "b": [1, -2, 9223372036854775807]}', b"{bad", b"[]"]
+    "body",
+    [
+        b'{"a": "line\\nbreak\\ttab", "b": [1, -2, 9223372036854775807], "c": 2.5e3, "d": "1e9"}',
+        b"{bad",
+        b"[]",
+    ],
 )
 def test_acceptable_or_malformed_json_passes_to_the_decoder(body: bytes) -> None:
     check_json_body(body)
+
+
+@pytest.mark.parametrize("value", ["1e999999999", "1E-999999999", "NaN", "Infinity", "1e16"])
+def test_decimals_with_absurd_exponents_are_refused(value: str) -> None:
+    """A Decimal like 1e999999999 would make formatting run without end (surveys' figures)."""
+    from surveys.schemas import PermittedIn
+
+    with pytest.raises(Invalid) as raised:
+        msgspec.convert({"values": {"far": value}}, PermittedIn)
+    assert (raised.value.field, raised.value.code) == ("values", "number_out_of_range")
+    assert msgspec.convert({"values": {"far": "2.5"}}, PermittedIn).values["far"] == 2.5
