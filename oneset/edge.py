@@ -32,6 +32,16 @@ def _integer_queries(handler: BaseRouteHandler) -> frozenset[str]:
     return frozenset(names)
 
 
+@cache
+def _decodes_body(handler: BaseRouteHandler) -> bool:
+    """Whether the handler has Litestar decode its body (``data``); uploads stream it instead.
+
+    A raw upload sent as ``curl --data-binary`` (or urllib) is labelled form-urlencoded; reading
+    it as a form would buffer the whole file and refuse it as one over-long field.
+    """
+    return "data" in handler.parsed_fn_signature.parameters
+
+
 def _check_integer(name: str, value: str) -> None:
     try:
         number = int(value)
@@ -55,6 +65,8 @@ async def bound_request(request: Request[Any, Any, Any]) -> None:
         bounds.check_text(value, name)
         if name in integers:
             _check_integer(name, value)
+    if not _decodes_body(request.route_handler):
+        return
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type.endswith(_JSON):
         body = await request.body()

@@ -10,6 +10,7 @@ from drawings.tables import Sheet
 from tests.conftest import Database
 from tests.drawings.conftest import CODE, World
 from tests.drawings.test_review import _reviewer
+from tests.paths import SHARED_DATA
 
 
 async def test_path_like_sheet_numbers_are_refused(world: World, db: Database) -> None:
@@ -44,3 +45,18 @@ async def test_archive_survives_a_stored_path_like_sheet_number(
         names = set(zf.namelist())
     assert f"files/_~{sheet['id']}/r1.pdf" in names, names
     assert not any(".." in name.split("/") for name in names)
+
+
+async def test_a_raw_upload_labelled_as_a_form_is_stored_whole(world: World) -> None:
+    """``curl --data-binary`` and urllib label a raw body form-urlencoded; the edge must not read
+    the drawing as a form (it refused a DXF as one 5000-character field and buffered the file)."""
+    body = (SHARED_DATA / "dxf/新大地公司井下供电系统图 - 副本.dxf").read_bytes()
+    r = await world.client.post(
+        f"/api/v1/drawings/projects/{CODE}/sheets/DQ-01/revisions",
+        content=body,
+        params={"filename": "供电系统图.dxf"},
+        headers={**world.owner.headers, "content-type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 201, r.text[:500]
+    revision = (await world.get(f"/revisions/{r.json()['id']}")).json()
+    assert revision["size"] == len(body)
