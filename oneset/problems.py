@@ -16,7 +16,7 @@ from storage.errors import StorageError
 log = logging.getLogger("oneset.problems")
 PROBLEM_JSON = "application/problem+json"
 
-_TITLES = {
+TITLES = {
     400: "请求无效",
     401: "需要登录",
     403: "无权操作",
@@ -35,7 +35,7 @@ _TITLES = {
 def _problem(
     status: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> Response[Any]:
-    body = {"type": "about:blank", "title": _TITLES.get(status, "错误"), "status": status, **body}
+    body = {"type": "about:blank", "title": TITLES.get(status, "错误"), "status": status, **body}
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -80,7 +80,7 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     return _problem(
         exc.status_code,
         {
-            "detail": exc.detail or _TITLES.get(exc.status_code, ""),
+            "detail": exc.detail or TITLES.get(exc.status_code, ""),
             "code": f"http_{exc.status_code}",
         },
         dict(exc.headers or {}),
