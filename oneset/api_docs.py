@@ -4,19 +4,19 @@ Every API operation lists the problem-details responses (``application/problem+j
 ``oneset.problems``) it can give, worked out from the route itself rather than written on each
 handler:
 
-- 401 where it needs a login (the ``actor`` dependency) or reads an optional one (a stale or
-  revoked token is refused), 403 where it needs one (role and object rules);
+- 401 and 403 where it reads who is asking (the ``actor`` or ``optional_actor`` dependency): no,
+  a stale or a revoked token, and a caller the route's role or object rules refuse;
 - 404 where the path names an object;
 - 400 and 422 where it takes any input (parameters or a body): malformed input, and input that
   breaks a rule or a bound;
 - 409 for every logged-in write (the object's state may forbid it);
-- 413 where it takes a body, 415 as well where the body is a streamed upload;
+- 413 where it takes a body, and 415 as well where the body is a streamed upload;
 - 503 everywhere (a backend cannot be reached);
-- and what a handler adds in ``opt={"problems": (...)}`` (the login's 429, a read refused by
-  the object's state ...).
+- and what a handler adds in ``opt={"problems": (...)}`` (the login's 429 ...).
 
-Streamed uploads (``request_max_body_size=None``) are documented with their raw body, and the
-operations needing a login with the bearer scheme.
+The operations that need a login carry the bearer scheme (optional where a login only shows
+more), streamed uploads (``request_max_body_size=None``) their raw body, and integer path
+parameters their range (ids are positive signed 64-bit integers).
 """
 
 from __future__ import annotations
@@ -28,9 +28,11 @@ import msgspec
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     Components,
+    OpenAPIFormat,
     OpenAPIMediaType,
     OpenAPIType,
     Operation,
+    Parameter,
     RequestBody,
     Schema,
     SecurityScheme,
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
 
 API_PREFIX = "/api/"
 BEARER = "bearer"
+MAX_ID = 2**63 - 1  # ids are BIGINT / SQLite INTEGER: larger ones are refused at the edge
 SECURITY_COMPONENTS = Components(
     security_schemes={
         BEARER: SecurityScheme(
@@ -59,6 +62,7 @@ SECURITY_COMPONENTS = Components(
     }
 )
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_NOT_INPUT = frozenset({"data", "request", "actor", "optional_actor", "platform"})
 
 
 class ProblemItem(msgspec.Struct):
@@ -85,11 +89,11 @@ class Problem(msgspec.Struct, kw_only=True):
 
 @dataclass(frozen=True)
 class RouteFacts:
-    """What the OpenAPI document's error responses are derived from."""
+    """What an operation's error responses are derived from."""
 
     methods: frozenset[str]
     needs_login: bool
-    optional_login: bool
+    reads_login: bool
     path_params: tuple[str, ...]
     takes_input: bool
     has_body: bool
@@ -102,15 +106,11 @@ def route_facts(route: HTTPRoute, handler: HTTPRouteHandler) -> RouteFacts:
     path_params = tuple(route.path_parameters)
     upload = "request" in params and handler.request_max_body_size is None
     has_body = "data" in params or upload
-    query = [
-        name
-        for name in params
-        if name not in {"data", "request", "actor", "optional_actor", "platform", *path_params}
-    ]
+    query = set(params) - _NOT_INPUT - set(path_params)
     return RouteFacts(
         methods=frozenset(handler.http_methods),
         needs_login="actor" in params,
-        optional_login="optional_actor" in params,
+        reads_login="actor" in params or "optional_actor" in params,
         path_params=path_params,
         takes_input=bool(path_params or query or has_body),
         has_body=has_body,
@@ -122,12 +122,10 @@ def route_facts(route: HTTPRoute, handler: HTTPRouteHandler) -> RouteFacts:
 def problem_statuses(facts: RouteFacts) -> set[int]:
     """The problem-details statuses an operation with these facts can answer."""
     statuses = {503, *facts.extra}
-    if facts.needs_login or facts.optional_login:
-        statuses.add(401)
-    if facts.needs_login:
-        statuses.add(403)
-        if facts.methods & _UNSAFE:
-            statuses.add(409)
+    if facts.reads_login:
+        statuses |= {401, 403}
+    if facts.needs_login and facts.methods & _UNSAFE:
+        statuses.add(409)
     if facts.path_params:
         statuses.add(404)
     if facts.takes_input:
@@ -152,14 +150,27 @@ def _responses(statuses: Iterable[int]) -> dict[int, ResponseSpec]:
 
 
 @dataclass
-class _UploadOperation(Operation):
-    """An operation whose body is the raw file, streamed (no ``data`` parameter to show it)."""
+class _ApiOperation(Operation):
+    """Integer path parameters are ids: 1..2^63-1."""
 
     def __post_init__(self) -> None:
+        for parameter in self.parameters or ():
+            if isinstance(parameter, Parameter) and parameter.param_in == "path":
+                schema = parameter.schema
+                if isinstance(schema, Schema) and schema.type == OpenAPIType.INTEGER:
+                    schema.minimum, schema.maximum = 1, MAX_ID
+
+
+@dataclass
+class _UploadOperation(_ApiOperation):
+    """The body is the raw file, streamed (no ``data`` parameter shows it)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
         self.request_body = RequestBody(
             content={
                 "application/octet-stream": OpenAPIMediaType(
-                    schema=Schema(type=OpenAPIType.STRING, format="binary")  # type: ignore[arg-type]
+                    schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
                 )
             },
             required=True,
@@ -168,7 +179,7 @@ class _UploadOperation(Operation):
 
 
 class ProblemResponses(ReceiveRoutePlugin):
-    """Fills each API handler's ``responses`` and ``security`` as its route is registered."""
+    """Completes each API handler's OpenAPI description as its route is registered."""
 
     def receive_route(self, route: BaseRoute) -> None:
         if not isinstance(route, HTTPRoute) or not route.path.startswith(API_PREFIX):
@@ -181,10 +192,17 @@ class ProblemResponses(ReceiveRoutePlugin):
             }
             if facts.needs_login:
                 handler.security = [{BEARER: []}]
-            elif facts.optional_login:
+            elif facts.reads_login:
                 handler.security = [{}, {BEARER: []}]
-            if facts.upload:
-                handler.operation_class = _UploadOperation
+            handler.operation_class = _UploadOperation if facts.upload else _ApiOperation
 
 
-__all__ = ["Problem", "ProblemResponses", "RouteFacts", "problem_statuses", "route_facts"]
+__all__ = [
+    "MAX_ID",
+    "SECURITY_COMPONENTS",
+    "Problem",
+    "ProblemResponses",
+    "RouteFacts",
+    "problem_statuses",
+    "route_facts",
+]

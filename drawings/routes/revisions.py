@@ -116,11 +116,7 @@ async def qr(
     return Response(png, media_type="image/png")
 
 
-@get(
-    "/revisions/{revision_id:int}/currency",
-    operation_id="revisionCurrency",
-    opt={"problems": (403,)},  # a logged-in reader without access to the set
-)
+@get("/revisions/{revision_id:int}/currency", operation_id="revisionCurrency")
 async def currency(
     revision_id: FromPath[int],
     optional_actor: NamedDependency[Actor | None],
