@@ -6,7 +6,8 @@ handler:
 
 - 401 and 403 where it reads who is asking (the ``actor`` or ``optional_actor`` dependency): no,
   a stale or a revoked token, and a caller the route's role or object rules refuse;
-- 404 where the path names an object;
+- 404 where the input names an object: a path parameter, or a body member that is an id
+  (``purchase_id``, ``org_id`` ...);
 - 400 and 422 where it takes any input (parameters or a body): malformed input, and input that
   breaks a rule or a bound;
 - 409 for every logged-in write (the object's state may forbid it);
@@ -95,6 +96,7 @@ class RouteFacts:
     needs_login: bool
     reads_login: bool
     path_params: tuple[str, ...]
+    names_object: bool
     takes_input: bool
     has_body: bool
     upload: bool
@@ -107,11 +109,16 @@ def route_facts(route: HTTPRoute, handler: HTTPRouteHandler) -> RouteFacts:
     upload = "request" in params and handler.request_max_body_size is None
     has_body = "data" in params or upload
     query = set(params) - _NOT_INPUT - set(path_params)
+    body = params["data"].annotation if "data" in params else None
+    body_ids = isinstance(body, type) and any(
+        name == "id" or name.endswith("_id") for name in getattr(body, "__struct_fields__", ())
+    )
     return RouteFacts(
         methods=frozenset(handler.http_methods),
         needs_login="actor" in params,
         reads_login="actor" in params or "optional_actor" in params,
         path_params=path_params,
+        names_object=bool(path_params) or body_ids,
         takes_input=bool(path_params or query or has_body),
         has_body=has_body,
         upload=upload,
@@ -126,7 +133,7 @@ def problem_statuses(facts: RouteFacts) -> set[int]:
         statuses |= {401, 403}
     if facts.needs_login and facts.methods & _UNSAFE:
         statuses.add(409)
-    if facts.path_params:
+    if facts.names_object:
         statuses.add(404)
     if facts.takes_input:
         statuses |= {400, 422}
