@@ -76,7 +76,8 @@ _FUZZ_RUNS: list[dict[str, Any]] = []
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call":
-        _FUZZ_RUNS.extend(v for k, v in report.user_properties if k == "schemathesis")
+        runs = [v for k, v in report.user_properties if k == "schemathesis"]
+        _FUZZ_RUNS.extend(run for run in runs if isinstance(run, dict))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
