@@ -32,6 +32,9 @@ TITLES = {
 }
 
 
+_RESERVED = frozenset({"type", "title", "status", "detail", "code", "field", "errors"})
+
+
 def _problem(
     status: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> Response[Any]:
@@ -40,11 +43,16 @@ def _problem(
 
 
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    body: dict[str, Any] = {"title": exc.title, "detail": exc.detail, "code": exc.code}
+    # An error's extra members never replace the problem's own (``status`` is the HTTP status).
+    body: dict[str, Any] = {
+        **{k: v for k, v in exc.extra.items() if k not in _RESERVED},
+        "title": exc.title,
+        "detail": exc.detail,
+        "code": exc.code,
+    }
     if exc.field:
         body["field"] = exc.field
         body["errors"] = [{"field": exc.field, "message": exc.detail}]
-    body.update(exc.extra)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
     return _problem(exc.status, body, headers)
 
