@@ -6,26 +6,28 @@ from datetime import datetime
 
 import msgspec
 
-
-class RegisterIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    kind: str
-    name: str
-    uscc: str
-    username: str
-    password: str
-    region: str = ""
+from kernel.bounds import BoundedIn, Name
 
 
-class LoginIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    username: str
-    password: str
+class RegisterIn(BoundedIn):
+    kind: Name
+    name: Name
+    uscc: Name
+    username: Name
+    password: Name
+    region: Name = ""
 
 
-class UserIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    username: str
-    password: str
-    display_name: str = ""
-    role: str = "member"
+class LoginIn(BoundedIn):
+    username: Name
+    password: Name
+
+
+class UserIn(BoundedIn):
+    username: Name
+    password: Name
+    display_name: Name = ""
+    role: Name = "member"
 
 
 class OrganisationOut(msgspec.Struct, rename="camel"):

@@ -8,10 +8,12 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from kernel.bounds import BoundedIn, Count, Id, Name, Text
 
-class ProjectIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    project_code: str
-    name: str
+
+class ProjectIn(BoundedIn):
+    project_code: Name
+    name: Name
 
 
 class ProjectOut(msgspec.Struct, rename="camel"):
@@ -30,9 +32,9 @@ class ProjectPage(msgspec.Struct, rename="camel"):
     total: int
 
 
-class GrantIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    org_id: int
-    role: str = "read"
+class GrantIn(BoundedIn):
+    org_id: Id
+    role: Name = "read"
 
 
 class GrantOut(msgspec.Struct, rename="camel"):
@@ -89,9 +91,9 @@ class SheetOut(msgspec.Struct, rename="camel"):
     latest: RevisionBrief | None
 
 
-class TransitionIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    to: str
-    certificate_number: str = ""
+class TransitionIn(BoundedIn):
+    to: Name
+    certificate_number: Name = ""
 
 
 class PresignOut(msgspec.Struct, rename="camel"):
@@ -100,26 +102,26 @@ class PresignOut(msgspec.Struct, rename="camel"):
     expires_at: datetime
 
 
-class ConfirmIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    key: str
-    sha256: str
-    filename: str = ""
+class ConfirmIn(BoundedIn):
+    key: Name
+    sha256: Name
+    filename: Name = ""
 
 
-class CommentIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+class CommentIn(BoundedIn):
     x: float
     y: float
-    body: str
+    body: Text
     x2: float | None = None
     y2: float | None = None
-    page: int = 1
-    clause: str = ""
-    severity: str = "minor"
+    page: Count = 1
+    clause: Name = ""
+    severity: Name = "minor"
     mandatory: bool = False
 
 
-class ReplyIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    reply: str
+class ReplyIn(BoundedIn):
+    reply: Text
 
 
 class CommentOut(msgspec.Struct, rename="camel"):
@@ -140,14 +142,14 @@ class CommentOut(msgspec.Struct, rename="camel"):
     carried_from: int | None
 
 
-class ChangeIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
-    kind: str
-    description: str
+class ChangeIn(BoundedIn):
+    kind: Name
+    description: Text
 
 
-class DecisionIn(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+class DecisionIn(BoundedIn):
     approve: bool
-    ruling: str
+    ruling: Text
 
 
 class ChangeOut(msgspec.Struct, rename="camel"):

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from kernel.bounds import MAX_INT, BoundedIn, Id, Int, Int32, Name, Text
 from market.rules.credit import CreditBreakdown
 
 # Quote units (the direction is explicit: amounts lower-is-better, discount rates higher-is-better).
@@ -20,13 +21,14 @@ QuoteValue = Annotated[
     int,
     msgspec.Meta(
         ge=0,
+        le=MAX_INT,
         description="报价：quoteType=amount 时为金额（分，越低越优）；"
         "quoteType=discount_rate 时为下浮率（基点，1 基点 = 0.01%，越高越优）",
     ),
 ]
 
 
-class In(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+class In(BoundedIn):
     pass
 
 
@@ -39,54 +41,54 @@ class Pinned(msgspec.Struct):
 
 
 class RequiredQualificationIn(In):
-    type: str
-    min_grade: str | None = None
+    type: Name
+    min_grade: Name | None = None
 
 
 class QualificationRuleIn(In):
-    kind: str = "any"
+    kind: Name = "any"
     items: list[RequiredQualificationIn] = msgspec.field(default_factory=list)
 
 
 class AvoidedIn(In):
-    uscc: str
-    reason: str
+    uscc: Name
+    reason: Text
 
 
 class WitnessIn(In):
-    name: str
-    phone: str = ""
+    name: Name
+    phone: Name = ""
 
 
 class PurchaseIn(In):
-    project_code: str
-    project_name: str
-    item_code: str
-    content: str
-    method: str
-    fund_type: str
+    project_code: Name
+    project_name: Name
+    item_code: Name
+    content: Text
+    method: Name
+    fund_type: Name
     signup_deadline: dt.datetime
     selection_time: dt.datetime
-    service_working_days: int
-    quote_type: str = "amount"
+    service_working_days: Int  # bounded by the service (working_days_out_of_range)
+    quote_type: Name = "amount"
     price_floor: QuoteValue | None = None
     price_ceiling: QuoteValue | None = None
     qualification_rule: QualificationRuleIn = msgspec.field(default_factory=QualificationRuleIn)
     avoided: list[AvoidedIn] = msgspec.field(default_factory=list)
     witnesses: list[WitnessIn] = msgspec.field(default_factory=list)
-    long_list_size: int | None = None
-    short_list_size: int | None = None
-    contact: str = ""
-    complaint_phone: str = ""
-    beacon: str = ""
+    long_list_size: Int32 | None = None
+    short_list_size: Int32 | None = None
+    contact: Name = ""
+    complaint_phone: Name = ""
+    beacon: Name = ""
 
 
 class ReasonIn(In):
-    reason: str
+    reason: Text
 
 
 class BeaconIn(In):
-    beacon: str
+    beacon: Name
 
 
 class QuoteIn(In):
@@ -94,83 +96,83 @@ class QuoteIn(In):
 
 
 class ChoiceIn(In):
-    uscc: str | None = None
+    uscc: Name | None = None
 
 
 class ReviewIn(In):
     approve: bool
-    reason: str = ""
+    reason: Text = ""
 
 
 class OnboardIn(In):
-    region: str = ""
-    intro: str = ""
+    region: Name = ""
+    intro: Text = ""
 
 
 class QualificationIn(In):
-    type: str
-    grade: str
-    certificate_no: str
+    type: Name
+    grade: Name
+    certificate_no: Name
     valid_until: dt.date | None = None
-    replaces: int | None = None
+    replaces: Id | None = None
 
 
 class GuideIn(In):
-    item_code: str
-    scope: str
-    standard: str
-    process: str
-    fee: str
-    promised_working_days: int
+    item_code: Name
+    scope: Text
+    standard: Text
+    process: Text
+    fee: Text
+    promised_working_days: Int  # bounded by the service
 
 
 class ContractIn(In):
-    evidence_sha256: str
-    amount_fen: int
+    evidence_sha256: Name
+    amount_fen: Int
     start_on: dt.date
     end_on: dt.date
 
 
 class ResultIn(In):
-    evidence_sha256: str
+    evidence_sha256: Name
 
 
 class RatingIn(In):
-    quality: int
-    timeliness: int
-    attitude: int
-    fee: int
-    compliance: int
-    comment: str = ""
+    quality: Int32
+    timeliness: Int32
+    attitude: Int32
+    fee: Int32
+    compliance: Int32
+    comment: Text = ""
 
 
 class ExtensionIn(In):
-    working_days: int
-    reason: str
+    working_days: Int  # bounded by the service
+    reason: Text
 
 
 class ComplaintIn(In):
-    subject: str
-    body: str
-    purchase_id: int | None = None
+    subject: Name
+    body: Text
+    purchase_id: Id | None = None
 
 
 class ComplaintAnswerIn(In):
-    outcome: str
-    correction: str = ""
+    outcome: Text
+    correction: Text = ""
 
 
 class BlacklistIn(In):
-    org_id: int
-    reason: str
-    authority: str
+    org_id: Id
+    reason: Text
+    authority: Name
     ends_on: dt.date
-    legal_basis: str = ""
+    legal_basis: Text = ""
 
 
 class DecisionIn(In):
     confirm: bool
-    reason: str = ""
+    reason: Text = ""
 
 
 # ---------------------------------------------------------------- plain answers

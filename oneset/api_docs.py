@@ -17,7 +17,7 @@ handler:
 
 The operations that need a login carry the bearer scheme (optional where a login only shows
 more), streamed uploads (``request_max_body_size=None``) their raw body, and integer path
-parameters their range (ids are positive signed 64-bit integers).
+parameters their range (ids are 1..``kernel.bounds.MAX_ID``).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from litestar.openapi.spec import (
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.routes import HTTPRoute
 
+from kernel.bounds import MAX_ID
 from oneset.problems import PROBLEM_JSON, TITLES
 
 if TYPE_CHECKING:
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
 
 API_PREFIX = "/api/"
 BEARER = "bearer"
-MAX_ID = 2**63 - 1  # ids are BIGINT / SQLite INTEGER: larger ones are refused at the edge
 SECURITY_COMPONENTS = Components(
     security_schemes={
         BEARER: SecurityScheme(
@@ -158,7 +158,7 @@ def _responses(statuses: Iterable[int]) -> dict[int, ResponseSpec]:
 
 @dataclass
 class _ApiOperation(Operation):
-    """Integer path parameters are ids: 1..2^63-1."""
+    """Integer path parameters are ids: 1..``kernel.bounds.MAX_ID`` (checked at the edge)."""
 
     def __post_init__(self) -> None:
         for parameter in self.parameters or ():
@@ -205,7 +205,6 @@ class ProblemResponses(ReceiveRoutePlugin):
 
 
 __all__ = [
-    "MAX_ID",
     "SECURITY_COMPONENTS",
     "Problem",
     "ProblemResponses",

@@ -23,6 +23,7 @@ from kernel.platform import Platform, build_platform
 from kernel.settings import get_settings
 from oneset import bootstrap, health
 from oneset.api_docs import SECURITY_COMPONENTS, ProblemResponses
+from oneset.edge import bound_request
 from oneset.problems import EXCEPTION_HANDLERS
 from oneset.security_headers import security_headers
 from oneset.wiring import index_registrations, routers
@@ -87,6 +88,7 @@ def create_app(platform: Platform | None = None, *, bind_database: bool = True) 
         },
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[ProblemResponses()],
+        before_request=bound_request,
         before_send=[security_headers(plat.settings.public_url.startswith("https://"))],
         state=State({"platform": plat}),
         lifespan=[lifespan],

@@ -53,3 +53,11 @@ def start_worker_process(**_: Any) -> None:
         return
     start_command()
     _started_in[:] = [os.getpid()]
+
+
+def clean_at_worker_start(**_: Any) -> None:
+    """Celery's worker_init: remove what a killed worker left (``oneset.hygiene``)."""
+    from oneset.hygiene import remove_stale_temp
+
+    platform = current()
+    remove_stale_temp(platform.settings, platform.blobs)

@@ -17,17 +17,24 @@ a worker mid-task. Redis stays the production broker.
 
 from __future__ import annotations
 
+import fcntl
 import threading
+from contextlib import contextmanager
 from json import loads
+from pathlib import Path
 from queue import Empty
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from kombu.transport import TRANSPORT_ALIASES, virtual
 from kombu.transport import sqlalchemy as kombu_sqla
 from kombu.utils.encoding import bytes_to_str
 from sqlalchemy import TextClause, event, text
+from sqlalchemy.orm import sessionmaker
 
 from kernel.settings import EMBEDDED_BROKER
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 VISIBILITY_TIMEOUT = 3600  # seconds; longer than any task's hard time limit
 _OUR_OPTIONS = ("polling_interval", "visibility_timeout")
@@ -38,6 +45,7 @@ _TAKE = "SELECT id, payload FROM {messages} WHERE " + _DELIVERABLE + " ORDER BY 
 _LEASE = "UPDATE {messages} SET visible = 0, timestamp = CURRENT_TIMESTAMP WHERE id = :id"
 _DELETE = "DELETE FROM {messages} WHERE id = :id"
 _RELEASE = "UPDATE {messages} SET visible = 1 WHERE id = :id"
+_ADD_QUEUE = "INSERT OR IGNORE INTO {queues} (name) VALUES (:name)"
 
 
 def register() -> None:
@@ -67,6 +75,39 @@ class Channel(kombu_sqla.Channel):
         self._lock = threading.Lock()  # the session is shared by the consumer and ack threads
         super().__init__(connection, **kwargs)
 
+    def _open(self) -> Any:
+        """The engine and session factory, the schema created once across processes.
+
+        kombu checks for each table and then creates it, so processes starting together on a new
+        file (``oneset serve``'s web, worker and beat; the first ``make run``) raced: the losers got
+        "table already exists", which kombu takes for a lost connection, closing the channel it
+        then publishes on (``'NoneType' object has no attribute 'client'``).
+        """
+        sqla: Any = kombu_sqla  # untyped module
+        client: Any = self.connection.client
+        hostname = str(client.hostname)
+        with sqla._MUTEX:
+            if hostname not in self._engines:
+                engine = self._engine_from_config()
+                with _file_lock(engine.url.database):
+                    sqla.metadata.create_all(engine)
+                self._engines[hostname] = engine, sessionmaker(bind=engine)
+        return self._engines[hostname]
+
+    def _get_or_create(self, queue: str) -> Any:
+        """The queue's row, inserted if missing; two processes declaring it at once both get it.
+
+        (kombu's check-then-insert lets the slower one fail on the unique name.)
+        """
+        session = self.session
+        queue_cls: Any = self.queue_cls
+        row = session.query(queue_cls).filter(queue_cls.name == queue).first()
+        if row is None:
+            session.execute(text(_ADD_QUEUE.format(queues=self.queue_tablename)), {"name": queue})
+            session.commit()
+            row = session.query(queue_cls).filter(queue_cls.name == queue).one()
+        return row
+
     def _engine_from_config(self) -> Any:
         client: Any = self.connection.client
         saved = {key: client.transport_options.pop(key) for key in _OUR_OPTIONS if key in
@@ -79,9 +120,9 @@ class Channel(kombu_sqla.Channel):
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection: Any, _record: Any) -> None:
             cursor = connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL may wait
             cursor.execute("PRAGMA journal_mode=WAL")  # producers never wait for readers
             cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: a crashed process loses nothing
-            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
         return engine
@@ -126,6 +167,20 @@ class Channel(kombu_sqla.Channel):
     def _restore(self, message: Any) -> None:
         """Unacked at shutdown: release the lease (kombu would publish a second copy)."""
         self.settle(message.delivery_tag, delete=False)
+
+
+@contextmanager
+def _file_lock(database: str | None) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``<database>.lock`` (nothing to lock for an in-memory one)."""
+    if not database or database == ":memory:":
+        yield
+        return
+    with Path(f"{database}.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class Transport(kombu_sqla.Transport):

@@ -3,32 +3,37 @@
 Each check returns the named mismatches it found (empty: consistent):
 
 - ``blobs``: every blob a row names (the domains' ``BLOB_COLUMNS``) exists in the blob store, and
-  with ``deep`` its bytes hash to its name;
+  with ``deep`` its bytes hash to its name; no blob older than the collector's grace period
+  (``ONESET_BLOB_GC_GRACE_SECONDS``) is named by no row;
 - ``search``: every registered index holds exactly the documents its builder makes from the
   database (ids compared both ways);
 - ``outbox``: no entry waits longer than ``max_age`` and none is failing;
 - ``audit``: the audit chain verifies.
+
+``repair`` fixes what can be fixed without losing anything (``check-consistency --repair``):
+search documents are written again from their rows or deleted when no row builds them, stuck
+outbox entries are made due again and dispatched, unreferenced blobs past the grace period are
+collected. A missing or corrupt blob and a broken audit chain need a person (a backup); rows
+are never deleted.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
 from kernel import audit, clock
+from kernel import outbox as outbox_entries
 from kernel.tables import OutboxEntry
+from oneset import hygiene
 from oneset.wiring import blob_columns, index_registrations
-from storage.errors import BlobNotFound
+from storage.errors import BlobNotFound, BlobRetained
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
-    from piccolo.columns import Column
-
     from kernel.platform import Platform
     from search.documents import IndexRegistration
 
@@ -36,11 +41,20 @@ CHECKS = ("blobs", "search", "outbox", "audit")
 _BATCH = 2000
 
 
+# Kinds of mismatch ``repair`` can fix (others are reported only).
+ORPHAN_BLOB = "orphan_blob"  # key: (sha256,)
+SEARCH_MISSING = "search_missing"  # key: (index, document id)
+SEARCH_EXTRA = "search_extra"  # key: (index, document id)
+OUTBOX_STUCK = "outbox_stuck"  # key: (entry id,)
+
+
 @dataclass(frozen=True)
 class Mismatch:
     check: str  # one of CHECKS
     subject: str  # what disagrees, e.g. "drawings_revision.sha256 #12"
     detail: str
+    kind: str = field(default="", compare=False)  # a repairable kind above, or ""
+    key: tuple[str, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"[{self.check}] {self.subject}: {self.detail}"
@@ -56,6 +70,7 @@ async def check_all(
     found: list[Mismatch] = []
     if "blobs" in checks:
         found += await blobs(platform, deep=deep)
+        found += await orphan_blobs(platform)
     if "search" in checks:
         found += await search(platform)
     if "outbox" in checks:
@@ -75,30 +90,12 @@ async def blobs(platform: Platform, *, deep: bool = False) -> list[Mismatch]:
     for column in blob_columns():
         table = column._meta.table
         name = f"{table._meta.tablename}.{column._meta.name}"
-        async for row_id, sha in _blob_refs(column):
+        async for row_id, sha in hygiene.blob_refs(column):
             if sha not in checked:
                 checked[sha] = await anyio.to_thread.run_sync(_blob_problem, platform, sha, deep)
             if checked[sha] is not None:
                 found.append(Mismatch("blobs", f"{name} #{row_id}", f"{sha}: {checked[sha]}"))
     return found
-
-
-async def _blob_refs(column: Column) -> AsyncIterator[tuple[int, str]]:
-    table = column._meta.table
-    pk = table._meta.primary_key
-    last = 0
-    while True:
-        rows = (
-            await table.select(pk, column)
-            .where((pk > last) & (column != ""))
-            .order_by(pk)
-            .limit(_BATCH)
-        )
-        for row in rows:
-            yield int(row[pk._meta.name]), str(row[column._meta.name])
-        if len(rows) < _BATCH:
-            return
-        last = int(rows[-1][pk._meta.name])
 
 
 def _blob_problem(platform: Platform, sha: str, deep: bool) -> str | None:
@@ -121,6 +118,23 @@ def _blob_problem(platform: Platform, sha: str, deep: bool) -> str | None:
     return None
 
 
+async def orphan_blobs(platform: Platform, grace: timedelta | None = None) -> list[Mismatch]:
+    """Blobs no row names, older than the collector's grace period (they should be gone)."""
+    if grace is None:
+        grace = timedelta(seconds=platform.settings.blob_gc_grace_seconds)
+    return [
+        Mismatch(
+            "blobs",
+            f"blob {blob.sha256}",
+            f"not referenced by any row ({blob.size} bytes, "
+            f"written {blob.modified_at:%Y-%m-%d %H:%M})",
+            kind=ORPHAN_BLOB,
+            key=(blob.sha256,),
+        )
+        for blob in await hygiene.orphan_blobs(platform, grace)
+    ]
+
+
 # -- search ↔ database ------------------------------------------------------------------------
 
 
@@ -140,11 +154,23 @@ async def _index_mismatches(platform: Platform, registration: IndexRegistration)
             expected.add(str(doc_id))
     held = set(await anyio.to_thread.run_sync(lambda: list(platform.search.ids(name))))
     found = [
-        Mismatch("search", f"{name} {doc_id}", "in the database, missing from the index")
+        Mismatch(
+            "search",
+            f"{name} {doc_id}",
+            "in the database, missing from the index",
+            kind=SEARCH_MISSING,
+            key=(name, doc_id),
+        )
         for doc_id in sorted(expected - held)
     ]
     found += [
-        Mismatch("search", f"{name} {doc_id}", "in the index, not in the database")
+        Mismatch(
+            "search",
+            f"{name} {doc_id}",
+            "in the index, not in the database",
+            kind=SEARCH_EXTRA,
+            key=(name, doc_id),
+        )
         for doc_id in sorted(held - expected)
     ]
     return found
@@ -165,11 +191,14 @@ async def outbox(*, max_age: timedelta = timedelta(minutes=5)) -> list[Mismatch]
     for row in rows:
         subject = f"#{row['id']} {row['kind']} {row['target']} {row['payload']}"[:200]
         age = now - row["created_at"]
+        key = (str(row["id"]),)
         if row["attempts"] > 0:
             error = str(row["last_error"])[:200]
-            found.append(Mismatch("outbox", subject, f"failing ({row['attempts']}×): {error}"))
+            detail = f"failing ({row['attempts']}×): {error}"
+            found.append(Mismatch("outbox", subject, detail, kind=OUTBOX_STUCK, key=key))
         elif age > max_age:
-            found.append(Mismatch("outbox", subject, f"pending for {int(age.total_seconds())} s"))
+            detail = f"pending for {int(age.total_seconds())} s"
+            found.append(Mismatch("outbox", subject, detail, kind=OUTBOX_STUCK, key=key))
     return found
 
 
@@ -181,3 +210,79 @@ async def audit_chain() -> list[Mismatch]:
     if broken is None:
         return []
     return [Mismatch("audit", f"entry seq={broken.seq} (id={broken.id})", broken.reason)]
+
+
+# -- repair -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Repaired:
+    mismatch: Mismatch
+    action: str  # what was done
+
+    def __str__(self) -> str:
+        return f"repaired {self.mismatch.check} {self.mismatch.subject}: {self.action}"
+
+
+async def repair(platform: Platform, found: list[Mismatch]) -> list[Repaired]:
+    """Fix each mismatch of a repairable kind; returns what was done (the rest need a person).
+
+    Every fix is one the platform does anyway (index from rows, dispatch the outbox, collect
+    unreferenced blobs), so running it twice, or beside a live platform, is safe."""
+    done: list[Repaired] = []
+    by_index = {r.spec.name: r for r in index_registrations()}
+    stuck: list[Mismatch] = []
+    for mismatch in found:
+        if mismatch.kind in (SEARCH_MISSING, SEARCH_EXTRA):
+            action = await _reindex_document(platform, by_index, *mismatch.key)
+        elif mismatch.kind == ORPHAN_BLOB:
+            action = await _collect(platform, mismatch.key[0])
+        elif mismatch.kind == OUTBOX_STUCK:
+            stuck.append(mismatch)
+            continue
+        else:
+            continue
+        done.append(Repaired(mismatch, action))
+    if stuck:
+        ids = [int(m.key[0]) for m in stuck]
+        await OutboxEntry.update({OutboxEntry.available_at: clock.now()}).where(
+            OutboxEntry.id.is_in(ids), OutboxEntry.done_at.is_null()
+        )
+        dispatched = 0
+        while applied := await outbox_entries.dispatch(platform, list(by_index.values())):
+            dispatched += applied
+        left = {
+            int(r["id"])
+            for r in await OutboxEntry.select(OutboxEntry.id).where(
+                OutboxEntry.id.is_in(ids), OutboxEntry.done_at.is_null()
+            )
+        }
+        for mismatch in stuck:
+            entry = int(mismatch.key[0])
+            action = "re-queued, failed again" if entry in left else "re-queued and applied"
+            done.append(Repaired(mismatch, action))
+    return done
+
+
+async def _reindex_document(
+    platform: Platform, by_index: dict[str, IndexRegistration], index: str, doc_id: str
+) -> str:
+    registration = by_index[index]
+    document = await registration.build(doc_id)
+    if document is None:
+        await anyio.to_thread.run_sync(platform.search.delete, index, [doc_id])
+        return "deleted from the index"
+    await anyio.to_thread.run_sync(platform.search.upsert, index, [document])
+    return "written to the index from the database"
+
+
+async def _collect(platform: Platform, sha256: str) -> str:
+    if await hygiene.is_referenced(sha256):
+        return "kept: a row references it now"
+    grace = timedelta(seconds=platform.settings.blob_gc_grace_seconds)
+    try:
+        if not await hygiene.delete_stale(platform, sha256, clock.now() - grace):
+            return "kept: stored again since"
+    except BlobRetained:
+        return "kept: under retention"
+    return "deleted (no row references it)"

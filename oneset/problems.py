@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERNAL_SERVER_ERROR
 
 from kernel.errors import DomainError, RateLimited, translate
 from search.errors import SearchError
@@ -65,10 +66,36 @@ def adapter_error(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     )
 
 
+_AT = re.compile(r" - at `\$((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*)`$")
+
+
+_NAMED = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
+
+
+def _field(key: Any, message: str) -> str | None:
+    """The wire name of the offending field: msgspec's ``- at `$.a.b[0].c``` path when the
+    message carries one (the innermost name), else Litestar's key (``data``, a parameter)."""
+    named = _NAMED.search(message)
+    if named:
+        return named.group(1)
+    match = _AT.search(message)
+    if match:
+        names = [
+            part for part in re.split(r"[.\[\]]", match.group(1)) if part and not part.isdigit()
+        ]
+        if names:
+            return names[-1]
+    return str(key) if key else None
+
+
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """Every validation failure is a 422 (the request is well-formed HTTP, its content is not)."""
     items = exc.extra if isinstance(exc.extra, list) else []
     errors = [
-        {"field": item.get("key"), "message": item.get("message")}
+        {
+            "field": _field(item.get("key"), str(item.get("message", ""))),
+            "message": item.get("message"),
+        }
         for item in items
         if isinstance(item, dict)
     ]
@@ -81,7 +108,7 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
     }
     if errors and errors[0]["field"]:
         body["field"] = errors[0]["field"]
-    return _problem(exc.status_code, body)
+    return _problem(HTTP_422_UNPROCESSABLE_ENTITY, body)
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -1,5 +1,5 @@
-"""Platform Celery tasks: the outbox dispatcher, the worker heartbeat, the audit checkpoint and
-the in-flight sweep."""
+"""Platform Celery tasks: the outbox dispatcher, the worker heartbeat, the audit checkpoint, the
+in-flight sweep and the collection of unreferenced blobs."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from celery import Task, shared_task
 
 from kernel import audit, heartbeat, jobs, outbox
+from oneset import hygiene
 from oneset.wiring import in_flight_sweeps, index_registrations
 
 if TYPE_CHECKING:
@@ -61,3 +62,13 @@ def sweep_in_flight() -> dict[str, int]:
     """Sent by beat: re-queue rows whose job was lost (a killed worker), fail them after too
     many attempts."""
     return jobs.run(_sweep)
+
+
+async def _collect(platform: Platform) -> int:
+    return len((await hygiene.collect_blobs(platform)).deleted)
+
+
+@shared_task(name="oneset.collect_blobs", ignore_result=True, acks_late=True, expires=3600)
+def collect_blobs() -> int:
+    """Sent by beat: delete blobs no row references, past ONESET_BLOB_GC_GRACE_SECONDS."""
+    return jobs.run(_collect)

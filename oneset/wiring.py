@@ -78,7 +78,8 @@ def in_flight_sweeps() -> list[Callable[[Platform], Awaitable[dict[str, int]]]]:
     """Each domain's sweep of rows stuck in an in-flight status (``oneset.sweep_in_flight``).
 
     Only the drawing set has such rows (revisions in ``processing``); the marketplace's
-    selections run inside one transaction and its due work is found again by ``market.run_due``.
+    selections run inside one transaction and its due work is found again by ``market.run_due``;
+    the surveys send no tasks; an outbox entry's claim lapses by itself (``kernel.outbox``).
     """
     from drawings import api as drawings_api
 

@@ -22,6 +22,7 @@ from meilisearch.errors import (
     MeilisearchCommunicationError,
     MeilisearchTimeoutError,
 )
+from meilisearch.models.task import TaskInfo
 
 from search.errors import SearchUnavailable
 from search.ports import (
@@ -133,7 +134,10 @@ class MeiliSearchIndex:
         if not ids:
             return
         try:
-            self._wait(self.client.index(self._uid(index)).delete_documents([str(i) for i in ids]))
+            # The server's delete-batch route; the client deprecates passing ids to
+            # delete_documents (in favour of filters, which would need the key filterable).
+            batch = f"indexes/{self._uid(index)}/documents/delete-batch"
+            self._wait(TaskInfo(**self.client.http.post(batch, [str(i) for i in ids])))
         except _ERRORS as exc:
             raise SearchUnavailable() from exc
 

@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import tempfile
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,7 @@ from storage.ports import (
     HashingReader,
     PresignedUpload,
     Readable,
+    StoredBlob,
     check_record_name,
     check_sha256,
     hash_mismatch,
@@ -75,7 +76,7 @@ class LocalBlobStore:
             if expected_sha256 is not None and reader.sha256 != expected_sha256:
                 raise hash_mismatch()
             target = self._path(reader.sha256)
-            if target.exists():
+            if _touch(target):  # stored again: young again for the collector's grace
                 tmp.unlink()
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -110,6 +111,37 @@ class LocalBlobStore:
         if until and until > self._now():
             raise BlobRetained(sha256)
         self._path(sha256).unlink(missing_ok=True)
+
+    def list_blobs(self) -> Iterator[StoredBlob]:
+        for first in sorted(self._objects.iterdir()):
+            for second in sorted(first.iterdir()) if first.is_dir() else ():
+                for path in sorted(second.iterdir()) if second.is_dir() else ():
+                    try:
+                        info = path.stat()
+                    except FileNotFoundError:  # deleted meanwhile
+                        continue
+                    yield StoredBlob(path.name, info.st_size, _mtime(info.st_mtime))
+
+    def delete_stale(self, sha256: str, *, written_before: datetime) -> bool:
+        try:
+            written = _mtime(self._path(sha256).stat().st_mtime)
+        except FileNotFoundError:
+            return False
+        if written >= written_before:
+            return False
+        self.delete(sha256)
+        return True
+
+    def remove_leftovers(self, before: datetime) -> int:
+        removed = 0
+        for path in self._tmp.iterdir():
+            try:
+                if path.is_file() and _mtime(path.stat().st_mtime) < before:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:  # finished (renamed or removed) meanwhile
+                continue
+        return removed
 
     def presigned_get(
         self, sha256: str, *, expires: timedelta, filename: str | None = None
@@ -165,6 +197,20 @@ class LocalBlobStore:
                 raise StorageUnavailable("文件存储空间不足")
         except OSError as exc:
             raise StorageUnavailable(f"本地文件存储不可写：{exc.strerror}") from exc
+
+
+def _touch(path: Path) -> bool:
+    """Mark a stored blob as written now; False when there is none (never stored, or
+    collected a moment ago: the caller stores it again)."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _mtime(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def _read_range(path: Path, start: int, end: int | None) -> Iterator[bytes]:

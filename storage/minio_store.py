@@ -1,10 +1,11 @@
 """MinIO blob store: the only module that imports ``minio``.
 
 Objects live at ``blobs/<sha256>``. A streamed put goes to ``staging/<uuid>`` while it is hashed,
-then is copied server-side to its content address (skipped when the bytes are already stored)
-and the staging version removed. The bucket is created with object lock so archived blobs can be
-put under retention. Every call has short timeouts and the region is set, so presigning is pure
-computation and a dead server fails fast.
+then is copied server-side to its content address (skipped when the bytes are already stored:
+``touched/<sha256>`` then records that they were stored again, for the collector of
+unreferenced blobs) and the staging version removed. The bucket is created with object lock so
+archived blobs can be put under retention. Every call has short timeouts and the region is set,
+so presigning is pure computation and a dead server fails fast.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from storage.ports import (
     HashingReader,
     PresignedUpload,
     Readable,
+    StoredBlob,
     check_record_name,
     check_sha256,
     hash_mismatch,
@@ -46,6 +48,8 @@ if TYPE_CHECKING:
 PART_SIZE = 8 * 1024 * 1024  # memory per upload is a few parts; 10,000 parts cap at 80 GB
 SINGLE_COPY_LIMIT = 5 * 1024**3  # CopyObject's limit; larger objects are composed in parts
 _UPLOAD_KEY = re.compile(r"^uploads/[0-9a-f]{32}$")
+_SHA256_NAME = re.compile(r"^[0-9a-f]{64}$")
+_TOUCHED = "touched/"  # touched/<sha256>: when bytes already stored were put again
 _NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError, ServerError, InvalidResponseError)
 
 
@@ -124,19 +128,20 @@ class MinioBlobStore:
     def _promote(self, staging_key: str, version_id: str | None, sha256: str, size: int) -> None:
         """Copy a verified staging object to its content address unless already stored."""
         target = self._key(sha256)
-        if self.stat(sha256) is None:
-            if size <= SINGLE_COPY_LIMIT:
-                self.client.copy_object(
-                    bucket_name=self.bucket,
-                    object_name=target,
-                    source=CopySource(self.bucket, staging_key, version_id=version_id),
-                )
-            else:
-                self.client.compose_object(
-                    bucket_name=self.bucket,
-                    object_name=target,
-                    sources=[ComposeSource(self.bucket, staging_key, version_id=version_id)],
-                )
+        if self.stat(sha256) is not None:
+            self._touch(sha256)
+        elif size <= SINGLE_COPY_LIMIT:
+            self.client.copy_object(
+                bucket_name=self.bucket,
+                object_name=target,
+                source=CopySource(self.bucket, staging_key, version_id=version_id),
+            )
+        else:
+            self.client.compose_object(
+                bucket_name=self.bucket,
+                object_name=target,
+                sources=[ComposeSource(self.bucket, staging_key, version_id=version_id)],
+            )
         self._remove_all_versions(staging_key)
 
     # -- port ------------------------------------------------------------------------------
@@ -179,6 +184,8 @@ class MinioBlobStore:
             reader.drain()
             if reader.sha256 != expected:
                 raise hash_mismatch()
+            with _translated():
+                self._touch(expected)
             return BlobInfo(expected, reader.size)
         key = self._key(expected)
         with _translated():
@@ -246,6 +253,78 @@ class MinioBlobStore:
         key = self._key(sha256)
         with _translated(key):
             self._remove_all_versions(key)
+            self._remove_all_versions(f"{_TOUCHED}{sha256}")
+
+    def _touch(self, sha256: str) -> None:
+        """Record that these bytes were stored again now (an object's own time cannot be moved
+        without copying it): the collector counts the later of the two."""
+        self.client.put_object(
+            bucket_name=self.bucket,
+            object_name=f"{_TOUCHED}{sha256}",
+            data=io.BytesIO(b""),
+            length=0,
+        )
+
+    def _written_at(self, sha256: str) -> datetime | None:
+        """When the blob was last stored (listed, as ``list_blobs`` does: a HEAD's time is
+        rounded to whole seconds, a listing's is not)."""
+        times = []
+        for key in (self._key(sha256), f"{_TOUCHED}{sha256}"):
+            with _translated(key):
+                times += [
+                    obj.last_modified
+                    for obj in self.client.list_objects(bucket_name=self.bucket, prefix=key)
+                    if obj.object_name == key and obj.last_modified is not None
+                ]
+        return max(times) if times else None
+
+    def delete_stale(self, sha256: str, *, written_before: datetime) -> bool:
+        self._ensure_bucket()
+        if self.stat(sha256) is None:
+            return False
+        written = self._written_at(sha256)
+        if written is not None and written >= written_before:
+            return False
+        self.delete(sha256)
+        return True
+
+    def list_blobs(self) -> Iterator[StoredBlob]:
+        self._ensure_bucket()
+        with _translated():
+            touched = {
+                str(obj.object_name).removeprefix(_TOUCHED): obj.last_modified
+                for obj in self.client.list_objects(
+                    bucket_name=self.bucket, prefix=_TOUCHED, recursive=True
+                )
+                if obj.last_modified is not None
+            }
+            for obj in self.client.list_objects(
+                bucket_name=self.bucket, prefix="blobs/", recursive=True
+            ):
+                name = str(obj.object_name).removeprefix("blobs/")
+                if obj.last_modified is None or not _SHA256_NAME.match(name):
+                    continue
+                again = touched.get(name)
+                written = max(obj.last_modified, again) if again else obj.last_modified
+                yield StoredBlob(name, int(obj.size or 0), written)
+
+    def remove_leftovers(self, before: datetime) -> int:
+        """Staging objects of puts whose process died between the upload and the copy to the
+        content address (an interrupted multipart upload is MinIO's own to expire)."""
+        self._ensure_bucket()
+        with _translated():
+            old = [
+                (str(obj.object_name), obj.version_id)
+                for obj in self.client.list_objects(
+                    bucket_name=self.bucket, prefix="staging/", recursive=True, include_version=True
+                )
+                if obj.last_modified is not None and obj.last_modified < before
+            ]
+            for name, version_id in old:
+                self.client.remove_object(
+                    bucket_name=self.bucket, object_name=name, version_id=version_id
+                )
+        return len({name for name, _ in old})
 
     def presigned_get(
         self, sha256: str, *, expires: timedelta, filename: str | None = None

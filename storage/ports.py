@@ -35,6 +35,16 @@ class BlobInfo:
 
 
 @dataclass(frozen=True)
+class StoredBlob:
+    """A blob as listed by the store: when it was last written (what the collector's grace
+    period is measured from)."""
+
+    sha256: str
+    size: int
+    modified_at: datetime
+
+
+@dataclass(frozen=True)
 class PresignedUpload:
     key: str
     url: str
@@ -117,7 +127,26 @@ class BlobStore(Protocol):
 
     def exists(self, sha256: str) -> bool: ...
 
-    def delete(self, sha256: str) -> None: ...
+    def delete(self, sha256: str) -> None:
+        """Remove a blob (every version); a no-op when absent. Raises BlobRetained while it is
+        under retention."""
+        ...
+
+    def list_blobs(self) -> Iterator[StoredBlob]:
+        """Every blob in the store (any order; streamed). ``modified_at`` is when its bytes were
+        last stored: a put of bytes already there counts as a write."""
+        ...
+
+    def delete_stale(self, sha256: str, *, written_before: datetime) -> bool:
+        """Delete the blob unless it was stored (again) at or after ``written_before``; returns
+        whether it was deleted. The collector's guard against a put racing its listing."""
+        ...
+
+    def remove_leftovers(self, before: datetime) -> int:
+        """Remove partial writes last touched before ``before`` (a put or presigned upload
+        whose process died: the local store's ``tmp/`` files, MinIO's ``staging/`` objects);
+        returns how many. Never touches a stored blob."""
+        ...
 
     def presigned_get(
         self, sha256: str, *, expires: timedelta, filename: str | None = None

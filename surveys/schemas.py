@@ -10,12 +10,13 @@ from typing import Any
 
 import msgspec
 
+from kernel.bounds import BoundedIn, Id, Name, Text
 from surveys.formats.indicators import Measurement
 from surveys.rules.checks import Discrepancy
 from surveys.rules.sections import DeclaredIndicators, QcReport
 
 
-class In(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+class In(BoundedIn):
     pass
 
 
@@ -24,16 +25,16 @@ class Out(msgspec.Struct, rename="camel"):
 
 
 class CommissionIn(In):
-    purchase_id: int
-    items: list[str]
-    stage: str = "completion"
-    departments: dict[str, int] = msgspec.field(default_factory=dict)
+    purchase_id: Id
+    items: list[Name]
+    stage: Name = "completion"
+    departments: dict[str, Id] = msgspec.field(default_factory=dict)
     """Department role (planning, land, property, civil_air_defence, green) → organisation id."""
 
 
 class GrantIn(In):
-    department: str
-    org_id: int
+    department: Name
+    org_id: Id
 
 
 class PermittedIn(In):
@@ -41,28 +42,28 @@ class PermittedIn(In):
     """Indicator → permitted value: ``far``, ``greenRatio`` (a fraction), ``setback:道路红线``."""
     boundary: list[tuple[float, float]] | None = None
     """Land contract boundary coordinates in metres (land only)."""
-    source: str = ""
+    source: Name = ""
 
 
 class PackageIn(In):
-    dxf_sha256: str
-    report_sha256: str
+    dxf_sha256: Name
+    report_sha256: Name
     declared: DeclaredIndicators
     qc: QcReport
-    dxf_filename: str = "survey.dxf"
-    report_filename: str = "report.pdf"
-    note: str = ""
+    dxf_filename: Name = "survey.dxf"
+    report_filename: Name = "report.pdf"
+    note: Text = ""
 
 
 class DecisionIn(In):
-    decision: str
+    decision: Name
     """``confirm`` the computed outcome or ``override`` it (with ``outcome`` and a comment)."""
-    outcome: str | None = None
-    comment: str = ""
+    outcome: Name | None = None
+    comment: Text = ""
 
 
 class CertificateIn(In):
-    kind: str
+    kind: Name
 
 
 class FileOut(Out):

@@ -43,13 +43,19 @@ def quote(value: int | None, quote_type: str) -> str:
 
 
 def when(value: dt.datetime | str | None) -> str:
+    """A moment in Beijing time. Never raises on stored data: a moment that cannot be moved to
+    Beijing time (near year 1 or 9999) is shown in its own zone, an unreadable string as is."""
     if value is None or value == "":
         return "—"
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    try:
+        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    except (ValueError, OverflowError):
+        if isinstance(value, dt.datetime):
+            return value.strftime("%Y-%m-%d %H:%M %Z").strip()
+        return str(value)
 
 
 def day(value: dt.date | str | None) -> str:

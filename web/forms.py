@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar.params import URLEncodedBody
 
+from kernel import bounds
 from kernel.clock import SHANGHAI
 from kernel.errors import Invalid
 
@@ -40,9 +41,12 @@ def maybe_integer(form: dict[str, Any], name: str, label: str) -> int | None:
 
 def integer(form: dict[str, Any], name: str, label: str) -> int:
     try:
-        return int(text(form, name))
+        value = int(text(form, name))
     except ValueError:
         raise Invalid(f"{label}须为整数", field=name) from None
+    if abs(value) > bounds.MAX_INT:
+        raise Invalid(f"{label}超出范围", field=name, code="integer_out_of_range")
+    return value
 
 
 def maybe_hundredths(form: dict[str, Any], name: str, label: str) -> int | None:
@@ -58,6 +62,8 @@ def hundredths(form: dict[str, Any], name: str, label: str) -> int:
         raise Invalid(f"{label}须为数字", field=name) from None
     if not number.is_finite() or number != number.quantize(Decimal("0.01")):
         raise Invalid(f"{label}须为最多两位小数的数字", field=name)
+    if abs(number * 100) > bounds.MAX_INT:
+        raise Invalid(f"{label}超出范围", field=name, code="integer_out_of_range")
     return int(number * 100)
 
 
@@ -68,6 +74,7 @@ def local_datetime(form: dict[str, Any], name: str, label: str) -> dt.datetime:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         raise Invalid(f"{label}格式应为 年-月-日 时:分", field=name) from None
+    bounds.check_date(parsed, name)
     return parsed.replace(tzinfo=SHANGHAI) if parsed.tzinfo is None else parsed
 
 
@@ -77,11 +84,16 @@ def maybe_date(form: dict[str, Any], name: str, label: str) -> dt.date | None:
 
 def date(form: dict[str, Any], name: str, label: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text(form, name))
+        value = dt.date.fromisoformat(text(form, name))
     except ValueError:
         raise Invalid(f"{label}格式应为 年-月-日", field=name) from None
+    bounds.check_date(value, name)
+    return value
 
 
 def datetime_local_value(value: dt.datetime) -> str:
     """The value attribute of a datetime-local input, in Beijing time."""
-    return value.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+    try:
+        return value.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+    except OverflowError:  # a stored moment near year 9999: shown as stored, never a 500
+        return value.strftime("%Y-%m-%dT%H:%M")

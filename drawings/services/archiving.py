@@ -14,6 +14,7 @@ import anyio.to_thread
 from drawings.formats.archive_zip import ArchiveFile, write_archive
 from drawings.rules.access import OWNERS, READERS
 from drawings.rules.project_codes import normalize_project_code
+from drawings.rules.sheets import archive_segment
 from drawings.rules.states import State
 from drawings.rules.subjects import belongs_to_set, subject
 from drawings.schemas import ArchiveOut
@@ -46,6 +47,7 @@ async def archive_project(platform: Platform, actor: Actor, project_code: str) -
             Revision.format,
             Revision.state,
             Revision.stamped_sha256,
+            Revision.sheet,
             Revision.sheet.number.as_alias("sheet_number"),
         )
         .where(Revision.project == project.id)
@@ -98,7 +100,7 @@ def _build(
 ) -> tuple[str, int]:
     files: list[ArchiveFile] = []
     for rev in revisions:
-        base = f"{rev['sheet_number']}/r{rev['seq']}"
+        base = f"{archive_segment(rev['sheet_number'], rev['sheet'])}/r{rev['seq']}"
         files.append(
             ArchiveFile(
                 f"{base}.{rev['format']}",

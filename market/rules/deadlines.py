@@ -14,6 +14,7 @@ after S (S itself is not counted), like "within 2 working days of submission".
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -56,28 +57,74 @@ def local_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(SHANGHAI).date()
 
 
+# Working-day arithmetic in closed form: Monday–Friday are counted by whole weeks, then corrected
+# by the exceptions the official calendar knows (holidays on weekdays: -1; adjusted weekend
+# workdays: +1), found by bisection. No loop runs once per day, so a count is O(log n) whatever
+# the distance between the dates.
+
+
+@lru_cache(maxsize=1)
+def _exceptions() -> tuple[list[int], list[int]]:
+    """Ordinals of the official exceptions to Monday–Friday, sorted, and their running sum."""
+    ordinals: list[int] = []
+    for day in sorted({*chinese_calendar.holidays, *chinese_calendar.workdays}):
+        if not calendar_is_official(day):
+            continue
+        weekday = day.weekday() < _SATURDAY
+        if weekday != is_working_day(day):
+            ordinals.append(day.toordinal())
+    deltas = [1 if is_working_day(dt.date.fromordinal(o)) else -1 for o in ordinals]
+    running, total = [], 0
+    for delta in deltas:
+        total += delta
+        running.append(total)
+    return ordinals, running
+
+
+def _weekdays_through(ordinal: int) -> int:
+    """Monday–Friday days with an ordinal in ``[1, ordinal]`` (ordinal 1, 0001-01-01, a Monday)."""
+    weeks, rest = divmod(ordinal, 7)
+    return weeks * 5 + min(rest, 5)
+
+
+def _exceptions_through(ordinal: int) -> int:
+    ordinals, running = _exceptions()
+    index = bisect_right(ordinals, ordinal)
+    return running[index - 1] if index else 0
+
+
+def _working_days_through(ordinal: int) -> int:
+    return _weekdays_through(ordinal) + _exceptions_through(ordinal)
+
+
 def add_working_days(start: dt.date, days: int) -> dt.date:
     """The ``days``-th working day after ``start`` (0 → ``start`` itself)."""
     if days < 0:
         raise ValueError("days must not be negative")
-    current, left = start, days
-    while left:
-        current += dt.timedelta(days=1)
-        if is_working_day(current):
-            left -= 1
-    return current
+    if days == 0:
+        return start
+    # The answer is the first day d with working_days_between(start, d) >= days: bisect on it.
+    # Every 7 days hold 5 weekdays and the calendar takes away at most a few a year, so twice the
+    # count plus a month is always far enough.
+    target = _working_days_through(start.toordinal()) + days
+    low = start.toordinal() + 1
+    high = start.toordinal() + 2 * days + 31
+    if high > dt.date.max.toordinal():
+        high = dt.date.max.toordinal()
+        if _working_days_through(high) < target:
+            raise OverflowError("date value out of range")
+    while low < high:
+        middle = (low + high) // 2
+        if _working_days_through(middle) >= target:
+            high = middle
+        else:
+            low = middle + 1
+    return dt.date.fromordinal(low)
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int:
     """Working days in ``(start, end]``; negative when ``end`` is before ``start``."""
-    if end < start:
-        return -working_days_between(end, start)
-    count, current = 0, start
-    while current < end:
-        current += dt.timedelta(days=1)
-        if is_working_day(current):
-            count += 1
-    return count
+    return _working_days_through(end.toordinal()) - _working_days_through(start.toordinal())
 
 
 def end_of_day(day: dt.date) -> dt.datetime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kernel import audit, clock, outbox
+from kernel import audit, bounds, clock, outbox
 from kernel.db import transaction
 from kernel.errors import Conflict, Forbidden, Invalid
 from market.read_models import ContractView, PurchaseDocuments, ResultView
@@ -54,6 +54,8 @@ async def upload_contract(
     """Either side uploads the contract; the other side confirms it."""
     if amount_fen <= 0:
         raise Invalid("合同金额须大于 0", field="amountFen")
+    bounds.check_date(start_on, "startOn")
+    bounds.check_date(end_on, "endOn")
     if end_on < start_on:
         raise Invalid("服务结束日期不得早于开始日期", field="endOn")
     async with transaction():
@@ -211,19 +213,27 @@ async def extend(
     platform: Platform, actor: Actor, purchase_id: int, *, working_days: int, reason: str
 ) -> ExtensionOut:
     """The owner approves an extension; the new deadline and the reason are logged."""
+    bounds.check_working_days(working_days, "workingDays", platform.settings.max_working_days)
     async with transaction():
         row = await purchase_row(purchase_id, lock=True)
         require_owner(actor, row)
         if row["status"] not in (S.IN_SERVICE, S.RESULT_SUBMITTED) or row["service_due"] is None:
             raise Conflict("只有服务中的项目可以延期", code="not_in_service")
         now = clock.now()
-        ext = deadlines.extend(
-            row["service_due"],
-            working_days,
-            reason=reason,
-            approved_by=actor.label,
-            approved_at=now,
-        )
+        try:
+            ext = deadlines.extend(
+                row["service_due"],
+                working_days,
+                reason=reason,
+                approved_by=actor.label,
+                approved_at=now,
+            )
+        except OverflowError:  # a due date stored near 9999 (before the bounds, or by hand)
+            ext = None
+        if ext is None or not bounds.date_in_range(ext.new_due):
+            raise Invalid(
+                "延期后的截止日期超出允许范围", field="workingDays", code="date_out_of_range"
+            )
         await Extension.insert(
             Extension(
                 purchase=purchase_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from accounts.api import Actor, OrgKind
-from kernel import audit, clock, outbox
+from kernel import audit, bounds, clock, outbox, platform
 from kernel.db import transaction
 from kernel.errors import Invalid, NotFound
 from market.read_models import GuideRecord
@@ -35,8 +35,9 @@ async def upsert_guide(
     )
     if me is None:
         raise NotFound("尚未提交入驻申请", code="not_onboarded")
-    if promised_working_days < 1:
-        raise Invalid("承诺时限至少为 1 个工作日", field="promisedWorkingDays")
+    bounds.check_working_days(
+        promised_working_days, "promisedWorkingDays", platform.current().settings.max_working_days
+    )
     item = await CatalogItem.select(CatalogItem.id).where(CatalogItem.code == item_code).first()
     if item is None:
         raise Invalid("服务事项不在清单中", field="itemCode")

@@ -95,16 +95,24 @@ def audit_checkpoint() -> None:
     type=click.IntRange(0),
     help="Seconds an outbox entry may wait before it counts as stuck.",
 )
-def check_consistency(deep: bool, checks: tuple[str, ...], outbox_max_age: int) -> None:
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Fix what is safe to fix (search documents from rows, stuck outbox entries, "
+    "unreferenced blobs past the grace period; never rows), then check again.",
+)
+def check_consistency(
+    deep: bool, checks: tuple[str, ...], outbox_max_age: int, repair: bool
+) -> None:
     """Compare the stores: rows ↔ blobs, search ↔ database, outbox drained, audit chain.
 
-    Exits 1 naming each mismatch.
+    Exits 1 naming each mismatch (with --repair: each one left after the repairs).
     """
     from datetime import timedelta
 
     from oneset import consistency
 
-    async def go(platform: Platform) -> list[consistency.Mismatch]:
+    async def check(platform: Platform) -> list[consistency.Mismatch]:
         return await consistency.check_all(
             platform,
             checks=checks or consistency.CHECKS,
@@ -112,14 +120,56 @@ def check_consistency(deep: bool, checks: tuple[str, ...], outbox_max_age: int) 
             outbox_max_age=timedelta(seconds=outbox_max_age),
         )
 
+    async def go(platform: Platform) -> list[consistency.Mismatch]:
+        found = await check(platform)
+        if not repair or not found:
+            return found
+        for mismatch in found:
+            click.echo(str(mismatch), err=True)
+        for done in await consistency.repair(platform, found):
+            click.echo(str(done), err=True)
+        return await check(platform)
+
     found = run_async(go)
     for mismatch in found:
         click.echo(str(mismatch), err=True)
     ran = ", ".join(checks or consistency.CHECKS)
     if found:
-        click.echo(f"{len(found)} mismatches ({ran})", err=True)
+        left = " left after repair" if repair else ""
+        click.echo(f"{len(found)} mismatches{left} ({ran})", err=True)
         sys.exit(1)
     click.echo(f"consistent ({ran}{', deep' if deep else ''})")
+
+
+@main.command("gc-blobs")
+@click.option(
+    "--grace-seconds",
+    type=click.FloatRange(0),
+    default=None,
+    help="Keep unreferenced blobs younger than this (default: ONESET_BLOB_GC_GRACE_SECONDS).",
+)
+@click.option("--dry-run", is_flag=True, help="Only list the blobs that would be deleted.")
+def gc_blobs(grace_seconds: float | None, dry_run: bool) -> None:
+    """Delete blobs no row references, once older than the grace period (beat runs it too)."""
+    from datetime import timedelta
+
+    from oneset import hygiene
+
+    grace = None if grace_seconds is None else timedelta(seconds=grace_seconds)
+
+    async def go(platform: Platform) -> hygiene.Collected:
+        return await hygiene.collect_blobs(platform, grace, dry_run=dry_run)
+
+    collected = run_async(go)
+    for sha in collected.deleted:
+        click.echo(f"{'would delete' if dry_run else 'deleted'} {sha}")
+    for sha in collected.retained:
+        click.echo(f"kept {sha}: under retention")
+    verb = "would free" if dry_run else "freed"
+    click.echo(
+        f"{len(collected.deleted)} unreferenced blobs, {verb} {collected.bytes_freed} bytes",
+        err=True,
+    )
 
 
 def _progress_bars() -> Callable[[str, int, int | None], None]:
@@ -294,6 +344,9 @@ def serve(host: str, port: int, with_worker: bool) -> None:
     for line in asyncio.run(migrate_all(settings)):
         click.echo(line, err=True)
     configure_logging(settings.log_level)
+    from oneset.hygiene import remove_stale_temp
+
+    remove_stale_temp(settings, current().blobs)  # what a killed process left behind
     if os.geteuid() == 0:
         # Celery warns on every start that it runs as root; the embedded worker runs as whoever
         # ran `make run` (a container's root included), so its children skip that one warning.

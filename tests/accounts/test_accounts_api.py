@@ -75,7 +75,7 @@ async def test_duplicates_and_closed_kinds(client: AsyncTestClient[Any], db: Dat
     )
     assert department.status_code == 403
     unknown = await client.post("/api/v1/accounts/register", json={**_registration(5), "x": 1})
-    assert unknown.status_code == 400
+    assert unknown.status_code == 422
     weak = await client.post("/api/v1/accounts/register", json=_registration(6, password="short"))
     assert weak.status_code == 422 and weak.json()["field"] == "password"
 

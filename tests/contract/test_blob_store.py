@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 import tracemalloc
 import urllib.request
 from datetime import timedelta
@@ -198,3 +199,71 @@ def test_named_records_are_written_once_and_listed_in_order(blob_store: BlobStor
     for bad in ("../escape", "/abs", "Upper", "a//b", ""):
         with pytest.raises(BadRecordName):
             blob_store.put_record(bad, b"x", retain_until=until)
+
+
+def test_listing_names_every_blob_with_its_size_and_write_time(blob_store: BlobStore) -> None:
+    """What the collector of unreferenced blobs reads: every blob, none of the records."""
+    before = clock.now() - timedelta(minutes=5)  # MinIO's and the file system's clocks
+    first = blob_store.put(io.BytesIO(b"first drawing"))
+    second = blob_store.put(io.BytesIO(b"second drawing" * 1000))
+    blob_store.put_record("audit/1.json", b"{}", retain_until=clock.now() + timedelta(days=1))
+    listed = {blob.sha256: blob for blob in blob_store.list_blobs()}
+    assert set(listed) == {first.sha256, second.sha256}
+    assert listed[second.sha256].size == second.size
+    after = clock.now() + timedelta(minutes=5)
+    assert all(before < blob.modified_at < after for blob in listed.values())
+
+    blob_store.delete(first.sha256)
+    assert [blob.sha256 for blob in blob_store.list_blobs()] == [second.sha256]
+    blob_store.delete(first.sha256)  # already gone: a no-op
+
+
+def _leave_partial_write(blob_store: BlobStore) -> None:
+    """What a process killed mid-put leaves in the store."""
+    if isinstance(blob_store, LocalBlobStore):
+        (blob_store.root / "tmp" / "tmpkilled").write_bytes(b"half an upload")
+    else:
+        assert isinstance(blob_store, MinioBlobStore)
+        blob_store.client.put_object(
+            bucket_name=blob_store.bucket,
+            object_name="staging/0123456789abcdef0123456789abcdef",
+            data=io.BytesIO(b"half an upload"),
+            length=14,
+        )
+
+
+def test_leftovers_of_killed_puts_are_removed_and_blobs_never(blob_store: BlobStore) -> None:
+    stored = blob_store.put(io.BytesIO(b"a stored drawing"))
+    _leave_partial_write(blob_store)
+    assert blob_store.remove_leftovers(clock.now() - timedelta(hours=1)) == 0  # may be live
+    assert blob_store.remove_leftovers(clock.now() + timedelta(minutes=5)) == 1
+    assert blob_store.remove_leftovers(clock.now() + timedelta(minutes=5)) == 0
+    assert [blob.sha256 for blob in blob_store.list_blobs()] == [stored.sha256]
+    assert b"".join(blob_store.open(stored.sha256)) == b"a stored drawing"
+    blob_store.check()  # the store's own temp folder still works
+
+
+def test_a_blob_stored_again_is_young_again_and_not_deleted_as_stale(
+    blob_store: BlobStore,
+) -> None:
+    """The collector lists a blob as old, then an upload stores the same bytes again before the
+    delete: ``delete_stale`` keeps it (its row is on the way)."""
+    data = b"a drawing uploaded again after its first revision was deleted"
+    first = blob_store.put(io.BytesIO(data))
+    [listed] = blob_store.list_blobs()
+    later = clock.now() + timedelta(minutes=5)  # as if the listing were 5 minutes after the put
+    assert blob_store.delete_stale(first.sha256, written_before=listed.modified_at) is False
+
+    time.sleep(1.1)  # S3 times are whole seconds
+    digest = hashlib.sha256(data).hexdigest()
+    for declared in (None, digest):  # a streamed put, then one with its hash declared
+        blob_store.put(io.BytesIO(data), expected_sha256=declared)
+        [relisted] = blob_store.list_blobs()
+        assert relisted.modified_at > listed.modified_at
+        assert blob_store.delete_stale(digest, written_before=relisted.modified_at) is False
+        time.sleep(1.1)
+    assert blob_store.exists(digest)
+    assert blob_store.delete_stale(digest, written_before=later) is True
+    assert not blob_store.exists(digest)
+    assert list(blob_store.list_blobs()) == []
+    assert blob_store.delete_stale(digest, written_before=later) is False  # gone: nothing to do

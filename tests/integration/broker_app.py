@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from pathlib import Path
 
 from celery import Celery
 
@@ -45,6 +46,12 @@ def slow(n: int, seconds: float) -> None:
 
 
 def produce(start: int, count: int) -> None:
+    barrier = os.environ.get("BROKER_TEST_BARRIER")  # "<folder>:<n>": start once n are ready
+    if barrier:
+        folder, ready = barrier.rsplit(":", 1)
+        Path(folder, str(os.getpid())).touch()
+        while len(os.listdir(folder)) < int(ready):
+            time.sleep(0.001)
     for n in range(start, start + count):
         record.delay(n)
 

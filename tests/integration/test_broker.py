@@ -106,6 +106,35 @@ def test_each_message_is_delivered_once_under_concurrent_producers(tmp_path: Pat
 
 
 @pytest.mark.timeout(600)
+def test_processes_starting_together_on_a_new_broker_file_all_publish(tmp_path: Path) -> None:
+    """The first ``make run`` starts web, worker and beat at once on a data dir without a broker.
+
+    kombu creates its tables and queue rows check-then-insert, so the slower processes failed
+    ("table already exists", or the queue's unique name) and a publish died with
+    ``'NoneType' object has no attribute 'client'`` (CI, 2026-12-01).
+    """
+    failures = []
+    for trial in range(3):
+        barrier = tmp_path / str(trial) / "ready"
+        barrier.mkdir(parents=True)  # each producer waits here until all 8 have imported Celery
+        env = _env(tmp_path / str(trial), BROKER_TEST_BARRIER=f"{barrier}:8")
+        producers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.integration.broker_app", str(i), "1"],
+                env=env,
+                cwd=REPO_ROOT,
+                stderr=subprocess.PIPE,
+            )
+            for i in range(8)
+        ]
+        for p in producers:
+            _, err = p.communicate(timeout=120)
+            if p.returncode:
+                failures.append(err.decode(errors="replace").strip().splitlines()[-1])
+    assert failures == []
+
+
+@pytest.mark.timeout(600)
 def test_a_task_taken_by_a_killed_worker_is_delivered_again(tmp_path: Path) -> None:
     env = _env(tmp_path, BROKER_TEST_VISIBILITY="6")
     log = tmp_path / "workers.log"

@@ -117,7 +117,7 @@ async def test_random_draw_over_http_with_pinned_endpoints(
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
     bad = await client.post(f"{API}/purchases", headers=owner.headers, json={"surprise": 1})
-    assert bad.status_code == 400, bad.text
+    assert bad.status_code == 422, bad.text
     assert bad.json()["code"] == "validation_failed", bad.text
     r = await client.post(f"{API}/purchases/{pid}/publish", headers=owner.headers)
     assert r.status_code == 201, r.text

@@ -152,7 +152,7 @@ async def test_delivery_rating_and_complaint_over_http(
     r = await client.post(
         f"{API}/purchases/{pid}/rating", headers=owner.headers, json={**rating, "surprise": 1}
     )
-    assert r.status_code == 400, r.text
+    assert r.status_code == 422, r.text
     assert r.json()["code"] == "validation_failed", r.text
     r = await client.post(f"{API}/purchases/{pid}/rating", headers=owner.headers, json=rating)
     assert r.status_code == 201, r.text

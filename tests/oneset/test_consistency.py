@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import os
 from datetime import timedelta
 
 from click.testing import CliRunner
@@ -15,6 +17,7 @@ from kernel.platform import Platform
 from kernel.tables import AuditEntry, OutboxEntry
 from oneset import consistency
 from oneset.cli.main import main
+from search.ports import SearchQuery
 from storage.local import LocalBlobStore
 from tests import helpers
 from tests.drawings.conftest import World
@@ -120,3 +123,79 @@ async def test_helpers_sessions_do_not_disturb_the_checks(world: World) -> None:
     await helpers.login_as(world.client, "intermediary")
     await world.dispatch()
     assert await consistency.check_all(world.platform) == []
+
+
+async def test_each_repairable_mismatch_is_named_and_repaired(world: World) -> None:
+    """Search documents from rows (both ways), a stuck outbox entry, an unreferenced blob past
+    the grace period: each named with its kind, each fixed by ``repair``; rows are kept."""
+    row = await _revision(world)
+    chunk = f"{row['id']}-0"
+    world.platform.search.delete(DRAWING_TEXT_INDEX, [chunk])
+    phantom = {"id": "999999", "name": "不存在的机构", "kind": "intermediary"}
+    world.platform.search.upsert(ORGANISATIONS, [phantom])
+    org_id = await _register(33)  # its index entry never dispatched: stuck
+    old = clock.now() - timedelta(minutes=10)
+    await OutboxEntry.update({OutboxEntry.created_at: old}).where(OutboxEntry.done_at.is_null())
+    orphan = world.platform.blobs.put(io.BytesIO(b"a blob whose row was rolled back"))
+    blob_dir = _local(world.platform)._path(orphan.sha256)
+    stamp = (clock.now() - timedelta(days=2)).timestamp()
+    os.utime(blob_dir, (stamp, stamp))
+
+    found = await consistency.check_all(world.platform)
+    kinds = {(m.kind, m.key) for m in found}
+    assert kinds == {
+        (consistency.SEARCH_MISSING, (DRAWING_TEXT_INDEX, chunk)),
+        (consistency.SEARCH_EXTRA, (ORGANISATIONS, "999999")),
+        (consistency.SEARCH_MISSING, (ORGANISATIONS, str(org_id))),  # as its entry is stuck
+        (consistency.OUTBOX_STUCK, _outbox_key(found)),
+        (consistency.ORPHAN_BLOB, (orphan.sha256,)),
+    }
+    orphan_report = next(m for m in found if m.kind == consistency.ORPHAN_BLOB)
+    assert orphan_report.subject == f"blob {orphan.sha256}"
+    assert "not referenced by any row" in orphan_report.detail
+
+    repaired = await consistency.repair(world.platform, found)
+    assert {r.mismatch.kind for r in repaired} == {m.kind for m in found}
+    assert await consistency.check_all(world.platform) == []
+    assert not world.platform.blobs.exists(orphan.sha256)
+    assert all(world.platform.blobs.exists(str(row[c])) for c in ("sha256", "preview_sha256"))
+    hits = world.platform.search.search(ORGANISATIONS, SearchQuery(q="浙江联合测绘"))
+    assert [int(h["id"]) for h in hits.hits] == [org_id]
+    assert await Revision.count() == 1  # nothing deleted from the database
+
+
+def _outbox_key(found: list[consistency.Mismatch]) -> tuple[str, ...]:
+    [stuck] = [m for m in found if m.kind == consistency.OUTBOX_STUCK]
+    return stuck.key
+
+
+def test_repair_command_fixes_and_checks_again(platform: Platform) -> None:
+    runner = CliRunner()
+
+    async def damage() -> str:
+        await _register(34)
+        old = clock.now() - timedelta(minutes=10)
+        await OutboxEntry.update({OutboxEntry.created_at: old}).where(OutboxEntry.done_at.is_null())
+        platform.search.upsert(ORGANISATIONS, [{"id": "424242", "name": "幽灵", "kind": "x"}])
+        return "424242"
+
+    phantom = asyncio.run(damage())
+    bad = runner.invoke(main, ["check-consistency", "--check", "outbox", "--check", "search"])
+    assert bad.exit_code == 1
+    assert f"[search] {ORGANISATIONS} {phantom}: in the index, not in the database" in bad.output
+    fixed = runner.invoke(
+        main, ["check-consistency", "--check", "outbox", "--check", "search", "--repair"]
+    )
+    assert fixed.exit_code == 0, fixed.output
+    assert f"repaired search {ORGANISATIONS} {phantom}: deleted from the index" in fixed.output
+    assert "re-queued and applied" in fixed.output
+    assert "consistent (outbox, search)" in fixed.output
+
+    # What repair cannot fix is still named, and the command still exits 1.
+    async def forge() -> None:
+        await AuditEntry.update({AuditEntry.payload: '{"forged": true}'}).where(AuditEntry.seq == 1)
+
+    asyncio.run(forge())
+    left = runner.invoke(main, ["check-consistency", "--check", "audit", "--repair"])
+    assert left.exit_code == 1
+    assert "1 mismatches left after repair (audit)" in left.output

@@ -87,7 +87,7 @@ async def test_joint_survey_over_http(
     bad = await client.post(
         f"{API}/commissions/{cid}/packages", headers=surveyor, json={**package, "extra": 1}
     )
-    assert bad.status_code == 400, bad.text
+    assert bad.status_code == 422, bad.text
     assert bad.json()["code"] == "validation_failed", bad.text
 
     denied = await client.get(f"{API}/commissions/{cid}/package", headers=outsider)

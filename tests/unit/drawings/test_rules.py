@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from drawings.rules.search_text import chunk_text
-from drawings.rules.sheets import check_sheet_number
+from drawings.rules.sheets import archive_segment, check_sheet_number
 from drawings.rules.states import State, check_mutable, check_transition
 from kernel.errors import Conflict, Invalid
 from kernel.http import UNSATISFIABLE, parse_range
@@ -46,11 +46,23 @@ def test_only_unpublished_revisions_change() -> None:
             check_mutable(locked)
 
 
-@pytest.mark.parametrize("bad", ["", "   ", "a/b", "a\\b", "x" * 65])
+@pytest.mark.parametrize(
+    "bad", ["", "   ", "a/b", "a\\b", "x" * 65, "..", ".", ".hidden", "a\x00b", "a\nb", "a\x7fb"]
+)
 def test_sheet_numbers(bad: str) -> None:
     assert check_sheet_number(" 建施-01 ") == "建施-01"
+    assert check_sheet_number("A.1..2") == "A.1..2"
     with pytest.raises(Invalid):
         check_sheet_number(bad)
+
+
+@pytest.mark.parametrize("stored", ["..", ".", "../../etc", "a\\b", "a\x00b", ".x", "x" * 300])
+def test_archive_segments_of_stored_numbers_are_plain_names(stored: str) -> None:
+    segment = archive_segment(stored, 42)
+    assert segment.endswith("~42") and not segment.startswith(".")
+    assert "/" not in segment and "\\" not in segment and segment.isprintable()
+    check_sheet_number(segment.removesuffix("~42"))
+    assert archive_segment("建施-01", 42) == "建施-01"
 
 
 def test_chunks_keep_every_character_and_respect_the_size() -> None:

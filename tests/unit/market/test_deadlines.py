@@ -104,3 +104,66 @@ def test_owner_idle_after_180_days_and_registration_period() -> None:
     earliest = deadlines.earliest_signup_deadline(published)
     assert earliest.date() == D(2026, 10, 10)
     assert earliest.tzinfo is deadlines.SHANGHAI
+
+
+# -- closed-form arithmetic against the day-by-day definition (issue #9 item 5) --------------------
+
+
+def _add_day_by_day(start: dt.date, days: int) -> dt.date:
+    current, left = start, days
+    while left:
+        current += dt.timedelta(days=1)
+        if deadlines.is_working_day(current):
+            left -= 1
+    return current
+
+
+def _between_day_by_day(start: dt.date, end: dt.date) -> int:
+    if end < start:
+        return -_between_day_by_day(end, start)
+    count, current = 0, start
+    while current < end:
+        current += dt.timedelta(days=1)
+        if deadlines.is_working_day(current):
+            count += 1
+    return count
+
+
+def _starts() -> list[dt.date]:
+    """Every day around the official years' edges and holidays, and a spread over 2000–2100."""
+    import random
+
+    rng = random.Random(20261201)
+    days = [D(2000, 1, 1) + dt.timedelta(days=rng.randrange(36890)) for _ in range(150)]
+    for edge in (D(2003, 12, 20), D(2026, 9, 15), D(2026, 12, 20), D(2020, 1, 15)):
+        days += [edge + dt.timedelta(days=i) for i in range(21)]
+    return days
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 20, 31, 66, 250, 1001])
+def test_add_working_days_matches_the_day_by_day_definition(count: int) -> None:
+    for start in _starts():
+        assert deadlines.add_working_days(start, count) == _add_day_by_day(start, count), start
+
+
+def test_working_days_between_matches_the_day_by_day_definition() -> None:
+    import random
+
+    rng = random.Random(7)
+    starts = _starts()
+    for start in starts:
+        for span in (0, 1, 3, 6, 9, 40, rng.randrange(-800, 800)):
+            end = start + dt.timedelta(days=span)
+            assert deadlines.working_days_between(start, end) == _between_day_by_day(start, end)
+
+
+def test_a_century_of_working_days_is_instant() -> None:
+    import time
+
+    began = time.perf_counter()
+    due = deadlines.add_working_days(D(2000, 1, 1), 3650 * 7)
+    assert deadlines.working_days_between(D(2000, 1, 1), due) == 3650 * 7
+    assert deadlines.working_days_between(D(2000, 1, 1), D(2100, 12, 31)) > 26_000
+    state = deadlines.light(D(2000, 1, 3), D(9999, 12, 31), D(2026, 12, 1))  # stored junk
+    assert state.light == "green"
+    assert time.perf_counter() - began < 0.05
