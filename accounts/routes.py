@@ -42,13 +42,13 @@ async def _create(data: RegisterIn, **how: Any) -> RegisteredOut:
     )
 
 
-@post("/register", operation_id="register", status_code=201)
+@post("/register", operation_id="register", status_code=201, opt={"problems": (403, 409)})
 async def register(data: JSONBody[RegisterIn]) -> RegisteredOut:
     """Zero-threshold self-registration of an enterprise or intermediary: free, no approval gate."""
     return await _create(data, self_service=True)
 
 
-@post("/login", operation_id="login", status_code=200)
+@post("/login", operation_id="login", status_code=200, opt={"problems": (401, 429)})
 async def login(
     data: JSONBody[LoginIn], request: Request[Any, Any, Any], platform: NamedDependency[Platform]
 ) -> TokenOut:

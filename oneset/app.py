@@ -22,6 +22,7 @@ from kernel.errors import DomainError
 from kernel.platform import Platform, build_platform
 from kernel.settings import get_settings
 from oneset import bootstrap, health
+from oneset.api_docs import SECURITY_COMPONENTS, ProblemResponses
 from oneset.edge import bound_request
 from oneset.problems import EXCEPTION_HANDLERS
 from oneset.security_headers import security_headers
@@ -86,6 +87,7 @@ def create_app(platform: Platform | None = None, *, bind_database: bool = True) 
             "optional_actor": Provide(provide_optional_actor),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[ProblemResponses()],
         before_request=bound_request,
         before_send=[security_headers(plat.settings.public_url.startswith("https://"))],
         state=State({"platform": plat}),
@@ -96,6 +98,7 @@ def create_app(platform: Platform | None = None, *, bind_database: bool = True) 
             version="1",
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
+            components=SECURITY_COMPONENTS,
         ),
         logging_config=StructLoggingConfig(log_exceptions="debug"),
         debug=False,

@@ -17,7 +17,7 @@ from storage.errors import StorageError
 log = logging.getLogger("oneset.problems")
 PROBLEM_JSON = "application/problem+json"
 
-_TITLES = {
+TITLES = {
     400: "请求无效",
     401: "需要登录",
     403: "无权操作",
@@ -33,19 +33,27 @@ _TITLES = {
 }
 
 
+_RESERVED = frozenset({"type", "title", "status", "detail", "code", "field", "errors"})
+
+
 def _problem(
     status: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> Response[Any]:
-    body = {"type": "about:blank", "title": _TITLES.get(status, "错误"), "status": status, **body}
+    body = {"type": "about:blank", "title": TITLES.get(status, "错误"), "status": status, **body}
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    body: dict[str, Any] = {"title": exc.title, "detail": exc.detail, "code": exc.code}
+    # An error's extra members never replace the problem's own (``status`` is the HTTP status).
+    body: dict[str, Any] = {
+        **{k: v for k, v in exc.extra.items() if k not in _RESERVED},
+        "title": exc.title,
+        "detail": exc.detail,
+        "code": exc.code,
+    }
     if exc.field:
         body["field"] = exc.field
         body["errors"] = [{"field": exc.field, "message": exc.detail}]
-    body.update(exc.extra)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
     return _problem(exc.status, body, headers)
 
@@ -107,7 +115,7 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     return _problem(
         exc.status_code,
         {
-            "detail": exc.detail or _TITLES.get(exc.status_code, ""),
+            "detail": exc.detail or TITLES.get(exc.status_code, ""),
             "code": f"http_{exc.status_code}",
         },
         dict(exc.headers or {}),

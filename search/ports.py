@@ -69,7 +69,9 @@ def validate_query(spec: IndexSpec, query: SearchQuery) -> None:
     for name, direction in query.sort:
         if name not in spec.sortable or direction not in ("asc", "desc"):
             raise InvalidQuery(f"不能按“{name}”排序", field=name, code="unknown_sort")
-    if not 0 <= query.offset <= MAX_OFFSET or not 0 < query.limit <= MAX_LIMIT:
+    if not 0 <= query.offset <= MAX_OFFSET:
+        raise InvalidQuery("分页参数超出范围", field="offset", code="bad_page")
+    if not 0 < query.limit <= MAX_LIMIT:
         raise InvalidQuery("分页参数超出范围", field="limit", code="bad_page")
     for name in (*spec.searchable, *spec.filterable, *spec.sortable):
         if not _FIELD.match(name):

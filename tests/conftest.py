@@ -17,6 +17,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,6 +67,25 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+# The schemathesis run's case counts (tests/api/test_fuzz.py), printed at the end of the run; they
+# travel with each test's report as a recorded property, so pytest-xdist's workers report them too.
+_FUZZ_RUNS: list[dict[str, Any]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        runs = [v for k, v in report.user_properties if k == "schemathesis"]
+        _FUZZ_RUNS.extend(run for run in runs if isinstance(run, dict))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _FUZZ_RUNS:
+        cases = sum(run["cases"] for run in _FUZZ_RUNS)
+        seconds = sum(run["seconds"] for run in _FUZZ_RUNS)
+        each = ", ".join(f"{run['identity']} {run['cases']}" for run in _FUZZ_RUNS)
+        terminalreporter.write_line(f"schemathesis: {cases} cases ({each}) in {seconds:.0f} s")
 
 
 @pytest.fixture(scope="session")

@@ -140,7 +140,7 @@ def next_status(current: Status | str, event: Event | str) -> Status:
         raise Conflict(
             f"采购项目当前状态为“{STATUS_LABELS[cur]}”，不能执行“{ev.value}”操作",
             code="illegal_transition",
-            extra={"status": cur.value, "event": ev.value},
+            extra={"currentStatus": cur.value, "event": ev.value},
         )
     return target
 

@@ -150,7 +150,9 @@ async def list_purchases(
         raise Invalid("未知的选取方式", field="method")
     if status is not None and status not in {s.value for s in states.Status}:
         raise Invalid("未知的状态", field="status")
-    if not 0 < limit <= 200 or offset < 0:
+    if offset < 0:
+        raise Invalid("分页参数超出范围", field="offset")
+    if not 0 < limit <= 200:
         raise Invalid("分页参数超出范围", field="limit")
     conditions: list[Any] = []
     if method:
