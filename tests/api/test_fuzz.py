@@ -12,19 +12,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.paths import REPO_ROOT
-from tests.support.servers import free_port
+from tests.support import http
 
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "schemathesis"
 PASSWORD = "demo-pass-2026"
@@ -59,23 +56,11 @@ def _oneset(env: dict[str, str], *args: str) -> None:
     assert result.returncode == 0, f"oneset {args}: {result.stdout[-2000:]}{result.stderr[-2000:]}"
 
 
-def _healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/health", timeout=3) as response:  # noqa: S310
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def _login(base: str, username: str) -> str:
-    request = urllib.request.Request(  # noqa: S310 - loopback
-        f"{base}/api/v1/accounts/login",
-        data=json.dumps({"username": username, "password": PASSWORD}).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
+    body = http.call(
+        base, "POST", "/api/v1/accounts/login", {"username": username, "password": PASSWORD}
     )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-        token: str = json.loads(response.read())["accessToken"]
+    token: str = body["accessToken"]
     return token
 
 
@@ -85,32 +70,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Any:
     env = _env(work / "var")
     _oneset(env, "migrate")
     _oneset(env, "demo")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     log = work / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "oneset", "serve", "--port", str(port)],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process, base = http.start_serve(env, log)
     try:
-        deadline = time.monotonic() + 300  # a loaded 2-core machine starts the worker slowly
-        while not _healthy(base):
-            assert process.poll() is None, f"oneset serve exited:\n{log.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"oneset serve not up:\n{log.read_text()[-3000:]}"
-            time.sleep(0.5)
         tokens = {name: _login(base, user) for name, user in IDENTITIES.items() if user}
         yield base, tokens, work, log
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        http.stop(process)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(log, ARTIFACTS / "serve.log")
 

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tests.paths import REPO_ROOT
-from tests.support.servers import free_port
+from tests.support import http
 
 CLOCK_SHIM = Path(__file__).parent / "clockshim"
 PASSWORD = "browser-pass-2026"
@@ -61,19 +56,7 @@ class RunningPlatform:
         self.clock_file.write_text(str(seconds), encoding="ascii")
 
     def api(self, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        request = urllib.request.Request(  # noqa: S310 - loopback
-            f"{self.base}{path}", data=data, method=method, headers=headers
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                raw = response.read()
-        except urllib.error.HTTPError as exc:
-            raise AssertionError(f"{method} {path}: {exc.code} {exc.read()[:500]!r}") from None
-        return json.loads(raw) if raw else None
+        return http.call(self.base, method, path, body, token or "")
 
     def login(self, username: str, password: str = PASSWORD) -> str:
         body = self.api(
@@ -83,42 +66,13 @@ class RunningPlatform:
         return token
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
-def _healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/health", timeout=3) as response:  # noqa: S310
-            return bool(response.status == 200)
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
+        http.stop(self.process)
 
 
 def start(work_dir: Path) -> RunningPlatform:
     data_dir, clock_file = work_dir / "var", work_dir / "clock-offset"
     clock_file.write_text("0", encoding="ascii")
     env = _env(data_dir, clock_file)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     log = work_dir / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "oneset", "serve", "--port", str(port)],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    running = RunningPlatform(base, data_dir, clock_file, env, process, log)
-    deadline = time.monotonic() + 300  # a loaded 2-core machine starts the worker slowly
-    while not _healthy(base):
-        if process.poll() is not None or time.monotonic() > deadline:
-            running.stop()
-            raise AssertionError(f"oneset serve did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.3)
-    return running
+    process, base = http.start_serve(env, log)
+    return RunningPlatform(base, data_dir, clock_file, env, process, log)

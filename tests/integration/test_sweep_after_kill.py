@@ -11,7 +11,6 @@ the sweep can bring the lost run back within the test; the sweep's timings come 
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -28,6 +27,7 @@ import pytest
 
 from accounts.demo import demo_uscc
 from tests.paths import REPO_ROOT, SHARED_DATA
+from tests.support import http
 from tests.support.servers import free_port
 
 if TYPE_CHECKING:
@@ -99,30 +99,6 @@ def _worker(env: dict[str, str], name: str, log: Path) -> Any:
     return _process([*argv, "--without-mingle", "--without-gossip"], env, log)
 
 
-def _call(base: str, method: str, path: str, body: Any = None, token: str = "") -> Any:
-    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
-    headers = {"Content-Type": "application/json"} if isinstance(body, dict) else {}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(  # noqa: S310 - loopback
-        f"{base}{path}", data=data, method=method, headers=headers
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            raw = response.read()
-    except urllib.error.HTTPError as exc:
-        raise AssertionError(f"{method} {path}: {exc.code} {exc.read()[:500]!r}") from None
-    return json.loads(raw) if raw else None
-
-
-def _healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/health", timeout=3) as response:  # noqa: S310
-            return bool(response.status == 200)
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
-
-
 def _revision(database: Path, revision_id: int) -> dict[str, Any]:
     with sqlite3.connect(database, timeout=30) as conn:
         conn.row_factory = sqlite3.Row
@@ -164,13 +140,13 @@ def test_a_revision_whose_worker_was_killed_mid_analysis_ends_ready(tmp_path: Pa
                 tmp_path / "web.log",
             )
         )
-        _until(lambda: _healthy(base) or web.poll() is not None, 180, "the web process")
+        _until(lambda: http.healthy(base) or web.poll() is not None, 180, "the web process")
         assert web.poll() is None, (tmp_path / "web.log").read_text()[-3000:]
         stack.enter_context(_process([*CELERY, "beat", "-l", "INFO"], env, tmp_path / "beat.log"))
         doomed = stack.enter_context(_worker(env, "doomed", tmp_path / "doomed.log"))
 
         username = "kill-test"
-        _call(
+        http.call(
             base,
             "POST",
             "/api/v1/accounts/register",
@@ -182,17 +158,17 @@ def test_a_revision_whose_worker_was_killed_mid_analysis_ends_ready(tmp_path: Pa
                 "password": "a-long-password",
             },
         )
-        token = _call(
+        token = http.call(
             base,
             "POST",
             "/api/v1/accounts/login",
             {"username": username, "password": "a-long-password"},
         )["accessToken"]
-        _call(
+        http.call(
             base, "POST", "/api/v1/drawings/projects", {"projectCode": CODE, "name": "供电"}, token
         )
         query = urllib.parse.urlencode({"filename": BIGGEST_DXF.name})
-        created = _call(
+        created = http.call(
             base,
             "POST",
             f"/api/v1/drawings/projects/{CODE}/sheets/DQ-01/revisions?{query}",
@@ -222,6 +198,6 @@ def test_a_revision_whose_worker_was_killed_mid_analysis_ends_ready(tmp_path: Pa
         assert final["status"] == "ready", final
         assert final["attempts"] == 2, final  # the killed run and the re-queued one
         assert "drawings.revision_requeued" in _audit_actions(database)
-        body = _call(base, "GET", f"/api/v1/drawings/revisions/{revision_id}", token=token)
+        body = http.call(base, "GET", f"/api/v1/drawings/revisions/{revision_id}", token=token)
         assert body["status"] == "ready" and body["preview"] is True, body
         print(f"killed mid-analysis; ready {rescued_after:.1f} s after the kill")
