@@ -142,6 +142,10 @@ async def login(
     )
     succeeded = bool(ok and row is not None and row.active)
     async with transaction():
+        # The throttle reads one window back; older attempts are only weight (the audit chain
+        # keeps every failure), so each attempt removes them and the table stays one window big.
+        horizon = clock.now() - timedelta(seconds=settings.login_window_seconds)
+        await LoginAttempt.delete().where(LoginAttempt.at < horizon)
         await LoginAttempt.insert(
             LoginAttempt(username=username[:64], succeeded=succeeded, remote=remote[:64])
         )

@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from accounts import services
-from accounts.tables import LoginThrottle
+from accounts.tables import LoginAttempt, LoginThrottle
 from kernel import clock
 from kernel.errors import NotAuthenticated, RateLimited
 from kernel.platform import build_platform
@@ -145,3 +145,17 @@ async def test_forwarded_for_counts_only_behind_a_trusted_proxy(
             headers={"X-Forwarded-For": "10.9.8.7, 192.0.2.52"},
         )
         assert right.status_code == 200, right.text
+
+
+async def test_attempts_older_than_the_window_are_removed(platform: Platform, moved: Clock) -> None:
+    """``accounts_login_attempt`` stays one throttle window big (it grew for ever)."""
+    settings = platform.settings
+    username = (await helpers.create_org("enterprise"))[0]
+    for _ in range(3):
+        with pytest.raises(NotAuthenticated):
+            await services.login(settings, username=username, password="wrong", remote=STRANGER)
+    assert await LoginAttempt.count() == 3
+    moved.advance(settings.login_window_seconds + 1)
+    await services.login(settings, username=username, password=helpers.PASSWORD, remote=USER)
+    assert await LoginAttempt.count() == 1
+    assert await _audited("login.failed") == 3  # the audit chain keeps every failure
