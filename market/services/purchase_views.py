@@ -30,7 +30,7 @@ from market.search_docs import PURCHASES_INDEX, board_query
 from market.services.access import require_supervisor
 from market.services.json_columns import loads
 from market.services.policy_file import policy_for
-from market.services.purchase_records import purchase_row, signup_terms
+from market.services.purchase_records import is_sealed, purchase_row, signup_terms
 from market.services.qualifications import applicant
 from market.tables import Complaint, Purchase, PurchaseHistory, Signup
 
@@ -238,12 +238,13 @@ async def history(purchase_id: int) -> list[HistoryOut]:
 
 
 async def draw_proof(purchase_id: int) -> draw.DrawProof:
-    """The public proof; before the selection (or for a cancelled purchase) the commitment only."""
+    """The public proof: the commitment only while the quotes are sealed, which for a purchase
+    whose selection never ran (cancelled, or 流标 with too few eligible) is for ever, since its
+    candidates are the firms that signed up (招标投标法 第二十二条)."""
     row = await purchase_row(purchase_id)
     if not row["commitment"]:
         raise NotFound("该采购项目尚未发布", code="not_published")
-    sealed = row["status"] in {s.value for s in states.SEALED} or not row["seed_hex"]
-    if sealed or row["status"] == S.CANCELLED.value:
+    if not row["seed_hex"] or is_sealed(row, clock.now()):
         return draw.sealed_proof(row["id"], row["commitment"])
     codes = loads(row["candidates"], [])
     return draw.DrawProof(

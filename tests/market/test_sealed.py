@@ -61,6 +61,8 @@ async def test_quotes_of_a_purchase_never_selected_stay_sealed(
         assert not await _sealed_for(firms[0], pid, first)  # its author still reads it
         mine = await signups.list_signups(firms[0], pid)
         assert [s.uscc for s in mine] == [firms[0].uscc]
+        proof = await purchase_views.draw_proof(pid)  # public: names none of the bidders
+        assert proof.candidates == () and proof.seed is None, (pid, proof)
 
 
 async def test_a_selected_purchase_opens_its_quotes(
