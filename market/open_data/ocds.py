@@ -106,6 +106,12 @@ class CreditEffect:
 
 
 @dataclass(frozen=True)
+class Selection:
+    at: dt.datetime
+    winner: Org
+
+
+@dataclass(frozen=True)
 class PurchaseFacts:
     """What the database holds about one published purchase, already cut to what is public."""
 
@@ -127,6 +133,10 @@ class PurchaseFacts:
     service_working_days: int
     winner: Org | None = None
     selected_at: dt.datetime | None = None
+    # Each selection that named a winner (oldest first) and when each of those winners abandoned:
+    # abandonments[i] is when the winner of selections[i] gave the selection up.
+    selections: Sequence[Selection] = ()
+    abandonments: Sequence[dt.datetime] = ()
     quotes_open: bool = False
     quotes: Sequence[Quote] = ()
     cancelled_at: dt.datetime | None = None
@@ -284,27 +294,50 @@ def _release(data: dict[str, Any], at: dt.datetime) -> Release:
     return Release(ocid=data["ocid"], id=data["id"], date=at, data=data)
 
 
-def _award_id(facts: PurchaseFacts) -> str:
-    return f"{facts.purchase_id}-award"
+def _selections(facts: PurchaseFacts) -> list[Selection]:
+    if facts.selections:
+        return list(facts.selections)
+    if facts.selected_at is not None and facts.winner is not None:
+        return [Selection(facts.selected_at, facts.winner)]
+    return []
+
+
+def _award_id(facts: PurchaseFacts, index: int) -> str:
+    return f"{facts.purchase_id}-award-{index + 1}"
 
 
 def _contract_id(contract: ContractFacts) -> str:
     return f"contract-{contract.contract_id}"
 
 
-def _award_release(facts: PurchaseFacts, publisher: Publisher) -> Release | None:
-    if facts.selected_at is None or facts.winner is None:
-        return None
-    data = _base(facts, publisher, "award", facts.selected_at)
-    tender = _tender(facts, publisher, "complete")
+def _award(
+    facts: PurchaseFacts, publisher: Publisher, index: int, chosen: Selection
+) -> dict[str, Any]:
     award: dict[str, Any] = {
-        "id": _award_id(facts),
+        "id": _award_id(facts, index),
         "title": "中选结果",
         "status": "active",
-        "date": timestamp(facts.selected_at),
-        "suppliers": [_reference(facts.winner)],
+        "date": timestamp(chosen.at),
+        "suppliers": [_reference(chosen.winner)],
         "documents": [_draw_proof_document(facts, publisher)],
     }
+    if index < len(facts.abandonments):
+        award["status"] = "cancelled"
+        award["statusDetails"] = f"中选机构于 {timestamp(facts.abandonments[index])} 放弃中选资格"
+    if facts.quotes_open and facts.quote_type == "amount":
+        amounts = [q.amount for q in facts.quotes if q.org.uscc == chosen.winner.uscc]
+        if amounts and amounts[0] is not None:
+            award["value"] = money(amounts[0])
+    return award
+
+
+def _award_data(
+    facts: PurchaseFacts, publisher: Publisher, tag: str, at: dt.datetime, count: int
+) -> dict[str, Any]:
+    """A release naming the first ``count`` selections' awards (earlier ones cancelled)."""
+    chosen = _selections(facts)[:count]
+    data = _base(facts, publisher, tag, at)
+    tender = _tender(facts, publisher, "complete")
     parties = {facts.owner.uscc: data["parties"][0]}
     if facts.quotes_open:
         # Sealed quotes open only with a selection that ran (market.rules.states.quotes_sealed).
@@ -324,24 +357,40 @@ def _award_release(facts: PurchaseFacts, publisher: Publisher) -> Release | None
                 bid["description"] = f"下浮率 {q.amount / 100:.2f}%"
             details.append(bid)
             parties.setdefault(q.org.uscc, _party(q.org, ()))["roles"].append("tenderer")
-            winning = q.org.uscc == facts.winner.uscc
-            if winning and q.amount is not None and facts.quote_type == "amount":
-                award["value"] = money(q.amount)
         data["bids"] = {"details": details}
-    winner = parties.setdefault(facts.winner.uscc, _party(facts.winner, ()))
-    winner["roles"].append("supplier")
+    awards = [_award(facts, publisher, i, s) for i, s in enumerate(chosen)]
+    if awards and awards[-1]["status"] == "active":
+        parties.setdefault(chosen[-1].winner.uscc, _party(chosen[-1].winner, ()))["roles"].append(
+            "supplier"
+        )
+    for s in chosen:
+        parties.setdefault(s.winner.uscc, _party(s.winner, ()))
     for party in parties.values():
         party["roles"] = sorted(set(party["roles"]))
     data["parties"] = list(parties.values())
     data["tender"] = tender
-    data["awards"] = [award]
-    return _release(data, facts.selected_at)
+    data["awards"] = awards
+    return data
+
+
+def _award_releases(facts: PurchaseFacts, publisher: Publisher) -> list[Release]:
+    out = []
+    for i, chosen in enumerate(_selections(facts)):
+        data = _award_data(facts, publisher, "award", chosen.at, i + 1)
+        data["id"] = f"{data['ocid']}-award-{i + 1}"
+        out.append(_release(data, chosen.at))
+        if i < len(facts.abandonments):
+            at = facts.abandonments[i]
+            data = _award_data(facts, publisher, "awardCancellation", at, i + 1)
+            data["id"] = f"{data['ocid']}-awardCancellation-{i + 1}"
+            out.append(_release(data, at))
+    return out
 
 
 def _contract_body(facts: PurchaseFacts, contract: ContractFacts, status: str) -> dict[str, Any]:
     return {
         "id": _contract_id(contract),
-        "awardID": _award_id(facts),
+        "awardID": _award_id(facts, len(_selections(facts)) - 1),
         "title": f"{facts.project_name}：{facts.item_name} 服务合同",
         "status": status,
         "period": {
@@ -453,9 +502,7 @@ def releases(facts: PurchaseFacts, publisher: Publisher) -> list[Release]:
         if facts.cancel_reason:
             data["tender"]["statusDetails"] = facts.cancel_reason
         out.append(_release(data, facts.cancelled_at))
-    award = _award_release(facts, publisher)
-    if award is not None:
-        out.append(award)
+    out.extend(_award_releases(facts, publisher))
     if facts.failed_at is not None:
         data = _base(facts, publisher, "tenderUpdate", facts.failed_at)
         data["tender"] = _tender(facts, publisher, "unsuccessful")

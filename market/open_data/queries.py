@@ -16,6 +16,7 @@ import ocdsmerge
 from kernel import clock
 from kernel.errors import Invalid, NotFound
 from market.open_data import ocds
+from market.services.json_columns import loads
 from market.services.purchase_records import is_sealed
 from market.tables import (
     Contract,
@@ -104,7 +105,10 @@ async def load_facts(
     )
     history = _group(
         await PurchaseHistory.select()
-        .where(PurchaseHistory.purchase.is_in(ids), PurchaseHistory.event.is_in(["cancel", "fail"]))
+        .where(
+            PurchaseHistory.purchase.is_in(ids),
+            PurchaseHistory.event.is_in(["cancel", "fail", "select", "abandon"]),
+        )
         .order_by(PurchaseHistory.id),
         "purchase",
     )
@@ -176,6 +180,7 @@ def _facts(
         if quotes_open
         else []
     )
+    winner = _org(row["winner"], row["winner_name"], row["winner_uscc"])
     cancelled = next((h for h in history if h["event"] == "cancel"), None)
     failed = next((h for h in reversed(history) if h["event"] == "fail"), None)
     contract = contracts[-1] if contracts else None
@@ -198,8 +203,10 @@ def _facts(
         signup_deadline=row["signup_deadline"],
         selection_time=row["selection_time"],
         service_working_days=int(row["service_working_days"]),
-        winner=_org(row["winner"], row["winner_name"], row["winner_uscc"]),
+        winner=winner,
         selected_at=row["selected_at"],
+        selections=_selections(row, history, signups, winner),
+        abandonments=[h["at"] for h in history if h["event"] == "abandon"],
         quotes_open=quotes_open,
         quotes=quotes,
         cancelled_at=cancelled["at"] if cancelled else None,
@@ -248,6 +255,25 @@ def _facts(
             for e in effects
         ],
     )
+
+
+def _selections(
+    row: dict[str, Any],
+    history: list[dict[str, Any]],
+    signups: list[dict[str, Any]],
+    winner: ocds.Org | None,
+) -> list[ocds.Selection]:
+    """Each selection with the winner it named: those who abandoned (``excluded``, in order),
+    then the current winner. A winner's name is public once selected, sealed quotes or not."""
+    firms = {
+        str(s["uscc"]): ocds.Org(int(s["intermediary"]), str(s["firm_name"] or ""), str(s["uscc"]))
+        for s in signups
+    }
+    winners = [firms[u] for u in loads(row["excluded"], []) or [] if u in firms]
+    if winner is not None:
+        winners.append(winner)
+    times = [h["at"] for h in history if h["event"] == "select"]
+    return [ocds.Selection(at, org) for at, org in zip(times, winners, strict=False)]
 
 
 async def all_releases(

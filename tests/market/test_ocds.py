@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 import ocdsmerge
 import pytest
+from click.testing import CliRunner
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
@@ -19,6 +20,7 @@ from market.api import export_ocds
 from market.open_data import ocds, queries
 from market.services import award, delivery, evidence, purchases, ratings, signups
 from market.tables import Extension
+from oneset.cli import main
 from tests.market.world import (
     SELECTION,
     SHANGHAI,
@@ -333,3 +335,48 @@ def test_quotes_stay_out_while_sealed() -> None:
         opened["tender"]["procurementMethodDetails"]
         == "竞价选取（最低价中选）（财政性资金/国有资金）"
     )
+
+
+def test_export_command_writes_the_bulk_files(platform: Platform, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["export-ocds", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {tmp_path / 'out' / 'releases.jsonl'}" in result.output
+    assert (tmp_path / "out" / "releases.jsonl").read_text(encoding="utf-8") == ""
+
+
+async def test_an_abandoned_selection_is_a_cancelled_award(
+    client: AsyncTestClient[Any], platform: Platform, fake_clock: FakeClock
+) -> None:
+    world = await make_world(platform)
+    firms = {firm.org_id: firm for firm in [await world.firm() for _ in range(3)]}
+    pid = await world.purchase(fund_type="private")
+    for i, firm in enumerate(firms.values()):
+        await signups.sign_up(platform, firm, pid, quote=6 * WAN + i)
+    fake_clock.set(SELECTION + dt.timedelta(seconds=5))
+    assert await award.run_selection(platform, pid) == "selected"
+    first = firms[await _winner(pid)]
+    fake_clock.advance(hours=2)
+    await award.abandon(platform, first, pid, "人员安排不及")
+    fake_clock.advance(hours=2)
+    await award.redraw(platform, world.owner, pid)
+    second = firms[await _winner(pid)]
+    assert second.org_id != first.org_id
+
+    response = await client.get(f"{API}/records/{PREFIX}-{pid}")
+    assert response.status_code == 200, response.text
+    package = response.json()
+    validate(package, "record-package-schema.json")
+    (record,) = package["records"]
+    assert [r["tag"][0] for r in record["releases"]] == [
+        "tender",
+        "award",
+        "awardCancellation",
+        "award",
+    ]
+    awards = record["compiledRelease"]["awards"]
+    assert [(a["status"], a["suppliers"][0]["id"]) for a in awards] == [
+        ("cancelled", f"CN-USCC-{first.uscc}"),
+        ("active", f"CN-USCC-{second.uscc}"),
+    ]
+    (page,) = await _all_pages(client, f"{API}/releases")
+    assert len(page["releases"]) == 4
