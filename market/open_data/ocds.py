@@ -237,12 +237,12 @@ def _draw_proof_document(facts: PurchaseFacts, publisher: Publisher) -> dict[str
 
 
 def _tender(facts: PurchaseFacts, publisher: Publisher, status: str) -> dict[str, Any]:
+    # The owner buys and procures: named as ``buyer`` only, as the schema asks for that case.
     tender: dict[str, Any] = {
         "id": str(facts.purchase_id),
         "title": f"{facts.project_name}：{facts.item_name}",
         "description": facts.content,
         "status": status,
-        "procuringEntity": _reference(facts.owner),
         "items": [
             {
                 "id": "1",

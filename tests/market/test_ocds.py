@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
+from kernel.settings import load_settings
 from market.api import export_ocds
 from market.open_data import ocds, queries
 from market.services import award, delivery, evidence, purchases, ratings, signups
@@ -380,3 +381,14 @@ async def test_an_abandoned_selection_is_a_cancelled_award(
     ]
     (page,) = await _all_pages(client, f"{API}/releases")
     assert len(page["releases"]) == 4
+
+
+@pytest.mark.parametrize("prefix", ["ocds 213czf", "ocds-", "-x", "前缀", ""])
+def test_the_ocid_prefix_setting_is_checked(prefix: str, tmp_path: Path) -> None:
+    env = {"ONESET_DATA_DIR": str(tmp_path), "ONESET_SECRET_KEY": "k", "ONESET_OCDS_PREFIX": prefix}
+    if prefix:
+        with pytest.raises(ValueError, match="ONESET_OCDS_PREFIX"):
+            load_settings(env)
+    else:  # unset: the default
+        assert load_settings(env).ocds_prefix == "ocds-oneset"
+    assert load_settings(env | {"ONESET_OCDS_PREFIX": "ocds-213czf"}).ocds_prefix == "ocds-213czf"
