@@ -7,6 +7,7 @@ The README's configuration table mirrors ``Settings``; keep the two in step.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,6 +36,8 @@ class Settings:
     meili_timeout_seconds: float = 5.0
     index_prefix: str = "oneset_"
     public_url: str = "http://127.0.0.1:8000"
+    ocds_prefix: str = "ocds-oneset"  # ocid = prefix + "-" + purchase id (OCDS open data)
+    ocds_publisher: str = "OneSet 中介服务网上交易平台"
     max_upload_bytes: int = 2 * 1024**3
     max_json_bytes: int = 1024**2
     token_ttl_minutes: int = 12 * 60
@@ -123,6 +126,13 @@ def _choice(value: str | None, name: str, allowed: tuple[str, ...]) -> str:
     return chosen
 
 
+def _ocds_prefix(value: str) -> str:
+    """An ocid prefix: ASCII letters, digits and hyphens, not ending in a hyphen."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,62}[A-Za-z0-9]", value):
+        raise ValueError(f"ONESET_OCDS_PREFIX must be letters, digits and hyphens, not {value!r}")
+    return value
+
+
 def _secret(data_dir: Path) -> str:
     """A per-installation signing key kept beside the embedded data (created on first use)."""
     path = data_dir / "secret.key"
@@ -166,6 +176,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         meili_timeout_seconds=float(get("MEILI_TIMEOUT_SECONDS", "5") or 5),
         index_prefix=get("INDEX_PREFIX", "oneset_") or "oneset_",
         public_url=get("PUBLIC_URL", "http://127.0.0.1:8000") or "",
+        ocds_prefix=_ocds_prefix(get("OCDS_PREFIX", "ocds-oneset") or "ocds-oneset"),
+        ocds_publisher=get("OCDS_PUBLISHER", "OneSet 中介服务网上交易平台") or "",
         max_upload_bytes=int(get("MAX_UPLOAD_BYTES", str(2 * 1024**3)) or 0),
         max_json_bytes=int(get("MAX_JSON_BYTES", str(1024**2)) or 0),
         token_ttl_minutes=int(get("TOKEN_TTL_MINUTES", "720") or 720),

@@ -8,6 +8,7 @@ evidence attachment and result submission; ``web`` everything a page renders or 
 from __future__ import annotations
 
 from market.demo import purchase_in_service as demo_purchase_in_service
+from market.open_data.bulk import export as export_ocds
 from market.read_models import (
     Application,
     ComplaintView,
@@ -153,6 +154,7 @@ __all__ = [
     "earliest_signup_deadline",
     "eligible_open_purchases",
     "evidence_for_reading",
+    "export_ocds",
     "extend",
     "file_complaint",
     "flags",

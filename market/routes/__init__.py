@@ -1,10 +1,11 @@
-"""The marketplace API under ``/api/v1/market``: one ``router`` of thin handlers by topic."""
+"""The marketplace API under ``/api/v1/market``: one ``router`` of thin handlers by topic; the
+anonymous OCDS open data under ``/api/v1/open-data/ocds`` (``open_data_router``)."""
 
 from __future__ import annotations
 
 from litestar import Router
 
-from market.routes import delivery, directory, onboarding, purchases, supervision
+from market.routes import delivery, directory, onboarding, open_data, purchases, supervision
 
 router = Router(
     path="/api/v1/market",
@@ -17,3 +18,5 @@ router = Router(
     ],
     tags=["market"],
 )
+
+open_data_router = open_data.router

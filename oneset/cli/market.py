@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from kernel.platform import Platform
 
 
 @click.command("verify-draw")
@@ -70,4 +74,18 @@ def run_due() -> None:
     click.echo(f"selections run: {counts or 'none due'}")
 
 
-COMMANDS = [verify_draw, load_catalog, run_due]
+@click.command("export-ocds")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def export_ocds(directory: Path) -> None:
+    """Write the OCDS 1.1 bulk files: releases.jsonl and a release package per month."""
+    from market.api import export_ocds as export
+    from oneset.cli.main import run_async
+
+    async def go(platform: Platform) -> list[Path]:
+        return await export(platform.settings, directory)
+
+    for path in run_async(go):
+        click.echo(f"wrote {path}")
+
+
+COMMANDS = [verify_draw, load_catalog, run_due, export_ocds]
