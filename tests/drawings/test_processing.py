@@ -130,3 +130,35 @@ async def test_same_bytes_again_get_a_layered_preview_not_an_old_one(world: Worl
     preview = await world.get(f"/revisions/{second}/preview.svg")
     assert preview.status_code == 200
     assert preview.content.count(b'<g data-layer="') >= 6
+
+
+async def test_previews_an_older_pipeline_drew_are_drawn_again(world: World) -> None:
+    """Revisions processed before every drawing got a sane preview: an empty drawing without
+    one, a georeferenced plan on ezdxf's 1:1 page (metadata without ``entityCount``). Both are
+    listed for ``oneset refresh-previews`` and get a current preview, metadata and warnings;
+    an upload of the same bytes does not reuse the old result."""
+    empty = await world.uploaded("建施-11", "malformed/empty_sections.dxf")
+    plan = await world.uploaded("建施-12", "dxf/block_color_cn.dxf")
+    for revision_id, preview in ((empty, ""), (plan, None)):
+        row = await Revision.select().where(Revision.id == revision_id).first()
+        assert row is not None
+        metadata = json.loads(row["metadata"])
+        metadata.pop("entityCount")
+        changes: dict[Any, Any] = {
+            Revision.metadata: json.dumps(metadata),
+            Revision.warnings: "[]",
+        }
+        if preview is not None:
+            changes[Revision.preview_sha256] = preview
+        await Revision.update(changes).where(Revision.id == revision_id)
+
+    again = await world.uploaded("建施-13", "malformed/empty_sections.dxf")
+    assert (await world.get(f"/revisions/{again}")).json()["preview"] is True
+
+    assert await processing.previews_to_refresh() == [empty, plan]
+    assert await processing.refresh_preview(world.platform, empty)
+    assert await processing.refresh_preview(world.platform, plan)
+    assert await processing.previews_to_refresh() == []
+    body = (await world.get(f"/revisions/{empty}")).json()
+    assert body["preview"] is True and body["metadata"]["entityCount"] == 0
+    assert any("空白图纸" in w for w in body["warnings"])
