@@ -59,6 +59,11 @@ async def test_dwg_revisions_compare_with_dwg_and_with_dxf_of_the_same_sheet(
     versions = (await world.get(f"/revisions/{r14}/diff/{dwg}")).json()["formatVersion"]
     assert versions, "the diff names the DWG versions it compared"
 
+    await sign_in(world.client, world.owner.username)
+    page = await world.client.get("/review/compare", params={"old": dwg, "new": dxf})
+    assert page.status_code == 200, page.text[:500]
+    assert 'id="change-list"' in page.text and 'id="overlay"' in page.text
+
 
 async def test_unsupported_dwg_version_fails_naming_it(world: World) -> None:
     revision_id = await world.uploaded("建施-03", "dwg/r2.10_entities.dwg")
