@@ -182,14 +182,15 @@ def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
 
 
 def _diff_job(request: dict[str, Any]) -> Analysis:
-    """Diff two DXF files; the summary travels as ``metadata``, the overlay SVG as a file."""
+    """Diff two DXF or DWG files; the summary travels as ``metadata``, the overlay SVG as a file."""
     from drawings.formats.diff_overlay import render_overlay
-    from drawings.formats.dxf import DxfLoadError, load
+    from drawings.formats.dwg import load_document
+    from drawings.formats.dxf import DxfLoadError
     from drawings.formats.dxf_diff import diff_dxf
 
-    try:
-        old_doc, _ = load(Path(request["path"]))
-        new_doc, _ = load(Path(request["other"]))
+    try:  # a DWG side is read with ezdwg and converted to an ezdxf document
+        old_doc = load_document(Path(request["path"]))
+        new_doc = load_document(Path(request["other"]))
     except DxfLoadError as error:
         return failed("dxf", error.reason)
     diff = diff_dxf(old_doc, new_doc)

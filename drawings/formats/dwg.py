@@ -10,12 +10,20 @@ from __future__ import annotations
 import logging
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drawings.formats.analysis import Analysis, failed
 from drawings.formats.sniff import DWG_VERSIONS, HEAD_BYTES, sniff
+from kernel.errors import UnsupportedMedia
+
+if TYPE_CHECKING:
+    from ezdxf.document import Drawing
 
 log = logging.getLogger(__name__)
+
+# Skipped by ezdwg but no drawing content: a layout's viewport windows (ezdxf draws the
+# modelspace preview, and a layout without its viewports is still listed).
+_NOT_CONTENT = frozenset({"VIEWPORT"})
 
 # What ezdwg reads (its README; the corpus' R2.10 file is refused as unsupported).
 SUPPORTED = frozenset(
@@ -51,9 +59,15 @@ def analyse_dwg(path: Path, preview_path: Path | None = None) -> Analysis:
     if inner.status != "ready":
         return failed("dwg", f"DWG 文件（{named}）解析后的图纸无法分析：{inner.error}", **metadata)
     warnings = list(inner.warnings)
-    if skipped:
-        kinds = "、".join(f"{kind} {count} 个" for kind, count in sorted(skipped.items()))
-        warnings.append(f"DWG 中有实体未能读取（{kinds}），预览和文字中不含这些实体。")
+    lost = {kind: count for kind, count in skipped.items() if kind not in _NOT_CONTENT}
+    if lost:
+        kinds = "、".join(f"{kind} {count} 个" for kind, count in sorted(lost.items()))
+        warnings.append(
+            f"DWG 中有 {sum(lost.values())} 个实体未能读取（{kinds}），"
+            "预览、文字、搜索和比较中不含这些实体。"
+        )
+    metadata["skippedEntities"] = skipped
+    metadata["warnings"] = warnings
     return Analysis(
         status="ready",
         format="dwg",
@@ -64,11 +78,41 @@ def analyse_dwg(path: Path, preview_path: Path | None = None) -> Analysis:
     )
 
 
+def load_document(path: Path) -> Drawing:
+    """The ezdxf document of a DXF or DWG file (a DWG converted in a private temporary
+    directory, never next to its file), for the diff.
+
+    Raises ``DxfLoadError`` with a Chinese reason when the file cannot be read.
+    """
+    from drawings.formats.dxf import DxfLoadError, load
+
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    try:
+        sniffed = sniff(head)
+    except UnsupportedMedia:  # not a drawing: the DXF loader names the reason
+        return load(path)[0]
+    if sniffed.format != "dwg":
+        return load(path)[0]
+    version = sniffed.version or ""
+    if version not in SUPPORTED:
+        raise DxfLoadError(f"不支持的 DWG 版本 {version or '未知'}。")
+    with tempfile.TemporaryDirectory(prefix="oneset-dwg-") as tmp:
+        converted = Path(tmp) / "converted.dxf"
+        try:
+            _convert(path, converted)
+        except Exception as error:  # any parse failure of untrusted bytes is the file's fault
+            raise DxfLoadError(f"DWG 文件（{version}）无法解析：{_short(error)}") from error
+        return load(converted)[0]  # in memory: the directory may go
+
+
 def _convert(path: Path, target: Path) -> dict[str, int]:
     """Parse the DWG and write it as DXF; returns the entity types it skipped (type → count)."""
     import ezdwg
 
-    result = ezdwg.to_dxf(ezdwg.read(str(path)), str(target))
+    # include_unsupported: entity types ezdwg cannot write (3DSOLID, REGION ...) are counted
+    # in skipped_by_type instead of vanishing without a trace.
+    result = ezdwg.to_dxf(ezdwg.read(str(path)), str(target), include_unsupported=True)
     if not target.exists():
         raise ValueError("no drawing could be read")
     return {str(k): int(v) for k, v in (result.skipped_by_type or {}).items()}

@@ -68,7 +68,17 @@ _UNIT_NAMES = {
 
 
 NO_PREVIEW = (
-    "模型空间没有可显示的图形（空图纸、仅含三维实体/参照底图，或内容全部在布局中），未生成预览。"
+    "图纸中没有可显示的平面图形（空图纸，或仅含三维实体、参照底图、侧向的文字等），预览为空白图纸。"
+)
+PAPER_PREVIEW = "模型空间没有可显示的图形，预览显示布局“{name}”。"
+# The blank sheet of a drawing with nothing to draw in plan view: A4 landscape, drawn 1:1 in
+# mm inside the 2 mm margins the viewer's coordinate mapping assumes.
+BLANK_EXTENTS = [[0.0, 0.0], [293.0, 206.0]]
+BLANK_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" '
+    'viewBox="0 0 297 210"><rect width="297" height="210" fill="#ffffff"/>'
+    '<text x="148.5" y="105" font-size="8" text-anchor="middle" fill="#888888">'
+    "没有可显示的平面图形</text></svg>"
 )
 
 
@@ -163,7 +173,7 @@ def _describe(doc: Drawing, loading: dict[str, Any], preview_path: Path | None) 
         if not block.name.startswith("*") and not block.block_record.is_any_layout
     ]
     texts = extract_texts(doc)
-    extents, preview_layers, preview_note = _preview(doc, preview_path)
+    extents, preview_layers, preview_note, preview_layout = _preview(doc, preview_path)
     if preview_note:
         warnings.append(preview_note)
     metadata: dict[str, Any] = {
@@ -175,6 +185,7 @@ def _describe(doc: Drawing, loading: dict[str, Any], preview_path: Path | None) 
         "unitsCode": doc.units,
         "extents": extents,
         "modelspaceEntities": sum(histogram.values()),
+        "entityCount": sum(layer_counts.values()),
         "entityTypes": dict(histogram.most_common()),
         "layers": layers,
         "blocks": blocks,
@@ -186,6 +197,8 @@ def _describe(doc: Drawing, loading: dict[str, Any], preview_path: Path | None) 
     if metadata["preview"]:
         # The preview's layer groups (see layered_svg): what the viewer offers to toggle.
         metadata["previewLayers"] = preview_layers
+        metadata["previewLayout"] = preview_layout
+    metadata["warnings"] = warnings
     return Analysis(
         status="ready",
         format="dxf",
@@ -286,22 +299,36 @@ def _layout_name(doc: Drawing, block: Any) -> str:
 
 def _preview(
     doc: Drawing, preview_path: Path | None
-) -> tuple[list[list[float]] | None, list[dict[str, Any]], str | None]:
-    """Render modelspace to the layered SVG preview; returns the drawn extents, the layers that
-    have a group in it and a note when there is no preview."""
+) -> tuple[list[list[float]] | None, list[dict[str, Any]], str | None, str | None]:
+    """Render the layered SVG preview: modelspace, else the first paper-space layout that draws
+    something, else a blank sheet (every drawing that parses has a preview the viewer shows).
+    Returns the drawn extents, the layers that have a group in it, a note for the warnings and
+    the name of the paper-space layout drawn (None for modelspace or a blank sheet)."""
     if preview_path is None:
-        return None, [], None
+        return None, [], None, None
     from drawings.formats.layered_svg import render_layered_svg
 
-    try:
-        drawn = render_layered_svg(doc)
-    except ValueError as error:
-        if "empty bounding box" in str(error):
-            return None, [], NO_PREVIEW
-        log.warning("SVG preview failed: %r", error)
-        return None, [], f"预览生成失败：{error}"
-    except _LOAD_ERRORS as error:  # the renderer meets every odd entity in the wild
-        log.warning("SVG preview failed: %r", error)
-        return None, [], f"预览生成失败：{type(error).__name__}"
-    preview_path.write_text(drawn.text, encoding="utf-8")
-    return drawn.extents, drawn.layers, None
+    sources: list[tuple[str | None, Any]] = [(None, doc.modelspace())]
+    for tab in doc.layouts.names_in_taborder():
+        paper = doc.layouts.get(tab)
+        if tab.lower() != "model" and len(paper):
+            sources.append((decode_dxf_unicode(tab), paper))
+    failure: str | None = None
+    for name, source in sources:
+        try:
+            drawn = render_layered_svg(doc, source)
+        except ValueError as error:
+            if "empty bounding box" in str(error):
+                continue
+            log.warning("SVG preview failed: %r", error)
+            failure = failure or f"预览生成失败：{error}"
+            continue
+        except _LOAD_ERRORS as error:  # the renderer meets every odd entity in the wild
+            log.warning("SVG preview failed: %r", error)
+            failure = failure or f"预览生成失败：{type(error).__name__}"
+            continue
+        preview_path.write_text(drawn.text, encoding="utf-8")
+        note = None if name is None else PAPER_PREVIEW.format(name=name)
+        return drawn.extents, drawn.layers, note, name
+    preview_path.write_text(BLANK_SVG, encoding="utf-8")
+    return BLANK_EXTENTS, [], failure or NO_PREVIEW, None

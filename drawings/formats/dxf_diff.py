@@ -189,8 +189,9 @@ def _extra_geometry(entity: Any) -> dict[str, Any]:
     elif kind == "POLYLINE":
         extra["points"] = [v.dxf.location for v in entity.vertices]
     elif kind == "SPLINE":
-        extra["control_points"] = list(entity.control_points)
-        extra["fit_points"] = list(entity.fit_points)
+        # numpy rows: compared as arrays they raise "truth value ... is ambiguous"
+        extra["control_points"] = [tuple(float(c) for c in p) for p in entity.control_points]
+        extra["fit_points"] = [tuple(float(c) for c in p) for p in entity.fit_points]
     elif kind == "HATCH":
         extra["paths"] = [_path_points(path) for path in entity.paths]
     elif kind == "INSERT":

@@ -30,14 +30,19 @@ from ezdxf.addons.drawing.config import BackgroundPolicy, Configuration
 from ezdxf.addons.drawing.frontend import Frontend
 from ezdxf.addons.drawing.properties import RenderContext
 from ezdxf.lldxf.encoding import decode_dxf_unicode
+from ezdxf.math import Vec2
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
     from ezdxf.addons.drawing.properties import BackendProperties
     from ezdxf.document import Drawing
+    from ezdxf.layouts.layout import Layout
 
 LAYER_ATTRIBUTE = "data-layer"
+PAGE_LONG_MM = 1000.0  # the preview page's long side
+PAGE_SHORT_MIN_MM = 20.0
+MARGIN_MM = 2.0
 # Characters XML 1.0 forbids: one in an attribute would make the whole SVG unreadable.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -117,22 +122,49 @@ class _LayeredSvgBackend(svg.SVGBackend):
         return self.writer
 
 
-def render_layered_svg(doc: Drawing) -> LayeredSvg:
-    """Modelspace as an auto-sized SVG grouped by layer.
+def page_mm(width: float, height: float) -> tuple[float, float]:
+    """The SVG page for drawn extents ``width`` x ``height``: the long side ``PAGE_LONG_MM``,
+    the short side in proportion (at least ``PAGE_SHORT_MIN_MM``), 2 mm margins included.
 
-    Raises ``ValueError("empty bounding box")`` when nothing renderable is in modelspace.
+    ezdxf's auto-sized page is the extents 1:1 in mm: a georeferenced or huge drawing got a
+    width like ``3.74216e+07mm`` (unreadable to the viewer, absurd to a browser), a tiny one a
+    page smaller than its margins. The drawing is fitted and centred inside the margins either
+    way, which is what the viewer's coordinate mapping assumes.
+    """
+    inner = PAGE_LONG_MM - 2 * MARGIN_MM
+    longest = max(width, height)
+    if longest <= 0:
+        return PAGE_LONG_MM, PAGE_LONG_MM
+    w = max(round(inner * width / longest + 2 * MARGIN_MM, 2), PAGE_SHORT_MIN_MM)
+    h = max(round(inner * height / longest + 2 * MARGIN_MM, 2), PAGE_SHORT_MIN_MM)
+    return w, h
+
+
+def render_layered_svg(doc: Drawing, source: Layout | None = None) -> LayeredSvg:
+    """A layout (modelspace by default) as an SVG grouped by layer, on a page of sane size.
+
+    Raises ``ValueError("empty bounding box")`` when nothing renderable is in the layout.
     """
     names = LayerNames(doc)
     backend = _LayeredSvgBackend(names)
     config = Configuration(background_policy=BackgroundPolicy.WHITE)
     # The frontend prints some proxy-graphic errors to stdout; keep stdout for our JSON.
     with contextlib.redirect_stdout(io.StringIO()):
-        Frontend(RenderContext(doc), backend, config=config).draw_layout(doc.modelspace())
+        Frontend(RenderContext(doc), backend, config=config).draw_layout(
+            source if source is not None else doc.modelspace()
+        )
     box = backend.player().bbox()  # computed once: handed to get_string, reported as extents
     if not box.has_data:
         raise ValueError("empty bounding box")
+    size = box.size
+    if size.x <= 0 or size.y <= 0:  # a single line or point: give the page a second dimension
+        pad = max(size.x, size.y) / 20 or 1.0
+        box.extend([box.extmin - Vec2(pad, pad), box.extmax + Vec2(pad, pad)])
+        size = box.size
+    width, height = page_mm(size.x, size.y)
     text = backend.get_string(
-        layout.Page(0, 0, layout.Units.mm, margins=layout.Margins.all(2)), render_box=box
+        layout.Page(width, height, layout.Units.mm, margins=layout.Margins.all(MARGIN_MM)),
+        render_box=box,
     )
     handles = backend.writer.handles if backend.writer is not None else {}
     extents = [

@@ -23,10 +23,11 @@ if TYPE_CHECKING:
     from kernel.platform import Platform
 
 _MAX_MEMORY_MB = 4096  # per diff child
+CAD_FORMATS = frozenset({"dxf", "dwg"})  # compared entity by entity (a DWG through its DXF)
 
 
 async def compare(platform: Platform, actor: Actor, revision_id: int, other_id: int) -> DiffOut:
-    """Diff ``revision_id`` (old) against ``other_id`` (new): DXF entities or PDF text."""
+    """Diff ``revision_id`` (old) against ``other_id`` (new): DXF/DWG entities or PDF text."""
     old, new = await load_revision(revision_id), await load_revision(other_id)
     if old.project != new.project:
         raise Invalid("只能比较同一项目图纸集中的版本。", field="otherId")
@@ -35,12 +36,12 @@ async def compare(platform: Platform, actor: Actor, revision_id: int, other_id: 
         if rev.status != Status.READY:
             raise Conflict(f"版本 {rev.id} 尚未解析成功，不能比较。", code="revision_not_ready")
     formats = {old.format, new.format}
-    if formats == {"dxf"}:
+    if formats <= CAD_FORMATS:
         result = await anyio.to_thread.run_sync(_compare_dxf, platform, old, new)
     elif formats == {"pdf"}:
         result = await anyio.to_thread.run_sync(_compare_pdf, platform, old, new)
     else:
-        raise Invalid("只能比较两个 DXF 版本或两个 PDF 版本（DWG 需先转换）。", field="otherId")
+        raise Invalid("只能比较两个 DXF/DWG 版本或两个 PDF 版本。", field="otherId")
     return msgspec.convert(
         {"revisionId": revision_id, "otherId": other_id, "format": old.format, **result}, DiffOut
     )
@@ -78,8 +79,8 @@ def _compare_dxf(platform: Platform, old: RevisionRecord, new: RevisionRecord) -
     with tempfile.TemporaryDirectory(prefix="oneset-diff-", dir=scratch) as tmp:
         overlay_path = Path(tmp) / "overlay.svg"
         result = client().diff(
-            _download(platform, old.sha256, Path(tmp), "old.dxf"),
-            _download(platform, new.sha256, Path(tmp), "new.dxf"),
+            _download(platform, old.sha256, Path(tmp), f"old.{old.format}"),
+            _download(platform, new.sha256, Path(tmp), f"new.{new.format}"),
             timeout_s=platform.settings.file_analysis_timeout_seconds,
             overlay_path=overlay_path,
             max_memory_mb=_MAX_MEMORY_MB,

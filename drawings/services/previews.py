@@ -56,9 +56,13 @@ def preview_layers(rev: RevisionRecord) -> list[PreviewLayer] | None:
     ]
 
 
-def lacks_layer_groups(fmt: str, metadata: dict[str, Any], preview_sha256: str) -> bool:
-    """A DXF/DWG preview drawn before previews had layer groups (refresh it)."""
-    return fmt in LAYERED_FORMATS and bool(preview_sha256) and "previewLayers" not in metadata
+def preview_outdated(fmt: str, metadata: dict[str, Any], preview_sha256: str) -> bool:
+    """A ready DXF/DWG revision whose preview an older pipeline drew (draw it again): none at
+    all (before every drawing that parses got one), no layer groups, or ezdxf's 1:1 page in mm
+    (``width="3.74216e+07mm"`` for a georeferenced plan; metadata without ``entityCount``)."""
+    if fmt not in LAYERED_FORMATS:
+        return False
+    return not preview_sha256 or "previewLayers" not in metadata or "entityCount" not in metadata
 
 
 async def preview_file(actor: Actor, revision_id: int) -> BlobRef:

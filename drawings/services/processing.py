@@ -1,8 +1,9 @@
 """The processing job: analyse a revision's file in the isolated runner, store the preview,
 record ready/failed, chunk the text for search. Idempotent by revision id.
 
-``refresh_preview`` draws again, in the same runner, the preview of a revision processed before
-previews had layer groups; ``oneset refresh-previews`` runs it over every such revision."""
+``refresh_preview`` draws again, in the same runner, the preview of a revision an older pipeline
+processed (no preview, no layer groups, or ezdxf's 1:1 page: ``previews.preview_outdated``);
+``oneset refresh-previews`` runs it over every such revision."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from drawings.rules.search_text import DRAWING_TEXT_INDEX, chunk_text
 from drawings.rules.states import Status
 from drawings.rules.subjects import subject
 from drawings.rules.sweep import INTERRUPTED
-from drawings.services.previews import LAYERED_FORMATS, lacks_layer_groups
+from drawings.services.previews import LAYERED_FORMATS, preview_outdated
 from drawings.services.records import dumps, loads
 from drawings.tables import Revision, RevisionText
 from kernel import audit, clock, outbox
@@ -119,8 +120,10 @@ async def _earlier_result(sha256: str, revision_id: int) -> tuple[Analysis, str,
     if other is None:
         return None
     metadata = loads(other["metadata"], {})
-    if lacks_layer_groups(str(other["format"]), metadata, str(other["preview_sha256"])):
-        return None  # its preview predates layer groups: draw a current one
+    if other["status"] == Status.READY.value and preview_outdated(
+        str(other["format"]), metadata, str(other["preview_sha256"])
+    ):
+        return None  # an older pipeline drew its preview: draw a current one
     analysis = Analysis(
         status=other["status"],
         format=other["format"],
@@ -176,15 +179,15 @@ async def _finish(
 
 
 async def refresh_preview(platform: Platform, revision_id: int) -> bool:
-    """Replace the preview of a ``ready`` DXF/DWG revision that lacks layer groups with one
-    drawn again in the isolated runner (with its ``previewLayers``). Status, state, texts and
+    """Replace the outdated preview of a ``ready`` DXF/DWG revision (``preview_outdated``) with
+    one drawn again in the isolated runner, with its metadata and warnings. Status, state, texts and
     comments are kept. Returns whether the preview was replaced; a no-op for any other revision,
     so safe to run twice."""
     row = await Revision.select().where(Revision.id == revision_id).first()
     if row is None or row["status"] != Status.READY.value:
         return False
     old_preview = str(row["preview_sha256"])
-    if not lacks_layer_groups(str(row["format"]), loads(row["metadata"], {}), old_preview):
+    if not preview_outdated(str(row["format"]), loads(row["metadata"], {}), old_preview):
         return False
     analysis, preview_sha = await anyio.to_thread.run_sync(_analyse_blob, platform, row)
     if analysis.status != "ready" or not preview_sha:
@@ -193,7 +196,11 @@ async def refresh_preview(platform: Platform, revision_id: int) -> bool:
     async with transaction():
         updated = (
             await Revision.update(
-                {Revision.metadata: dumps(analysis.metadata), Revision.preview_sha256: preview_sha}
+                {
+                    Revision.metadata: dumps(analysis.metadata),
+                    Revision.warnings: dumps(analysis.warnings),
+                    Revision.preview_sha256: preview_sha,
+                }
             )
             .where(
                 Revision.id == revision_id,
@@ -213,8 +220,8 @@ async def refresh_preview(platform: Platform, revision_id: int) -> bool:
 
 
 async def previews_to_refresh(after_id: int = 0, limit: int = 200) -> list[int]:
-    """Ids (ascending, above ``after_id``) of ready DXF/DWG revisions whose preview lacks layer
-    groups; page through them with the last id returned."""
+    """Ids (ascending, above ``after_id``) of ready DXF/DWG revisions whose preview is outdated
+    (``preview_outdated``); page through them with the last id returned."""
     found: list[int] = []
     while len(found) < limit:
         rows = (
@@ -225,7 +232,6 @@ async def previews_to_refresh(after_id: int = 0, limit: int = 200) -> list[int]:
                 Revision.id > after_id,
                 Revision.status == Status.READY.value,
                 Revision.format.is_in(sorted(LAYERED_FORMATS)),
-                Revision.preview_sha256 != "",
             )
             .order_by(Revision.id)
             .limit(limit)
@@ -235,7 +241,7 @@ async def previews_to_refresh(after_id: int = 0, limit: int = 200) -> list[int]:
         found.extend(
             int(row["id"])
             for row in rows
-            if lacks_layer_groups(
+            if preview_outdated(
                 str(row["format"]), loads(row["metadata"], {}), str(row["preview_sha256"])
             )
         )

@@ -8,11 +8,14 @@ from typing import Any
 
 import pytest
 
+from drawings.formats.preview_geometry import page_size
 from drawings.services import processing
 from drawings.tables import Revision
 from tests.conftest import Database
 from tests.drawings.conftest import World
+from tests.paths import SHARED_DATA
 from tests.unit.drawings.corpus import corpus
+from tests.web.pages import sign_in
 
 CONCURRENCY = 3  # analysis children at once (each is its own process)
 
@@ -46,9 +49,15 @@ async def test_every_corpus_file_ends_ready_or_failed_with_reason(
     rows: dict[int, dict[str, Any]] = {
         int(r["id"]): r
         for r in await Revision.select(
-            Revision.id, Revision.status, Revision.error, Revision.format, Revision.metadata
+            Revision.id,
+            Revision.status,
+            Revision.error,
+            Revision.format,
+            Revision.metadata,
+            Revision.preview_sha256,
         )
     }
+    await sign_in(world.client, world.owner.username)
     for item in files:
         if item.path in refused:
             assert item.outcome == "failed", (item.path, refused[item.path])
@@ -60,8 +69,13 @@ async def test_every_corpus_file_ends_ready_or_failed_with_reason(
         if row["status"] == "failed":
             assert any("\u4e00" <= c <= "\u9fff" for c in row["error"]), item.path
             assert "Traceback" not in row["error"]
+            if row["format"] == "dwg":  # the reason names the version (R2.10 here)
+                magic = (SHARED_DATA / item.path).read_bytes()[:6].decode("ascii", "replace")
+                assert magic in row["error"], (item.path, row["error"])
         else:
             assert row["error"] == ""
+            if row["format"] in {"dxf", "dwg"}:
+                await _shows_a_preview(world, item.path, row)
     # Both refusals are the MANIFEST's "not a DXF" files; everything else was stored.
     assert sorted(refused) == ["malformed/mleader_fragment.dxf", "malformed/r1.4_entities.dxf"]
     # Running the job again changes nothing (Celery may redeliver).
@@ -69,6 +83,25 @@ async def test_every_corpus_file_ends_ready_or_failed_with_reason(
         *(processing.process_revision(world.platform, r) for r in list(revisions.values())[:5])
     )
     assert again == statuses[:5]
+
+
+async def _shows_a_preview(world: World, path: str, row: dict[str, Any]) -> None:
+    """A DXF/DWG that processed has a preview the viewer page shows (never "暂无预览"): the
+    stored SVG's page size is readable and sane, whatever the drawing's extents."""
+    metadata = json.loads(row["metadata"]) if isinstance(row["metadata"], str) else row["metadata"]
+    assert metadata["preview"] is True, (path, metadata.get("warnings"))
+    assert isinstance(metadata["entityCount"], int), path
+    assert isinstance(metadata["warnings"], list), path
+    if row["format"] == "dwg":
+        assert metadata["entityCount"] > 0, path
+    head = b"".join(world.platform.blobs.open(row["preview_sha256"]))[:2048].decode()
+    size = page_size(head)
+    assert size is not None, (path, head[:300])
+    assert min(size) >= 20 and max(size) <= 1000, (path, size)
+    page = await world.client.get(f"/review/revisions/{row['id']}")
+    assert page.status_code == 200, path
+    assert "暂无预览" not in page.text, path
+    assert "data-geometry=" in page.text, path
 
 
 async def test_same_bytes_again_get_a_layered_preview_not_an_old_one(world: World) -> None:
@@ -97,3 +130,35 @@ async def test_same_bytes_again_get_a_layered_preview_not_an_old_one(world: Worl
     preview = await world.get(f"/revisions/{second}/preview.svg")
     assert preview.status_code == 200
     assert preview.content.count(b'<g data-layer="') >= 6
+
+
+async def test_previews_an_older_pipeline_drew_are_drawn_again(world: World) -> None:
+    """Revisions processed before every drawing got a sane preview: an empty drawing without
+    one, a georeferenced plan on ezdxf's 1:1 page (metadata without ``entityCount``). Both are
+    listed for ``oneset refresh-previews`` and get a current preview, metadata and warnings;
+    an upload of the same bytes does not reuse the old result."""
+    empty = await world.uploaded("建施-11", "malformed/empty_sections.dxf")
+    plan = await world.uploaded("建施-12", "dxf/block_color_cn.dxf")
+    for revision_id, preview in ((empty, ""), (plan, None)):
+        row = await Revision.select().where(Revision.id == revision_id).first()
+        assert row is not None
+        metadata = json.loads(row["metadata"])
+        metadata.pop("entityCount")
+        changes: dict[Any, Any] = {
+            Revision.metadata: json.dumps(metadata),
+            Revision.warnings: "[]",
+        }
+        if preview is not None:
+            changes[Revision.preview_sha256] = preview
+        await Revision.update(changes).where(Revision.id == revision_id)
+
+    again = await world.uploaded("建施-13", "malformed/empty_sections.dxf")
+    assert (await world.get(f"/revisions/{again}")).json()["preview"] is True
+
+    assert await processing.previews_to_refresh() == [empty, plan]
+    assert await processing.refresh_preview(world.platform, empty)
+    assert await processing.refresh_preview(world.platform, plan)
+    assert await processing.previews_to_refresh() == []
+    body = (await world.get(f"/revisions/{empty}")).json()
+    assert body["preview"] is True and body["metadata"]["entityCount"] == 0
+    assert any("空白图纸" in w for w in body["warnings"])

@@ -132,3 +132,28 @@ def test_fork_server_diff(tmp_path: Path) -> None:
     assert broken.status == "failed"
     assert broken.error
     assert "DXF" in broken.error
+
+
+def test_fork_server_diff_reads_dwg_on_either_side(tmp_path: Path) -> None:
+    """A DWG is converted in the child's own temporary directory: nothing is written next to
+    the compared files. The same drawing as DWG and DXF matches entity by entity."""
+    dwg = tmp_path / "old.dwg"
+    dwg.write_bytes((SHARED_DATA / "dwg/example_2018.dwg").read_bytes())
+    dxf = tmp_path / "new.dxf"
+    dxf.write_bytes((SHARED_DATA / "dxf/example_2018.dxf").read_bytes())
+    overlay = tmp_path / "overlay.svg"
+    result = client().diff(dwg, dxf, timeout_s=120, overlay_path=overlay)
+    assert result.status == "ready", result.error
+    assert result.metadata["unchanged"] > 0
+    assert overlay.exists()
+    same = client().diff(dwg, dwg, timeout_s=120)
+    assert same.status == "ready", same.error
+    assert (same.metadata["added"], same.metadata["removed"], same.metadata["modified"]) == (
+        0,
+        0,
+        0,
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.dxf", "old.dwg", "overlay.svg"]
+    old = client().diff(SHARED_DATA / "dwg/r2.10_entities.dwg", dwg, timeout_s=60)
+    assert old.status == "failed"
+    assert old.error is not None and "AC2.10" in old.error

@@ -19,7 +19,7 @@ from ezdxf.addons.drawing.frontend import Frontend
 from ezdxf.addons.drawing.properties import RenderContext
 
 from drawings.formats.dxf import analyse_dxf
-from drawings.formats.layered_svg import LAYER_ATTRIBUTE, render_layered_svg
+from drawings.formats.layered_svg import LAYER_ATTRIBUTE, page_mm, render_layered_svg
 from tests.paths import SHARED_DATA
 
 if TYPE_CHECKING:
@@ -48,9 +48,11 @@ def _ezdxf_paths(doc: Drawing) -> list[tuple[str, str]]:
     config = Configuration(background_policy=BackgroundPolicy.WHITE)
     with contextlib.redirect_stdout(io.StringIO()):
         Frontend(RenderContext(doc), backend, config=config).draw_layout(doc.modelspace())
+    box = backend.player().bbox()
+    width, height = page_mm(box.size.x, box.size.y)
     text = backend.get_string(
-        layout.Page(0, 0, layout.Units.mm, margins=layout.Margins.all(2)),
-        render_box=backend.player().bbox(),
+        layout.Page(width, height, layout.Units.mm, margins=layout.Margins.all(2)),
+        render_box=box,
     )
     root = ET.fromstring(text.encode("utf-8"))  # noqa: S314 - ezdxf output
     return [(p.attrib["d"], p.attrib["class"]) for p in root.iter(f"{NS}path")]
