@@ -72,7 +72,10 @@ class Channel(kombu_sqla.Channel):
         options = connection.client.transport_options
         self.visibility_timeout = int(options.get("visibility_timeout", VISIBILITY_TIMEOUT))
         self._leases: dict[str, int] = {}  # delivery tag → message row
-        self._lock = threading.Lock()  # the session is shared by the consumer and ack threads
+        # One SQLAlchemy session serves the consumer loop and Celery's result-handler thread
+        # (which acks late tasks), and a session is not thread-safe: every use holds this lock.
+        self._lock = threading.RLock()
+        self._queue_ids: dict[str, int] = {}
         super().__init__(connection, **kwargs)
 
     def _open(self) -> Any:
@@ -99,14 +102,29 @@ class Channel(kombu_sqla.Channel):
 
         (kombu's check-then-insert lets the slower one fail on the unique name.)
         """
-        session = self.session
-        queue_cls: Any = self.queue_cls
-        row = session.query(queue_cls).filter(queue_cls.name == queue).first()
-        if row is None:
-            session.execute(text(_ADD_QUEUE.format(queues=self.queue_tablename)), {"name": queue})
-            session.commit()
-            row = session.query(queue_cls).filter(queue_cls.name == queue).one()
-        return row
+        with self._lock:
+            session = self.session
+            queue_cls: Any = self.queue_cls
+            row = session.query(queue_cls).filter(queue_cls.name == queue).first()
+            if row is None:
+                add = text(_ADD_QUEUE.format(queues=self.queue_tablename))
+                session.execute(add, {"name": queue})
+                session.commit()
+                row = session.query(queue_cls).filter(queue_cls.name == queue).one()
+            return row
+
+    # kombu's two bases name the second parameter differently (message, payload).
+    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        with self._lock:
+            super()._put(queue, payload, **kwargs)
+
+    def _purge(self, queue: str) -> int:
+        with self._lock:
+            return int(super()._purge(queue))
+
+    def _size(self, queue: str) -> int:
+        with self._lock:
+            return int(super()._size(queue))
 
     def _engine_from_config(self) -> Any:
         client: Any = self.connection.client
@@ -128,16 +146,21 @@ class Channel(kombu_sqla.Channel):
         return engine
 
     def _queue_id(self, queue: str) -> int:
-        kombu_channel: Any = self  # kombu's SQLAlchemy channel is untyped
-        return int(kombu_channel._get_or_create(queue).id)
+        """The queue's row id (fixed once created), read once per channel."""
+        if queue not in self._queue_ids:
+            self._queue_ids[queue] = int(self._get_or_create(queue).id)
+        return self._queue_ids[queue]
 
     def _sql(self, statement: str) -> TextClause:
         return text(statement.format(messages=self.message_tablename))
 
     def _get(self, queue: str, timeout: float | None = None) -> Any:
         """Lease the oldest deliverable message of ``queue`` (visible, or its lease expired)."""
-        params = {"queue": self._queue_id(queue), "expired": f"-{self.visibility_timeout} seconds"}
         with self._lock:
+            params = {
+                "queue": self._queue_id(queue),
+                "expired": f"-{self.visibility_timeout} seconds",
+            }
             session = self.session
             try:
                 if session.execute(self._sql(_PEEK), params).first() is None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from accounts.demo import demo_uscc
+from tests.browser import waits
 from tests.browser.conftest import screenshot
 from tests.browser.platform import PASSWORD, RunningPlatform
 from tests.paths import SHARED_DATA
@@ -106,12 +107,12 @@ def test_reviewer_views_compares_and_pins(browser: Any, running_platform: Runnin
     reviewer.get_by_role("link", name="ZP-01").click()
     reviewer.get_by_role("link", name="第 1 版", exact=True).click()
     drawing = reviewer.locator("#drawing")
-    reviewer.wait_for_function("document.getElementById('drawing').naturalWidth > 0")
+    waits.until(reviewer, "document.getElementById('drawing').naturalWidth > 0")
     assert drawing.bounding_box()["height"] > 50
     reviewer.get_by_role("link", name="第 2 版", exact=True).click()  # compare link on the v1 page
     reviewer.wait_for_url(re.compile(r"/review/compare\?old=\d+&new=\d+"))
     assert "新增" in reviewer.locator("#diff-message").inner_text()
-    reviewer.wait_for_function("document.getElementById('overlay').naturalWidth > 0")
+    waits.until(reviewer, "document.getElementById('overlay').naturalWidth > 0")
     assert reviewer.locator("#change-list tbody tr").count() > 0
     screenshot(reviewer, "drawings-compare")
 
@@ -119,13 +120,13 @@ def test_reviewer_views_compares_and_pins(browser: Any, running_platform: Runnin
     reviewer.go_back()
     reviewer.get_by_role("link", name="该图号全部版本").click()
     reviewer.get_by_role("link", name="第 2 版", exact=True).click()
-    reviewer.wait_for_function("document.getElementById('drawing').naturalWidth > 0")
+    waits.until(reviewer, "document.getElementById('drawing').naturalWidth > 0")
     layer = reviewer.get_by_label("INSERT_POINTS（32）")
     layer.uncheck()
     reviewer.get_by_text("已隐藏 1 个图层").wait_for()
     layer.check()
     reviewer.get_by_text("显示全部图层").wait_for()
-    reviewer.wait_for_function("document.getElementById('drawing').naturalWidth > 0")
+    waits.until(reviewer, "document.getElementById('drawing').naturalWidth > 0")
     box = reviewer.locator("#drawing").bounding_box()
     reviewer.mouse.click(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.5)
     assert "已选择位置" in reviewer.locator("#pin-status").inner_text()

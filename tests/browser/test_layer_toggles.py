@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from accounts.demo import demo_uscc
+from tests.browser import waits
 from tests.browser.conftest import screenshot
 from tests.browser.platform import PASSWORD, RunningPlatform
 from tests.paths import SHARED_DATA
@@ -52,7 +53,7 @@ def _sign_in(page: Any, username: str) -> None:
 
 
 def _dark(page: Any) -> int:
-    page.wait_for_function("document.getElementById('drawing').complete")
+    waits.until(page, "document.getElementById('drawing').complete")
     return int(page.locator("#drawing").evaluate(_DARK_PIXELS))
 
 
@@ -107,7 +108,7 @@ def test_reviewer_hides_a_layer_in_the_browser(
 
     toggles = page.locator(".layer-toggle")
     assert toggles.count() == 16
-    page.wait_for_function("document.getElementById('drawing').naturalWidth > 0")
+    waits.until(page, "document.getElementById('drawing').naturalWidth > 0")
     everything = _dark(page)
     assert everything > 1000
     previews: list[str] = []
@@ -138,7 +139,7 @@ def test_reviewer_hides_a_layer_in_the_browser(
     assert _dark(page) == 0  # every drawn path is in a layer group
     page.get_by_role("button", name="全部显示").click()
     page.get_by_text("显示全部图层").wait_for()
-    page.wait_for_function("!document.getElementById('drawing').src.startsWith('blob:')")
+    waits.until(page, "!document.getElementById('drawing').src.startsWith('blob:')")
     assert _dark(page) == everything
     # Toggling fetched the stored preview at most once, and never with ?hide=.
     assert len(previews) <= 3
@@ -147,7 +148,7 @@ def test_reviewer_hides_a_layer_in_the_browser(
     phone = _page(browser, platform, 390, 844)
     _sign_in(phone, "owner-layers")
     phone.goto(revision_url)
-    phone.wait_for_function("document.getElementById('drawing').naturalWidth > 0")
+    waits.until(phone, "document.getElementById('drawing').naturalWidth > 0")
     phone.get_by_label(f"{layer}（{max(counts)}）").uncheck()
     phone.get_by_text("已隐藏 1 个图层").wait_for()
     assert _dark(phone) < _dark(page)

@@ -8,20 +8,24 @@ two messages a second, and a message taken by a worker that was then killed was 
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from kernel.settings import EMBEDDED_BROKER
+from oneset import broker
 from tests.conftest import REPO_ROOT
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
 PRODUCERS, PER_PRODUCER = 4, 50
@@ -154,3 +158,59 @@ def test_a_task_taken_by_a_killed_worker_is_delivered_again(tmp_path: Path) -> N
         _until(lambda: _rows(env, "done"), 120, "the task to be delivered again and finish")
     assert [n for n, _ in _rows(env, "done")] == [7]
     assert len(_rows(env, "started")) == 2
+
+
+@pytest.mark.timeout(300)
+def test_one_channel_is_safe_across_the_consumer_and_ack_threads(tmp_path: Path) -> None:
+    """Celery's result-handler thread acks late tasks on the channel the consumer loop polls.
+
+    Their shared SQLAlchemy session was used outside the channel's lock (a queue lookup), and a
+    worker died with "This session is in 'prepared' state" (the suite's fuzz run, 2026-12-01).
+    """
+    from kombu import Connection
+
+    broker.register()
+    url = f"{EMBEDDED_BROKER}+sqlite:///{tmp_path / 'broker.sqlite3'}"
+    count = 300
+    errors: list[str] = []
+    taken: queue.Queue[str | None] = queue.Queue()
+    acked: list[str] = []
+    with Connection(url) as connection:
+        channel: Any = connection.default_channel
+
+        def guarded(work: Callable[[], None]) -> Callable[[], None]:
+            def run() -> None:
+                try:
+                    work()
+                except Exception as exc:
+                    errors.append(repr(exc))
+
+            return run
+
+        def produce() -> None:
+            for n in range(count):
+                channel._put("q", {"body": n, "properties": {"delivery_tag": f"t{n}"}})
+
+        def consume() -> None:
+            deadline = time.monotonic() + 240
+            got = 0
+            while got < count and time.monotonic() < deadline and not errors:
+                try:
+                    taken.put(channel._get("q")["properties"]["delivery_tag"])
+                    got += 1
+                except queue.Empty:
+                    continue
+            taken.put(None)
+
+        def ack() -> None:  # as Celery's result handler does, on its own thread
+            while (tag := taken.get()) is not None:
+                channel.settle(tag, delete=True)
+                acked.append(tag)
+
+        threads = [threading.Thread(target=guarded(w)) for w in (produce, consume, ack)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert len(acked) == count
