@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -226,9 +227,13 @@ def minio_ready(endpoint: str, user: str, password: str) -> bool:
     with contextlib.closing(urllib.request.urlopen(url, timeout=1)) as response:
         if response.status != 200:
             return False
+    import urllib3
     from minio import Minio
 
-    client = Minio(endpoint, access_key=user, secret_key=password, secure=False)
+    # No retries and short timeouts: a probe answers now or fails, so the caller's deadline holds
+    # (the client's default retries with backoff kept one probe blocked past a 300 s test limit).
+    quick = urllib3.PoolManager(timeout=urllib3.Timeout(connect=1, read=5), retries=False)
+    client = Minio(endpoint, access_key=user, secret_key=password, secure=False, http_client=quick)
     probe = f"readiness-{uuid.uuid4().hex[:12]}"
     client.make_bucket(bucket_name=probe)
     client.remove_bucket(bucket_name=probe)
@@ -309,6 +314,8 @@ class MinioCluster:
     quorum 3). Clients use ``endpoint`` (the first node); production puts a load balancer there.
     """
 
+    START_ATTEMPTS = 3
+
     def __init__(
         self,
         workdir: Path,
@@ -317,22 +324,19 @@ class MinioCluster:
         user: str = MINIO_USER,
         password: str = MINIO_PASSWORD,
     ) -> None:
-        port = free_port()
-        hosts = [f"127.0.0.{i + 1}" for i in range(nodes)]
-        drives = [
-            f"http://{h}:{port}{workdir / f'node{i + 1}' / 'drive'}" for i, h in enumerate(hosts)
-        ]
+        self.workdir, self.size = workdir, nodes
         self.user, self.password = user, password
-        self.nodes = [
+        self.nodes = self._nodes(free_port())
+
+    def _nodes(self, port: int) -> list[MinioServer]:
+        hosts = [f"127.0.0.{i + 1}" for i in range(self.size)]
+        folders = [self.workdir / f"node{i + 1}" for i in range(self.size)]
+        drives = [f"http://{h}:{port}{f / 'drive'}" for h, f in zip(hosts, folders, strict=True)]
+        return [
             MinioServer(
-                workdir / f"node{i + 1}",
-                host=h,
-                port=port,
-                peers=drives,
-                user=user,
-                password=password,
+                folder, host=h, port=port, peers=drives, user=self.user, password=self.password
             )
-            for i, h in enumerate(hosts)
+            for h, folder in zip(hosts, folders, strict=True)
         ]
 
     @property
@@ -340,10 +344,51 @@ class MinioCluster:
         return self.nodes[0].endpoint
 
     def start(self) -> str:
-        for node in self.nodes:
-            node.launch()
-        wait_for(self.ready, "the MinIO cluster", timeout=120)
-        return self.endpoint
+        """Launch every node and wait for the object layer; again on new ports if a node dies.
+
+        A port chosen free can be taken before the node binds it (by another suite's server, or
+        by a node's console port), and a cluster missing a node never forms: the node exits with
+        "port is already in use" and the rest wait for it for ever.
+        """
+        for attempt in range(1, self.START_ATTEMPTS + 1):
+            for node in self.nodes:
+                node.launch()
+            died = self._wait_ready(timeout=120)
+            if died is None:
+                return self.endpoint
+            self.stop()
+            if attempt == self.START_ATTEMPTS:
+                raise ServerUnavailable(f"MinIO node {died} exited: {self._log_tail(died)}")
+            for node in self.nodes:
+                shutil.rmtree(node.workdir, ignore_errors=True)
+            self.nodes = self._nodes(free_port())
+        raise AssertionError("unreachable")
+
+    def _wait_ready(self, timeout: float) -> str | None:
+        """None once the cluster takes writes; the endpoint of a node that exited meanwhile."""
+        deadline = time.monotonic() + timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            for node in self.nodes:
+                if not node.running:
+                    return node.endpoint
+            try:
+                if self.ready():
+                    return None
+            except Exception as exc:  # not up yet: keep polling
+                last = exc
+            time.sleep(0.2)
+        self.stop()
+        raise ServerUnavailable(
+            f"the MinIO cluster did not become ready in {timeout:.0f}s ({last})"
+        )
+
+    def _log_tail(self, endpoint: str) -> str:
+        node = next(n for n in self.nodes if n.endpoint == endpoint)
+        try:
+            return node.log.read_text(errors="replace")[-500:]
+        except OSError:
+            return "(no log)"
 
     def ready(self) -> bool:
         return minio_ready(self.endpoint, self.user, self.password)

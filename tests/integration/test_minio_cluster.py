@@ -4,6 +4,7 @@ writes go on through the others; it rejoins when it comes back."""
 from __future__ import annotations
 
 import io
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,3 +57,24 @@ def test_one_node_down_still_serves_reads_and_writes(cluster: MinioCluster) -> N
         now=clock.now,
     )
     assert b"".join(through_it.open(during.sha256)) == b"written with a node down" * 1000
+
+
+@pytest.mark.timeout(600)
+def test_a_cluster_whose_port_is_taken_before_it_binds_starts_on_another(tmp_path: Path) -> None:
+    """The port is chosen free, but another server can take it before the nodes bind it (the
+    suite's other worker did, 2026-12-01): that node exits and the others waited for ever."""
+    try:
+        nodes = MinioCluster(tmp_path / "minio")
+    except ServerUnavailable as exc:
+        missing_service(f"MinIO cluster: {exc}")
+        raise
+    taken = nodes.nodes[0].port
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", taken))
+        squatter.listen()
+        try:
+            nodes.start()
+            assert nodes.nodes[0].port != taken
+            assert all(node.running for node in nodes.nodes)
+        finally:
+            nodes.cleanup()
