@@ -32,6 +32,10 @@ from typing import TYPE_CHECKING, Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import msgspec  # noqa: E402
+
+from market.rules.labels import METHOD_LABELS, STATUS_LABELS  # noqa: E402
+from market.schemas import PurchaseCard  # noqa: E402
 from market.search_docs import INTERMEDIARY_SPEC, PURCHASE_SPEC, board_query, directory_query  # noqa: E402
 from search.embedded import EmbeddedSearchIndex  # noqa: E402
 from search.meili_index import MeiliSearchIndex  # noqa: E402
@@ -84,24 +88,33 @@ def intermediaries(count: int, seed: int = 1) -> Iterator[dict[str, Any]]:
 
 
 def purchases(count: int, seed: int = 2) -> Iterator[dict[str, Any]]:
+    """Synthetic board documents, built as ``PurchaseCard`` so their shape is the pages' own."""
     rng = random.Random(seed)
     for i in range(count):
         city = rng.choice(CITIES)
-        yield {
-            "id": str(i),
-            "projectName": f"{city}{rng.choice(['人才公寓', '科创园', '学校', '医院'])}{i}期工程",
-            "projectCode": f"2026-{330100 + CITIES.index(city) * 100}-70-03-{i:06d}",
-            "itemCode": rng.choice(ITEMS),
-            "itemName": rng.choice(TRADES),
-            "ownerName": f"{city}建设投资有限公司",
-            "content": f"{rng.choice(TRADES)}服务采购",
-            "method": rng.choice(METHODS),
-            "status": rng.choice(STATUSES),
-            "fundType": rng.choice(["state", "private"]),
-            "publishedAt": f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T08:00:00+00:00",
-            "selectionTime": "2026-12-01T08:00:00+00:00",
-            "signupDeadline": "2026-11-20T08:00:00+00:00",
-        }
+        method, status = rng.choice(METHODS), rng.choice(STATUSES)
+        card = PurchaseCard(
+            id=str(i),
+            project_name=f"{city}{rng.choice(['人才公寓', '科创园', '学校', '医院'])}{i}期工程",
+            project_code=f"2026-{330100 + CITIES.index(city) * 100}-70-03-{i:06d}",
+            item_code=rng.choice(ITEMS),
+            item_name=rng.choice(TRADES),
+            owner_name=f"{city}建设投资有限公司",
+            content=f"{rng.choice(TRADES)}服务采购",
+            method=method,
+            method_label=METHOD_LABELS[method],
+            status=status,
+            status_label=STATUS_LABELS[status],
+            fund_type=rng.choice(["state", "private"]),
+            signup_deadline="2026-11-20T08:00:00+00:00",
+            selection_time="2026-12-01T08:00:00+00:00",
+            published_at=f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T08:00:00+00:00",
+            winner_uscc="",
+            commitment=f"{i:064x}",
+            proof_url=f"/api/v1/market/purchases/{i}/draw-proof",
+        )
+        document: dict[str, Any] = msgspec.to_builtins(card)
+        yield document
 
 
 def query_mix(rng: random.Random) -> list[tuple[str, SearchQuery]]:
