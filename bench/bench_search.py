@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -240,6 +241,8 @@ def http_pages(data: Path, n: int, rounds: int) -> None:
             try:
                 urllib.request.urlopen(f"{base}/health", timeout=1).read()  # noqa: S310
                 break
+            except urllib.error.HTTPError:
+                break  # it answers; 503 only says no worker heartbeat, and none runs here
             except OSError:
                 time.sleep(0.2)
         rng = random.Random(3)
