@@ -69,6 +69,15 @@ class RunningPlatform:
         http.stop(self.process)
 
 
+def sign_in(page: Any, username: str) -> None:
+    """Sign in through the login page, as a person does (every browser account has PASSWORD)."""
+    page.goto("/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+
+
 def start(work_dir: Path) -> RunningPlatform:
     data_dir, clock_file = work_dir / "var", work_dir / "clock-offset"
     clock_file.write_text("0", encoding="ascii")

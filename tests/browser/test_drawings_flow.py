@@ -11,7 +11,7 @@ import pytest
 from accounts.demo import demo_uscc
 from tests.browser import waits
 from tests.browser.conftest import screenshot
-from tests.browser.platform import PASSWORD, RunningPlatform
+from tests.browser.platform import PASSWORD, RunningPlatform, sign_in
 from tests.paths import SHARED_DATA
 
 pytestmark = pytest.mark.browser
@@ -26,14 +26,6 @@ def _page(browser: Any, platform: RunningPlatform) -> Any:
     )
     context.set_default_timeout(30_000)
     return context.new_page()
-
-
-def _sign_in(page: Any, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
 
 
 def _upload(page: Any, sheet: str, path: Any) -> None:
@@ -78,7 +70,7 @@ def test_reviewer_views_compares_and_pins(browser: Any, running_platform: Runnin
     )
 
     owner = _page(browser, platform)
-    _sign_in(owner, "owner-d")
+    sign_in(owner, "owner-d")
     owner.goto("/review")
     owner.get_by_label("项目代码").fill("2026-330100-70-01-000456")
     owner.get_by_label("项目名称").fill("滨江区示范住宅项目")
@@ -101,7 +93,7 @@ def test_reviewer_views_compares_and_pins(browser: Any, running_platform: Runnin
     assert "查阅（部门）" in owner.content()
 
     reviewer = _page(browser, platform)
-    _sign_in(reviewer, "planning-b")
+    sign_in(reviewer, "planning-b")
     assert reviewer.url.endswith("/review")
     reviewer.get_by_role("link", name="2026-330100-70-01-000456").click()
     reviewer.get_by_role("link", name="ZP-01").click()

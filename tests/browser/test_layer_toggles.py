@@ -12,7 +12,7 @@ import pytest
 from accounts.demo import demo_uscc
 from tests.browser import waits
 from tests.browser.conftest import screenshot
-from tests.browser.platform import PASSWORD, RunningPlatform
+from tests.browser.platform import PASSWORD, RunningPlatform, sign_in
 from tests.paths import SHARED_DATA
 
 pytestmark = pytest.mark.browser
@@ -42,14 +42,6 @@ def _page(browser: Any, platform: RunningPlatform, width: int, height: int) -> A
     )
     context.set_default_timeout(60_000)
     return context.new_page()
-
-
-def _sign_in(page: Any, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
 
 
 def _dark(page: Any) -> int:
@@ -91,7 +83,7 @@ def test_reviewer_hides_a_layer_in_the_browser(
         PASSWORD,
     )
     page = _page(browser, platform, 1366, 900)
-    _sign_in(page, "owner-layers")
+    sign_in(page, "owner-layers")
     page.goto("/review")
     page.get_by_label("项目代码").fill(CODE)
     page.get_by_label("项目名称").fill("8号煤有线通讯系统")
@@ -146,7 +138,7 @@ def test_reviewer_hides_a_layer_in_the_browser(
     assert not [url for url in previews if "hide=" in url]
 
     phone = _page(browser, platform, 390, 844)
-    _sign_in(phone, "owner-layers")
+    sign_in(phone, "owner-layers")
     phone.goto(revision_url)
     waits.until(phone, "document.getElementById('drawing').naturalWidth > 0")
     phone.get_by_label(f"{layer}（{max(counts)}）").uncheck()

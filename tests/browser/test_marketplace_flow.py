@@ -12,7 +12,7 @@ import pytest
 
 from accounts.demo import demo_uscc
 from tests.browser.conftest import screenshot
-from tests.browser.platform import PASSWORD, RunningPlatform
+from tests.browser.platform import PASSWORD, RunningPlatform, sign_in
 
 pytestmark = pytest.mark.browser
 _serials = itertools.count(880_001)
@@ -22,14 +22,6 @@ def _new_user(browser: Any, platform: RunningPlatform) -> Any:
     context = browser.new_context(base_url=platform.base, locale="zh-CN")
     context.set_default_timeout(20_000)
     return context.new_page()
-
-
-def _sign_in(page: Any, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
 
 
 def _register(page: Any, kind: str, name: str, username: str) -> str:
@@ -102,7 +94,7 @@ def test_random_draw_purchase_is_verified_in_the_browser(
 
     # The operator approves the three applications from the review queue.
     operator = _new_user(browser, platform)
-    _sign_in(operator, "operator-b")
+    sign_in(operator, "operator-b")
     assert operator.url.endswith("/supervise/onboarding")
     for _ in range(3):
         operator.get_by_role("button", name="通过入驻").first.click()
@@ -131,7 +123,7 @@ def test_random_draw_purchase_is_verified_in_the_browser(
     pages = {"survey-one": first}
     for username in ("survey-two", "survey-three"):
         pages[username] = _new_user(browser, platform)
-        _sign_in(pages[username], username)
+        sign_in(pages[username], username)
     for i, (_username, page) in enumerate(pages.items()):
         page.goto(purchase_url)
         page.get_by_label("报价（元）").fill(str(60000 + i * 1000))
