@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from kernel import clock
+from kernel import clock, outbox
 from kernel.platform import Platform
+from market import api as market
 from market.rules import deadlines, draw
+from oneset.wiring import index_registrations
 from tests import helpers
 from tests.market.world import FakeClock, make_world
 from tests.web import a11y
@@ -185,3 +187,21 @@ async def test_direct_selection_owner_picks_on_the_page(
     await _ok(client, f"/purchases/{pid}/choose", {"uscc": firms[1].uscc})
     text = await _page(client, f"/purchases/{pid}")
     assert f'id="winner">{firms[1].uscc}<' in text
+
+
+async def test_board_filters_by_status(client: AsyncTestClient[Any], platform: Platform) -> None:
+    """The status filter reached the template renderer as the HTTP status and answered 500."""
+    world = await make_world(platform)
+    deadline = deadlines.earliest_signup_deadline(clock.now()) + dt.timedelta(hours=10)
+    times = {"signup_deadline": deadline, "selection_time": deadline + dt.timedelta(hours=1)}
+    open_pid = await world.purchase(**times)
+    cancelled_pid = await world.purchase(**times)
+    await market.cancel(world.owner, cancelled_pid, "需求变更")
+    await outbox.dispatch(platform, index_registrations(), send=lambda _n, _a: None)
+    for query in ("status=signup_open", "status=signup_open&q=测绘"):
+        text = await _page(client, f"/purchases?{query}")
+        assert f'href="/purchases/{open_pid}"' in text, query
+        assert f'href="/purchases/{cancelled_pid}"' not in text, query
+    text = await _page(client, "/purchases?status=cancelled")
+    assert f'href="/purchases/{cancelled_pid}"' in text
+    assert f'href="/purchases/{open_pid}"' not in text

@@ -70,7 +70,7 @@ async def _wizard(
         catalog=await market.list_catalog(),
         error=error.detail if error else None,
         error_field=error.field if error else None,
-        status=error.status if error else 200,
+        status_code=error.status if error else 200,
     )
 
 
