@@ -90,7 +90,13 @@ from market.services.purchase_views import (
     running_services,
     won_purchases,
 )
-from market.services.purchases import cancel, create, earliest_signup_deadline, publish, reprocure
+from market.services.purchases import (
+    cancel,
+    create,
+    publish,
+    reprocure,
+    suggested_signup_deadline,
+)
 from market.services.qualifications import (
     declare_qualification,
     my_qualifications,
@@ -151,7 +157,6 @@ __all__ = [
     "declare_qualification",
     "demo_purchase_in_service",
     "draw_proof",
-    "earliest_signup_deadline",
     "eligible_open_purchases",
     "evidence_for_reading",
     "export_ocds",
@@ -193,6 +198,7 @@ __all__ = [
     "sign_up",
     "submit_quote",
     "submit_result",
+    "suggested_signup_deadline",
     "upload_contract",
     "upsert_guide",
     "verify_proof",

@@ -115,9 +115,9 @@ async def _draft_values(data: PurchaseIn, platform: Platform) -> dict[str, Any]:
     }
 
 
-def earliest_signup_deadline(platform: Platform) -> dt.datetime:
-    """The earliest sign-up deadline an announcement published now may set."""
-    return deadlines.earliest_signup_deadline(clock.now(), policy_for(platform).deadlines)
+def suggested_signup_deadline(platform: Platform) -> dt.datetime:
+    """The sign-up deadline a new announcement's form proposes (a working-day morning)."""
+    return deadlines.suggested_signup_deadline(clock.now(), policy_for(platform).deadlines)
 
 
 async def create(platform: Platform, actor: Actor, data: PurchaseIn) -> int:

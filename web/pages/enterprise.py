@@ -41,9 +41,8 @@ async def my_purchases(
 
 
 def _defaults(platform: Platform) -> dict[str, str]:
-    """Earliest legal sign-up deadline (next morning after the registration period) and +1 h."""
-    earliest = market.earliest_signup_deadline(platform)
-    deadline = (earliest + dt.timedelta(hours=9, minutes=1)).replace(second=0, microsecond=0)
+    """A working-day morning after the registration period, and the selection an hour later."""
+    deadline = market.suggested_signup_deadline(platform)
     return {
         "signup_deadline": forms.datetime_local_value(deadline),
         "selection_time": forms.datetime_local_value(deadline + dt.timedelta(hours=1)),
