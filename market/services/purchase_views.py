@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 import msgspec
 
+from accounts import api as accounts
 from accounts.api import Actor, OrgKind
 from kernel import clock
 from kernel.errors import Invalid, NotFound
@@ -42,6 +43,7 @@ _JOINED = (
     Purchase.owner.name.as_alias("owner_name"),
     Purchase.item.code.as_alias("item_code"),
     Purchase.item.name.as_alias("item_name"),
+    Purchase.winner.name.as_alias("winner_name"),
 )
 
 
@@ -105,6 +107,7 @@ async def _views(rows: list[dict[str, Any]], viewer: Actor | None) -> list[Purch
             )
             else None,
             winner_uscc=r["winner_uscc"],
+            winner_name=r["winner_name"] or "",
             outcome=_outcome(r["outcome"]),
             service_due=r["service_due"],
             light=r["light"],
@@ -224,12 +227,14 @@ async def history(purchase_id: int) -> list[HistoryOut]:
         .where(PurchaseHistory.purchase == purchase_id)
         .order_by(PurchaseHistory.id)
     )
+    names = await accounts.actor_names({str(r["actor"]) for r in rows})
     return [
         HistoryOut(
             old=r["old"],
             new=r["new"],
             event=r["event"],
             actor=r["actor"],
+            actor_name=names.get(str(r["actor"]), str(r["actor"])),
             at=r["at"],
             reason=r["reason"],
         )

@@ -187,6 +187,10 @@ async def test_direct_selection_owner_picks_on_the_page(
     await _ok(client, f"/purchases/{pid}/choose", {"uscc": firms[1].uscc})
     text = await _page(client, f"/purchases/{pid}")
     assert f'id="winner">{firms[1].uscc}<' in text
+    assert f'id="winner-name">{firms[1].org_name}<' in text  # by name, not only its code
+    # The status history names organisations, not the audit chain's user:<id>:<name> labels.
+    assert f"<td>{world.owner.org_name}（项目业主）</td>" in text
+    assert "user:" not in text
 
 
 async def test_board_filters_by_status(client: AsyncTestClient[Any], platform: Platform) -> None:
