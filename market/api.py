@@ -22,6 +22,7 @@ from market.read_models import (
 )
 from market.rules.catalog import parse_catalog
 from market.rules.draw import DrawProof, proof_to_dict, verify_proof
+from market.rules.eligibility import quote_text
 from market.rules.labels import (
     EVIDENCE_KINDS,
     FUND_LABELS,
@@ -183,6 +184,7 @@ __all__ = [
     "purchase_facts",
     "purchase_view",
     "qualification_grades",
+    "quote_text",
     "rate",
     "redraw",
     "reprocure",

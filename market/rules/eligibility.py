@@ -7,6 +7,7 @@ shows them all); ``ensure`` raises the first as the matching ``kernel.errors`` t
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 import msgspec
@@ -194,8 +195,8 @@ def quote_problems(
 def quote_text(value: int, quote_type: str) -> str:
     """A quote as its user reads it: fen as ``80,000.00 元``, basis points as ``12.50%``."""
     if quote_type == "amount":
-        return f"{value / 100:,.2f} 元"
-    return f"{value / 100:.2f}%"
+        return f"{Decimal(value) / 100:,.2f} 元"
+    return f"{Decimal(value) / 100:.2f}%"
 
 
 def ensure(problems: list[Problem]) -> None:
