@@ -19,6 +19,7 @@ from piccolo.engine.postgres import PostgresEngine
 from accounts.api import provide_actor, provide_optional_actor
 from kernel import db
 from kernel.errors import DomainError
+from kernel.http import stamp_arrival
 from kernel.platform import Platform, build_platform
 from kernel.settings import get_settings
 from oneset import bootstrap, health
@@ -89,6 +90,7 @@ def create_app(platform: Platform | None = None, *, bind_database: bool = True) 
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[ProblemResponses()],
         before_request=bound_request,
+        middleware=[stamp_arrival],
         before_send=[security_headers(plat.settings.public_url.startswith("https://"))],
         state=State({"platform": plat}),
         lifespan=[lifespan],
