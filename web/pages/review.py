@@ -13,6 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from accounts import api as accounts
 from accounts.api import Actor
 from drawings import api as drawings
 from kernel.errors import Invalid, NotFound
@@ -146,6 +147,7 @@ async def sheet_page(
         sheet_id=sheet_id,
         project_code=revisions[0].project_code,
         sheet_number=revisions[0].sheet_number,
+        names=await accounts.actor_names({r.uploaded_by for r in revisions}),
         **_labels(),
     )
 
@@ -172,6 +174,7 @@ async def revision_page(
         layers=detail.layers,
         siblings=detail.siblings,
         currency=detail.currency,
+        names=detail.names,
         **_labels(),
     )
 
