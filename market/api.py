@@ -94,9 +94,11 @@ from market.services.purchase_views import (
 from market.services.purchases import (
     cancel,
     create,
+    draft,
     publish,
     reprocure,
     suggested_signup_deadline,
+    update_draft,
 )
 from market.services.qualifications import (
     declare_qualification,
@@ -157,6 +159,7 @@ __all__ = [
     "decide_record",
     "declare_qualification",
     "demo_purchase_in_service",
+    "draft",
     "draw_proof",
     "eligible_open_purchases",
     "evidence_for_reading",
@@ -201,6 +204,7 @@ __all__ = [
     "submit_quote",
     "submit_result",
     "suggested_signup_deadline",
+    "update_draft",
     "upload_contract",
     "upsert_guide",
     "verify_proof",

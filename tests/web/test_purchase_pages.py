@@ -16,9 +16,9 @@ from market import api as market
 from market.rules import deadlines, draw
 from oneset.wiring import index_registrations
 from tests import helpers
-from tests.market.world import FakeClock, make_world
+from tests.market.world import MONDAY, FakeClock, make_world
 from tests.web import a11y
-from tests.web.pages import csrf, form
+from tests.web.pages import csrf, form, form_fields
 
 _PROOF = re.compile(r'<script type="application/json" id="draw-proof-data">(.*?)</script>', re.S)
 
@@ -209,3 +209,51 @@ async def test_board_filters_by_status(client: AsyncTestClient[Any], platform: P
     text = await _page(client, "/purchases?status=cancelled")
     assert f'href="/purchases/{cancelled_pid}"' in text
     assert f'href="/purchases/{open_pid}"' not in text
+
+
+async def test_a_draft_is_edited_and_a_failed_purchase_re_procured_through_the_pages(
+    client: AsyncTestClient[Any], platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#14 item 2: no page edited a draft, and the re-procured copy kept dates it could never be
+    published with; item 8: a refused publication was a green notice, errors looked signed out."""
+    fake = FakeClock(MONDAY)
+    monkeypatch.setattr(clock, "now", fake.now)
+    world = await make_world(platform)
+    _as(client, await _token(client, world.owner.username))
+    form_page = await _page(client, "/me/purchases/new")
+    fields = form_fields(form_page) | {
+        "project_code": "2026-330100-48-01-654321",
+        "project_name": "示范学校",
+        "item_code": "54C",
+        "content": "规划条件核实测量",
+        "signup_deadline": "2026-11-24T09:00",  # inside the registration period: refused
+        "selection_time": "2026-11-24T10:00",
+        "publish": "1",
+    }
+    refused = await form(client, "/me/purchases/new", fields)
+    assert refused.status_code == 422, refused.text[:500]
+    assert "草稿已保存，尚未发布" in refused.text, re.findall(r"未能提交：.{0,80}", refused.text)
+    assert 'role="alert"' in refused.text
+    assert world.owner.org_name in refused.text  # the header still shows who is signed in
+    pid = int(re.search(r'action="/me/purchases/(\d+)/edit"', refused.text).group(1))  # type: ignore[union-attr]
+
+    edit = await _page(client, f"/me/purchases/{pid}/edit")
+    assert 'value="示范学校"' in edit and 'value="2026-11-24T09:00"' not in edit  # suggested
+    assert "已改为建议时间" in edit
+    fields |= {"signup_deadline": "2026-11-30T09:00", "selection_time": "2026-11-30T10:00"}
+    await _ok(client, f"/me/purchases/{pid}/edit", fields)
+    assert (await market.purchase_view(pid, world.owner)).status == "signup_open"
+    assert (await client.get(f"/me/purchases/{pid}/edit")).status_code == 409  # published
+
+    # 流标 (state funds need three eligible firms; none signed up), then 重新采购 on the page.
+    fake.set(dt.datetime(2026, 12, 1, 9, 0, tzinfo=deadlines.SHANGHAI))
+    await _ok(client, f"/purchases/{pid}/run-selection", {})
+    assert (await market.purchase_view(pid, world.owner)).status == "failed"
+    response = await form(client, f"/purchases/{pid}/reprocure", {})
+    assert response.status_code == 303
+    copy = int(response.headers["location"].split("/")[3])
+    assert response.headers["location"] == f"/me/purchases/{copy}/edit"
+    edit = await _page(client, response.headers["location"])
+    assert "已改为建议时间" in edit and 'value="示范学校"' in edit
+    await _ok(client, f"/me/purchases/{copy}/edit", form_fields(edit) | {"publish": "1"})
+    assert (await market.purchase_view(copy, world.owner)).status == "signup_open"

@@ -115,7 +115,7 @@ async def redraw(
 @post("/purchases/{purchase_id:int}/reprocure")
 async def reprocure(viewer: NamedDependency[Actor | None], purchase_id: FromPath[int]) -> Redirect:
     new_id = await market.reprocure(session.require(viewer), purchase_id)
-    return done(_back(new_id), "已复制为新的采购公告草稿")
+    return done(f"/me/purchases/{new_id}/edit", "已复制为新的采购公告草稿，请核对时间后发布")
 
 
 @post("/purchases/{purchase_id:int}/contract")
