@@ -197,9 +197,9 @@ async def test_board_filters_by_status(client: AsyncTestClient[Any], platform: P
     """The status filter reached the template renderer as the HTTP status and answered 500."""
     world = await make_world(platform)
     deadline = deadlines.earliest_signup_deadline(clock.now()) + dt.timedelta(hours=10)
-    times = {"signup_deadline": deadline, "selection_time": deadline + dt.timedelta(hours=1)}
-    open_pid = await world.purchase(**times)
-    cancelled_pid = await world.purchase(**times)
+    selection = deadline + dt.timedelta(hours=1)
+    open_pid = await world.purchase(signup_deadline=deadline, selection_time=selection)
+    cancelled_pid = await world.purchase(signup_deadline=deadline, selection_time=selection)
     await market.cancel(world.owner, cancelled_pid, "需求变更")
     await outbox.dispatch(platform, index_registrations(), send=lambda _n, _a: None)
     for query in ("status=signup_open", "status=signup_open&q=测绘"):
