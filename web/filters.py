@@ -70,6 +70,13 @@ def kind_label(value: str) -> str:
         return value
 
 
+def page_size(size: list[Any] | tuple[Any, ...] | None) -> str:
+    """A page size in millimetres as ``420 × 297 mm``."""
+    if not size or len(size) != 2 or None in size:
+        return "—"
+    return f"{float(size[0]):.0f} × {float(size[1]):.0f} mm"
+
+
 def subject_link(subject: str) -> Markup:
     """An audit subject such as ``purchase:12`` as a link people can read and follow."""
     kind, _, ident = subject.partition(":")
@@ -102,6 +109,7 @@ def register(env: Environment) -> None:
         day=day,
         kind_label=kind_label,
         subject_link=subject_link,
+        page_size=page_size,
         method_label=_label(market.METHOD_LABELS),
         fund_label=_label(market.FUND_LABELS),
         light_label=_label(market.LIGHT_LABELS),

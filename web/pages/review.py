@@ -7,7 +7,6 @@ import base64
 from typing import Any
 from urllib.parse import quote
 
-import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
@@ -36,6 +35,7 @@ def _labels() -> dict[str, Any]:
         "severity_labels": drawings.SEVERITY_LABELS,
         "comment_status_labels": drawings.COMMENT_STATUS_LABELS,
         "diff_change_labels": drawings.DIFF_CHANGE_LABELS,
+        "pdf_page_status_labels": drawings.PDF_PAGE_STATUS_LABELS,
     }
 
 
@@ -291,7 +291,6 @@ async def compare_page(
         request,
         actor,
         result=result,
-        result_json=msgspec.to_builtins(result),
         overlay=overlay,
         old=await drawings.get_revision(actor, old),
         new=await drawings.get_revision(actor, new),
