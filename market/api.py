@@ -89,6 +89,7 @@ from market.services.purchase_views import (
     purchase_facts,
     purchase_view,
     running_services,
+    signup_obstacles,
     won_purchases,
 )
 from market.services.purchases import (
@@ -201,6 +202,7 @@ __all__ = [
     "running_services",
     "search_directory",
     "sign_up",
+    "signup_obstacles",
     "submit_quote",
     "submit_result",
     "suggested_signup_deadline",

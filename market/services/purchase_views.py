@@ -197,6 +197,17 @@ async def eligible_open_purchases(platform: Platform, actor: Actor) -> list[Purc
     return await _views(ok, actor)
 
 
+async def signup_obstacles(platform: Platform, actor: Actor, purchase_id: int) -> list[str]:
+    """Why this intermediary may not sign up for the purchase now, in Chinese (empty: it may),
+    so the page says so before the firm fills in a quote (the same rules as ``sign_up``)."""
+    actor.require_kind(OrgKind.INTERMEDIARY)
+    now = clock.now()
+    row = await purchase_row(purchase_id)
+    who = await applicant(actor.org_id, actor.uscc, deadlines.local_date(now))
+    problems = eligibility.signup_problems(who, signup_terms(row), now, policy_for(platform))
+    return [p.detail for p in problems]
+
+
 async def won_purchases(org_id: int, *, limit: int | None = None) -> list[PurchaseOut]:
     """Commissions an intermediary won (currently holds), newest first."""
     query = (

@@ -73,10 +73,17 @@ async def test_purchase_lifecycle_pages(
     tokens = {a.username: await _token(client, a.username) for a in [world.owner, *firms]}
     operator = await _token(client, world.operator.username)
 
+    # A firm below the required grade is told why before it types a quote (#14 item 13).
+    junior = await world.firm(grade="丙级")
+    _as(client, await _token(client, junior.username))
+    text = await _page(client, f"/purchases/{pid}")
+    assert 'id="signup-form"' not in text and 'id="signup-obstacles"' in text
+    assert "资质" in text.split('id="signup-obstacles"')[1].split("</div>")[0]
     for i, firm in enumerate(firms):
         _as(client, tokens[firm.username])
         assert f'href="/purchases/{pid}"' in await _page(client, "/me/open")
-        assert 'id="signup-form"' in await _page(client, f"/purchases/{pid}")
+        text = await _page(client, f"/purchases/{pid}")
+        assert 'id="signup-form"' in text and "signup-obstacles" not in text
         await _ok(client, f"/purchases/{pid}/signup", {"quote": str(60000 + 500 * i)})
         assert "您已报名" in await _page(client, f"/purchases/{pid}")
     _as(client, tokens[world.owner.username])
@@ -97,7 +104,9 @@ async def test_purchase_lifecycle_pages(
 
     # Contract: the winner uploads it with its file, the owner confirms.
     _as(client, tokens[winner.username])
-    assert "贵机构为中选机构" in await _page(client, f"/purchases/{pid}")
+    text = await _page(client, f"/purchases/{pid}")
+    assert "贵机构为中选机构" in text
+    assert 'id="confirm-contract"' not in text  # nothing to confirm yet (#14 item 13)
     sha = await _upload(client, pid, "contract", b"%PDF-1.4 contract")
     today = deadlines.local_date(fake.now())
     await _ok(
@@ -110,8 +119,11 @@ async def test_purchase_lifecycle_pages(
             "end_on": (today + dt.timedelta(days=40)).isoformat(),
         },
     )
+    text = await _page(client, f"/purchases/{pid}")
+    assert 'id="confirm-contract"' not in text and 'id="contract-awaiting"' in text  # uploader
     _as(client, tokens[world.owner.username])
     owner_page = await _page(client, f"/purchases/{pid}")
+    assert 'id="confirm-contract"' in owner_page and "61,000.00 元" in owner_page
     link = re.search(r'href="(/files/\d+)"', owner_page)
     assert link, "the owner sees the contract file before confirming"
     download = await client.get(link.group(1))

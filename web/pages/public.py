@@ -141,6 +141,16 @@ async def board(
     return page("board.html", request, viewer, **context)
 
 
+async def _obstacles(
+    platform: Platform, viewer: Actor | None, view: market.PurchaseOut
+) -> list[str]:
+    """For an intermediary on an open purchase: why it may not sign up (shown instead of the
+    form, so nobody types a quote only to be refused)."""
+    if viewer is None or viewer.org_kind != OrgKind.INTERMEDIARY or view.status != "signup_open":
+        return []
+    return await market.signup_obstacles(platform, viewer, view.id)
+
+
 async def _proof(purchase_id: int) -> market.DrawProof | None:
     try:
         return await market.draw_proof(purchase_id)
@@ -184,6 +194,7 @@ async def purchase_page(
         signups=await _signups(viewer, purchase_id),
         complaints=complaints,
         winner_is_me=viewer is not None and view.winner_uscc == viewer.uscc,
+        obstacles=await _obstacles(platform, viewer, view),
         documents=await market.purchase_documents(viewer, purchase_id),
         dimensions=market.RATING_DIMENSIONS,
     )
