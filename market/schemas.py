@@ -439,6 +439,7 @@ class PurchaseOut(Out):
     complaint_phone: str
     corrections: list[CorrectionView] = msgspec.field(default_factory=list)
     winner_name: str = ""
+    overdue_working_days: int = 0  # past service_due while the service runs
 
 
 class PurchaseList(Out):

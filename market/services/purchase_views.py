@@ -36,6 +36,8 @@ from market.services.qualifications import applicant
 from market.tables import Complaint, Purchase, PurchaseHistory, Signup
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from kernel.platform import Platform
 
 S = states.Status
@@ -52,12 +54,20 @@ def _outcome(text: str) -> OutcomeView | None:
     return None if data is None else msgspec.convert(data, OutcomeView)
 
 
+def _overdue(row: dict[str, Any], today: dt.date) -> int:
+    """Working days a running service is past its due date (0 otherwise)."""
+    due = row["service_due"]
+    running = row["status"] in (S.IN_SERVICE.value, S.RESULT_SUBMITTED.value)
+    return deadlines.working_days_between(due, today) if running and due and today > due else 0
+
+
 async def _views(rows: list[dict[str, Any]], viewer: Actor | None) -> list[PurchaseOut]:
     """Rows selected with ``_JOINED`` → read models; two more queries for the whole batch. The
     sign-up count is ``None`` for ``viewer`` until the sign-up deadline (supervisors: always)."""
     if not rows:
         return []
     now = clock.now()
+    today = deadlines.local_date(now)
     supervisor = viewer is not None and viewer.is_supervisor
     ids = [r["id"] for r in rows]
     counts: dict[int, int] = {}
@@ -108,6 +118,7 @@ async def _views(rows: list[dict[str, Any]], viewer: Actor | None) -> list[Purch
             else None,
             winner_uscc=r["winner_uscc"],
             winner_name=r["winner_name"] or "",
+            overdue_working_days=_overdue(r, today),
             outcome=_outcome(r["outcome"]),
             service_due=r["service_due"],
             light=r["light"],

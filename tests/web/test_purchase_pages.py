@@ -135,6 +135,15 @@ async def test_purchase_lifecycle_pages(
     _as(client, tokens[world.owner.username])
     await _ok(client, f"/purchases/{pid}/contract/confirm", {})
 
+    # Past the contract's end: the lights table names the winner and the days overdue.
+    due = today + dt.timedelta(days=40)
+    fake.set(dt.datetime.combine(due + dt.timedelta(days=10), dt.time(10), deadlines.SHANGHAI))
+    _as(client, operator)
+    lights = await _page(client, "/supervise/lights")
+    row = lights.split(f'<a href="/purchases/{pid}">')[1].split("</tr>")[0]
+    overdue = deadlines.working_days_between(due, due + dt.timedelta(days=10))
+    assert winner.org_name in row and f'<strong class="overdue">{overdue}</strong>' in row
+
     # Result: submitted, returned once with a reason, resubmitted, accepted, rated.
     for attempt in range(2):
         _as(client, tokens[winner.username])
