@@ -10,6 +10,8 @@ import datetime as dt
 
 import msgspec
 
+from market.schemas import PurchaseOut
+
 
 class EvidenceFile(msgspec.Struct, frozen=True):
     """A file in the blob store attached to an onboarding, a qualification or a purchase."""
@@ -169,3 +171,12 @@ class PurchaseFacts(msgspec.Struct, frozen=True):
     item_code: str
     project_code: str
     project_name: str
+
+
+class MySignup(msgspec.Struct, frozen=True):
+    """One of an intermediary's sign-ups with what it came to (我的报名)."""
+
+    purchase: PurchaseOut
+    signed_at: dt.datetime
+    quote: int | None  # its own quote: a firm always reads what it sent
+    outcome: str

@@ -12,7 +12,7 @@ from accounts import api as accounts
 from accounts.api import Actor, OrgKind
 from kernel import clock
 from kernel.errors import Invalid, NotFound
-from market.read_models import PurchaseFacts
+from market.read_models import MySignup, PurchaseFacts
 from market.rules import deadlines, draw, eligibility, states
 from market.rules.labels import STATUS_LABELS
 from market.rules.policy import METHODS
@@ -217,6 +217,36 @@ async def signup_obstacles(platform: Platform, actor: Actor, purchase_id: int) -
     who = await applicant(actor.org_id, actor.uscc, deadlines.local_date(now))
     problems = eligibility.signup_problems(who, signup_terms(row), now, policy_for(platform))
     return [p.detail for p in problems]
+
+
+async def my_signups(actor: Actor, *, limit: int = 200) -> list[MySignup]:
+    """我的报名: the intermediary's sign-ups, newest first, each with what it came to, so a
+    losing bidder learns the outcome too (only the winner used to hear anything)."""
+    actor.require_kind(OrgKind.INTERMEDIARY)
+    signed = (
+        await Signup.select(Signup.purchase, Signup.signed_at, Signup.quote)
+        .where(Signup.intermediary == actor.org_id)
+        .order_by(Signup.id, ascending=False)
+        .limit(limit)
+    )
+    if not signed:
+        return []
+    views = {
+        v.id: v
+        for v in await _views(
+            await _select(Purchase.id.is_in([s["purchase"] for s in signed])), actor
+        )
+    }
+    return [
+        MySignup(
+            purchase=view,
+            signed_at=s["signed_at"],
+            quote=s["quote"],
+            outcome=states.bidder_outcome(view.status, won=view.winner_uscc == actor.uscc),
+        )
+        for s in signed
+        if (view := views.get(s["purchase"])) is not None
+    ]
 
 
 async def won_purchases(org_id: int, *, limit: int | None = None) -> list[PurchaseOut]:

@@ -95,6 +95,15 @@ async def test_purchase_lifecycle_pages(
     winner_uscc = re.search(r'id="winner">([0-9A-Z]{18})<', text)
     assert winner_uscc
     winner = next(f for f in firms if f.uscc == winner_uscc.group(1))
+    # 我的报名: every bidder learns the outcome, a losing one with the winner's name.
+    for firm in firms:
+        _as(client, tokens[firm.username])
+        mine = await _page(client, "/me/signups")
+        row = mine.split(f'<a href="/purchases/{pid}">')[1].split("</tr>")[0]
+        if firm == winner:
+            assert '<span class="status">中选</span>' in row
+        else:
+            assert '<span class="status">未中选</span>' in row and winner.org_name in row
 
     _as(client, None)
     public = await _page(client, f"/purchases/{pid}")
