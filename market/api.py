@@ -66,7 +66,13 @@ from market.services.complaints import (
     file_complaint,
     public_complaints,
 )
-from market.services.credit_records import add_blacklist, decide_record, negative_records
+from market.services.credit_records import (
+    add_blacklist,
+    blacklist_in_force,
+    decide_record,
+    intermediary_named,
+    negative_records,
+)
 from market.services.delivery import (
     accept_result,
     confirm_contract,
@@ -152,6 +158,7 @@ __all__ = [
     "answer_complaint",
     "apply",
     "attach_evidence",
+    "blacklist_in_force",
     "board_purchases",
     "cancel",
     "choose",
@@ -170,6 +177,7 @@ __all__ = [
     "file_complaint",
     "flags",
     "history",
+    "intermediary_named",
     "list_catalog",
     "list_purchases",
     "list_signups",

@@ -146,6 +146,20 @@ class NegativeRecordView(msgspec.Struct, frozen=True):
     status: str  # proposed | confirmed | revoked
 
 
+class BlacklistView(msgspec.Struct, frozen=True):
+    """A blacklist entry in force, for the supervisors' list."""
+
+    id: int
+    intermediary: int  # the organisation's id
+    name: str
+    uscc: str
+    reason: str
+    authority: str
+    legal_basis: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
 class ComplaintView(msgspec.Struct, frozen=True):
     id: int
     complainant: int

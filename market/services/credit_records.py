@@ -11,7 +11,7 @@ from accounts.api import SYSTEM, Actor
 from kernel import audit, clock, outbox
 from kernel.db import transaction
 from kernel.errors import Conflict, Invalid, NotFound
-from market.read_models import NegativeRecordView
+from market.read_models import BlacklistView, NegativeRecordView
 from market.rules import credit, deadlines
 from market.search_docs import INTERMEDIARIES_INDEX
 from market.services.access import require_supervisor
@@ -161,6 +161,53 @@ async def add_blacklist(
         await outbox.index_later(INTERMEDIARIES_INDEX, org_id)
     outbox.kick()
     return int(row.id)
+
+
+async def intermediary_named(text: str) -> int:
+    """The organisation id of the intermediary whose 统一社会信用代码 or exact name is ``text``
+    (supervisors type what they read on a decision, not an internal number)."""
+    key = text.strip()
+    if not key:
+        raise Invalid("请填写机构名称或统一社会信用代码", field="firm")
+    rows = await Intermediary.select(Intermediary.organisation).where(
+        (Intermediary.uscc == key.upper()) | (Intermediary.name == key)
+    )
+    if not rows:
+        raise NotFound(
+            f"没有名称或统一社会信用代码为“{key}”的入驻机构", code="intermediary_not_found"
+        )
+    if len(rows) > 1:
+        raise Invalid("有多家机构同名，请改用统一社会信用代码", field="firm")
+    return int(rows[0]["organisation"])
+
+
+async def blacklist_in_force(actor: Actor) -> list[BlacklistView]:
+    """The blacklist entries in force today, newest first (supervisors)."""
+    require_supervisor(actor)
+    today = deadlines.local_date(clock.now())
+    rows = (
+        await BlacklistEntry.select(
+            *BlacklistEntry.all_columns(),
+            BlacklistEntry.intermediary.name.as_alias("firm_name"),
+            BlacklistEntry.intermediary.uscc.as_alias("firm_uscc"),
+        )
+        .where(BlacklistEntry.revoked.eq(False), BlacklistEntry.ends_on >= today)
+        .order_by(BlacklistEntry.id, ascending=False)
+    )
+    return [
+        BlacklistView(
+            id=r["id"],
+            intermediary=r["intermediary"],
+            name=r["firm_name"],
+            uscc=r["firm_uscc"],
+            reason=r["reason"],
+            authority=r["authority"],
+            legal_basis=r["legal_basis"],
+            starts_on=r["starts_on"],
+            ends_on=r["ends_on"],
+        )
+        for r in rows
+    ]
 
 
 async def negative_records(actor: Actor) -> list[NegativeRecordView]:

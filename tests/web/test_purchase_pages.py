@@ -287,3 +287,22 @@ async def test_a_draft_is_edited_and_a_failed_purchase_re_procured_through_the_p
     assert "已改为建议时间" in edit and 'value="示范学校"' in edit
     await _ok(client, f"/me/purchases/{copy}/edit", form_fields(edit) | {"publish": "1"})
     assert (await market.purchase_view(copy, world.owner)).status == "signup_open"
+
+
+async def test_operator_blacklists_by_code_or_name_and_lists_the_entries(
+    client: AsyncTestClient[Any], platform: Platform
+) -> None:
+    """#14 item 12: blacklisting needed an internal 机构编号 and no page listed the entries."""
+    world = await make_world(platform)
+    by_code, by_name = await world.firm(), await world.firm()
+    _as(client, await _token(client, world.operator.username))
+    until = (deadlines.local_date(clock.now()) + dt.timedelta(days=365)).isoformat()
+    entry = {"ends_on": until, "reason": "提供虚假材料", "authority": "市发展改革委"}
+    await _ok(client, "/supervise/blacklist", {"firm": by_code.uscc.lower(), **entry})
+    await _ok(client, "/supervise/blacklist", {"firm": by_name.org_name, **entry})
+    unknown = await form(client, "/supervise/blacklist", {"firm": "不存在的公司", **entry})
+    assert unknown.status_code == 404 and "不存在的公司" in unknown.text
+    listed = (await _page(client, "/supervise/records")).split('id="blacklist"')[1]
+    for firm in (by_code, by_name):
+        assert firm.org_name in listed and firm.uscc in listed
+    assert "编号" not in listed

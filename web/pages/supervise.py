@@ -103,6 +103,7 @@ async def records(
         items=await market.negative_records(actor),
         kinds=market.NEGATIVE_KINDS,
         flags=await market.flags(actor),
+        blacklist=await market.blacklist_in_force(actor),
     )
 
 
@@ -130,7 +131,7 @@ async def blacklist(
     await market.add_blacklist(
         platform,
         session.require(viewer),
-        org_id=forms.integer(data, "org_id", "机构编号"),
+        org_id=await market.intermediary_named(forms.text(data, "firm")),
         reason=forms.text(data, "reason"),
         authority=forms.text(data, "authority"),
         ends_on=forms.date(data, "ends_on", "截止日期"),
