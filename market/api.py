@@ -116,7 +116,7 @@ from market.services.qualifications import (
 )
 from market.services.ratings import rate
 from market.services.signups import list_signups, sign_up, submit_quote
-from market.services.supervision import flags
+from market.services.supervision import flags, sweep_now
 
 __all__ = [
     "EVIDENCE_KINDS",
@@ -216,6 +216,7 @@ __all__ = [
     "submit_quote",
     "submit_result",
     "suggested_signup_deadline",
+    "sweep_now",
     "update_draft",
     "upload_contract",
     "upsert_guide",

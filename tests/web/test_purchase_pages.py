@@ -152,6 +152,11 @@ async def test_purchase_lifecycle_pages(
     row = lights.split(f'<a href="/purchases/{pid}">')[1].split("</tr>")[0]
     overdue = deadlines.working_days_between(due, due + dt.timedelta(days=10))
     assert winner.org_name in row and f'<strong class="overdue">{overdue}</strong>' in row
+    assert "light-red" not in row  # the hourly sweep has not run yet...
+    response = await form(client, "/supervise/lights/sweep", {})
+    assert response.status_code == 303  # ...a supervisor runs it now (#14 item 12)
+    lights = await _page(client, "/supervise/lights")
+    assert "light-red" in lights.split(f'<a href="/purchases/{pid}">')[1].split("</tr>")[0]
 
     # Result: submitted, returned once with a reason, resubmitted, accepted, rated.
     for attempt in range(2):

@@ -153,6 +153,18 @@ async def lights(
     return page("supervise_lights.html", request, actor, items=shown, counts=counts, light=light)
 
 
+@post("/supervise/lights/sweep")
+async def sweep(
+    viewer: NamedDependency[Actor | None], platform: NamedDependency[Platform]
+) -> Redirect:
+    counts = await market.sweep_now(platform, session.require(viewer))
+    return done(
+        "/supervise/lights",
+        f"已按当前时间刷新：红灯 {counts['red']} 个、黄灯 {counts['yellow']} 个，"
+        f"新拟认定负面行为 {counts['proposed']} 条",
+    )
+
+
 HANDLERS = [
     onboarding_queue,
     review_application,
@@ -163,4 +175,5 @@ HANDLERS = [
     decide,
     blacklist,
     lights,
+    sweep,
 ]
