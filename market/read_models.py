@@ -173,6 +173,8 @@ class ComplaintView(msgspec.Struct, frozen=True):
     correction: str
     responded_at: dt.datetime | None
     responder: str
+    complainant_name: str = ""  # filled for the supervisors' list
+    complainant_kind: str = ""
 
 
 class PurchaseFacts(msgspec.Struct, frozen=True):

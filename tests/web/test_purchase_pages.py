@@ -188,6 +188,7 @@ async def test_purchase_lifecycle_pages(
     complaints = await _page(client, "/supervise/complaints")
     cid = re.search(r'action="/supervise/complaints/(\d+)"', complaints)
     assert cid
+    assert f'<strong class="complainant">{firms[0].org_name}</strong>' in complaints  # who filed it
     await _ok(client, f"/supervise/complaints/{cid.group(1)}", {"outcome": "要求合理，不予支持"})
     for path in ("/supervise/onboarding", "/supervise/records", "/supervise/lights?light=red"):
         await _page(client, path)
