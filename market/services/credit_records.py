@@ -7,6 +7,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from piccolo.query.functions.aggregate import Count
+
 from accounts.api import SYSTEM, Actor
 from kernel import audit, clock, outbox
 from kernel.db import transaction
@@ -210,14 +212,26 @@ async def blacklist_in_force(actor: Actor) -> list[BlacklistView]:
     ]
 
 
-async def negative_records(actor: Actor) -> list[NegativeRecordView]:
-    """Every negative-behaviour record, newest first (supervisors)."""
+async def negative_records(
+    actor: Actor, *, status: str | None = None, offset: int = 0, limit: int = 50
+) -> tuple[list[NegativeRecordView], dict[str, int]]:
+    """Negative-behaviour records, newest first, one page of them (optionally of one
+    ``status``), and how many there are of each status (supervisors)."""
     require_supervisor(actor)
-    rows = await NegativeRecord.select(
+    query = NegativeRecord.select(
         *NegativeRecord.all_columns(),
         NegativeRecord.intermediary.name.as_alias("intermediary_name"),
-    ).order_by(NegativeRecord.id, ascending=False)
-    return [
+    )
+    if status:
+        query = query.where(NegativeRecord.status == status)
+    rows = await query.order_by(NegativeRecord.id, ascending=False).offset(offset).limit(limit)
+    counts = {
+        str(r["status"]): int(r["count"])
+        for r in await NegativeRecord.select(NegativeRecord.status, Count()).group_by(
+            NegativeRecord.status
+        )
+    }
+    views = [
         NegativeRecordView(
             id=r["id"],
             intermediary=r["intermediary"],
@@ -231,3 +245,4 @@ async def negative_records(actor: Actor) -> list[NegativeRecordView]:
         )
         for r in rows
     ]
+    return views, counts

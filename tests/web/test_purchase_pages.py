@@ -14,6 +14,7 @@ from kernel import clock, outbox
 from kernel.platform import Platform
 from market import api as market
 from market.rules import deadlines, draw
+from market.tables import NegativeRecord
 from oneset.wiring import index_registrations
 from tests import helpers
 from tests.market.world import MONDAY, FakeClock, make_world
@@ -312,3 +313,32 @@ async def test_operator_blacklists_by_code_or_name_and_lists_the_entries(
     for firm in (by_code, by_name):
         assert firm.org_name in listed and firm.uscc in listed
     assert "编号" not in listed
+
+
+async def test_negative_records_page_by_status_and_in_pages(
+    client: AsyncTestClient[Any], platform: Platform
+) -> None:
+    """#14 item 12: the 负面行为 page listed every record on one page with no status filter."""
+    world = await make_world(platform)
+    firm = await world.firm()
+    await NegativeRecord.insert(
+        *[
+            NegativeRecord(
+                intermediary=firm.org_id,
+                kind="overdue",
+                points=5,
+                note=f"超期 {i}",
+                status="proposed" if i % 3 else "confirmed",
+            )
+            for i in range(60)
+        ]
+    )
+    _as(client, await _token(client, world.operator.username))
+    first = await _page(client, "/supervise/records?status=proposed")
+    assert "待认定（40）" in first and "已认定（20）" in first and "全部（60）" in first
+    rows = first.split('id="records"')[1].split("</table>")[0]
+    assert rows.count("<tr>") == 1 + 40  # header + one page of the 40 proposed (≤ 50)
+    everything = await _page(client, "/supervise/records")
+    assert 'id="records-next"' in everything and "共 60 条" in everything
+    second = await _page(client, "/supervise/records?offset=50")
+    assert second.split('id="records"')[1].split("</table>")[0].count("<tr>") == 1 + 10

@@ -91,16 +91,34 @@ async def answer(
     return done("/supervise/complaints", "投诉已答复，处理结果已公开")
 
 
+RECORDS_PAGE = 50
+RECORD_STATUSES = {"proposed": "待认定", "confirmed": "已认定", "revoked": "不予认定"}
+
+
 @get("/supervise/records")
 async def records(
-    request: Request[Any, Any, Any], viewer: NamedDependency[Actor | None]
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[Actor | None],
+    status: FromQuery[str] = "",
+    offset: FromQuery[int] = 0,
 ) -> Template:
     actor = _supervisor(viewer)
+    status = status if status in RECORD_STATUSES else ""
+    offset = max(offset, 0)
+    items, counts = await market.negative_records(
+        actor, status=status or None, offset=offset, limit=RECORDS_PAGE
+    )
     return page(
         "supervise_records.html",
         request,
         actor,
-        items=await market.negative_records(actor),
+        items=items,
+        counts=counts,
+        status=status,
+        offset=offset,
+        page_size=RECORDS_PAGE,
+        total=counts.get(status, 0) if status else sum(counts.values()),
+        record_statuses=RECORD_STATUSES,
         kinds=market.NEGATIVE_KINDS,
         flags=await market.flags(actor),
         blacklist=await market.blacklist_in_force(actor),
