@@ -14,6 +14,7 @@ from market.read_models import (
     ComplaintView,
     EvidenceFile,
     GuideRecord,
+    ItemGuide,
     NegativeRecordView,
     OnboardingQueue,
     PurchaseDocuments,
@@ -37,6 +38,7 @@ from market.rules.labels import (
 )
 from market.schemas import (
     AvoidedIn,
+    CatalogEntryOut,
     DirectoryPage,
     EvidenceOut,
     FlagOut,
@@ -59,7 +61,7 @@ from market.services.award import (
     run_selection,
     run_selection_now,
 )
-from market.services.catalogue import list_catalog, load_catalog
+from market.services.catalogue import catalog_item, list_catalog, load_catalog
 from market.services.complaints import (
     answer_complaint,
     complaints_to_handle,
@@ -84,7 +86,7 @@ from market.services.delivery import (
 )
 from market.services.directory import public_profile, search_directory
 from market.services.evidence import attach_evidence, evidence_for_reading, my_evidence
-from market.services.guides import my_guides, upsert_guide
+from market.services.guides import item_guides, my_guides, upsert_guide
 from market.services.onboarding import apply, my_application, onboarding_queue, review
 from market.services.purchase_views import (
     board_purchases,
@@ -131,6 +133,7 @@ __all__ = [
     "STATUS_LABELS",
     "Application",
     "AvoidedIn",
+    "CatalogEntryOut",
     "ComplaintView",
     "DirectoryPage",
     "DrawProof",
@@ -139,6 +142,7 @@ __all__ = [
     "FlagOut",
     "GuideRecord",
     "HistoryOut",
+    "ItemGuide",
     "NegativeRecordView",
     "OnboardingQueue",
     "ProfileOut",
@@ -161,6 +165,7 @@ __all__ = [
     "blacklist_in_force",
     "board_purchases",
     "cancel",
+    "catalog_item",
     "choose",
     "complaints_to_handle",
     "confirm_contract",
@@ -178,6 +183,7 @@ __all__ = [
     "flags",
     "history",
     "intermediary_named",
+    "item_guides",
     "list_catalog",
     "list_purchases",
     "list_signups",

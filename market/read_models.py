@@ -73,6 +73,20 @@ class GuideRecord(msgspec.Struct, frozen=True):
     updated_at: dt.datetime
 
 
+class ItemGuide(msgspec.Struct, frozen=True):
+    """An admitted intermediary's public service guide (办事指南) for one catalogue item."""
+
+    org_id: int
+    firm_name: str
+    credit_grade: str
+    scope: str
+    standard: str
+    process: str
+    fee: str
+    promised_working_days: int
+    updated_at: dt.datetime
+
+
 class PendingApplication(msgspec.Struct, frozen=True):
     id: int
     organisation: int

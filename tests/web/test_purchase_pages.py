@@ -342,3 +342,32 @@ async def test_negative_records_page_by_status_and_in_pages(
     assert 'id="records-next"' in everything and "共 60 条" in everything
     second = await _page(client, "/supervise/records?offset=50")
     assert second.split('id="records"')[1].split("</table>")[0].count("<tr>") == 1 + 10
+
+
+async def test_catalogue_and_guides_for_everyone_and_a_firm_without_guides_is_told(
+    client: AsyncTestClient[Any], platform: Platform
+) -> None:
+    """#14 item 6: owners and the public had no catalogue or 办事指南 pages, and an admitted firm
+    without guides vanished from the item filter without being told."""
+    world = await make_world(platform)
+    firm = await world.firm()
+    _as(client, await _token(client, firm.username))
+    assert 'id="no-guides"' in await _page(client, "/me/onboarding")
+    await market.upsert_guide(
+        firm,
+        item_code="54C",
+        scope="竣工联合测绘",
+        standard="GB/T 50138",
+        process="受理→外业→内业→提交成果",
+        fee="按面积计费",
+        promised_working_days=12,
+    )
+    assert 'id="no-guides"' not in await _page(client, "/me/onboarding")
+    for viewer in (None, world.owner.username):
+        _as(client, None if viewer is None else await _token(client, viewer))
+        listing = await _page(client, "/catalogue")
+        assert 'href="/catalogue/54C"' in listing
+        item = await _page(client, "/catalogue/54C")
+        assert firm.org_name in item and "承诺 12 个工作日" in item
+        assert 'href="/directory?item=54C"' in item
+    assert (await client.get("/catalogue/NO-SUCH")).status_code == 404

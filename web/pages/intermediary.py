@@ -47,6 +47,7 @@ async def onboarding_page(
         evidence_kinds=market.EVIDENCE_KINDS,
         onboarding_evidence=ONBOARDING_EVIDENCE,
         grades=[(g, g) for g in market.qualification_grades(platform)],
+        guides=await market.my_guides(actor),
     )
 
 

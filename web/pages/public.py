@@ -200,4 +200,26 @@ async def purchase_page(
     )
 
 
-HANDLERS = [home, directory, profile, board, purchase_page]
+@get("/catalogue")
+async def catalogue(
+    request: Request[Any, Any, Any], viewer: NamedDependency[Actor | None]
+) -> Template:
+    """中介服务事项清单 for everyone, grouped by approval stage."""
+    stages: dict[str, list[market.CatalogEntryOut]] = {}
+    for item in await market.list_catalog():
+        stages.setdefault(item.stage, []).append(item)
+    return page("catalogue.html", request, viewer, stages=stages)
+
+
+@get("/catalogue/{code:str}")
+async def catalogue_item(
+    request: Request[Any, Any, Any], viewer: NamedDependency[Actor | None], code: FromPath[str]
+) -> Template:
+    """One item's 办事指南: its rules and every admitted firm's guide for it."""
+    item = await market.catalog_item(code)
+    return page(
+        "catalogue_item.html", request, viewer, item=item, guides=await market.item_guides(code)
+    )
+
+
+HANDLERS = [home, directory, profile, board, purchase_page, catalogue, catalogue_item]
