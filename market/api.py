@@ -61,7 +61,12 @@ from market.services.award import (
     run_selection,
     run_selection_now,
 )
-from market.services.catalogue import catalog_item, list_catalog, load_catalog
+from market.services.catalogue import (
+    catalog_item,
+    list_catalog,
+    load_catalog,
+    qualification_types,
+)
 from market.services.complaints import (
     answer_complaint,
     complaints_to_handle,
@@ -204,6 +209,7 @@ __all__ = [
     "purchase_facts",
     "purchase_view",
     "qualification_grades",
+    "qualification_types",
     "quote_text",
     "rate",
     "redraw",

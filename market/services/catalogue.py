@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from accounts.api import SYSTEM
 from kernel import audit
 from kernel.db import transaction
-from kernel.errors import NotFound
+from kernel.errors import Invalid, NotFound
 from market.rules.catalog import CatalogItem as CatalogEntry
 from market.rules.catalog import parse_catalog
 from market.schemas import CatalogEntryOut
@@ -70,6 +70,23 @@ async def list_catalog(stage: str | None = None) -> list[CatalogEntryOut]:
     if stage:
         query = query.where(CatalogItem.stage == stage)
     return [_entry(r) for r in await query]
+
+
+async def qualification_types() -> list[str]:
+    """The controlled list of qualification types: every type the active catalogue names. A
+    requirement and a declared qualification use these exact names, so they match."""
+    rows = await CatalogItem.select(CatalogItem.qualification_types).where(
+        CatalogItem.active.eq(True)
+    )
+    return sorted({t for r in rows for t in loads(r["qualification_types"], [])})
+
+
+async def require_known_types(types: Sequence[str], field: str) -> None:
+    """Refuse a qualification type outside the controlled list, naming the list."""
+    known = await qualification_types()
+    unknown = [t for t in types if t not in known]
+    if unknown:
+        raise Invalid(f"资质类别“{unknown[0]}”不在清单中，可选：{'、'.join(known)}", field=field)
 
 
 async def catalog_item(code: str) -> CatalogEntryOut:

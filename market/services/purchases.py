@@ -22,6 +22,7 @@ from market.schemas import (
     WitnessIn,
 )
 from market.services.access import require_owner
+from market.services.catalogue import require_known_types
 from market.services.json_columns import dumps, loads
 from market.services.policy_file import policy_for
 from market.services.purchase_records import change_status, purchase_row
@@ -88,6 +89,9 @@ def _validate_rules(data: PurchaseIn, platform: Platform) -> None:
 async def _draft_values(data: PurchaseIn, platform: Platform) -> dict[str, Any]:
     """Column values of an announcement, validated (shared by create and draft edits)."""
     _validate(data, platform)
+    await require_known_types(
+        [r.type for r in data.qualification_rule.items], "qualificationRule.items"
+    )
     item = await CatalogItem.select().where(CatalogItem.code == data.item_code).first()
     if item is None:
         raise Invalid("服务事项不在中介服务事项清单中", field="itemCode")

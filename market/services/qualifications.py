@@ -12,6 +12,7 @@ from kernel.errors import Conflict, Invalid, NotFound
 from market.read_models import QualificationRecord
 from market.rules import deadlines, eligibility, states
 from market.search_docs import INTERMEDIARIES_INDEX
+from market.services.catalogue import require_known_types
 from market.services.policy_file import policy_for
 from market.services.purchase_records import signup_terms
 from market.tables import BlacklistEntry, Intermediary, Purchase, Qualification, Signup
@@ -57,6 +58,7 @@ async def declare_qualification(
         raise Invalid(f"资质等级须为：{'、'.join(policy.onboarding.grade_ranks)}", field="grade")
     if not type_.strip() or not certificate_no.strip():
         raise Invalid("须填写资质类别和证书编号", field="certificateNo")
+    await require_known_types([type_.strip()], "type")
     me = await _intermediary_id(actor)
     due = deadlines.review_due(clock.now(), policy.deadlines)
     async with transaction():

@@ -371,3 +371,33 @@ async def test_catalogue_and_guides_for_everyone_and_a_firm_without_guides_is_to
         assert firm.org_name in item and "承诺 12 个工作日" in item
         assert 'href="/directory?item=54C"' in item
     assert (await client.get("/catalogue/NO-SUCH")).status_code == 404
+
+
+async def test_qualification_types_come_from_the_catalogue_list(
+    client: AsyncTestClient[Any], platform: Platform
+) -> None:
+    """#14 item 7: types were free text that had to match exactly: a purchase asking for
+    "测绘资质" silently excluded every firm holding "测绘资质·工程测量"."""
+    world = await make_world(platform)
+    _as(client, await _token(client, world.owner.username))
+    wizard = await _page(client, "/me/purchases/new")
+    assert '<option value="测绘资质·工程测量">' in wizard and '<option value="乙级">' in wizard
+    fields = form_fields(wizard) | {
+        "project_code": "2026-330100-48-01-777777",
+        "project_name": "示范医院",
+        "content": "房产测绘",
+        "rule_type": "测绘资质",  # not a type of the list
+    }
+    refused = await form(client, "/me/purchases/new", fields)
+    assert refused.status_code == 422 and "不在清单中" in refused.text
+    assert await market.list_purchases(owner=world.owner.org_id) == ([], 0)
+    firm = await world.firm()
+    _as(client, await _token(client, firm.username))
+    page_text = await _page(client, "/me/onboarding")
+    assert '<option value="测绘资质·不动产测绘">' in page_text
+    declared = await form(
+        client,
+        "/me/qualifications",
+        {"type": "测绘资质", "grade": "乙级", "certificate_no": "乙测资字1", "valid_until": ""},
+    )
+    assert declared.status_code == 422 and "不在清单中" in declared.text

@@ -97,6 +97,7 @@ def _draft_values(draft: PurchaseIn, platform: Platform) -> tuple[dict[str, str]
 
 async def _wizard(
     request: Request[Any, Any, Any],
+    platform: Platform,
     actor: Actor,
     values: dict[str, str],
     *,
@@ -114,6 +115,8 @@ async def _wizard(
         hint=hint,
         saved=saved,
         catalog=await market.list_catalog(),
+        qualification_types=[("", "不限"), *((t, t) for t in await market.qualification_types())],
+        grades=[("", "不限"), *((g, g) for g in market.qualification_grades(platform))],
         error=error.detail if error else None,
         error_field=error.field if error else None,
         status_code=error.status if error else 200,
@@ -126,7 +129,7 @@ async def new_purchase(
     viewer: NamedDependency[Actor | None],
     platform: NamedDependency[Platform],
 ) -> Template:
-    return await _wizard(request, _owner(viewer), _defaults(platform))
+    return await _wizard(request, platform, _owner(viewer), _defaults(platform))
 
 
 def _avoided(raw: str) -> list[AvoidedIn]:
@@ -186,7 +189,7 @@ async def create_purchase(
     try:
         purchase_id = await market.create(platform, actor, _purchase_in(data))
     except DomainError as exc:
-        return await _wizard(request, actor, values, error=exc)
+        return await _wizard(request, platform, actor, values, error=exc)
     return await _saved(request, platform, actor, purchase_id, data, values)
 
 
@@ -205,7 +208,9 @@ async def _saved(
     try:
         await market.publish(platform, actor, purchase_id)
     except DomainError as exc:
-        return await _wizard(request, actor, values, error=exc, editing=purchase_id, saved=True)
+        return await _wizard(
+            request, platform, actor, values, error=exc, editing=purchase_id, saved=True
+        )
     return done(f"/purchases/{purchase_id}", "采购公告已发布，种子承诺值已公开")
 
 
@@ -218,7 +223,7 @@ async def edit_purchase(
 ) -> Template:
     actor = _owner(viewer)
     values, hint = _draft_values(await market.draft(actor, purchase_id), platform)
-    return await _wizard(request, actor, values, editing=purchase_id, hint=hint)
+    return await _wizard(request, platform, actor, values, editing=purchase_id, hint=hint)
 
 
 @post("/me/purchases/{purchase_id:int}/edit")
@@ -234,7 +239,7 @@ async def update_purchase(
     try:
         await market.update_draft(platform, actor, purchase_id, _purchase_in(data))
     except DomainError as exc:
-        return await _wizard(request, actor, values, error=exc, editing=purchase_id)
+        return await _wizard(request, platform, actor, values, error=exc, editing=purchase_id)
     return await _saved(request, platform, actor, purchase_id, data, values)
 
 

@@ -48,6 +48,7 @@ async def onboarding_page(
         onboarding_evidence=ONBOARDING_EVIDENCE,
         grades=[(g, g) for g in market.qualification_grades(platform)],
         guides=await market.my_guides(actor),
+        qualification_types=[("", "请选择"), *((t, t) for t in await market.qualification_types())],
     )
 
 
