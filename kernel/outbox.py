@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from kernel.platform import Platform
-    from search.documents import IndexRegistration
+    from search.documents import Document, IndexRegistration
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=10)
@@ -90,22 +90,27 @@ async def dispatch(
     ``CLAIM_FOR``.
     """
     by_name = {r.spec.name: r for r in registrations}
-    done = 0
-    for row in await _claim(limit):
+    rows = await _claim(limit)
+    done: list[int] = []
+    indexed: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        if row["kind"] == "index":
+            indexed.setdefault(str(row["target"]), []).append(row)
+            continue
         try:
-            if row["kind"] == "index":
-                await _apply_index(platform, by_name, str(row["target"]), str(row["payload"]))
-            else:
-                args = json.loads(str(row["payload"]))
-                await anyio.to_thread.run_sync(send, str(row["target"]), args)
+            args = json.loads(str(row["payload"]))
+            await anyio.to_thread.run_sync(send, str(row["target"]), args)
         except Exception as exc:
             await _retry_later(int(row["id"]), int(row["attempts"]) + 1, exc)
             continue
+        done.append(int(row["id"]))
+    for index, entries in indexed.items():
+        done += await _apply_index(platform, by_name.get(index), index, entries)
+    if done:
         await OutboxEntry.update({OutboxEntry.done_at: clock.now()}).where(
-            OutboxEntry.id == row["id"]
+            OutboxEntry.id.is_in(done)
         )
-        done += 1
-    return done
+    return len(done)
 
 
 async def _claim(limit: int) -> list[dict[str, Any]]:
@@ -144,16 +149,50 @@ async def _retry_later(entry_id: int, attempts: int, exc: Exception) -> None:
 
 
 async def _apply_index(
-    platform: Platform, by_name: dict[str, IndexRegistration], index: str, doc_id: str
+    platform: Platform,
+    registration: IndexRegistration | None,
+    index: str,
+    entries: list[Mapping[str, Any]],
+) -> list[int]:
+    """Apply one index's claimed entries as one upsert and one delete (one search-engine task
+    each, where one per document swamped Meilisearch's queue under load); returns the ids
+    applied. A document that cannot be built, or a batch the engine refuses, is retried."""
+    by_doc: dict[str, list[Mapping[str, Any]]] = {}
+    for entry in entries:
+        by_doc.setdefault(str(entry["payload"]), []).append(entry)
+    applied: list[Mapping[str, Any]] = []
+    upserts: list[Document] = []
+    deletes: list[str] = []
+    for doc_id, same in by_doc.items():
+        try:
+            if registration is None:
+                raise LookupError(f"no index registered as {index!r}")
+            document = await registration.build(doc_id)
+        except Exception as exc:
+            for entry in same:
+                await _retry_later(int(entry["id"]), int(entry["attempts"]) + 1, exc)
+            continue
+        if document is None:
+            deletes.append(doc_id)
+        else:
+            upserts.append(document)
+        applied += same
+    try:
+        await _write(platform, index, upserts, deletes)
+    except Exception as exc:
+        for entry in applied:
+            await _retry_later(int(entry["id"]), int(entry["attempts"]) + 1, exc)
+        return []
+    return [int(entry["id"]) for entry in applied]
+
+
+async def _write(
+    platform: Platform, index: str, upserts: Sequence[Document], deletes: list[str]
 ) -> None:
-    registration = by_name.get(index)
-    if registration is None:
-        raise LookupError(f"no index registered as {index!r}")
-    document = await registration.build(doc_id)
-    if document is None:
-        await anyio.to_thread.run_sync(platform.search.delete, index, [doc_id])
-    else:
-        await anyio.to_thread.run_sync(platform.search.upsert, index, [document])
+    if upserts:
+        await anyio.to_thread.run_sync(platform.search.upsert, index, upserts)
+    if deletes:
+        await anyio.to_thread.run_sync(platform.search.delete, index, deletes)
 
 
 Progress = Callable[[str, int, int | None], None]  # (index, documents so far, total or None)
@@ -223,9 +262,14 @@ async def _replay_since(
         .order_by(OutboxEntry.id)
         .limit(500)
     ):
+        fresh: dict[str, list[str]] = {}
         for row in rows:
             key = (str(row["target"]), str(row["payload"]))
             if key[0] in by_name and key not in seen:
                 seen.add(key)
-                await _apply_index(platform, by_name, *key)
+                fresh.setdefault(key[0], []).append(key[1])
+        for index, doc_ids in fresh.items():
+            built = {d: await by_name[index].build(d) for d in doc_ids}
+            upserts = [doc for doc in built.values() if doc is not None]
+            await _write(platform, index, upserts, [d for d, doc in built.items() if doc is None])
         mark = int(rows[-1]["id"])
