@@ -68,9 +68,10 @@ class Settings:
     survey_convention_file: Path | None = None
     log_level: str = "INFO"
     # Red flags before the award (market.rules.red_flags.Thresholds): what flags a purchase.
-    red_flag_near_quote_ratio: float = 0.0005
+    red_flag_near_quote_ratio: float = 0.0001
     red_flag_ceiling_min_quotes: int = 1
     red_flag_cover_min_tenders: int = 3
+    red_flag_cover_max_win_ratio: float = 0.0
     red_flag_rotation_max_group: int = 5
     red_flag_rotation_min_tenders: int = 3
     red_flag_concentration_min_wins: int = 3
@@ -219,9 +220,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         survey_rules_file=_path(get("SURVEY_RULES_FILE")),
         survey_convention_file=_path(get("SURVEY_CONVENTION_FILE")),
         log_level=get("LOG_LEVEL", "INFO") or "INFO",
-        red_flag_near_quote_ratio=float(get("RED_FLAG_NEAR_QUOTE_RATIO", "0.0005") or 0),
+        red_flag_near_quote_ratio=float(get("RED_FLAG_NEAR_QUOTE_RATIO", "0.0001") or 0),
         red_flag_ceiling_min_quotes=int(get("RED_FLAG_CEILING_MIN_QUOTES", "1") or 1),
         red_flag_cover_min_tenders=int(get("RED_FLAG_COVER_MIN_TENDERS", "3") or 3),
+        red_flag_cover_max_win_ratio=float(get("RED_FLAG_COVER_MAX_WIN_RATIO", "0") or 0),
         red_flag_rotation_max_group=int(get("RED_FLAG_ROTATION_MAX_GROUP", "5") or 5),
         red_flag_rotation_min_tenders=int(get("RED_FLAG_ROTATION_MIN_TENDERS", "3") or 3),
         red_flag_concentration_min_wins=int(get("RED_FLAG_CONCENTRATION_MIN_WINS", "3") or 3),

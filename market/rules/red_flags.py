@@ -83,7 +83,8 @@ RULES: Final[dict[str, RuleInfo]] = {
         definition=(
             "Cardinal R025「过多未中标报价」：投标人的中标数与有效投标数之比为低离群值时被标记，"
             "因为串通的投标人会在其同伙参与的项目中故意提交落选报价。本平台按投标人对逐对计算："
-            "某机构与同一中选机构同场报名达到设定次数，且每一次都由该机构中选、它自己一次未中。"
+            "某机构与同一中选机构同场报名达到设定次数，每一次都由该机构中选，且它自己的中选率"
+            "（全部已选出的报名中）不超过设定值（默认从未中选）。"
         ),
         source=(
             f"{CARDINAL_DOCS}025.html — Excessive unsuccessful bids (R025): 'The ratio of "
@@ -148,9 +149,10 @@ RULES: Final[dict[str, RuleInfo]] = {
 class Thresholds:
     """The rules' parameters (``ONESET_RED_FLAG_*`` settings)."""
 
-    near_quote_ratio: float = 0.0005  # |a − b| / max(a, b) at or under this: near-identical
+    near_quote_ratio: float = 0.0001  # |a − b| / max(a, b) at or under this: near-identical
     ceiling_min_quotes: int = 1  # quotes exactly at the ceiling that flag a purchase
     cover_min_tenders: int = 3  # joint sign-ups with the same winner, all lost
+    cover_max_win_ratio: float = 0.0  # the loser's wins / decided sign-ups, everywhere (R025)
     rotation_max_group: int = 5  # firms in a rotating group at most
     rotation_min_tenders: int = 3  # purchases of one owner with the same group
     concentration_min_wins: int = 3
@@ -304,10 +306,19 @@ def cover_bidding(tenders: Sequence[Tender], t: Thresholds) -> list[Flag]:
             broken.add((tender.winner, loser))  # that winner lost to this loser here
         for one, two in combinations(losers, 2):  # both lost to a third firm: not "always"
             broken.update({(one, two), (two, one)})
+    wins: dict[str, int] = defaultdict(int)
+    bids: dict[str, int] = defaultdict(int)
+    for tender in tenders:
+        if tender.winner is not None and tender.winner in tender.bidders:
+            wins[tender.winner] += 1
+            for uscc in tender.bidders:
+                bids[uscc] += 1
     flags: list[Flag] = []
     for (loser, winner), won in sorted(joint.items()):
         if (loser, winner) in broken or len(won) < t.cover_min_tenders:
             continue
+        if wins[loser] / bids[loser] > t.cover_max_win_ratio:
+            continue  # it wins elsewhere: an ordinary competitor (R025: a low winning ratio)
         pair = (names[loser], names[winner])
         # Every purchase both signed up for: the won ones and any still before its award.
         shared = sorted(

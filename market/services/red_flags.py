@@ -51,6 +51,7 @@ def thresholds(settings: Settings) -> rules.Thresholds:
         near_quote_ratio=settings.red_flag_near_quote_ratio,
         ceiling_min_quotes=settings.red_flag_ceiling_min_quotes,
         cover_min_tenders=settings.red_flag_cover_min_tenders,
+        cover_max_win_ratio=settings.red_flag_cover_max_win_ratio,
         rotation_max_group=settings.red_flag_rotation_max_group,
         rotation_min_tenders=settings.red_flag_rotation_min_tenders,
         concentration_min_wins=settings.red_flag_concentration_min_wins,
@@ -154,7 +155,9 @@ def _tender(row: dict[str, Any], signups: list[dict[str, Any]], now: dt.datetime
     )
 
 
-async def _evaluate(settings: Settings) -> tuple[dict[int, list[rules.Flag]], dict[int, Any]]:
+async def evaluate_all(settings: Settings) -> tuple[dict[int, list[rules.Flag]], dict[int, Any]]:
+    """Every red flag now (purchase id → flags) and the purchases they were computed over; no
+    permission check (the routes and pages use ``flagged_purchases`` / ``purchase_flags``)."""
     now = clock.now()
     rows = await _purchases(now)
     signups = await _signups(now)
@@ -226,7 +229,7 @@ async def flagged_purchases(
         raise Invalid(
             f"未知的红旗规则：可选 {', '.join(rules.RULES)}", code="unknown_rule", field="rule"
         )
-    flags, rows = await _evaluate(settings)
+    flags, rows = await evaluate_all(settings)
     reviews = await _reviews()
     out = [
         _flagged(settings, rows[pid], found, reviews.get(pid, []))
@@ -252,7 +255,7 @@ async def purchase_flags(settings: Settings, actor: Actor, purchase_id: int) -> 
     )
     if row is None or row["published_at"] is None:
         raise NotFound("采购项目不存在", code="purchase_not_found")
-    flags, _ = await _evaluate(settings)
+    flags, _ = await evaluate_all(settings)
     reviews = await _reviews()
     return _flagged(settings, dict(row), flags.get(purchase_id, []), reviews.get(purchase_id, []))
 

@@ -67,7 +67,7 @@ def test_every_rule_names_its_cardinal_indicator_or_says_it_has_none() -> None:
 
 def test_identical_and_near_identical_quotes() -> None:
     same = tender(1, {1: 3_000_000, 2: 3_000_000, 3: 2_500_000}, winner=3)
-    near = tender(2, {1: 3_000_000, 2: 3_001_000, 4: 2_500_000}, winner=4)
+    near = tender(2, {1: 3_000_000, 2: 3_000_200, 4: 2_500_000}, winner=4)
     apart = tender(3, {1: 3_000_000, 2: 3_010_000, 5: 2_500_000}, winner=5)
     sealed = tender(4, {1: None, 2: None})
     flags = rf.evaluate([same, near, apart, sealed], [], T)
@@ -108,6 +108,12 @@ def test_a_firm_that_always_loses_to_the_same_winner() -> None:
     assert rf.cover_bidding([*won, tender(5, {1: None, 2: None}, winner=2)], T) == []
     third = tender(6, {1: None, 2: None, 7: None}, winner=7)
     assert not [f for f in rf.cover_bidding([*won, third], T) if f.firms == (firm(2), firm(1))]
+    # A loser that wins elsewhere is an ordinary competitor (R025 looks at the winning ratio) …
+    elsewhere = tender(7, {2: None, 8: None}, winner=2)
+    assert not [f for f in rf.cover_bidding([*won, elsewhere], T) if f.firms[0] == firm(2)]
+    # … unless the ratio allowed is set higher (one win in four decided sign-ups here).
+    loose = Thresholds(cover_max_win_ratio=0.25)
+    assert [f for f in rf.cover_bidding([*won, elsewhere], loose) if f.firms[0] == firm(2)]
 
 
 def test_rotation_among_a_small_group_for_one_owner() -> None:
