@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from market.demo import purchase_in_service as demo_purchase_in_service
 from market.open_data.bulk import export as export_ocds
+from market.open_data.coverage import field_coverage as ocds_field_coverage
 from market.read_models import (
     Application,
     ComplaintView,
@@ -34,6 +35,7 @@ from market.rules.labels import (
     REVIEW_STATUS_LABELS,
     STATUS_LABELS,
 )
+from market.rules.red_flags import RULES as RED_FLAG_RULES
 from market.schemas import (
     AvoidedIn,
     DirectoryPage,
@@ -98,6 +100,9 @@ from market.services.qualifications import (
     review_qualification,
 )
 from market.services.ratings import rate
+from market.services.red_flags import flagged_purchases
+from market.services.red_flags import purchase_flags as purchase_red_flags
+from market.services.red_flags import review as review_red_flags
 from market.services.signups import list_signups, sign_up, submit_quote
 from market.services.supervision import flags
 
@@ -110,6 +115,7 @@ __all__ = [
     "PURPOSE_LABELS",
     "QUOTE_TYPE_LABELS",
     "RATING_DIMENSIONS",
+    "RED_FLAG_RULES",
     "REVIEW_STATUS_LABELS",
     "STATUS_LABELS",
     "Application",
@@ -157,6 +163,7 @@ __all__ = [
     "export_ocds",
     "extend",
     "file_complaint",
+    "flagged_purchases",
     "flags",
     "history",
     "list_catalog",
@@ -168,6 +175,7 @@ __all__ = [
     "my_guides",
     "my_qualifications",
     "negative_records",
+    "ocds_field_coverage",
     "onboarding_queue",
     "parse_catalog",
     "proof_to_dict",
@@ -176,6 +184,7 @@ __all__ = [
     "publish",
     "purchase_documents",
     "purchase_facts",
+    "purchase_red_flags",
     "purchase_view",
     "qualification_grades",
     "rate",
@@ -185,6 +194,7 @@ __all__ = [
     "return_result",
     "review",
     "review_qualification",
+    "review_red_flags",
     "run_due",
     "run_selection",
     "run_selection_now",

@@ -18,7 +18,7 @@ from referencing.jsonschema import DRAFT4
 
 from kernel.settings import load_settings
 from market.api import export_ocds
-from market.open_data import ocds, queries
+from market.open_data import coverage, ocds, queries
 from market.services import award, delivery, evidence, purchases, ratings, signups
 from market.tables import Extension
 from oneset.cli import main
@@ -392,3 +392,41 @@ def test_the_ocid_prefix_setting_is_checked(prefix: str, tmp_path: Path) -> None
     else:  # unset: the default
         assert load_settings(env).ocds_prefix == "ocds-oneset"
     assert load_settings(env | {"ONESET_OCDS_PREFIX": "ocds-213czf"}).ocds_prefix == "ocds-213czf"
+
+
+async def test_cardinal_coverage_names_the_fields_the_export_fills(
+    platform: Platform, fake_clock: FakeClock
+) -> None:
+    world = await make_world(platform)
+    await _market(world, fake_clock)
+    found = await coverage.field_coverage(platform.settings)
+    assert found.processes == 4  # the draft is not published
+    for path in (
+        "/ocid",
+        "/buyer/id",
+        "/tender/procurementMethod",
+        "/tender/procurementMethodDetails",
+        "/tender/tenderPeriod/endDate",
+    ):
+        assert found.counts.get(path) == 4, (path, found.counts.get(path))
+    # Below an array, Cardinal counts each element: the owner and the firms that signed up.
+    assert found.counts["/parties[]/identifier/scheme"] == 7
+    assert found.counts["/tender/documents[]/url"] == 4
+    # One purchase ran to its rating (three quotes opened); the failed one's quotes stay sealed.
+    assert found.counts["/awards[]/suppliers[]/id"] == 1
+    assert found.counts["/contracts[]/implementation/milestones[]/dateMet"] == 1
+    assert found.counts["/contracts[]/amendments[]/rationale"] == 1
+    assert found.counts["/bids/details[]/value/amount"] == 3
+    assert "/tender/enquiryPeriod/startDate" not in found.counts  # not filled: no enquiries
+    print(f"\nCardinal coverage of {found.processes} compiled releases:")  # the field table
+    for path, count in sorted(found.counts.items()):
+        print(f"{count:>4} {path}")
+
+
+def test_the_coverage_command_prints_the_table(platform: Platform) -> None:
+    """``oneset ocds-coverage`` (one-shot: its own event loop, so over an empty database here)."""
+    result = CliRunner().invoke(main, ["ocds-coverage"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("compiled releases: 0\n   count  share    path"), result.output
+    result = CliRunner().invoke(main, ["ocds-coverage", "--json"])
+    assert json.loads(result.output) == {"processes": 0, "counts": {}}

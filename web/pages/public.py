@@ -173,11 +173,15 @@ async def purchase_page(
         complaints = await market.public_complaints(purchase_id)
     except DomainError:
         complaints = []
+    flags = None
+    if viewer is not None and viewer.is_supervisor and view.published_at is not None:
+        flags = await market.purchase_red_flags(platform.settings, viewer, purchase_id)
     return page(
         "purchase.html",
         request,
         viewer,
         p=view,
+        red_flags=flags,
         role=role,
         history=await market.history(purchase_id),
         proof=await _proof(purchase_id),

@@ -1,4 +1,5 @@
-"""Operator and regulator pages: onboarding review, complaints, negative records, lights."""
+"""Operator and regulator pages: onboarding review, complaints, negative records, lights and
+the red flags before the award."""
 
 from __future__ import annotations
 
@@ -152,6 +153,40 @@ async def lights(
     return page("supervise_lights.html", request, actor, items=shown, counts=counts, light=light)
 
 
+@get("/supervise/red-flags")
+async def red_flags(
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    rule: FromQuery[str] = "",
+) -> Template:
+    actor = _supervisor(viewer)
+    chosen = rule if rule in market.RED_FLAG_RULES else ""
+    items = await market.flagged_purchases(platform.settings, actor, rule=chosen or None)
+    return page(
+        "supervise_red_flags.html",
+        request,
+        actor,
+        items=items,
+        rules=market.RED_FLAG_RULES,
+        rule=chosen,
+        before=sum(1 for i in items if i.before_award),
+    )
+
+
+@post("/supervise/red-flags/{purchase_id:int}")
+async def review_red_flags(
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    data: Form,
+    purchase_id: FromPath[int],
+) -> Redirect:
+    await market.review_red_flags(
+        platform.settings, session.require(viewer), purchase_id, forms.text(data, "note")
+    )
+    return done(f"/purchases/{purchase_id}#red-flags-title", "已记录查看红旗提示（已留痕）")
+
+
 HANDLERS = [
     onboarding_queue,
     review_application,
@@ -162,4 +197,6 @@ HANDLERS = [
     decide,
     blacklist,
     lights,
+    red_flags,
+    review_red_flags,
 ]
