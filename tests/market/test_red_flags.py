@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from accounts.demo import load as accounts_demo
 from kernel import audit
 from kernel.platform import Platform
+from kernel.settings import load_settings
 from market import demo
 from market.rules import red_flags as rf
 from market.services import award, delivery, evidence, red_flags, signups
@@ -191,3 +194,36 @@ async def test_the_demo_rings_are_flagged_and_the_honest_markets_stay_quiet(
         f"precision {precision:.3f}; honest purchases flagged per rule: {dict(per_rule)}"
     )
     assert precision >= 0.5
+
+
+def test_the_thresholds_are_settings(tmp_path: Path) -> None:
+    base = {"ONESET_DATA_DIR": str(tmp_path), "ONESET_SECRET_KEY": "k"}
+    assert red_flags.thresholds(load_settings(base)) == rf.Thresholds()
+    env = base | {
+        "ONESET_RED_FLAG_NEAR_QUOTE_RATIO": "0.01",
+        "ONESET_RED_FLAG_CEILING_MIN_QUOTES": "2",
+        "ONESET_RED_FLAG_COVER_MIN_TENDERS": "5",
+        "ONESET_RED_FLAG_COVER_MAX_WIN_RATIO": "0.1",
+        "ONESET_RED_FLAG_ROTATION_MAX_GROUP": "4",
+        "ONESET_RED_FLAG_ROTATION_MIN_TENDERS": "6",
+        "ONESET_RED_FLAG_CONCENTRATION_MIN_WINS": "7",
+        "ONESET_RED_FLAG_CONCENTRATION_ALPHA": "0.0001",
+    }
+    assert red_flags.thresholds(load_settings(env)) == rf.Thresholds(
+        near_quote_ratio=0.01,
+        ceiling_min_quotes=2,
+        cover_min_tenders=5,
+        cover_max_win_ratio=0.1,
+        rotation_max_group=4,
+        rotation_min_tenders=6,
+        concentration_min_wins=7,
+        concentration_alpha=0.0001,
+    )
+    for name, bad in (
+        ("NEAR_QUOTE_RATIO", "2"),
+        ("CONCENTRATION_ALPHA", "x"),
+        ("COVER_MIN_TENDERS", "0"),
+        ("ROTATION_MAX_GROUP", "-3"),
+    ):
+        with pytest.raises(ValueError, match=f"ONESET_RED_FLAG_{name}"):
+            load_settings(base | {f"ONESET_RED_FLAG_{name}": bad})
