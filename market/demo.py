@@ -786,6 +786,12 @@ def _service(
                 purchase=pid,
                 sha256="1" * 64,
                 status="submitted" if status is S.RESULT_SUBMITTED else "accepted",
+                # When the owner accepted it (the OCDS implementation release is dated so).
+                decided_at=None
+                if status is S.RESULT_SUBMITTED
+                else dt.datetime.combine(
+                    min(values["service_due"], today), dt.time(16), tzinfo=deadlines.SHANGHAI
+                ),
             )
         )
     if status in {S.ACCEPTED, S.RATED}:
