@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -19,11 +20,15 @@ from kernel.errors import Conflict, Forbidden, NotAuthenticated
 from search.ports import SearchQuery
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import datetime
 
     from kernel.platform import Platform
     from kernel.settings import Settings
     from search.ports import FilterValue, SearchResult
+
+
+_USER_LABEL = re.compile(r"user:(\d+):.*")
 
 
 @dataclass(frozen=True)
@@ -203,6 +208,22 @@ async def organisation(org_id: int) -> OrganisationRef | None:
     if row is None:
         return None
     return OrganisationRef(int(row["id"]), OrgKind(row["kind"]), str(row["name"]))
+
+
+async def actor_names(labels: Iterable[str]) -> dict[str, str]:
+    """What a page shows for audit actor labels: ``user:<id>:<name>`` becomes the user's
+    organisation and its kind (「某某测绘有限公司（中介服务机构）」), ``system`` the platform's
+    scheduled work; an unknown label stays as it is. One query for all of them."""
+    user_ids = {int(m.group(1)): label for label in labels if (m := _USER_LABEL.fullmatch(label))}
+    names = {label: "平台（定时任务）" for label in labels if label == SYSTEM}
+    if user_ids:
+        rows = await User.select(User.id, User.organisation.name, User.organisation.kind).where(
+            User.id.is_in(list(user_ids))
+        )
+        for row in rows:
+            kind = rules.ORG_KIND_LABELS.get(OrgKind(row["organisation.kind"]), "")
+            names[user_ids[int(row["id"])]] = f"{row['organisation.name']}（{kind}）"
+    return names
 
 
 async def actor_by_username(username: str) -> Actor | None:

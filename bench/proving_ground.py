@@ -110,22 +110,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(cluster, size, args, world, load, schedule, injector) -> int:  # type: ignore[no-untyped-def]
-    if True:
-        out = cluster.dir / "load"
-        injector.join(timeout=size["duration"] * 0.8 + 200)
-        burst_at = size["duration"] * 0.85
-        time.sleep(max(0.0, injector.started_at + burst_at - time.monotonic()))
-        print(f"burst: {size['burst']} firms in the last second", flush=True)
-        result = burst.run(
-            cluster, world["burstPurchase"], world["burst"], size["burst"], args.seed
-        )
-        stdout, _ = load.communicate(timeout=size["duration"] + 600)
-        print(f"load finished: acknowledged {stdout.decode().strip()}", flush=True)
-        acked = json.loads((out / "acked.json").read_text())
-        judged = verdict.judge(cluster, acked)
-        restored = [] if args.no_restore else exercise_restore(cluster)
-        figs = figures.compute(out / "requests.jsonl", schedule, size["duration"])
-        return report(size, schedule, injector, result, judged, figs, restored)
+    out = cluster.dir / "load"
+    injector.join(timeout=size["duration"] * 0.8 + 200)
+    burst_at = size["duration"] * 0.85
+    time.sleep(max(0.0, injector.started_at + burst_at - time.monotonic()))
+    print(f"burst: {size['burst']} firms in the last second", flush=True)
+    result = burst.run(cluster, world["burstPurchase"], world["burst"], size["burst"], args.seed)
+    stdout, _ = load.communicate(timeout=size["duration"] + 600)
+    print(f"load finished: acknowledged {stdout.decode().strip()}", flush=True)
+    acked = json.loads((out / "acked.json").read_text())
+    judged = verdict.judge(cluster, acked)
+    restored = [] if args.no_restore else exercise_restore(cluster)
+    figs = figures.compute(out / "requests.jsonl", schedule, size["duration"])
+    return report(size, schedule, injector, result, judged, figs, restored)
 
 
 def report(size, schedule, injector, result, judged, figs, restored) -> int:  # type: ignore[no-untyped-def]

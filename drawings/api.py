@@ -13,6 +13,7 @@ from drawings.rules.access import Abilities, Access, abilities
 from drawings.rules.labels import (
     COMMENT_STATUS_LABELS,
     DIFF_CHANGE_LABELS,
+    PDF_PAGE_STATUS_LABELS,
     ROLE_LABELS,
     SEVERITY_LABELS,
     STAGE_LABELS,
@@ -59,6 +60,7 @@ from drawings.services.viewer import RevisionDetail, revision_detail
 __all__ = [
     "COMMENT_STATUS_LABELS",
     "DIFF_CHANGE_LABELS",
+    "PDF_PAGE_STATUS_LABELS",
     "ROLE_LABELS",
     "SEVERITY_LABELS",
     "STAGE_LABELS",

@@ -1,20 +1,49 @@
-"""HTTP helpers every controller shares (API and pages): blob downloads with byte ranges."""
+"""HTTP helpers every controller shares (API and pages): blob downloads with byte ranges, and
+the moment a request reached the platform."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 from litestar import Response
 from litestar.response import Redirect, Stream
 
+from kernel import clock
 from kernel.errors import NotFound
 from storage.aio import call, iterate_in_thread
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    from litestar import Request
+    from litestar.types import ASGIApp, Receive, Scope, Send
+
     from storage.ports import BlobStore
+
+_RECEIVED_AT = "oneset.received_at"
+
+
+def stamp_arrival(app: ASGIApp) -> ASGIApp:
+    """Middleware: note when each request reached the application, before authentication, the
+    database pool or any queue inside the process can delay it. A deadline is judged by this
+    moment, so 1,000 sign-ups sent in the last second are not refused for the platform's own
+    slowness in handling them (the deadline rule: received before it, accepted)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        cast("dict[str, Any]", scope)[_RECEIVED_AT] = clock.now()
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def received_at(request: Request[Any, Any, Any]) -> dt.datetime:
+    """When the request reached the application (now, where no middleware stamped it)."""
+    stamped = cast("dict[str, Any]", request.scope).get(_RECEIVED_AT)
+    return stamped if stamped is not None else clock.now()
+
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 UNSATISFIABLE = "unsatisfiable"

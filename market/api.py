@@ -15,6 +15,7 @@ from market.read_models import (
     ComplaintView,
     EvidenceFile,
     GuideRecord,
+    ItemGuide,
     NegativeRecordView,
     OnboardingQueue,
     PurchaseDocuments,
@@ -23,6 +24,7 @@ from market.read_models import (
 )
 from market.rules.catalog import parse_catalog
 from market.rules.draw import DrawProof, proof_to_dict, verify_proof
+from market.rules.eligibility import quote_text
 from market.rules.labels import (
     EVIDENCE_KINDS,
     FUND_LABELS,
@@ -38,6 +40,7 @@ from market.rules.labels import (
 from market.rules.red_flags import RULES as RED_FLAG_RULES
 from market.schemas import (
     AvoidedIn,
+    CatalogEntryOut,
     DirectoryPage,
     EvidenceOut,
     FlagOut,
@@ -60,14 +63,20 @@ from market.services.award import (
     run_selection,
     run_selection_now,
 )
-from market.services.catalogue import list_catalog, load_catalog
+from market.services.catalogue import catalog_item, list_catalog, load_catalog
 from market.services.complaints import (
     answer_complaint,
     complaints_to_handle,
     file_complaint,
     public_complaints,
 )
-from market.services.credit_records import add_blacklist, decide_record, negative_records
+from market.services.credit_records import (
+    add_blacklist,
+    blacklist_in_force,
+    decide_record,
+    intermediary_named,
+    negative_records,
+)
 from market.services.delivery import (
     accept_result,
     confirm_contract,
@@ -79,7 +88,7 @@ from market.services.delivery import (
 )
 from market.services.directory import public_profile, search_directory
 from market.services.evidence import attach_evidence, evidence_for_reading, my_evidence
-from market.services.guides import my_guides, upsert_guide
+from market.services.guides import item_guides, my_guides, upsert_guide
 from market.services.onboarding import apply, my_application, onboarding_queue, review
 from market.services.purchase_views import (
     board_purchases,
@@ -87,12 +96,22 @@ from market.services.purchase_views import (
     eligible_open_purchases,
     history,
     list_purchases,
+    my_signups,
     purchase_facts,
     purchase_view,
     running_services,
+    signup_obstacles,
     won_purchases,
 )
-from market.services.purchases import cancel, create, earliest_signup_deadline, publish, reprocure
+from market.services.purchases import (
+    cancel,
+    create,
+    draft,
+    publish,
+    reprocure,
+    suggested_signup_deadline,
+    update_draft,
+)
 from market.services.qualifications import (
     declare_qualification,
     my_qualifications,
@@ -104,7 +123,7 @@ from market.services.red_flags import flagged_purchases
 from market.services.red_flags import purchase_flags as purchase_red_flags
 from market.services.red_flags import review as review_red_flags
 from market.services.signups import list_signups, sign_up, submit_quote
-from market.services.supervision import flags
+from market.services.supervision import flags, sweep_now
 
 __all__ = [
     "EVIDENCE_KINDS",
@@ -120,6 +139,7 @@ __all__ = [
     "STATUS_LABELS",
     "Application",
     "AvoidedIn",
+    "CatalogEntryOut",
     "ComplaintView",
     "DirectoryPage",
     "DrawProof",
@@ -128,6 +148,7 @@ __all__ = [
     "FlagOut",
     "GuideRecord",
     "HistoryOut",
+    "ItemGuide",
     "NegativeRecordView",
     "OnboardingQueue",
     "ProfileOut",
@@ -147,8 +168,10 @@ __all__ = [
     "answer_complaint",
     "apply",
     "attach_evidence",
+    "blacklist_in_force",
     "board_purchases",
     "cancel",
+    "catalog_item",
     "choose",
     "complaints_to_handle",
     "confirm_contract",
@@ -156,8 +179,8 @@ __all__ = [
     "decide_record",
     "declare_qualification",
     "demo_purchase_in_service",
+    "draft",
     "draw_proof",
-    "earliest_signup_deadline",
     "eligible_open_purchases",
     "evidence_for_reading",
     "export_ocds",
@@ -166,6 +189,8 @@ __all__ = [
     "flagged_purchases",
     "flags",
     "history",
+    "intermediary_named",
+    "item_guides",
     "list_catalog",
     "list_purchases",
     "list_signups",
@@ -174,6 +199,7 @@ __all__ = [
     "my_evidence",
     "my_guides",
     "my_qualifications",
+    "my_signups",
     "negative_records",
     "ocds_field_coverage",
     "onboarding_queue",
@@ -187,6 +213,7 @@ __all__ = [
     "purchase_red_flags",
     "purchase_view",
     "qualification_grades",
+    "quote_text",
     "rate",
     "redraw",
     "reprocure",
@@ -201,8 +228,12 @@ __all__ = [
     "running_services",
     "search_directory",
     "sign_up",
+    "signup_obstacles",
     "submit_quote",
     "submit_result",
+    "suggested_signup_deadline",
+    "sweep_now",
+    "update_draft",
     "upload_contract",
     "upsert_guide",
     "verify_proof",

@@ -10,6 +10,8 @@ import datetime as dt
 
 import msgspec
 
+from market.schemas import PurchaseOut
+
 
 class EvidenceFile(msgspec.Struct, frozen=True):
     """A file in the blob store attached to an onboarding, a qualification or a purchase."""
@@ -63,6 +65,20 @@ class GuideRecord(msgspec.Struct, frozen=True):
     id: int
     item_code: str
     item_name: str
+    scope: str
+    standard: str
+    process: str
+    fee: str
+    promised_working_days: int
+    updated_at: dt.datetime
+
+
+class ItemGuide(msgspec.Struct, frozen=True):
+    """An admitted intermediary's public service guide (办事指南) for one catalogue item."""
+
+    org_id: int
+    firm_name: str
+    credit_grade: str
     scope: str
     standard: str
     process: str
@@ -144,6 +160,20 @@ class NegativeRecordView(msgspec.Struct, frozen=True):
     status: str  # proposed | confirmed | revoked
 
 
+class BlacklistView(msgspec.Struct, frozen=True):
+    """A blacklist entry in force, for the supervisors' list."""
+
+    id: int
+    intermediary: int  # the organisation's id
+    name: str
+    uscc: str
+    reason: str
+    authority: str
+    legal_basis: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
 class ComplaintView(msgspec.Struct, frozen=True):
     id: int
     complainant: int
@@ -157,6 +187,8 @@ class ComplaintView(msgspec.Struct, frozen=True):
     correction: str
     responded_at: dt.datetime | None
     responder: str
+    complainant_name: str = ""  # filled for the supervisors' list
+    complainant_kind: str = ""
 
 
 class PurchaseFacts(msgspec.Struct, frozen=True):
@@ -169,3 +201,12 @@ class PurchaseFacts(msgspec.Struct, frozen=True):
     item_code: str
     project_code: str
     project_name: str
+
+
+class MySignup(msgspec.Struct, frozen=True):
+    """One of an intermediary's sign-ups with what it came to (我的报名)."""
+
+    purchase: PurchaseOut
+    signed_at: dt.datetime
+    quote: int | None  # its own quote: a firm always reads what it sent
+    outcome: str

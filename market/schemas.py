@@ -438,6 +438,8 @@ class PurchaseOut(Out):
     published_at: dt.datetime | None
     complaint_phone: str
     corrections: list[CorrectionView] = msgspec.field(default_factory=list)
+    winner_name: str = ""
+    overdue_working_days: int = 0  # past service_due while the service runs
 
 
 class PurchaseList(Out):
@@ -462,7 +464,8 @@ class HistoryOut(Out):
     old: str
     new: str
     event: str
-    actor: str
+    actor: str  # the audit chain's label
+    actor_name: str  # the organisation and its kind, for people to read
     at: dt.datetime
     reason: str
 

@@ -21,10 +21,7 @@ async def due_job(platform: Platform) -> dict[str, int]:
 
 
 async def supervise_job(platform: Platform) -> dict[str, int]:
-    counts = await supervision.refresh_lights(platform)
-    counts["idle"] = len(await supervision.flag_idle_owners(platform))
-    counts["reviewsOverdue"] = len(await supervision.flag_overdue_reviews())
-    return counts
+    return await supervision.sweep(platform)
 
 
 @shared_task(name="market.run_due", acks_late=True, ignore_result=True)

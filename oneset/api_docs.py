@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.plugins import RedocRenderPlugin
 from litestar.openapi.spec import (
     Components,
     OpenAPIFormat,
@@ -212,3 +213,15 @@ __all__ = [
     "problem_statuses",
     "route_facts",
 ]
+
+
+def reference_viewer() -> RedocRenderPlugin:
+    """The API reference page at ``/schema``: Redoc served from ``/static`` with no font, icon or
+    script from a public CDN (a city's intranet has none; the default viewer was blank there)."""
+    return RedocRenderPlugin(
+        js_url="/static/redoc/redoc.standalone.js",
+        google_fonts=False,
+        path="/",
+        favicon="",
+        style='<style>body{margin:0;padding:0}a[href^="https://redocly.com"]{display:none}</style>',
+    )

@@ -13,16 +13,16 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging.config import StructLoggingConfig
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from piccolo.engine.postgres import PostgresEngine
 
 from accounts.api import provide_actor, provide_optional_actor
 from kernel import db
 from kernel.errors import DomainError
+from kernel.http import stamp_arrival
 from kernel.platform import Platform, build_platform
 from kernel.settings import get_settings
 from oneset import bootstrap, health
-from oneset.api_docs import SECURITY_COMPONENTS, ProblemResponses
+from oneset.api_docs import SECURITY_COMPONENTS, ProblemResponses, reference_viewer
 from oneset.edge import bound_request
 from oneset.problems import EXCEPTION_HANDLERS
 from oneset.security_headers import security_headers
@@ -89,6 +89,7 @@ def create_app(platform: Platform | None = None, *, bind_database: bool = True) 
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[ProblemResponses()],
         before_request=bound_request,
+        middleware=[stamp_arrival],
         before_send=[security_headers(plat.settings.public_url.startswith("https://"))],
         state=State({"platform": plat}),
         lifespan=[lifespan],
@@ -97,7 +98,7 @@ def create_app(platform: Platform | None = None, *, bind_database: bool = True) 
             title="OneSet API",
             version="1",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[reference_viewer()],
             components=SECURITY_COMPONENTS,
         ),
         logging_config=StructLoggingConfig(log_exceptions="debug"),

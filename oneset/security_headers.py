@@ -37,7 +37,24 @@ _ALWAYS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-_SCHEMA_VIEWER = "/schema"  # the API reference viewer is exempt from the script policy
+_SCHEMA_VIEWER = "/schema"
+# The API reference (Redoc, oneset/api_docs.py) starts from an inline script that carries the
+# document, so its pages allow inline scripts; everything else stays on this host (Redoc's
+# footer would fetch its logo from cdn.redoc.ly, which an intranet cannot reach).
+SCHEMA_VIEWER_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+    )
+)
 
 
 def security_headers(https: bool) -> BeforeMessageSendHookHandler:
@@ -49,8 +66,9 @@ def security_headers(https: bool) -> BeforeMessageSendHookHandler:
         headers = MutableScopeHeaders.from_message(message)
         for name, value in _ALWAYS.items():
             headers.setdefault(name, value)
-        if not str(scope.get("path", "")).startswith(_SCHEMA_VIEWER):
-            headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        viewer = str(scope.get("path", "")).startswith(_SCHEMA_VIEWER)
+        policy = SCHEMA_VIEWER_POLICY if viewer else CONTENT_SECURITY_POLICY
+        headers.setdefault("Content-Security-Policy", policy)
         if https:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
 

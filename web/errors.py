@@ -13,6 +13,7 @@ from markupsafe import escape
 from kernel.errors import DomainError, NotAuthenticated, translate
 from search.errors import SearchError
 from storage.errors import StorageError
+from web.session import viewer_of
 
 
 def _not_authenticated(request: Request[Any, Any, Any], exc: NotAuthenticated) -> Response[Any]:
@@ -37,7 +38,7 @@ def _error(request: Request[Any, Any, Any], status: int, title: str, detail: str
         context={
             "title": title,
             "detail": detail,
-            "viewer": None,
+            "viewer": viewer_of(request),
             "status": status,
             "path": request.url.path,
             "notice": "",

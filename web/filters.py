@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+from markupsafe import Markup
 
 from accounts.api import ORG_KIND_LABELS, OrgKind
 from kernel.clock import SHANGHAI
@@ -35,11 +36,7 @@ def wan(fen: int | None) -> str:
 
 def quote(value: int | None, quote_type: str) -> str:
     """A quote: fen for amounts, basis points (1/100 %) for discount rates."""
-    if value is None:
-        return "—"
-    if quote_type == "discount_rate":
-        return f"{Decimal(value) / 100:.2f}%"
-    return yuan(value)
+    return "—" if value is None else market.quote_text(value, quote_type)
 
 
 def when(value: dt.datetime | str | None) -> str:
@@ -73,6 +70,23 @@ def kind_label(value: str) -> str:
         return value
 
 
+def page_size(size: list[Any] | tuple[Any, ...] | None) -> str:
+    """A page size in millimetres as ``420 × 297 mm``."""
+    if not size or len(size) != 2 or None in size:
+        return "—"
+    return f"{float(size[0]):.0f} × {float(size[1]):.0f} mm"
+
+
+def subject_link(subject: str) -> Markup:
+    """An audit subject such as ``purchase:12`` as a link people can read and follow."""
+    kind, _, ident = subject.partition(":")
+    if kind == "purchase" and ident.isdigit():
+        return Markup('<a href="/purchases/{0}">采购项目 #{0}</a>').format(int(ident))
+    if kind == "intermediary" and ident.isdigit():
+        return Markup('<a href="/intermediaries/{0}">中介机构主页</a>').format(int(ident))
+    return Markup("{0}").format(subject)
+
+
 def _label(table: Mapping[str, str]) -> Any:
     def apply(value: str | None) -> str:
         return table.get(value or "", value or "—")
@@ -94,6 +108,8 @@ def register(env: Environment) -> None:
         when=when,
         day=day,
         kind_label=kind_label,
+        subject_link=subject_link,
+        page_size=page_size,
         method_label=_label(market.METHOD_LABELS),
         fund_label=_label(market.FUND_LABELS),
         light_label=_label(market.LIGHT_LABELS),

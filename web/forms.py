@@ -67,6 +67,11 @@ def hundredths(form: dict[str, Any], name: str, label: str) -> int:
     return int(number * 100)
 
 
+def hundredths_value(value: int | None) -> str:
+    """The value attribute for integer hundredths (fen → 元, basis points → %)."""
+    return "" if value is None else f"{Decimal(value) / 100:.2f}"
+
+
 def local_datetime(form: dict[str, Any], name: str, label: str) -> dt.datetime:
     """``<input type=datetime-local>`` read as Beijing time."""
     value = text(form, name)

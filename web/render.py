@@ -21,7 +21,7 @@ def page(
     request: Request[Any, Any, Any],
     viewer: Actor | None,
     *,
-    status: int = 200,
+    status_code: int = 200,
     **context: Any,
 ) -> Template:
     notice = unquote(request.cookies.get(NOTICE_COOKIE, ""))
@@ -29,7 +29,7 @@ def page(
     return Template(
         template_name=template,
         context={"viewer": viewer, "path": request.url.path, "notice": notice, **context},
-        status_code=status,
+        status_code=status_code,
         cookies=cookies,
     )
 

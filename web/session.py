@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from litestar.connection import ASGIConnection  # noqa: TC002 - Litestar reads the annotation
 from litestar.datastructures import Cookie
@@ -21,12 +21,24 @@ if TYPE_CHECKING:
     from kernel.settings import Settings
 
 
+_VIEWER = "oneset.viewer"
+
+
 async def provide_viewer(request: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
-    """The signed-in user, or None (an expired or revoked session reads as signed out)."""
+    """The signed-in user, or None (an expired or revoked session reads as signed out). Kept
+    on the request too, so an error page raised later still shows who is signed in."""
     try:
-        return await provide_optional_actor(request)
+        viewer = await provide_optional_actor(request)
     except NotAuthenticated:
-        return None
+        viewer = None
+    cast("dict[str, Any]", request.scope)[_VIEWER] = viewer
+    return viewer
+
+
+def viewer_of(request: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
+    """The viewer ``provide_viewer`` found for this request (None if it did not run)."""
+    viewer = cast("dict[str, Any]", request.scope).get(_VIEWER)
+    return viewer if isinstance(viewer, Actor) else None
 
 
 def require(viewer: Actor | None) -> Actor:

@@ -40,8 +40,9 @@ class Fault:
         """From the part being back (or killed) to the platform answering normally again."""
         return max(0.0, self.recovered - self.restored) if self.recovered else float("inf")
 
-    def covers(self, t: float) -> bool:
-        return self.started <= t <= (self.recovered or float("inf"))
+    def overlaps(self, began: float, ended: float) -> bool:
+        """Whether a request that ran from ``began`` to ``ended`` lived through this fault."""
+        return began <= (self.recovered or float("inf")) and self.started <= ended
 
 
 def schedule(duration: float, quick: bool) -> list[Fault]:

@@ -37,7 +37,10 @@ def compute(log: Path, faults: list[Fault], duration: float) -> Figures:
     errors: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     outside_all: list[float] = []
     for t, name, status, ms, code in rows:
-        window = next((x.name for x in faults if x.covers(t)), "")
+        # A request is inside a window when any part of it ran during the fault (the log has
+        # its end time): an upload that began while a MinIO node was down and ended after the
+        # node came back was slowed by the fault, not by the platform in normal running.
+        window = next((x.name for x in faults if x.overlaps(t - ms / 1000, t)), "")
         where = "inside" if window else "outside"
         if not window:
             times[name].append(ms)

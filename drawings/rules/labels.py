@@ -25,3 +25,9 @@ ROLE_LABELS: Final = {
 SEVERITY_LABELS: Final = {"info": "提示", "minor": "一般", "major": "严重"}
 COMMENT_STATUS_LABELS: Final = {"open": "待回复", "answered": "已回复", "closed": "已关闭"}
 DIFF_CHANGE_LABELS: Final = {"added": "新增", "removed": "删除", "modified": "修改"}
+PDF_PAGE_STATUS_LABELS: Final = {
+    "added": "新增页",
+    "removed": "删除页",
+    "changed": "有变化",
+    "same": "无变化",
+}

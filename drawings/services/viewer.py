@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from accounts import api as accounts
 from drawings.formats.preview_geometry import Geometry
 from drawings.rules.access import Abilities, Access, abilities
 from drawings.rules.states import State
@@ -33,20 +34,25 @@ class RevisionDetail(msgspec.Struct, frozen=True):
     currency: CurrencyOut
     geometry: Geometry | None
     layers: list[PreviewLayer] | None
+    # The audit labels on the page (uploader, reviewer, comment authors) → organisation names.
+    names: dict[str, str]
 
 
 async def revision_detail(platform: Platform, actor: Actor, revision_id: int) -> RevisionDetail:
     rev = await readable_revision(actor, revision_id)
     revision = await describe(rev)
     project = await project_for(actor, revision.project_code)
+    comments = await comments_for_viewer(actor, revision_id)
+    labels = {revision.uploaded_by, rev.reviewer, *(c.author for c in comments)} - {""}
     return RevisionDetail(
         revision=revision,
         project=project,
         reviewer=rev.reviewer,
         can=abilities(Access(project.access), State(rev.state)),
-        comments=await comments_for_viewer(actor, revision_id),
+        comments=comments,
         siblings=await list_revisions(actor, rev.sheet),
         currency=await currency(revision_id),
         geometry=await stored_geometry(platform, rev),
         layers=preview_layers(rev),
+        names=await accounts.actor_names(labels),
     )

@@ -15,7 +15,7 @@ import ocdsmerge
 
 from kernel import clock
 from kernel.errors import Invalid, NotFound
-from market.open_data import ocds
+from market.open_data import facts, ocds
 from market.services.json_columns import loads
 from market.services.purchase_records import is_sealed
 from market.tables import (
@@ -50,18 +50,18 @@ MERGE_RULES: dict[tuple[str, ...], str] = {
 }
 
 
-def publisher(settings: Settings) -> ocds.Publisher:
-    return ocds.Publisher(
+def publisher(settings: Settings) -> facts.Publisher:
+    return facts.Publisher(
         name=settings.ocds_publisher,
         base_url=settings.public_url.rstrip("/"),
         ocid_prefix=settings.ocds_prefix,
     )
 
 
-def _org(org_id: int | None, name: str | None, uscc: str | None) -> ocds.Org | None:
+def _org(org_id: int | None, name: str | None, uscc: str | None) -> facts.Org | None:
     if org_id is None:
         return None
-    return ocds.Org(org_id=int(org_id), name=str(name or ""), uscc=str(uscc or ""))
+    return facts.Org(org_id=int(org_id), name=str(name or ""), uscc=str(uscc or ""))
 
 
 async def _purchase_rows(
@@ -91,7 +91,7 @@ def _group(rows: Sequence[dict[str, Any]], key: str) -> dict[int, list[dict[str,
 
 async def load_facts(
     purchase_ids: Sequence[int] | None = None, *, until: dt.datetime | None = None
-) -> list[ocds.PurchaseFacts]:
+) -> list[facts.PurchaseFacts]:
     """The public facts of the published purchases (all, or ``purchase_ids``; published before
     ``until`` when given), in a fixed number of queries whatever their count."""
     rows = await _purchase_rows(purchase_ids, until)
@@ -182,15 +182,15 @@ def _facts(
     ratings: list[dict[str, Any]],
     effects: list[dict[str, Any]],
     corrections: list[dict[str, Any]],
-) -> ocds.PurchaseFacts:
+) -> facts.PurchaseFacts:
     owner = _org(row["owner"], row["owner_name"], row["owner_uscc"])
     assert owner is not None  # noqa: S101 - a purchase always has its owner (NOT NULL)
     quotes_open = not is_sealed(row, now)
     quotes = (
         [
-            ocds.Quote(
+            facts.Quote(
                 signup_id=int(s["id"]),
-                org=ocds.Org(int(s["intermediary"]), str(s["firm_name"] or ""), str(s["uscc"])),
+                org=facts.Org(int(s["intermediary"]), str(s["firm_name"] or ""), str(s["uscc"])),
                 signed_at=s["signed_at"],
                 amount=s["quote"],
             )
@@ -205,7 +205,7 @@ def _facts(
     contract = contracts[-1] if contracts else None
     accepted = results[-1] if results else None
     rating = ratings[0] if ratings else None
-    return ocds.PurchaseFacts(
+    return facts.PurchaseFacts(
         purchase_id=int(row["id"]),
         owner=owner,
         project_code=str(row["project_code"]),
@@ -232,7 +232,7 @@ def _facts(
         cancel_reason=str(cancelled["reason"]) if cancelled else "",
         failed_at=failed["at"] if failed else None,
         contract=(
-            ocds.ContractFacts(
+            facts.ContractFacts(
                 contract_id=int(contract["id"]),
                 amount_fen=int(contract["amount_fen"]),
                 start_on=contract["start_on"],
@@ -243,7 +243,7 @@ def _facts(
             else None
         ),
         amendments=[
-            ocds.AmendmentFacts(
+            facts.AmendmentFacts(
                 amendment_id=int(e["id"]),
                 approved_at=e["approved_at"],
                 old_due=e["old_due"],
@@ -255,7 +255,7 @@ def _facts(
         ],
         accepted_at=accepted["decided_at"] if accepted else None,
         rating=(
-            ocds.RatingFacts(
+            facts.RatingFacts(
                 overall_cents=int(rating["overall_cents"]),
                 scores={k: int(rating[k]) for k in RATING_KEYS},
                 rated_at=rating["rated_at"],
@@ -264,7 +264,7 @@ def _facts(
             else None
         ),
         credit_effects=[
-            ocds.CreditEffect(
+            facts.CreditEffect(
                 record_id=int(e["id"]),
                 kind=str(e["kind"]),
                 points=int(e["points"]),
@@ -274,7 +274,7 @@ def _facts(
             for e in effects
         ],
         corrections=[
-            ocds.CorrectionFacts(
+            facts.CorrectionFacts(
                 complaint_id=int(c["id"]),
                 at=c["responded_at"],
                 subject=str(c["subject"]),
@@ -290,19 +290,19 @@ def _selections(
     row: dict[str, Any],
     history: list[dict[str, Any]],
     signups: list[dict[str, Any]],
-    winner: ocds.Org | None,
-) -> list[ocds.Selection]:
+    winner: facts.Org | None,
+) -> list[facts.Selection]:
     """Each selection with the winner it named: those who abandoned (``excluded``, in order),
     then the current winner. A winner's name is public once selected, sealed quotes or not."""
     firms = {
-        str(s["uscc"]): ocds.Org(int(s["intermediary"]), str(s["firm_name"] or ""), str(s["uscc"]))
+        str(s["uscc"]): facts.Org(int(s["intermediary"]), str(s["firm_name"] or ""), str(s["uscc"]))
         for s in signups
     }
     winners = [firms[u] for u in loads(row["excluded"], []) or [] if u in firms]
     if winner is not None:
         winners.append(winner)
     times = [h["at"] for h in history if h["event"] == "select"]
-    return [ocds.Selection(at, org) for at, org in zip(times, winners, strict=False)]
+    return [facts.Selection(at, org) for at, org in zip(times, winners, strict=False)]
 
 
 # Where each release's date comes from (``ocds.releases``): the purchases with a date in a window
@@ -350,8 +350,8 @@ async def all_releases(
     ids = await purchases_dated(since, until) if since is not None else None
     found = [
         release
-        for facts in await load_facts(ids, until=until)
-        for release in ocds.releases(facts, pub)
+        for purchase in await load_facts(ids, until=until)
+        for release in ocds.releases(purchase, pub)
         if (since is None or release.date >= since) and (until is None or release.date < until)
     ]
     return sorted(found, key=lambda r: (r.date, r.id), reverse=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from litestar import get, post, put
+from typing import Any
+
+from litestar import Request, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from accounts.api import Actor
 from kernel.errors import Invalid
+from kernel.http import received_at
 from kernel.platform import Platform
 from market.rules.draw import DrawProof
 from market.schemas import (
@@ -120,12 +123,14 @@ async def set_beacon(
 
 @post("/purchases/{pid:int}/signups", operation_id="marketSignUp", status_code=201)
 async def sign_up(
+    request: Request[Any, Any, Any],
     pid: FromPath[int],
     data: JSONBody[QuoteIn],
     actor: NamedDependency[Actor],
     platform: NamedDependency[Platform],
 ) -> IdOut:
-    return IdOut(id=await signups.sign_up(platform, actor, pid, data.quote))
+    received = received_at(request)
+    return IdOut(id=await signups.sign_up(platform, actor, pid, data.quote, received=received))
 
 
 @post("/purchases/{pid:int}/quote", operation_id="marketQuote")

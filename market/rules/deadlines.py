@@ -214,3 +214,12 @@ def earliest_signup_deadline(
 ) -> dt.datetime:
     """The announcement must stay open at least the registration period (end of that day)."""
     return end_of_day(add_working_days(local_date(published), policy.registration_min_working_days))
+
+
+def suggested_signup_deadline(
+    published: dt.datetime, policy: DeadlinePolicy = DEFAULT_POLICY.deadlines
+) -> dt.datetime:
+    """What a new announcement's form proposes: 09:00 on the first working day after the
+    registration period (the legal earliest is that period's last midnight, never a good time)."""
+    last = add_working_days(local_date(published), policy.registration_min_working_days)
+    return dt.datetime.combine(add_working_days(last, 1), dt.time(9), tzinfo=SHANGHAI)

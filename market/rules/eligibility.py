@@ -7,6 +7,7 @@ shows them all); ``ensure`` raises the first as the matching ``kernel.errors`` t
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 import msgspec
@@ -182,12 +183,20 @@ def quote_problems(
         problems.append(Problem("quote_range", "报价金额须大于 0", "quote"))
     if bounds.quote_type == "discount_rate" and not 0 <= quote < 10_000:
         problems.append(Problem("quote_range", "下浮率须在 0%–100% 之间", "quote"))
-    unit = "分" if bounds.quote_type == "amount" else "基点"
     if bounds.floor is not None and quote < bounds.floor:
-        problems.append(Problem("quote_range", f"报价低于下限（{bounds.floor} {unit}）", "quote"))
+        shown = quote_text(bounds.floor, bounds.quote_type)
+        problems.append(Problem("quote_range", f"报价低于下限（{shown}）", "quote"))
     if bounds.ceiling is not None and quote > bounds.ceiling:
-        problems.append(Problem("quote_range", f"报价高于上限（{bounds.ceiling} {unit}）", "quote"))
+        shown = quote_text(bounds.ceiling, bounds.quote_type)
+        problems.append(Problem("quote_range", f"报价高于上限（{shown}）", "quote"))
     return problems
+
+
+def quote_text(value: int, quote_type: str) -> str:
+    """A quote as its user reads it: fen as ``80,000.00 元``, basis points as ``12.50%``."""
+    if quote_type == "amount":
+        return f"{Decimal(value) / 100:,.2f} 元"
+    return f"{Decimal(value) / 100:.2f}%"
 
 
 def ensure(problems: list[Problem]) -> None:

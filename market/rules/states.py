@@ -161,3 +161,13 @@ def transition(
 def allowed_events(current: Status | str) -> list[Event]:
     cur = Status(current)
     return [ev for (st, ev) in TRANSITIONS if st == cur]
+
+
+def bidder_outcome(status: Status | str, *, won: bool) -> str:
+    """What a sign-up came to, as the firm's own list (我的报名) says it."""
+    if won:
+        return "中选"
+    waiting = {Status.SIGNUP_OPEN, Status.SIGNUP_CLOSED, Status.SELECTING}
+    ended = {Status.FAILED: "流标", Status.CANCELLED: "已撤销"}
+    current = Status(status)
+    return "待选取" if current in waiting else ended.get(current, "未中选")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from accounts.api import SYSTEM
 from kernel import audit
 from kernel.db import transaction
+from kernel.errors import NotFound
 from market.rules.catalog import CatalogItem as CatalogEntry
 from market.rules.catalog import parse_catalog
 from market.schemas import CatalogEntryOut
@@ -68,22 +69,35 @@ async def list_catalog(stage: str | None = None) -> list[CatalogEntryOut]:
     query = CatalogItem.select().where(CatalogItem.active.eq(True)).order_by(CatalogItem.id)
     if stage:
         query = query.where(CatalogItem.stage == stage)
-    return [
-        CatalogEntryOut(
-            id=r["id"],
-            code=r["code"],
-            name=r["name"],
-            stage=r["stage"],
-            legal_basis=r["legal_basis"],
-            approving_department=r["approving_department"],
-            required_qualification=r["required_qualification"],
-            qualification_types=loads(r["qualification_types"], []),
-            fee_standard=r["fee_standard"],
-            fee_basis=r["fee_basis"],
-            time_limit_working_days=r["time_limit_working_days"],
-            supervising_department=r["supervising_department"],
-            complaint_phone=r["complaint_phone"],
-            active=r["active"],
-        )
-        for r in await query
-    ]
+    return [_entry(r) for r in await query]
+
+
+async def catalog_item(code: str) -> CatalogEntryOut:
+    """One active item by its code."""
+    row = (
+        await CatalogItem.select()
+        .where(CatalogItem.code == code, CatalogItem.active.eq(True))
+        .first()
+    )
+    if row is None:
+        raise NotFound("服务事项不在中介服务事项清单中", code="catalog_item_not_found")
+    return _entry(row)
+
+
+def _entry(r: dict[str, Any]) -> CatalogEntryOut:
+    return CatalogEntryOut(
+        id=r["id"],
+        code=r["code"],
+        name=r["name"],
+        stage=r["stage"],
+        legal_basis=r["legal_basis"],
+        approving_department=r["approving_department"],
+        required_qualification=r["required_qualification"],
+        qualification_types=loads(r["qualification_types"], []),
+        fee_standard=r["fee_standard"],
+        fee_basis=r["fee_basis"],
+        time_limit_working_days=r["time_limit_working_days"],
+        supervising_department=r["supervising_department"],
+        complaint_phone=r["complaint_phone"],
+        active=r["active"],
+    )

@@ -133,12 +133,18 @@ def _view(r: Mapping[str, Any]) -> ComplaintView:
         correction=r["correction"],
         responded_at=r["responded_at"],
         responder=r["responder"],
+        complainant_name=r.get("complainant_name") or "",
+        complainant_kind=r.get("complainant_kind") or "",
     )
 
 
 async def complaints_to_handle(actor: Actor) -> list[ComplaintView]:
     """Every complaint, open ones first, each group by its response deadline (supervisors)."""
     require_supervisor(actor)
-    rows = await Complaint.select().order_by(Complaint.id)
+    rows = await Complaint.select(
+        *Complaint.all_columns(),
+        Complaint.complainant.name.as_alias("complainant_name"),
+        Complaint.complainant.kind.as_alias("complainant_kind"),
+    ).order_by(Complaint.id)
     views = [_view(r) for r in rows]
     return sorted(views, key=lambda c: (c.status != "open", c.respond_by))

@@ -7,11 +7,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from piccolo.query.functions.aggregate import Count
+
 from accounts.api import SYSTEM, Actor
 from kernel import audit, clock, outbox
 from kernel.db import transaction
 from kernel.errors import Conflict, Invalid, NotFound
-from market.read_models import NegativeRecordView
+from market.read_models import BlacklistView, NegativeRecordView
 from market.rules import credit, deadlines
 from market.search_docs import INTERMEDIARIES_INDEX
 from market.services.access import require_supervisor
@@ -163,14 +165,73 @@ async def add_blacklist(
     return int(row.id)
 
 
-async def negative_records(actor: Actor) -> list[NegativeRecordView]:
-    """Every negative-behaviour record, newest first (supervisors)."""
+async def intermediary_named(text: str) -> int:
+    """The organisation id of the intermediary whose 统一社会信用代码 or exact name is ``text``
+    (supervisors type what they read on a decision, not an internal number)."""
+    key = text.strip()
+    if not key:
+        raise Invalid("请填写机构名称或统一社会信用代码", field="firm")
+    rows = await Intermediary.select(Intermediary.organisation).where(
+        (Intermediary.uscc == key.upper()) | (Intermediary.name == key)
+    )
+    if not rows:
+        raise NotFound(
+            f"没有名称或统一社会信用代码为“{key}”的入驻机构", code="intermediary_not_found"
+        )
+    if len(rows) > 1:
+        raise Invalid("有多家机构同名，请改用统一社会信用代码", field="firm")
+    return int(rows[0]["organisation"])
+
+
+async def blacklist_in_force(actor: Actor) -> list[BlacklistView]:
+    """The blacklist entries in force today, newest first (supervisors)."""
     require_supervisor(actor)
-    rows = await NegativeRecord.select(
+    today = deadlines.local_date(clock.now())
+    rows = (
+        await BlacklistEntry.select(
+            *BlacklistEntry.all_columns(),
+            BlacklistEntry.intermediary.name.as_alias("firm_name"),
+            BlacklistEntry.intermediary.uscc.as_alias("firm_uscc"),
+        )
+        .where(BlacklistEntry.revoked.eq(False), BlacklistEntry.ends_on >= today)
+        .order_by(BlacklistEntry.id, ascending=False)
+    )
+    return [
+        BlacklistView(
+            id=r["id"],
+            intermediary=r["intermediary"],
+            name=r["firm_name"],
+            uscc=r["firm_uscc"],
+            reason=r["reason"],
+            authority=r["authority"],
+            legal_basis=r["legal_basis"],
+            starts_on=r["starts_on"],
+            ends_on=r["ends_on"],
+        )
+        for r in rows
+    ]
+
+
+async def negative_records(
+    actor: Actor, *, status: str | None = None, offset: int = 0, limit: int = 50
+) -> tuple[list[NegativeRecordView], dict[str, int]]:
+    """Negative-behaviour records, newest first, one page of them (optionally of one
+    ``status``), and how many there are of each status (supervisors)."""
+    require_supervisor(actor)
+    query = NegativeRecord.select(
         *NegativeRecord.all_columns(),
         NegativeRecord.intermediary.name.as_alias("intermediary_name"),
-    ).order_by(NegativeRecord.id, ascending=False)
-    return [
+    )
+    if status:
+        query = query.where(NegativeRecord.status == status)
+    rows = await query.order_by(NegativeRecord.id, ascending=False).offset(offset).limit(limit)
+    counts = {
+        str(r["status"]): int(r["count"])
+        for r in await NegativeRecord.select(NegativeRecord.status, Count()).group_by(
+            NegativeRecord.status
+        )
+    }
+    views = [
         NegativeRecordView(
             id=r["id"],
             intermediary=r["intermediary"],
@@ -184,3 +245,4 @@ async def negative_records(actor: Actor) -> list[NegativeRecordView]:
         )
         for r in rows
     ]
+    return views, counts

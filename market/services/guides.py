@@ -8,7 +8,7 @@ from accounts.api import Actor, OrgKind
 from kernel import audit, bounds, clock, outbox, platform
 from kernel.db import transaction
 from kernel.errors import Invalid, NotFound
-from market.read_models import GuideRecord
+from market.read_models import GuideRecord, ItemGuide
 from market.search_docs import INTERMEDIARIES_INDEX
 from market.tables import CatalogItem, Intermediary, ServiceGuide
 
@@ -105,3 +105,32 @@ async def my_guides(actor: Actor) -> list[GuideRecord]:
         )
         for r in rows
     ]
+
+
+async def item_guides(item_code: str) -> list[ItemGuide]:
+    """The public 办事指南 of one catalogue item: every admitted firm's guide for it, best
+    credit first, then the shortest promised time."""
+    rows = await ServiceGuide.select(
+        *ServiceGuide.all_columns(),
+        ServiceGuide.intermediary.organisation.as_alias("org_id"),
+        ServiceGuide.intermediary.name.as_alias("firm_name"),
+        ServiceGuide.intermediary.credit_grade.as_alias("credit_grade"),
+    ).where(
+        ServiceGuide.item.code == item_code,
+        ServiceGuide.intermediary.status == "approved",
+    )
+    guides = [
+        ItemGuide(
+            org_id=r["org_id"],
+            firm_name=r["firm_name"],
+            credit_grade=r["credit_grade"],
+            scope=r["scope"],
+            standard=r["standard"],
+            process=r["process"],
+            fee=r["fee"],
+            promised_working_days=r["promised_working_days"],
+            updated_at=r["updated_at"],
+        )
+        for r in rows
+    ]
+    return sorted(guides, key=lambda g: (g.credit_grade, g.promised_working_days, g.firm_name))

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 import msgspec
 
+from accounts import api as accounts
 from accounts.api import Actor, OrgKind
 from kernel import clock
 from kernel.errors import Invalid, NotFound
-from market.read_models import PurchaseFacts
+from market.read_models import MySignup, PurchaseFacts
 from market.rules import deadlines, draw, eligibility, states
 from market.rules.labels import STATUS_LABELS
 from market.rules.policy import METHODS
@@ -35,6 +36,8 @@ from market.services.qualifications import applicant
 from market.tables import Complaint, Purchase, PurchaseHistory, Signup
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from kernel.platform import Platform
 
 S = states.Status
@@ -42,6 +45,7 @@ _JOINED = (
     Purchase.owner.name.as_alias("owner_name"),
     Purchase.item.code.as_alias("item_code"),
     Purchase.item.name.as_alias("item_name"),
+    Purchase.winner.name.as_alias("winner_name"),
 )
 
 
@@ -50,12 +54,20 @@ def _outcome(text: str) -> OutcomeView | None:
     return None if data is None else msgspec.convert(data, OutcomeView)
 
 
+def _overdue(row: dict[str, Any], today: dt.date) -> int:
+    """Working days a running service is past its due date (0 otherwise)."""
+    due = row["service_due"]
+    running = row["status"] in (S.IN_SERVICE.value, S.RESULT_SUBMITTED.value)
+    return deadlines.working_days_between(due, today) if running and due and today > due else 0
+
+
 async def _views(rows: list[dict[str, Any]], viewer: Actor | None) -> list[PurchaseOut]:
     """Rows selected with ``_JOINED`` → read models; two more queries for the whole batch. The
     sign-up count is ``None`` for ``viewer`` until the sign-up deadline (supervisors: always)."""
     if not rows:
         return []
     now = clock.now()
+    today = deadlines.local_date(now)
     supervisor = viewer is not None and viewer.is_supervisor
     ids = [r["id"] for r in rows]
     counts: dict[int, int] = {}
@@ -105,6 +117,8 @@ async def _views(rows: list[dict[str, Any]], viewer: Actor | None) -> list[Purch
             )
             else None,
             winner_uscc=r["winner_uscc"],
+            winner_name=r["winner_name"] or "",
+            overdue_working_days=_overdue(r, today),
             outcome=_outcome(r["outcome"]),
             service_due=r["service_due"],
             light=r["light"],
@@ -194,6 +208,47 @@ async def eligible_open_purchases(platform: Platform, actor: Actor) -> list[Purc
     return await _views(ok, actor)
 
 
+async def signup_obstacles(platform: Platform, actor: Actor, purchase_id: int) -> list[str]:
+    """Why this intermediary may not sign up for the purchase now, in Chinese (empty: it may),
+    so the page says so before the firm fills in a quote (the same rules as ``sign_up``)."""
+    actor.require_kind(OrgKind.INTERMEDIARY)
+    now = clock.now()
+    row = await purchase_row(purchase_id)
+    who = await applicant(actor.org_id, actor.uscc, deadlines.local_date(now))
+    problems = eligibility.signup_problems(who, signup_terms(row), now, policy_for(platform))
+    return [p.detail for p in problems]
+
+
+async def my_signups(actor: Actor, *, limit: int = 200) -> list[MySignup]:
+    """我的报名: the intermediary's sign-ups, newest first, each with what it came to, so a
+    losing bidder learns the outcome too (only the winner used to hear anything)."""
+    actor.require_kind(OrgKind.INTERMEDIARY)
+    signed = (
+        await Signup.select(Signup.purchase, Signup.signed_at, Signup.quote)
+        .where(Signup.intermediary == actor.org_id)
+        .order_by(Signup.id, ascending=False)
+        .limit(limit)
+    )
+    if not signed:
+        return []
+    views = {
+        v.id: v
+        for v in await _views(
+            await _select(Purchase.id.is_in([s["purchase"] for s in signed])), actor
+        )
+    }
+    return [
+        MySignup(
+            purchase=view,
+            signed_at=s["signed_at"],
+            quote=s["quote"],
+            outcome=states.bidder_outcome(view.status, won=view.winner_uscc == actor.uscc),
+        )
+        for s in signed
+        if (view := views.get(s["purchase"])) is not None
+    ]
+
+
 async def won_purchases(org_id: int, *, limit: int | None = None) -> list[PurchaseOut]:
     """Commissions an intermediary won (currently holds), newest first."""
     query = (
@@ -224,12 +279,14 @@ async def history(purchase_id: int) -> list[HistoryOut]:
         .where(PurchaseHistory.purchase == purchase_id)
         .order_by(PurchaseHistory.id)
     )
+    names = await accounts.actor_names({str(r["actor"]) for r in rows})
     return [
         HistoryOut(
             old=r["old"],
             new=r["new"],
             event=r["event"],
             actor=r["actor"],
+            actor_name=names.get(str(r["actor"]), str(r["actor"])),
             at=r["at"],
             reason=r["reason"],
         )

@@ -13,9 +13,16 @@ from kernel.db import transaction
 from kernel.errors import Conflict, Forbidden, Invalid
 from market.rules import deadlines, draw, selection, states
 from market.rules.policy import FUND_TYPES, METHODS
-from market.schemas import CommitmentOut
+from market.schemas import (
+    AvoidedIn,
+    CommitmentOut,
+    PurchaseIn,
+    QualificationRuleIn,
+    RequiredQualificationIn,
+    WitnessIn,
+)
 from market.services.access import require_owner
-from market.services.json_columns import dumps
+from market.services.json_columns import dumps, loads
 from market.services.policy_file import policy_for
 from market.services.purchase_records import change_status, purchase_row
 from market.tables import CatalogItem, Purchase
@@ -24,7 +31,6 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from kernel.platform import Platform
-    from market.schemas import PurchaseIn
 
 S, E = states.Status, states.Event
 PRICE_METHODS = selection.PRICE_METHODS
@@ -115,9 +121,9 @@ async def _draft_values(data: PurchaseIn, platform: Platform) -> dict[str, Any]:
     }
 
 
-def earliest_signup_deadline(platform: Platform) -> dt.datetime:
-    """The earliest sign-up deadline an announcement published now may set."""
-    return deadlines.earliest_signup_deadline(clock.now(), policy_for(platform).deadlines)
+def suggested_signup_deadline(platform: Platform) -> dt.datetime:
+    """The sign-up deadline a new announcement's form proposes (a working-day morning)."""
+    return deadlines.suggested_signup_deadline(clock.now(), policy_for(platform).deadlines)
 
 
 async def create(platform: Platform, actor: Actor, data: PurchaseIn) -> int:
@@ -159,6 +165,46 @@ async def update_draft(
             subject=f"purchase:{purchase_id}",
             payload={"method": data.method, "item": data.item_code},
         )
+
+
+async def draft(actor: Actor, purchase_id: int) -> PurchaseIn:
+    """A draft as its owner typed it, for the edit form (the inverse of ``_draft_values``)."""
+    row = await purchase_row(purchase_id)
+    require_owner(actor, row)
+    if row["status"] != S.DRAFT:
+        raise Conflict("只有草稿状态的采购公告可以修改", code="not_draft")
+    item = await CatalogItem.select(CatalogItem.code).where(CatalogItem.id == row["item"]).first()
+    rule = loads(row["qualification_rule"], {})
+    return PurchaseIn(
+        project_code=row["project_code"],
+        project_name=row["project_name"],
+        item_code=str(item["code"]) if item else "",
+        content=row["content"],
+        method=row["method"],
+        fund_type=row["fund_type"],
+        signup_deadline=row["signup_deadline"],
+        selection_time=row["selection_time"],
+        service_working_days=row["service_working_days"],
+        quote_type=row["quote_type"],
+        price_floor=row["price_floor"],
+        price_ceiling=row["price_ceiling"],
+        qualification_rule=QualificationRuleIn(
+            kind=rule.get("kind", "any"),
+            items=[
+                RequiredQualificationIn(type=i["type"], min_grade=i.get("min_grade"))
+                for i in rule.get("items", [])
+            ],
+        ),
+        avoided=[AvoidedIn(uscc=u, reason=r) for u, r in loads(row["avoided"], {}).items()],
+        witnesses=[
+            WitnessIn(name=w["name"], phone=w.get("phone", "")) for w in loads(row["witnesses"], [])
+        ],
+        long_list_size=row["long_list_size"],
+        short_list_size=row["short_list_size"],
+        contact=row["contact"],
+        complaint_phone=row["complaint_phone"],
+        beacon=row["beacon"],
+    )
 
 
 async def publish(platform: Platform, actor: Actor, purchase_id: int) -> CommitmentOut:

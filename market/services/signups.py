@@ -17,23 +17,30 @@ from market.services.qualifications import applicant
 from market.tables import Signup
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Mapping
 
     from kernel.platform import Platform
 
 
 async def sign_up(
-    platform: Platform, actor: Actor, purchase_id: int, quote: int | None = None
+    platform: Platform,
+    actor: Actor,
+    purchase_id: int,
+    quote: int | None = None,
+    *,
+    received: dt.datetime | None = None,
 ) -> int:
     """报名 (with an optional sealed quote), timed by when the request was received.
 
-    A sign-up received before the deadline is accepted even if the beat job closed sign-ups while
+    ``received`` is when the request reached the platform (``kernel.http.received_at``). A
+    sign-up received before the deadline is accepted even if the beat job closed sign-ups while
     it was in flight; one received at or after the deadline never is. Eligibility is read before
     any lock; the status is then checked under a shared row lock (sign-ups run side by side, a
     status change takes the exclusive lock), and a unique index makes a second sign-up of the
     same intermediary impossible even when both arrive at the same instant.
     """
-    received = clock.now()
+    received = received or clock.now()
     actor.require_kind(OrgKind.INTERMEDIARY)
     policy = policy_for(platform)
     row = await purchase_row(purchase_id)

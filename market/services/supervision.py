@@ -25,6 +25,26 @@ if TYPE_CHECKING:
 S = states.Status
 
 
+async def sweep(platform: Platform) -> dict[str, int]:
+    """The hourly supervision sweep: lights and escalations, idle owners, overdue reviews."""
+    counts = await refresh_lights(platform)
+    counts["idle"] = len(await flag_idle_owners(platform))
+    counts["reviewsOverdue"] = len(await flag_overdue_reviews())
+    return counts
+
+
+async def sweep_now(platform: Platform, actor: Actor) -> dict[str, int]:
+    """A supervisor runs the sweep at once instead of waiting for the hour (it is idempotent);
+    the audit chain records who asked and what it found."""
+    require_supervisor(actor)
+    counts = await sweep(platform)
+    async with transaction():
+        await audit.record(
+            actor=actor.label, action="supervision.swept", subject="market", payload=counts
+        )
+    return counts
+
+
 async def refresh_lights(platform: Platform | None) -> dict[str, int]:
     """Daily: lights of running services; > 10 working days overdue proposes a record."""
     policy = policy_for(platform)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from drawings.demo import PROJECT_CODE as DRAWINGS_PROJECT
 from market.rules.policy import METHODS
 from surveys.demo import PROJECT_CODE as SURVEY_PROJECT
 from tests.browser.conftest import screenshot
@@ -89,3 +90,18 @@ def test_demo_tour(browser: Any, running_platform: RunningPlatform) -> None:
     planning.wait_for_load_state()
     assert "规划核验" in planning.content()
     screenshot(planning, "demo-survey-checks")
+
+    # The demo's 建筑设计总说明 is set in a non-embedded Chinese font (STSong-Light, UniGB-UCS2-H):
+    # PDF.js draws its text only with the CMaps, which it fetched from nowhere before (#14 item 4).
+    warnings: list[str] = []
+    planning.on("console", lambda message: warnings.append(message.text))
+    cmaps: list[int] = []
+    planning.on(
+        "response", lambda r: cmaps.append(r.status) if "/static/pdfjs/cmaps/" in r.url else None
+    )
+    planning.goto(f"/review/projects/{DRAWINGS_PROJECT}")
+    planning.locator("tr", has_text="建施-00").get_by_role("link", name="第 1 版（PDF）").click()
+    planning.locator('#pdf-viewer[data-rendered="1"]').wait_for()
+    assert cmaps and all(status == 200 for status in cmaps), cmaps
+    assert not [w for w in warnings if "CMap" in w or "cMapUrl" in w], warnings
+    screenshot(planning, "demo-pdf-chinese-sheet")

@@ -18,7 +18,7 @@ from referencing.jsonschema import DRAFT4
 
 from kernel.settings import load_settings
 from market.api import export_ocds
-from market.open_data import coverage, ocds, queries
+from market.open_data import coverage, facts, ocds, queries
 from market.services import (
     award,
     complaints,
@@ -136,9 +136,9 @@ async def _market(world: World, fake_clock: FakeClock) -> dict[str, int]:
 
 
 async def _winner(pid: int) -> int:
-    facts = await queries.load_facts([pid])
-    assert facts[0].winner is not None
-    return facts[0].winner.org_id
+    loaded = await queries.load_facts([pid])
+    assert loaded[0].winner is not None
+    return loaded[0].winner.org_id
 
 
 async def _all_pages(client: AsyncTestClient[Any], url: str) -> list[dict[str, Any]]:
@@ -309,10 +309,10 @@ def test_ocid_parsing(value: str, expected: int | None) -> None:
 
 def test_quotes_stay_out_while_sealed() -> None:
     """The mapping itself leaves sign-ups out unless the facts say the quotes are open."""
-    owner = ocds.Org(1, "业主", "91330100000000001X")
-    firm = ocds.Org(2, "测绘公司", "91330100000000002X")
+    owner = facts.Org(1, "业主", "91330100000000001X")
+    firm = facts.Org(2, "测绘公司", "91330100000000002X")
     at = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)
-    facts = ocds.PurchaseFacts(
+    purchase = facts.PurchaseFacts(
         purchase_id=7,
         owner=owner,
         project_code="P",
@@ -331,14 +331,14 @@ def test_quotes_stay_out_while_sealed() -> None:
         service_working_days=20,
         winner=firm,
         selected_at=at,
-        quotes=[ocds.Quote(1, firm, at, 6 * WAN)],
+        quotes=[facts.Quote(1, firm, at, 6 * WAN)],
     )
-    publisher = ocds.Publisher("p", "https://example.org", PREFIX)
-    award_release = ocds.releases(facts, publisher)[-1].data
+    publisher = facts.Publisher("p", "https://example.org", PREFIX)
+    award_release = ocds.releases(purchase, publisher)[-1].data
     assert award_release["tag"] == ["award"]
     assert "bids" not in award_release and "tenderers" not in award_release["tender"]
     assert "value" not in award_release["awards"][0]
-    opened = ocds.releases(replace(facts, quotes_open=True), publisher)[-1].data
+    opened = ocds.releases(replace(purchase, quotes_open=True), publisher)[-1].data
     assert opened["bids"]["details"][0]["value"] == {"amount": 60000, "currency": "CNY"}
     assert (
         opened["tender"]["procurementMethodDetails"]
@@ -498,7 +498,7 @@ async def test_the_date_window_is_found_in_the_database(
 
     async def spy(
         purchase_ids: list[int] | None = None, *, until: dt.datetime | None = None
-    ) -> list[ocds.PurchaseFacts]:
+    ) -> list[facts.PurchaseFacts]:
         asked.append(None if purchase_ids is None else list(purchase_ids))
         return await real(purchase_ids, until=until)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from kernel import clock
 from kernel.errors import Forbidden
 from market.services import award, purchase_views, purchases, signups
 from tests import helpers
@@ -124,3 +125,39 @@ async def test_signup_count_is_hidden_until_the_deadline(
     fake_clock.set(DEADLINE)
     assert set((await counts()).values()) == {2}
     assert "报名情况（2 家）" in (await client.get(f"/purchases/{pid}")).text
+
+
+async def test_a_signup_that_arrived_before_the_deadline_counts_however_slow_its_handling(
+    client: AsyncTestClient[Any],
+    platform: Platform,
+    fake_clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The proving ground's burst: of 110 sign-ups sent in the last second, 85 were refused as
+    late because the service read the clock only after authentication and the pool's queue."""
+    world = await make_world(platform)
+    on_time, late = await world.firm(), await world.firm()
+    pid = await world.purchase()
+    headers = {f.username: await helpers.login(client, f.username) for f in (on_time, late)}
+
+    def arrives_at(moment: dt.datetime) -> None:
+        """The request reaches the platform at ``moment``; its handling runs 3 s later."""
+        calls = iter([moment])
+        monkeypatch.setattr(clock, "now", lambda: next(calls, moment + dt.timedelta(seconds=3)))
+
+    arrives_at(DEADLINE - dt.timedelta(seconds=1))
+    accepted = await client.post(
+        f"{API}/purchases/{pid}/signups", json={"quote": 6 * WAN}, headers=headers[on_time.username]
+    )
+    assert accepted.status_code == 201, accepted.text
+    arrives_at(DEADLINE)
+    refused = await client.post(
+        f"{API}/purchases/{pid}/signups", json={"quote": 6 * WAN}, headers=headers[late.username]
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "signup_closed", refused.text
+    fake_clock.set(AFTER_SELECTION)
+    monkeypatch.setattr(clock, "now", fake_clock.now)
+    listed = await signups.list_signups(on_time, pid)
+    assert [(s.uscc, s.signed_at) for s in listed] == [
+        (on_time.uscc, DEADLINE - dt.timedelta(seconds=1))
+    ]

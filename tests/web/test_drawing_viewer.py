@@ -86,6 +86,10 @@ async def test_layers_toggle_on_the_stored_preview_without_rendering(
     assert a11y.problems(page.text) == []
     row = await Revision.select().where(Revision.id == revision_id).first()
     assert row is not None
+    # The uploader by organisation, not by the audit chain's user:<id>:<name> (#14 item 9).
+    sheet = await client.get(f"/review/sheets/{row['sheet']}")
+    for shown in (page.text, sheet.text):
+        assert "（项目业主）" in shown and "user:" not in shown
     stored = b"".join(platform.blobs.open(str(row["preview_sha256"])))
     grouped = dict.fromkeys(
         html.unescape(name) for name in re.findall(r'<g data-layer="([^"]*)"', stored.decode())

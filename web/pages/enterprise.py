@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.response import Response, Template
 
 from accounts.api import Actor, OrgKind
@@ -41,9 +42,8 @@ async def my_purchases(
 
 
 def _defaults(platform: Platform) -> dict[str, str]:
-    """Earliest legal sign-up deadline (next morning after the registration period) and +1 h."""
-    earliest = market.earliest_signup_deadline(platform)
-    deadline = (earliest + dt.timedelta(hours=9, minutes=1)).replace(second=0, microsecond=0)
+    """A working-day morning after the registration period, and the selection an hour later."""
+    deadline = market.suggested_signup_deadline(platform)
     return {
         "signup_deadline": forms.datetime_local_value(deadline),
         "selection_time": forms.datetime_local_value(deadline + dt.timedelta(hours=1)),
@@ -55,22 +55,68 @@ def _defaults(platform: Platform) -> dict[str, str]:
     }
 
 
+def _draft_values(draft: PurchaseIn, platform: Platform) -> tuple[dict[str, str], str]:
+    """A stored draft as the wizard's fields, and a hint when its dates can no longer be
+    published (a re-procured copy keeps the failed purchase's dates): those are replaced by
+    the suggested ones."""
+    rule = draft.qualification_rule
+    first = rule.items[0] if rule.items else None
+    values = {
+        "project_code": draft.project_code,
+        "project_name": draft.project_name,
+        "item_code": draft.item_code,
+        "content": draft.content,
+        "method": draft.method,
+        "fund_type": draft.fund_type,
+        "quote_type": draft.quote_type,
+        "price_floor": forms.hundredths_value(draft.price_floor),
+        "price_ceiling": forms.hundredths_value(draft.price_ceiling),
+        "long_list_size": "" if draft.long_list_size is None else str(draft.long_list_size),
+        "short_list_size": "" if draft.short_list_size is None else str(draft.short_list_size),
+        "signup_deadline": forms.datetime_local_value(draft.signup_deadline),
+        "selection_time": forms.datetime_local_value(draft.selection_time),
+        "service_working_days": str(draft.service_working_days),
+        "rule_kind": rule.kind,
+        "rule_type": first.type if first else "",
+        "rule_grade": (first.min_grade or "") if first else "",
+        "avoided": "\n".join(f"{a.uscc} {a.reason}" for a in draft.avoided),
+        "witnesses": ", ".join(w.name for w in draft.witnesses),
+        "beacon": draft.beacon,
+        "contact": draft.contact,
+        "complaint_phone": draft.complaint_phone,
+    }
+    suggested = market.suggested_signup_deadline(platform)
+    if draft.signup_deadline >= suggested:
+        return values, ""
+    values |= {
+        "signup_deadline": forms.datetime_local_value(suggested),
+        "selection_time": forms.datetime_local_value(suggested + dt.timedelta(hours=1)),
+    }
+    return values, "原报名截止时间已不满足报名期要求，已改为建议时间，请核对后发布。"
+
+
 async def _wizard(
     request: Request[Any, Any, Any],
     actor: Actor,
     values: dict[str, str],
     *,
     error: DomainError | None = None,
+    editing: int | None = None,
+    hint: str = "",
+    saved: bool = False,
 ) -> Template:
     return page(
         "purchase_new.html",
         request,
         actor,
         values=values,
+        editing=editing,
+        hint=hint,
+        saved=saved,
         catalog=await market.list_catalog(),
         error=error.detail if error else None,
         error_field=error.field if error else None,
-        status=error.status if error else 200,
+        status_code=error.status if error else 200,
     )
 
 
@@ -141,13 +187,55 @@ async def create_purchase(
         purchase_id = await market.create(platform, actor, _purchase_in(data))
     except DomainError as exc:
         return await _wizard(request, actor, values, error=exc)
-    if forms.text(data, "publish") == "1":
-        try:
-            await market.publish(platform, actor, purchase_id)
-        except DomainError as exc:
-            return done(f"/purchases/{purchase_id}", f"草稿已保存，但未能发布：{exc.detail}")
-        return done(f"/purchases/{purchase_id}", "采购公告已发布，种子承诺值已公开")
-    return done(f"/purchases/{purchase_id}", "草稿已保存，确认无误后发布")
+    return await _saved(request, platform, actor, purchase_id, data, values)
 
 
-HANDLERS = [my_purchases, new_purchase, create_purchase]
+async def _saved(
+    request: Request[Any, Any, Any],
+    platform: Platform,
+    actor: Actor,
+    purchase_id: int,
+    data: Form,
+    values: dict[str, str],
+) -> Response[Any]:
+    """After a draft was saved: publish it when asked. A refused publication stays on the edit
+    form with the reason as an error (it was a green notice on the purchase page)."""
+    if forms.text(data, "publish") != "1":
+        return done(f"/purchases/{purchase_id}", "草稿已保存，确认无误后发布")
+    try:
+        await market.publish(platform, actor, purchase_id)
+    except DomainError as exc:
+        return await _wizard(request, actor, values, error=exc, editing=purchase_id, saved=True)
+    return done(f"/purchases/{purchase_id}", "采购公告已发布，种子承诺值已公开")
+
+
+@get("/me/purchases/{purchase_id:int}/edit")
+async def edit_purchase(
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    purchase_id: FromPath[int],
+) -> Template:
+    actor = _owner(viewer)
+    values, hint = _draft_values(await market.draft(actor, purchase_id), platform)
+    return await _wizard(request, actor, values, editing=purchase_id, hint=hint)
+
+
+@post("/me/purchases/{purchase_id:int}/edit")
+async def update_purchase(
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    data: Form,
+    purchase_id: FromPath[int],
+) -> Response[Any]:
+    actor = _owner(viewer)
+    values = {k: forms.text(data, k) for k in data if k != "_csrf_token"}
+    try:
+        await market.update_draft(platform, actor, purchase_id, _purchase_in(data))
+    except DomainError as exc:
+        return await _wizard(request, actor, values, error=exc, editing=purchase_id)
+    return await _saved(request, platform, actor, purchase_id, data, values)
+
+
+HANDLERS = [my_purchases, new_purchase, create_purchase, edit_purchase, update_purchase]

@@ -47,6 +47,7 @@ async def onboarding_page(
         evidence_kinds=market.EVIDENCE_KINDS,
         onboarding_evidence=ONBOARDING_EVIDENCE,
         grades=[(g, g) for g in market.qualification_grades(platform)],
+        guides=await market.my_guides(actor),
     )
 
 
@@ -127,4 +128,21 @@ async def commissions(
     return page("me_commissions.html", request, actor, items=items)
 
 
-HANDLERS = [onboarding_page, apply, declare, guides_page, save_guide, open_purchases, commissions]
+@get("/me/signups")
+async def signups(
+    request: Request[Any, Any, Any], viewer: NamedDependency[Actor | None]
+) -> Template:
+    actor = _intermediary(viewer)
+    return page("me_signups.html", request, actor, items=await market.my_signups(actor))
+
+
+HANDLERS = [
+    onboarding_page,
+    apply,
+    declare,
+    guides_page,
+    save_guide,
+    open_purchases,
+    signups,
+    commissions,
+]

@@ -141,6 +141,16 @@ async def board(
     return page("board.html", request, viewer, **context)
 
 
+async def _obstacles(
+    platform: Platform, viewer: Actor | None, view: market.PurchaseOut
+) -> list[str]:
+    """For an intermediary on an open purchase: why it may not sign up (shown instead of the
+    form, so nobody types a quote only to be refused)."""
+    if viewer is None or viewer.org_kind != OrgKind.INTERMEDIARY or view.status != "signup_open":
+        return []
+    return await market.signup_obstacles(platform, viewer, view.id)
+
+
 async def _proof(purchase_id: int) -> market.DrawProof | None:
     try:
         return await market.draw_proof(purchase_id)
@@ -188,9 +198,32 @@ async def purchase_page(
         signups=await _signups(viewer, purchase_id),
         complaints=complaints,
         winner_is_me=viewer is not None and view.winner_uscc == viewer.uscc,
+        obstacles=await _obstacles(platform, viewer, view),
         documents=await market.purchase_documents(viewer, purchase_id),
         dimensions=market.RATING_DIMENSIONS,
     )
 
 
-HANDLERS = [home, directory, profile, board, purchase_page]
+@get("/catalogue")
+async def catalogue(
+    request: Request[Any, Any, Any], viewer: NamedDependency[Actor | None]
+) -> Template:
+    """中介服务事项清单 for everyone, grouped by approval stage."""
+    stages: dict[str, list[market.CatalogEntryOut]] = {}
+    for item in await market.list_catalog():
+        stages.setdefault(item.stage, []).append(item)
+    return page("catalogue.html", request, viewer, stages=stages)
+
+
+@get("/catalogue/{code:str}")
+async def catalogue_item(
+    request: Request[Any, Any, Any], viewer: NamedDependency[Actor | None], code: FromPath[str]
+) -> Template:
+    """One item's 办事指南: its rules and every admitted firm's guide for it."""
+    item = await market.catalog_item(code)
+    return page(
+        "catalogue_item.html", request, viewer, item=item, guides=await market.item_guides(code)
+    )
+
+
+HANDLERS = [home, directory, profile, board, purchase_page, catalogue, catalogue_item]

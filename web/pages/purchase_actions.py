@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from litestar import post
+from typing import Any
+
+from litestar import Request, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
 from accounts.api import Actor
+from kernel.http import received_at
 from kernel.platform import Platform
 from market import api as market
 from web import forms, session
@@ -61,13 +64,15 @@ async def choose(
 
 @post("/purchases/{purchase_id:int}/signup")
 async def sign_up(
+    request: Request[Any, Any, Any],
     viewer: NamedDependency[Actor | None],
     platform: NamedDependency[Platform],
     data: Form,
     purchase_id: FromPath[int],
 ) -> Redirect:
     quote = forms.maybe_hundredths(data, "quote", "报价")
-    await market.sign_up(platform, session.require(viewer), purchase_id, quote)
+    actor = session.require(viewer)
+    await market.sign_up(platform, actor, purchase_id, quote, received=received_at(request))
     return done(_back(purchase_id), "报名成功，报价已密封")
 
 
@@ -110,7 +115,7 @@ async def redraw(
 @post("/purchases/{purchase_id:int}/reprocure")
 async def reprocure(viewer: NamedDependency[Actor | None], purchase_id: FromPath[int]) -> Redirect:
     new_id = await market.reprocure(session.require(viewer), purchase_id)
-    return done(_back(new_id), "已复制为新的采购公告草稿")
+    return done(f"/me/purchases/{new_id}/edit", "已复制为新的采购公告草稿，请核对时间后发布")
 
 
 @post("/purchases/{purchase_id:int}/contract")

@@ -7,12 +7,12 @@ import base64
 from typing import Any
 from urllib.parse import quote
 
-import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from accounts import api as accounts
 from accounts.api import Actor
 from drawings import api as drawings
 from kernel.errors import Invalid, NotFound
@@ -35,6 +35,7 @@ def _labels() -> dict[str, Any]:
         "severity_labels": drawings.SEVERITY_LABELS,
         "comment_status_labels": drawings.COMMENT_STATUS_LABELS,
         "diff_change_labels": drawings.DIFF_CHANGE_LABELS,
+        "pdf_page_status_labels": drawings.PDF_PAGE_STATUS_LABELS,
     }
 
 
@@ -146,6 +147,7 @@ async def sheet_page(
         sheet_id=sheet_id,
         project_code=revisions[0].project_code,
         sheet_number=revisions[0].sheet_number,
+        names=await accounts.actor_names({r.uploaded_by for r in revisions}),
         **_labels(),
     )
 
@@ -172,6 +174,7 @@ async def revision_page(
         layers=detail.layers,
         siblings=detail.siblings,
         currency=detail.currency,
+        names=detail.names,
         **_labels(),
     )
 
@@ -288,7 +291,6 @@ async def compare_page(
         request,
         actor,
         result=result,
-        result_json=msgspec.to_builtins(result),
         overlay=overlay,
         old=await drawings.get_revision(actor, old),
         new=await drawings.get_revision(actor, new),

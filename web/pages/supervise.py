@@ -92,18 +92,37 @@ async def answer(
     return done("/supervise/complaints", "投诉已答复，处理结果已公开")
 
 
+RECORDS_PAGE = 50
+RECORD_STATUSES = {"proposed": "待认定", "confirmed": "已认定", "revoked": "不予认定"}
+
+
 @get("/supervise/records")
 async def records(
-    request: Request[Any, Any, Any], viewer: NamedDependency[Actor | None]
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[Actor | None],
+    status: FromQuery[str] = "",
+    offset: FromQuery[int] = 0,
 ) -> Template:
     actor = _supervisor(viewer)
+    status = status if status in RECORD_STATUSES else ""
+    offset = max(offset, 0)
+    items, counts = await market.negative_records(
+        actor, status=status or None, offset=offset, limit=RECORDS_PAGE
+    )
     return page(
         "supervise_records.html",
         request,
         actor,
-        items=await market.negative_records(actor),
+        items=items,
+        counts=counts,
+        status=status,
+        offset=offset,
+        page_size=RECORDS_PAGE,
+        total=counts.get(status, 0) if status else sum(counts.values()),
+        record_statuses=RECORD_STATUSES,
         kinds=market.NEGATIVE_KINDS,
         flags=await market.flags(actor),
+        blacklist=await market.blacklist_in_force(actor),
     )
 
 
@@ -131,7 +150,7 @@ async def blacklist(
     await market.add_blacklist(
         platform,
         session.require(viewer),
-        org_id=forms.integer(data, "org_id", "机构编号"),
+        org_id=await market.intermediary_named(forms.text(data, "firm")),
         reason=forms.text(data, "reason"),
         authority=forms.text(data, "authority"),
         ends_on=forms.date(data, "ends_on", "截止日期"),
@@ -151,6 +170,18 @@ async def lights(
     counts = {k: sum(1 for i in items if i.light == k) for k in ("green", "yellow", "red")}
     shown = [i for i in items if not light or i.light == light]
     return page("supervise_lights.html", request, actor, items=shown, counts=counts, light=light)
+
+
+@post("/supervise/lights/sweep")
+async def sweep(
+    viewer: NamedDependency[Actor | None], platform: NamedDependency[Platform]
+) -> Redirect:
+    counts = await market.sweep_now(platform, session.require(viewer))
+    return done(
+        "/supervise/lights",
+        f"已按当前时间刷新：红灯 {counts['red']} 个、黄灯 {counts['yellow']} 个，"
+        f"新拟认定负面行为 {counts['proposed']} 条",
+    )
 
 
 @get("/supervise/red-flags")
@@ -197,6 +228,7 @@ HANDLERS = [
     decide,
     blacklist,
     lights,
+    sweep,
     red_flags,
     review_red_flags,
 ]

@@ -80,7 +80,15 @@ if (box) {
   document.getElementById("pdf-zoom-in").addEventListener("click", () => { zoom *= 1.25; render(); });
   document.getElementById("pdf-zoom-out").addEventListener("click", () => { zoom /= 1.25; render(); });
 
-  pdfjsLib.getDocument({ url: box.dataset.src, withCredentials: true }).promise.then((loaded) => {
+  // The CMaps map the character codes of non-embedded CJK fonts (e.g. STSong-Light with
+  // UniGB-UCS2-H) to Unicode; without them Chinese text on a sheet is not drawn at all.
+  pdfjsLib.getDocument({
+    url: box.dataset.src,
+    withCredentials: true,
+    cMapUrl: "/static/pdfjs/cmaps/",
+    cMapPacked: true,
+    standardFontDataUrl: "/static/pdfjs/standard_fonts/",
+  }).promise.then((loaded) => {
     doc = loaded;
     render();
   }).catch((err) => { status.textContent = "PDF 无法显示：" + err.message; });

@@ -106,6 +106,17 @@ def test_owner_idle_after_180_days_and_registration_period() -> None:
     assert earliest.tzinfo is deadlines.SHANGHAI
 
 
+def test_the_suggested_deadline_is_a_working_morning_after_the_registration_period() -> None:
+    """The form proposed midnight + 9 h, a Saturday when the period ended on a Friday."""
+    friday_end = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)  # period ends Friday 12-04
+    assert deadlines.suggested_signup_deadline(friday_end) == dt.datetime(
+        2026, 12, 7, 9, 0, tzinfo=deadlines.SHANGHAI
+    )
+    # After National Day the period ends on Saturday 10-10, a make-up working day.
+    holiday = deadlines.suggested_signup_deadline(dt.datetime(2026, 9, 30, 2, 0, tzinfo=dt.UTC))
+    assert holiday == dt.datetime(2026, 10, 12, 9, 0, tzinfo=deadlines.SHANGHAI)
+
+
 # -- closed-form arithmetic against the day-by-day definition (issue #9 item 5) --------------------
 
 

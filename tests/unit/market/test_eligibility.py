@@ -126,9 +126,12 @@ def test_scenario_8_bid_validation() -> None:
     assert quote_problems(8 * WAN, bounds, method="random_draw", already_quoted=False) == []
     low = quote_problems(5 * WAN - 1, bounds, method="lowest_price", already_quoted=False)
     assert codes(low) == ["quote_range"]
-    assert "下限" in low[0].detail
+    assert low[0].detail == "报价低于下限（50,000.00 元）"  # in 元, not fen
     high = quote_problems(8 * WAN + 1, bounds, method="lowest_price", already_quoted=False)
-    assert "上限" in high[0].detail
+    assert high[0].detail == "报价高于上限（80,000.00 元）"
+    rate = PriceBounds("discount_rate", 500, 1_250)
+    too_deep = quote_problems(1_300, rate, method="lowest_price", already_quoted=False)
+    assert too_deep[0].detail == "报价高于上限（12.50%）"
     with pytest.raises(Invalid) as err:
         ensure(high)
     assert err.value.field == "quote"

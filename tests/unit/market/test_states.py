@@ -12,6 +12,7 @@ from market.rules.states import (
     Event,
     Status,
     allowed_events,
+    bidder_outcome,
     next_status,
     transition,
 )
@@ -115,3 +116,11 @@ def test_the_signup_count_waits_for_the_deadline_except_for_supervisors() -> Non
     assert not signup_count_visible(signup_deadline=deadline, now=before, supervisor=False)
     assert signup_count_visible(signup_deadline=deadline, now=before, supervisor=True)
     assert signup_count_visible(signup_deadline=deadline, now=deadline, supervisor=False)
+
+
+def test_what_a_sign_up_came_to() -> None:
+    assert bidder_outcome("signup_open", won=False) == "待选取"
+    assert bidder_outcome("in_service", won=True) == "中选"
+    assert bidder_outcome("in_service", won=False) == "未中选"
+    assert bidder_outcome("failed", won=False) == "流标"
+    assert bidder_outcome("cancelled", won=False) == "已撤销"
