@@ -1,0 +1,257 @@
+"""Published performance (issue #18): the periodic job that gathers the facts and stores the
+figures, and the reads behind ``/api/v1/stats`` and the 数据公开 page.
+
+Facts come from the tables the services write in the same transaction as their audit entries:
+``PurchaseHistory`` (one row per ``purchase.*`` entry of the chain), ``Purchase``, ``Signup``
+(only the winner's quote, and only once the selection ran), ``Extension``, ``Intermediary`` and
+``Complaint``. ``market.rules.stats`` computes; this module only reads and writes rows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from kernel import clock
+from kernel.db import transaction
+from market.rules import stats
+from market.services.policy_file import policy_for
+from market.tables import (
+    CatalogItem,
+    Complaint,
+    Extension,
+    Intermediary,
+    Purchase,
+    PurchaseHistory,
+    Signup,
+    StatFigure,
+)
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from kernel.platform import Platform
+
+_BATCH = 500
+_ENCODER = msgspec.json.Encoder()
+_DECODER = msgspec.json.Decoder(stats.Figure)
+
+
+async def _items() -> dict[int, dict[str, Any]]:
+    rows = await CatalogItem.select(
+        CatalogItem.id,
+        CatalogItem.code,
+        CatalogItem.name,
+        CatalogItem.stage,
+        CatalogItem.approving_department,
+    )
+    return {int(r["id"]): dict(r) for r in rows}
+
+
+async def purchase_facts(items: dict[int, dict[str, Any]]) -> list[stats.PurchaseFacts]:
+    rows = await Purchase.select(
+        Purchase.id,
+        Purchase.item,
+        Purchase.project_code,
+        Purchase.status,
+        Purchase.selection_time,
+        Purchase.selected_at,
+        Purchase.service_start,
+        Purchase.service_working_days,
+        Purchase.quote_type,
+        Purchase.winner,
+        Purchase.winner_uscc,
+        Purchase.winner.name.as_alias("winner_name"),
+    ).where(Purchase.status != "draft")
+    events: dict[int, list[tuple[str, dt.datetime]]] = defaultdict(list)
+    history = await PurchaseHistory.select(
+        PurchaseHistory.purchase, PurchaseHistory.event, PurchaseHistory.at
+    ).order_by(PurchaseHistory.id)
+    for h in history:
+        events[int(h["purchase"])].append((str(h["event"]), h["at"]))
+    extensions: dict[int, int] = defaultdict(int)
+    for e in await Extension.select(Extension.purchase, Extension.working_days):
+        extensions[int(e["purchase"])] += int(e["working_days"])
+    bidders: dict[int, int] = defaultdict(int)
+    quotes: dict[tuple[int, str], int | None] = {}
+    opened = {int(r["id"]) for r in rows if r["selected_at"] is not None}
+    for s in await Signup.select(Signup.purchase, Signup.uscc, Signup.quote):
+        pid = int(s["purchase"])
+        if pid in opened:  # nothing of a purchase whose selection never ran is read
+            bidders[pid] += 1
+            quotes[(pid, str(s["uscc"]))] = s["quote"]
+    facts = []
+    for r in rows:
+        pid = int(r["id"])
+        item = items.get(int(r["item"]), {})
+        winner = f"{r['winner']}:{r['winner_name']}" if r["winner"] is not None else ""
+        facts.append(
+            stats.PurchaseFacts(
+                id=pid,
+                item=str(item.get("code", "")) or stats.ALL,
+                stage=str(item.get("stage", "")) or stats.ALL,
+                district=stats.district_of(str(r["project_code"])) or stats.ALL,
+                department=str(item.get("approving_department", "")),
+                intermediary=winner,
+                status=str(r["status"]),
+                events=tuple(events.get(pid, ())),
+                selection_time=r["selection_time"],
+                ever_selected=r["selected_at"] is not None,
+                service_start=r["service_start"],
+                limit_working_days=int(r["service_working_days"] or 0),
+                extension_working_days=extensions.get(pid, 0),
+                bidders=bidders.get(pid, 0),
+                quote_type=str(r["quote_type"]),
+                winning_quote=quotes.get((pid, str(r["winner_uscc"]))),
+            )
+        )
+    return facts
+
+
+async def onboarding_facts() -> list[stats.OnboardingFacts]:
+    rows = await Intermediary.select(
+        Intermediary.organisation,
+        Intermediary.name,
+        Intermediary.region,
+        Intermediary.submitted_at,
+        Intermediary.reviewed_at,
+    ).where(Intermediary.reviewed_at.is_not_null())
+    return [
+        stats.OnboardingFacts(
+            district=str(r["region"]) or stats.ALL,
+            intermediary=f"{r['organisation']}:{r['name']}",
+            submitted_at=r["submitted_at"],
+            reviewed_at=r["reviewed_at"],
+        )
+        for r in rows
+    ]
+
+
+async def complaint_facts(items: dict[int, dict[str, Any]]) -> list[stats.ComplaintFacts]:
+    rows = await Complaint.select(
+        Complaint.purchase, Complaint.filed_at, Complaint.respond_by, Complaint.responded_at
+    ).where(Complaint.responded_at.is_not_null())
+    ids = {int(r["purchase"]) for r in rows if r["purchase"] is not None}
+    where: dict[int, tuple[str, str, str]] = {}
+    if ids:
+        for p in await Purchase.select(Purchase.id, Purchase.item, Purchase.project_code).where(
+            Purchase.id.is_in(list(ids))
+        ):
+            item = items.get(int(p["item"]), {})
+            where[int(p["id"])] = (
+                str(item.get("code", "")) or stats.ALL,
+                str(item.get("stage", "")) or stats.ALL,
+                stats.district_of(str(p["project_code"])) or stats.ALL,
+            )
+    found = []
+    for r in rows:
+        code, stage, district = where.get(int(r["purchase"] or 0), (stats.ALL,) * 3)
+        found.append(
+            stats.ComplaintFacts(
+                item=code,
+                stage=stage,
+                district=district,
+                filed_at=r["filed_at"],
+                respond_by=r["respond_by"],
+                responded_at=r["responded_at"],
+            )
+        )
+    return found
+
+
+async def compute(platform: Platform | None) -> list[stats.Figure]:
+    """Every figure from the current facts (no writes)."""
+    items = await _items()
+    observations = stats.observe(
+        await purchase_facts(items),
+        await onboarding_facts(),
+        await complaint_facts(items),
+        now=clock.now(),
+        policy=policy_for(platform).deadlines,
+    )
+    return stats.aggregate(observations)
+
+
+async def refresh(platform: Platform | None) -> dict[str, int]:
+    """The periodic job: recompute and replace the stored figures in one transaction."""
+    started = time.perf_counter()
+    figures = await compute(platform)
+    now = clock.now()
+    rows = [
+        StatFigure(
+            metric=f.metric,
+            period=f.period,
+            item=f.item,
+            stage=f.stage,
+            district=f.district,
+            party=f.party,
+            observations=f.count,
+            figure=_ENCODER.encode(f).decode(),
+            computed_at=now,
+        )
+        for f in figures
+    ]
+    async with transaction():
+        await StatFigure.delete(force=True)
+        for start in range(0, len(rows), _BATCH):
+            await StatFigure.insert(*rows[start : start + _BATCH])
+    return {"figures": len(rows), "ms": round((time.perf_counter() - started) * 1000)}
+
+
+class Query(msgspec.Struct, frozen=True):
+    """A bounded selection of stored figures (validated by the route)."""
+
+    metric: str | None = None
+    period: str = stats.ALL
+    item: str = stats.ALL
+    stage: str = stats.ALL
+    district: str = stats.ALL
+    by: str | None = None  # "item" | "stage" | "district" | "month" | "intermediary" | "department"
+
+
+BY = ("item", "stage", "district", "month", "intermediary", "department")
+
+
+async def figures(query: Query) -> tuple[list[stats.Figure], dt.datetime | None]:
+    """The stored figures of one cut, and when they were computed (None: never).
+
+    Without ``by``: the one cell of the filters. ``by`` opens one dimension (every item, stage,
+    district or month under the other filters); ``intermediary`` / ``department`` are the
+    operator's view (the caller checks the role) for the period, whatever the other filters.
+    """
+    q = StatFigure.select(StatFigure.figure, StatFigure.computed_at)
+    if query.metric is not None:
+        q = q.where(StatFigure.metric == query.metric)
+    if query.by in ("intermediary", "department"):
+        q = q.where(StatFigure.party.like(f"{query.by}:%"), StatFigure.period == query.period)
+    else:
+        q = q.where(StatFigure.party == "")
+        if query.by == "month":
+            q = q.where(StatFigure.period.like("____-__"))
+            if query.period != stats.ALL:
+                q = q.where(StatFigure.period.like(f"{query.period}%"))
+        else:
+            q = q.where(StatFigure.period == query.period)
+        if query.by == "item":
+            q = q.where(StatFigure.item != stats.ALL)
+        elif query.by == "stage":
+            q = q.where(StatFigure.item == stats.ALL, StatFigure.stage != stats.ALL)
+        else:
+            q = q.where(StatFigure.item == query.item)
+            if query.item == stats.ALL:
+                q = q.where(StatFigure.stage == query.stage)
+        if query.by == "district":
+            q = q.where(StatFigure.district != stats.ALL)
+        else:
+            q = q.where(StatFigure.district == query.district)
+    rows = await q.order_by(StatFigure.id)
+    computed = max((r["computed_at"] for r in rows), default=None)
+    return [_DECODER.decode(r["figure"]) for r in rows], computed
+
+
+async def catalogue_labels() -> dict[str, str]:
+    """Item code → name, for the page's filters and labels."""
+    return {str(r["code"]): str(r["name"]) for r in (await _items()).values()}
