@@ -9,6 +9,9 @@ Facts come from the tables the services write in the same transaction as their a
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
@@ -17,7 +20,9 @@ import msgspec
 
 from kernel import clock
 from kernel.db import transaction
+from kernel.errors import Invalid, NotAuthenticated
 from market.rules import stats
+from market.services.access import require_supervisor
 from market.services.policy_file import policy_for
 from market.tables import (
     CatalogItem,
@@ -33,6 +38,7 @@ from market.tables import (
 if TYPE_CHECKING:
     import datetime as dt
 
+    from accounts.api import Actor
     from kernel.platform import Platform
 
 _BATCH = 500
@@ -213,6 +219,42 @@ class Query(msgspec.Struct, frozen=True):
 
 
 BY = ("item", "stage", "district", "month", "intermediary", "department")
+OPERATOR_BY = ("intermediary", "department")
+_PERIOD = re.compile(r"^(\*|(20[0-9]{2}|2100)(-(0[1-9]|1[0-2]))?)$")
+_ITEM = re.compile(r"^(\*|[0-9A-Za-z._-]{1,32})$")
+_DISTRICT = re.compile(r"^(\*|[0-9]{6})$")
+_STAGE = re.compile(r"^(\*|[^\x00-\x1f\x7f]{1,40})$")
+
+
+def parse_query(
+    *,
+    metric: str | None,
+    period: str,
+    item: str,
+    stage: str,
+    district: str,
+    by: str | None,
+    viewer: Actor | None,
+) -> Query:
+    """Bounded, validated filters; the operator's view needs a supervisor's login."""
+    if metric is not None and metric not in stats.RULES:
+        raise Invalid("未知的统计指标", field="metric", code="unknown_metric")
+    checks = (
+        ("period", period, _PERIOD, "统计期间须为 *、YYYY 或 YYYY-MM"),
+        ("item", item, _ITEM, "服务事项编码格式不正确"),
+        ("district", district, _DISTRICT, "行政区划代码须为 6 位数字"),
+        ("stage", stage, _STAGE, "审批阶段名称格式不正确"),
+    )
+    for field, value, pattern, message in checks:
+        if not pattern.match(value):
+            raise Invalid(message, field=field, code="bad_filter")
+    if by is not None and by not in BY:
+        raise Invalid("分组维度须为 " + "、".join(BY) + " 之一", field="by", code="bad_filter")
+    if by in OPERATOR_BY:
+        if viewer is None:
+            raise NotAuthenticated("按机构或部门的统计仅对运营方和监管部门开放，请登录")
+        require_supervisor(viewer)
+    return Query(metric=metric, period=period, item=item, stage=stage, district=district, by=by)
 
 
 async def figures(query: Query) -> tuple[list[stats.Figure], dt.datetime | None]:
@@ -250,6 +292,43 @@ async def figures(query: Query) -> tuple[list[stats.Figure], dt.datetime | None]
     rows = await q.order_by(StatFigure.id)
     computed = max((r["computed_at"] for r in rows), default=None)
     return [_DECODER.decode(r["figure"]) for r in rows], computed
+
+
+CSV_COLUMNS = (
+    ("metric", "指标"),
+    ("period", "期间"),
+    ("periodStart", "期间起"),
+    ("periodEnd", "期间止"),
+    ("item", "服务事项"),
+    ("stage", "审批阶段"),
+    ("district", "行政区划"),
+    ("party", "机构/部门"),
+    ("unit", "单位"),
+    ("count", "样本数"),
+    ("mean", "平均"),
+    ("median", "中位数"),
+    ("q1", "下四分位"),
+    ("q3", "上四分位"),
+    ("min", "最小"),
+    ("max", "最大"),
+    ("limitMean", "平均时限"),
+    ("withinLimit", "按时数"),
+    ("withinLimitPercent", "按时率%"),
+    ("rule", "规则"),
+    ("ruleText", "计算规则"),
+)
+
+
+def to_csv(figures: list[stats.Figure]) -> str:
+    """The same numbers as the JSON, one figure a row, with a Chinese header (UTF-8 BOM so that
+    spreadsheet programs read the Chinese)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([title for _, title in CSV_COLUMNS])
+    for f in figures:
+        data = msgspec.to_builtins(f)
+        writer.writerow(["" if data[key] is None else data[key] for key, _ in CSV_COLUMNS])
+    return "\ufeff" + out.getvalue()
 
 
 async def catalogue_labels() -> dict[str, str]:

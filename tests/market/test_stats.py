@@ -21,9 +21,12 @@ from market.services import (
     stats,
 )
 from market.tables import StatFigure
+from tests import helpers
 from tests.market.world import SHANGHAI, WAN, World, chunks, make_world, new_org
 
 if TYPE_CHECKING:
+    from litestar.testing import AsyncTestClient
+
     from accounts.actor import Actor
     from kernel.platform import Platform
     from tests.conftest import Database
@@ -34,6 +37,7 @@ def at(month: int, day: int, hour: int = 10, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
+API = "/api/v1/stats"
 DEADLINE = at(9, 28, 17)  # 22, 23, 24, 28 Sep: 25 Sep is 中秋
 SELECTION = at(9, 28, 17, 30)
 
@@ -218,3 +222,49 @@ async def test_sealed_or_cancelled_purchases_never_leak_a_quote(
         assert str(int(secret * WAN)) not in stored
     bidders = await _one("bidders")
     assert (bidders.count, bidders.min, bidders.max) == (2, 1, 3)  # A and B only
+
+
+async def test_api_anonymous_figures_csv_bounds_and_operator_view(
+    client: AsyncTestClient[Any], platform: Platform, fake_clock: FakeClock
+) -> None:
+    await build_market(platform, fake_clock)
+    empty = (await client.get(f"{API}/figures")).json()
+    assert empty == {"computedAt": None, "figures": []}  # before the job ran
+    await tasks.stats_job(platform)
+    response = await client.get(f"{API}/figures", params={"metric": "total", "period": "2026-10"})
+    assert response.status_code == 200
+    (total,) = response.json()["figures"]
+    assert (total["count"], total["median"], total["period"]) == (1, 11, "2026-10")
+    assert (total["periodStart"], total["periodEnd"]) == ("2026-10-01", "2026-10-31")
+    assert response.json()["computedAt"] is not None
+    by_item = (
+        await client.get(f"{API}/figures", params={"metric": "winning_price", "by": "item"})
+    ).json()["figures"]
+    assert [(f["item"], f["count"], f["median"]) for f in by_item] == [("54C", 2, 5.75 * WAN)]
+    csv = await client.get(f"{API}/figures.csv", params={"metric": "winning_price"})
+    assert csv.status_code == 200
+    assert csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("指标,期间,期间起,期间止")
+    assert len(lines) == 2 and ",5750000.0," in lines[1]
+    for params in (
+        {"period": "2026-13"},
+        {"district": "33010"},
+        {"metric": "secret_quotes"},
+        {"by": "owner"},
+        {"item": "x" * 61},
+        {"stage": "\x01"},
+    ):
+        refused = await client.get(f"{API}/figures", params=params)
+        assert refused.status_code in (400, 422), params
+        assert refused.headers["content-type"].startswith("application/problem+json")
+    operator_view = {"metric": "total", "by": "intermediary"}
+    assert (await client.get(f"{API}/figures", params=operator_view)).status_code == 401
+    owner = await helpers.login_as(client, "enterprise")
+    refused = await client.get(f"{API}/figures", params=operator_view, headers=owner.headers)
+    assert refused.status_code == 403
+    operator = await helpers.login(client, (await helpers.create_org("operator"))[0])
+    seen = await client.get(f"{API}/figures", params=operator_view, headers=operator)
+    assert [f["count"] for f in seen.json()["figures"]] == [1]
+    rules_ = (await client.get(f"{API}/rules")).json()
+    assert {r["id"] for r in rules_} == set(rules.RULES)
