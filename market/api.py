@@ -34,6 +34,8 @@ from market.rules.labels import (
     REVIEW_STATUS_LABELS,
     STATUS_LABELS,
 )
+from market.rules.stats import RULES as STATS_RULES
+from market.rules.stats import Figure as StatsFigure
 from market.schemas import (
     AvoidedIn,
     DirectoryPage,
@@ -99,6 +101,10 @@ from market.services.qualifications import (
 )
 from market.services.ratings import rate
 from market.services.signups import list_signups, sign_up, submit_quote
+from market.services.stats import Query as StatsQuery
+from market.services.stats import catalogue_labels as stats_item_labels
+from market.services.stats import figures as stats_figures
+from market.services.stats import parse_query as parse_stats_query
 from market.services.supervision import flags
 
 __all__ = [
@@ -111,6 +117,7 @@ __all__ = [
     "QUOTE_TYPE_LABELS",
     "RATING_DIMENSIONS",
     "REVIEW_STATUS_LABELS",
+    "STATS_RULES",
     "STATUS_LABELS",
     "Application",
     "AvoidedIn",
@@ -134,6 +141,8 @@ __all__ = [
     "QualificationRuleIn",
     "RequiredQualificationIn",
     "SignupOut",
+    "StatsFigure",
+    "StatsQuery",
     "WitnessIn",
     "abandon",
     "accept_result",
@@ -170,6 +179,7 @@ __all__ = [
     "negative_records",
     "onboarding_queue",
     "parse_catalog",
+    "parse_stats_query",
     "proof_to_dict",
     "public_complaints",
     "public_profile",
@@ -191,6 +201,8 @@ __all__ = [
     "running_services",
     "search_directory",
     "sign_up",
+    "stats_figures",
+    "stats_item_labels",
     "submit_quote",
     "submit_result",
     "upload_contract",

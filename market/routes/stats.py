@@ -20,7 +20,7 @@ from market.rules import stats as rules
 from market.services import stats
 
 _FILTERS = {
-    "metric": "指标（见 /api/v1/stats/rules），不填为全部",
+    "metric": "指标（见 /api/v1/stats/rules），多个用逗号分隔，不填为全部",
     "period": "统计期间：* 全部、YYYY 年或 YYYY-MM 月",
     "item": "服务事项编码（如 54C），* 为全部",
     "stage": "审批阶段（item 为 * 时生效），* 为全部",
@@ -30,7 +30,7 @@ _FILTERS = {
 
 
 def _q(name: str) -> ParameterKwarg:
-    kwarg: ParameterKwarg = Parameter(description=_FILTERS[name], max_length=60)
+    kwarg: ParameterKwarg = Parameter(description=_FILTERS[name], max_length=300)
     return kwarg
 
 

@@ -210,7 +210,7 @@ async def refresh(platform: Platform | None) -> dict[str, int]:
 class Query(msgspec.Struct, frozen=True):
     """A bounded selection of stored figures (validated by the route)."""
 
-    metric: str | None = None
+    metrics: tuple[str, ...] = ()  # empty: every metric
     period: str = stats.ALL
     item: str = stats.ALL
     stage: str = stats.ALL
@@ -237,7 +237,8 @@ def parse_query(
     viewer: Actor | None,
 ) -> Query:
     """Bounded, validated filters; the operator's view needs a supervisor's login."""
-    if metric is not None and metric not in stats.RULES:
+    metrics = tuple(dict.fromkeys(metric.split(","))) if metric else ()
+    if len(metrics) > len(stats.RULES) or any(m not in stats.RULES for m in metrics):
         raise Invalid("未知的统计指标", field="metric", code="unknown_metric")
     checks = (
         ("period", period, _PERIOD, "统计期间须为 *、YYYY 或 YYYY-MM"),
@@ -254,7 +255,7 @@ def parse_query(
         if viewer is None:
             raise NotAuthenticated("按机构或部门的统计仅对运营方和监管部门开放，请登录")
         require_supervisor(viewer)
-    return Query(metric=metric, period=period, item=item, stage=stage, district=district, by=by)
+    return Query(metrics=metrics, period=period, item=item, stage=stage, district=district, by=by)
 
 
 async def figures(query: Query) -> tuple[list[stats.Figure], dt.datetime | None]:
@@ -265,8 +266,8 @@ async def figures(query: Query) -> tuple[list[stats.Figure], dt.datetime | None]
     operator's view (the caller checks the role) for the period, whatever the other filters.
     """
     q = StatFigure.select(StatFigure.figure, StatFigure.computed_at)
-    if query.metric is not None:
-        q = q.where(StatFigure.metric == query.metric)
+    if query.metrics:
+        q = q.where(StatFigure.metric.is_in(list(query.metrics)))
     if query.by in ("intermediary", "department"):
         q = q.where(StatFigure.party.like(f"{query.by}:%"), StatFigure.period == query.period)
     else:

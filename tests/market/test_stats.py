@@ -135,7 +135,7 @@ async def build_market(platform: Platform, fake_clock: FakeClock) -> dict[str, i
 
 
 async def _one(metric: str, **filters: str) -> rules.Figure:
-    found, computed = await stats.figures(stats.Query(metric=metric, **filters))
+    found, computed = await stats.figures(stats.Query(metrics=(metric,), **filters))
     assert computed is not None
     (figure,) = found
     return figure
@@ -192,14 +192,14 @@ async def test_known_timings_give_exact_figures(
         == (await _one("total", item="54C")).median
     )
 
-    by_district, _ = await stats.figures(stats.Query(metric="bidders", by="district"))
+    by_district, _ = await stats.figures(stats.Query(metrics=("bidders",), by="district"))
     assert {(f.district, f.count, f.median) for f in by_district} == {
         ("330100", 1, 3),
         ("330106", 1, 1),
     }
-    by_month, _ = await stats.figures(stats.Query(metric="total", by="month"))
+    by_month, _ = await stats.figures(stats.Query(metrics=("total",), by="month"))
     assert [(f.period, f.count) for f in by_month] == [("2026-10", 1)]
-    firms, _ = await stats.figures(stats.Query(metric="result_returns", by="intermediary"))
+    firms, _ = await stats.figures(stats.Query(metrics=("result_returns",), by="intermediary"))
     assert [(f.party.split(":")[1], f.mean) for f in firms] == [(str(ids["f1"]), 1)]
 
 
