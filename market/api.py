@@ -105,6 +105,7 @@ from market.services.stats import Query as StatsQuery
 from market.services.stats import catalogue_labels as stats_item_labels
 from market.services.stats import figures as stats_figures
 from market.services.stats import parse_query as parse_stats_query
+from market.services.stats import refresh as refresh_stats
 from market.services.supervision import flags
 
 __all__ = [
@@ -190,6 +191,7 @@ __all__ = [
     "qualification_grades",
     "rate",
     "redraw",
+    "refresh_stats",
     "reprocure",
     "require_supervisor",
     "return_result",

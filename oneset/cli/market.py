@@ -1,4 +1,5 @@
-"""Marketplace commands: ``oneset verify-draw PROOF.json`` and ``oneset load-catalog``."""
+"""Marketplace commands: ``oneset verify-draw PROOF.json``, ``oneset load-catalog``,
+``oneset market-run-due``, ``oneset export-ocds DIR`` and ``oneset market-stats``."""
 
 from __future__ import annotations
 
@@ -88,4 +89,14 @@ def export_ocds(directory: Path) -> None:
         click.echo(f"wrote {path}")
 
 
-COMMANDS = [verify_draw, load_catalog, run_due, export_ocds]
+@click.command("market-stats")
+def refresh_stats() -> None:
+    """Recompute the published performance figures now (what beat does every 15 minutes)."""
+    from market.api import refresh_stats as refresh
+    from oneset.cli.main import run_async
+
+    counts = run_async(refresh)
+    click.echo(f"figures: {counts['figures']} in {counts['ms']} ms")
+
+
+COMMANDS = [verify_draw, load_catalog, run_due, export_ocds, refresh_stats]
