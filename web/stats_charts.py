@@ -231,7 +231,7 @@ async def show(
         chart=chart,
         csv="/api/v1/stats/figures.csv?" + urlencode(params),
         unit=_unit(chart.metrics, chart.values),
-        computed_at=computed.isoformat(timespec="minutes") if computed else "",
+        computed_at=computed.isoformat() if computed else "",
     )
     first = chart.values[0]
     if chart.top:

@@ -18,20 +18,28 @@
       data: c.categories,
       inverse: horizontal,
       axisLabel: {
-        interval: 0,
+        // Every bar of a horizontal chart is named; a time axis drops labels that would overlap.
+        interval: horizontal ? 0 : "auto",
+        hideOverlap: !horizontal,
         width: horizontal ? (narrow ? 110 : 220) : undefined,
         overflow: "truncate",
-        rotate: !horizontal && (narrow || c.categories.length > 6) ? 30 : 0
+        rotate: horizontal ? 0 : (narrow ? 45 : (c.categories.length > 6 ? 30 : 0))
       }
     };
-    var valueAxis = { type: "value", name: c.unit, min: 0, max: c.unit === "%" ? 100 : null };
+    // The unit is in the chart's title; a horizontal chart's axis name would be cut at the edge.
+    var valueAxis = {
+      type: "value",
+      name: horizontal ? "" : c.unit,
+      min: 0,
+      max: c.unit === "%" ? 100 : null
+    };
     var chart = window.echarts.init(el);
     chart.setOption({
       animation: false,
       color: palette,
       tooltip: { trigger: "axis", confine: true },
       legend: { top: 0, type: "scroll" },
-      grid: { left: 8, right: 24, bottom: 8, top: 40, containLabel: true },
+      grid: { left: 8, right: 24, bottom: 8, top: 52, containLabel: true },
       xAxis: horizontal ? valueAxis : categoryAxis,
       yAxis: horizontal ? categoryAxis : valueAxis,
       series: c.series.map(function (s) {
