@@ -296,6 +296,9 @@ class StatFigure(Table, tablename="market_stat_figure"):
     observations = Integer(default=0)  # the figure's count
     figure = Text()  # JSON of the Figure (camelCase)
     computed_at = Timestamptz(default=ClockNow())
+    # Each run writes a new generation in short transactions, then drops the older ones; readers
+    # read the lowest generation present, which is always complete.
+    generation = Integer(default=0, index=True)
 
 
 TABLES: list[type[Table]] = [

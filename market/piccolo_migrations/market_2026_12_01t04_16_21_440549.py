@@ -237,4 +237,25 @@ async def forwards():
         schema=None,
     )
 
+    manager.add_column(
+        table_class_name="StatFigure",
+        tablename="market_stat_figure",
+        column_name="generation",
+        db_column_name="generation",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
     return manager

@@ -181,11 +181,27 @@ async def compute(platform: Platform | None) -> list[stats.Figure]:
     return stats.aggregate(observations)
 
 
+async def _live_generation() -> int | None:
+    row = await StatFigure.select(StatFigure.generation).order_by(StatFigure.generation).first()
+    return int(row["generation"]) if row else None
+
+
 async def refresh(platform: Platform | None) -> dict[str, int]:
-    """The periodic job: recompute and replace the stored figures in one transaction."""
+    """The periodic job: recompute every figure and replace the stored ones.
+
+    The new rows are written as a new generation in short transactions (a long one would hold
+    SQLite's write lock against sign-ups); then the older generations are deleted in one
+    statement. Readers read the lowest generation present, so they never see a partial run.
+    """
     started = time.perf_counter()
     figures = await compute(platform)
     now = clock.now()
+    top = (
+        await StatFigure.select(StatFigure.generation)
+        .order_by(StatFigure.generation, ascending=False)
+        .first()
+    )
+    generation = int(top["generation"]) + 1 if top else 1
     rows = [
         StatFigure(
             metric=f.metric,
@@ -197,13 +213,15 @@ async def refresh(platform: Platform | None) -> dict[str, int]:
             observations=f.count,
             figure=_ENCODER.encode(f).decode(),
             computed_at=now,
+            generation=generation,
         )
         for f in figures
     ]
-    async with transaction():
-        await StatFigure.delete(force=True)
-        for start in range(0, len(rows), _BATCH):
+    for start in range(0, len(rows), _BATCH):
+        async with transaction():
             await StatFigure.insert(*rows[start : start + _BATCH])
+    async with transaction():
+        await StatFigure.delete().where(StatFigure.generation != generation)
     return {"figures": len(rows), "ms": round((time.perf_counter() - started) * 1000)}
 
 
@@ -258,6 +276,30 @@ def parse_query(
     return Query(metrics=metrics, period=period, item=item, stage=stage, district=district, by=by)
 
 
+def _public_cut(query: Query) -> list[Any]:
+    """The where-clauses of a public cut (no party) under ``query``'s filters and ``by``."""
+    where: list[Any] = [StatFigure.party == ""]
+    if query.by == "month":
+        where.append(StatFigure.period.like("____-__"))
+        if query.period != stats.ALL:
+            where.append(StatFigure.period.like(f"{query.period}%"))
+    else:
+        where.append(StatFigure.period == query.period)
+    if query.by == "item":
+        where.append(StatFigure.item != stats.ALL)
+    elif query.by == "stage":
+        where += [StatFigure.item == stats.ALL, StatFigure.stage != stats.ALL]
+    else:
+        where.append(StatFigure.item == query.item)
+        if query.item == stats.ALL:
+            where.append(StatFigure.stage == query.stage)
+    if query.by == "district":
+        where.append(StatFigure.district != stats.ALL)
+    else:
+        where.append(StatFigure.district == query.district)
+    return where
+
+
 async def figures(query: Query) -> tuple[list[stats.Figure], dt.datetime | None]:
     """The stored figures of one cut, and when they were computed (None: never).
 
@@ -265,32 +307,24 @@ async def figures(query: Query) -> tuple[list[stats.Figure], dt.datetime | None]
     district or month under the other filters); ``intermediary`` / ``department`` are the
     operator's view (the caller checks the role) for the period, whatever the other filters.
     """
-    q = StatFigure.select(StatFigure.figure, StatFigure.computed_at)
-    if query.metrics:
-        q = q.where(StatFigure.metric.is_in(list(query.metrics)))
-    if query.by in ("intermediary", "department"):
-        q = q.where(StatFigure.party.like(f"{query.by}:%"), StatFigure.period == query.period)
-    else:
-        q = q.where(StatFigure.party == "")
-        if query.by == "month":
-            q = q.where(StatFigure.period.like("____-__"))
-            if query.period != stats.ALL:
-                q = q.where(StatFigure.period.like(f"{query.period}%"))
+    for _ in range(2):  # a second time if a refresh dropped the generation just read
+        live = await _live_generation()
+        if live is None:
+            return [], None
+        where: list[Any] = [StatFigure.generation == live]
+        if query.metrics:
+            where.append(StatFigure.metric.is_in(list(query.metrics)))
+        if query.by in OPERATOR_BY:
+            where += [StatFigure.party.like(f"{query.by}:%"), StatFigure.period == query.period]
         else:
-            q = q.where(StatFigure.period == query.period)
-        if query.by == "item":
-            q = q.where(StatFigure.item != stats.ALL)
-        elif query.by == "stage":
-            q = q.where(StatFigure.item == stats.ALL, StatFigure.stage != stats.ALL)
-        else:
-            q = q.where(StatFigure.item == query.item)
-            if query.item == stats.ALL:
-                q = q.where(StatFigure.stage == query.stage)
-        if query.by == "district":
-            q = q.where(StatFigure.district != stats.ALL)
-        else:
-            q = q.where(StatFigure.district == query.district)
-    rows = await q.order_by(StatFigure.id)
+            where += _public_cut(query)
+        rows = (
+            await StatFigure.select(StatFigure.figure, StatFigure.computed_at)
+            .where(*where)
+            .order_by(StatFigure.id)
+        )
+        if rows or live == await _live_generation():
+            break
     computed = max((r["computed_at"] for r in rows), default=None)
     return [_DECODER.decode(r["figure"]) for r in rows], computed
 
