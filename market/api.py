@@ -38,6 +38,8 @@ from market.rules.labels import (
     STATUS_LABELS,
 )
 from market.rules.red_flags import RULES as RED_FLAG_RULES
+from market.rules.stats import RULES as STATS_RULES
+from market.rules.stats import Figure as StatsFigure
 from market.schemas import (
     AvoidedIn,
     CatalogEntryOut,
@@ -123,6 +125,11 @@ from market.services.red_flags import flagged_purchases
 from market.services.red_flags import purchase_flags as purchase_red_flags
 from market.services.red_flags import review as review_red_flags
 from market.services.signups import list_signups, sign_up, submit_quote
+from market.services.stats import Query as StatsQuery
+from market.services.stats import catalogue_labels as stats_item_labels
+from market.services.stats import figures as stats_figures
+from market.services.stats import parse_query as parse_stats_query
+from market.services.stats import refresh as refresh_stats
 from market.services.supervision import flags, sweep_now
 
 __all__ = [
@@ -136,6 +143,7 @@ __all__ = [
     "RATING_DIMENSIONS",
     "RED_FLAG_RULES",
     "REVIEW_STATUS_LABELS",
+    "STATS_RULES",
     "STATUS_LABELS",
     "Application",
     "AvoidedIn",
@@ -161,6 +169,8 @@ __all__ = [
     "QualificationRuleIn",
     "RequiredQualificationIn",
     "SignupOut",
+    "StatsFigure",
+    "StatsQuery",
     "WitnessIn",
     "abandon",
     "accept_result",
@@ -204,6 +214,7 @@ __all__ = [
     "ocds_field_coverage",
     "onboarding_queue",
     "parse_catalog",
+    "parse_stats_query",
     "proof_to_dict",
     "public_complaints",
     "public_profile",
@@ -216,6 +227,7 @@ __all__ = [
     "quote_text",
     "rate",
     "redraw",
+    "refresh_stats",
     "reprocure",
     "require_supervisor",
     "return_result",
@@ -229,6 +241,8 @@ __all__ = [
     "search_directory",
     "sign_up",
     "signup_obstacles",
+    "stats_figures",
+    "stats_item_labels",
     "submit_quote",
     "submit_result",
     "suggested_signup_deadline",
