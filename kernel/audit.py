@@ -194,3 +194,9 @@ async def entries_for(subject_prefix: str) -> list[dict[str, Any]]:
         .order_by(AuditEntry.seq)
     )
     return [dict(r) for r in rows]
+
+
+async def entries_with_action(action: str) -> list[dict[str, Any]]:
+    """Entries of one action (e.g. ``red_flags.reviewed``), in order."""
+    rows = await AuditEntry.select().where(AuditEntry.action == action).order_by(AuditEntry.seq)
+    return [dict(r) for r in rows]

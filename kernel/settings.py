@@ -67,6 +67,15 @@ class Settings:
     survey_rules_file: Path | None = None
     survey_convention_file: Path | None = None
     log_level: str = "INFO"
+    # Red flags before the award (market.rules.red_flags.Thresholds): what flags a purchase.
+    red_flag_near_quote_ratio: float = 0.0001
+    red_flag_ceiling_min_quotes: int = 1
+    red_flag_cover_min_tenders: int = 3
+    red_flag_cover_max_win_ratio: float = 0.0
+    red_flag_rotation_max_group: int = 5
+    red_flag_rotation_min_tenders: int = 3
+    red_flag_concentration_min_wins: int = 3
+    red_flag_concentration_alpha: float = 0.001
 
     @property
     def tmp_stale_seconds(self) -> float:
@@ -131,6 +140,25 @@ def _ocds_prefix(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,62}[A-Za-z0-9]", value):
         raise ValueError(f"ONESET_OCDS_PREFIX must be letters, digits and hyphens, not {value!r}")
     return value
+
+
+def _share(value: str | None, name: str, default: str) -> float:
+    """A red-flag ratio or probability: a number from 0 to 1; anything else stops the start."""
+    try:
+        number = float(value or default)
+    except ValueError:
+        number = -1.0
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"ONESET_{name} must be a number from 0 to 1, not {value!r}")
+    return number
+
+
+def _count(value: str | None, name: str, default: str) -> int:
+    """A red-flag count: a whole number of at least 1; anything else stops the start."""
+    text = (value or default).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"ONESET_{name} must be a whole number of at least 1, not {value!r}")
+    return int(text)
 
 
 def _secret(data_dir: Path) -> str:
@@ -211,6 +239,30 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         survey_rules_file=_path(get("SURVEY_RULES_FILE")),
         survey_convention_file=_path(get("SURVEY_CONVENTION_FILE")),
         log_level=get("LOG_LEVEL", "INFO") or "INFO",
+        red_flag_near_quote_ratio=_share(
+            get("RED_FLAG_NEAR_QUOTE_RATIO"), "RED_FLAG_NEAR_QUOTE_RATIO", "0.0001"
+        ),
+        red_flag_ceiling_min_quotes=_count(
+            get("RED_FLAG_CEILING_MIN_QUOTES"), "RED_FLAG_CEILING_MIN_QUOTES", "1"
+        ),
+        red_flag_cover_min_tenders=_count(
+            get("RED_FLAG_COVER_MIN_TENDERS"), "RED_FLAG_COVER_MIN_TENDERS", "3"
+        ),
+        red_flag_cover_max_win_ratio=_share(
+            get("RED_FLAG_COVER_MAX_WIN_RATIO"), "RED_FLAG_COVER_MAX_WIN_RATIO", "0"
+        ),
+        red_flag_rotation_max_group=_count(
+            get("RED_FLAG_ROTATION_MAX_GROUP"), "RED_FLAG_ROTATION_MAX_GROUP", "5"
+        ),
+        red_flag_rotation_min_tenders=_count(
+            get("RED_FLAG_ROTATION_MIN_TENDERS"), "RED_FLAG_ROTATION_MIN_TENDERS", "3"
+        ),
+        red_flag_concentration_min_wins=_count(
+            get("RED_FLAG_CONCENTRATION_MIN_WINS"), "RED_FLAG_CONCENTRATION_MIN_WINS", "3"
+        ),
+        red_flag_concentration_alpha=_share(
+            get("RED_FLAG_CONCENTRATION_ALPHA"), "RED_FLAG_CONCENTRATION_ALPHA", "0.001"
+        ),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from market.demo import purchase_in_service as demo_purchase_in_service
 from market.open_data.bulk import export as export_ocds
+from market.open_data.coverage import field_coverage as ocds_field_coverage
 from market.read_models import (
     Application,
     ComplaintView,
@@ -36,6 +37,9 @@ from market.rules.labels import (
     REVIEW_STATUS_LABELS,
     STATUS_LABELS,
 )
+from market.rules.red_flags import RULES as RED_FLAG_RULES
+from market.rules.stats import RULES as STATS_RULES
+from market.rules.stats import Figure as StatsFigure
 from market.schemas import (
     AvoidedIn,
     CatalogEntryOut,
@@ -122,7 +126,15 @@ from market.services.qualifications import (
     review_qualification,
 )
 from market.services.ratings import rate
+from market.services.red_flags import flagged_purchases
+from market.services.red_flags import purchase_flags as purchase_red_flags
+from market.services.red_flags import review as review_red_flags
 from market.services.signups import list_signups, sign_up, submit_quote
+from market.services.stats import Query as StatsQuery
+from market.services.stats import catalogue_labels as stats_item_labels
+from market.services.stats import figures as stats_figures
+from market.services.stats import parse_query as parse_stats_query
+from market.services.stats import refresh as refresh_stats
 from market.services.supervision import flags, sweep_now
 
 __all__ = [
@@ -134,7 +146,9 @@ __all__ = [
     "PURPOSE_LABELS",
     "QUOTE_TYPE_LABELS",
     "RATING_DIMENSIONS",
+    "RED_FLAG_RULES",
     "REVIEW_STATUS_LABELS",
+    "STATS_RULES",
     "STATUS_LABELS",
     "Application",
     "AvoidedIn",
@@ -160,6 +174,8 @@ __all__ = [
     "QualificationRuleIn",
     "RequiredQualificationIn",
     "SignupOut",
+    "StatsFigure",
+    "StatsQuery",
     "WitnessIn",
     "abandon",
     "accept_result",
@@ -185,6 +201,7 @@ __all__ = [
     "export_ocds",
     "extend",
     "file_complaint",
+    "flagged_purchases",
     "flags",
     "history",
     "intermediary_named",
@@ -199,25 +216,30 @@ __all__ = [
     "my_qualifications",
     "my_signups",
     "negative_records",
+    "ocds_field_coverage",
     "onboarding_queue",
     "parse_catalog",
+    "parse_stats_query",
     "proof_to_dict",
     "public_complaints",
     "public_profile",
     "publish",
     "purchase_documents",
     "purchase_facts",
+    "purchase_red_flags",
     "purchase_view",
     "qualification_grades",
     "qualification_types",
     "quote_text",
     "rate",
     "redraw",
+    "refresh_stats",
     "reprocure",
     "require_supervisor",
     "return_result",
     "review",
     "review_qualification",
+    "review_red_flags",
     "run_due",
     "run_selection",
     "run_selection_now",
@@ -225,6 +247,8 @@ __all__ = [
     "search_directory",
     "sign_up",
     "signup_obstacles",
+    "stats_figures",
+    "stats_item_labels",
     "submit_quote",
     "submit_result",
     "suggested_signup_deadline",

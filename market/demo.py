@@ -40,7 +40,7 @@ from market.tables import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from accounts.api import Actor
     from kernel.platform import Platform
@@ -198,7 +198,7 @@ async def _firms(rng: random.Random, items: list[dict[str, Any]]) -> list[dict[s
                 uscc=o.uscc,
                 name=o.name,
                 region=o.region,
-                intro=f"{o.name}，专业从事{trades[i]}相关中介服务。",
+                intro=f"{o.name}，专业从事{trades[i]}相关中介服务。联系电话：0571-8{o.id:07d}。",
                 status="approved",
                 reviewed_by=SYSTEM,
             )
@@ -279,6 +279,8 @@ class _Plan(msgspec.Struct):
     row: dict[str, Any]
     status: S
     signups: list[tuple[dict[str, Any], int | None]]
+    ring: str = ""  # the planted ring this purchase belongs to ("" = an honest market)
+    reprocures: int | None = None  # index of the plan this one buys again after it failed
 
 
 async def load(platform: Platform, step: Callable[[int, int], None] | None = None) -> None:
@@ -329,6 +331,14 @@ async def _load(platform: Platform, step: Callable[[int, int], None]) -> None:
             SERIAL_BASE + 10_000,
         )
         plans = _plan_purchases(rng, items, firms, owners)
+        twins = {f["org"] for p in plans if p.ring == "shared_contacts" for f, _ in p.signups[:2]}
+        for org in sorted(twins):  # their onboarding materials give the same telephone and address
+            await Intermediary.update(
+                {
+                    Intermediary.intro: Intermediary.name
+                    + f"，专业从事测绘相关中介服务。{SHARED_CONTACT}"
+                }
+            ).where(Intermediary.organisation == org)
         await _insert(
             [Purchase({getattr(Purchase, k): v for k, v in p.row.items()}) for p in plans]
         )
@@ -341,6 +351,8 @@ async def _load(platform: Platform, step: Callable[[int, int], None]) -> None:
         children = _Children()
         settled: list[Purchase] = []
         for n, (pid, plan) in enumerate(zip(ids, plans, strict=True)):
+            if plan.reprocures is not None:
+                plan.row["reprocured_from"] = ids[plan.reprocures]
             settled.append(_settle(pid, plan, rng, children))
             if n % 50 == 0:
                 step(n, len(plans))
@@ -401,12 +413,14 @@ def _plan_purchases(
 ) -> list[_Plan]:
     now = clock.now()
     today = deadlines.local_date(now)
+    ring_item, ring_firms = _ring_members(items, firms)
+    honest = [f for f in firms if f["uscc"] not in {r["uscc"] for r in ring_firms.values()}]
     plans = []
-    for i in range(PURCHASES):
+    for i in range(PURCHASES - RING_PURCHASES):
         method = METHODS[i % len(METHODS)]
         status = _status_for(i, method, rng)
-        item = rng.choice([it for it in items if any(it["id"] in f["items"] for f in firms)])
-        pool = [f for f in firms if item["id"] in f["items"]]
+        item = rng.choice([it for it in items if any(it["id"] in f["items"] for f in honest)])
+        pool = [f for f in honest if item["id"] in f["items"]]
         open_now = status in {S.DRAFT, S.SIGNUP_OPEN}
         if open_now:
             published = today - dt.timedelta(days=rng.randint(0, 2))
@@ -468,6 +482,153 @@ def _plan_purchases(
             ),
         }
         plans.append(_Plan(row=row, status=status, signups=signups))
+    plans += _ring_plans(rng, len(plans), ring_item, ring_firms, honest, owners)
+    return plans
+
+
+# -- planted rings ---------------------------------------------------------------------------
+# The last purchases of the demo are collusion the red flags (market.rules.red_flags) must find:
+# each ring's firms take part in nothing else, so the honest markets stay as random as before.
+RINGS: dict[str, str] = {
+    "cover": "陪标：两家机构总以最高限价、相同报价陪同一家中选",
+    "rotation": "轮流坐庄：三家机构包揽同一业主的项目、轮流中选",
+    "shared_contacts": "关联机构：两家机构入驻材料的电话和地址相同，同场报名",
+    "single_bid": "流标后重新采购仍只有一家报名",
+    "concentration": "同一业主的项目几乎都由同一家机构中选",
+}
+RING_SIZES = {"cover": 4, "rotation": 6, "shared_contacts": 3, "single_bid": 2, "concentration": 7}
+RING_PURCHASES = sum(RING_SIZES.values())
+RING_ROLES = (
+    *("cover_w", "cover_a", "cover_b", "rot_1", "rot_2", "rot_3"),
+    *("twin_a", "twin_b", "single", "favourite"),
+)
+SHARED_CONTACT = "联系电话：0571-87650000，地址：杭州市拱墅区湖墅南路 88 号 1205 室。"
+
+
+def ring_indices() -> dict[str, range]:
+    """Which demo purchases (by their index, the project code's last six digits) are planted."""
+    out: dict[str, range] = {}
+    start = PURCHASES - RING_PURCHASES
+    for name, size in RING_SIZES.items():
+        out[name] = range(start, start + size)
+        start += size
+    return out
+
+
+def _ring_members(
+    items: list[dict[str, Any]], firms: list[dict[str, Any]]
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The item most firms offer and, among those firms, one per ring role (fixed choice)."""
+    item = max(items, key=lambda it: (sum(it["id"] in f["items"] for f in firms), -it["id"]))
+    offering = [f for f in firms if item["id"] in f["items"]]
+    return item, dict(zip(RING_ROLES, offering[1 : 2 * len(RING_ROLES) : 2], strict=True))
+
+
+def _ring_plans(
+    rng: random.Random,
+    start: int,
+    item: dict[str, Any],
+    ring: dict[str, dict[str, Any]],
+    honest: list[dict[str, Any]],
+    owners: list[DemoOrganisation],
+) -> list[_Plan]:
+    now = clock.now()
+    today = deadlines.local_date(now)
+    others = [f for f in honest if item["id"] in f["items"]]
+    floor = 10_000_000  # 10 万元; the ceiling is twice that
+    ceiling = 2 * floor
+    plans: list[_Plan] = []
+
+    def plan(
+        name: str,
+        owner: int,
+        k: int,
+        status: S,
+        signups: Sequence[tuple[dict[str, Any], int | None]],
+        fund: str = "state",
+    ) -> _Plan:
+        i = start + len(plans)
+        before_selection = status is S.SIGNUP_CLOSED
+        published = today - dt.timedelta(days=6 if before_selection else 400 - 40 * k)
+        deadline_day = (
+            today - dt.timedelta(days=1) if before_selection else _working_after(published, 4)
+        )
+        deadline = dt.datetime.combine(deadline_day, dt.time(17), tzinfo=deadlines.SHANGHAI)
+        sel_time = (
+            now + dt.timedelta(days=2) if before_selection else deadline + dt.timedelta(hours=1)
+        )
+        seed = bytes(rng.getrandbits(8) for _ in range(32))
+        row = {
+            "owner": owners[owner].id,
+            "project_code": f"DEMO-{published.year}-330100-{i:06d}",
+            "project_name": f"{CITIES[owner % 8][0]}{PROJECTS[(owner + k) % len(PROJECTS)]}"
+            f"（{item['name']}）",
+            "item": item["id"],
+            "content": f"{item['name']}：按采购公告及服务指南提供完整服务成果。",
+            "method": "lowest_price",
+            "fund_type": fund,
+            "quote_type": "amount",
+            "price_floor": floor,
+            "price_ceiling": ceiling,
+            "signup_deadline": deadline,
+            "selection_time": sel_time,
+            "service_working_days": item["days"],
+            "qualification_rule": dumps({"kind": "any", "items": []}),
+            "status": S.DRAFT.value,
+            "seed_hex": seed.hex(),
+            "commitment": draw.commitment(seed),
+            "published_at": dt.datetime.combine(published, dt.time(9), tzinfo=deadlines.SHANGHAI),
+            "long_list_size": None,
+            "short_list_size": None,
+            "complaint_phone": "12345",
+            "witnesses": dumps([]),
+        }
+        made = _Plan(row=row, status=status, signups=list(signups), ring=name)
+        plans.append(made)
+        return made
+
+    def quote(low: int, high: int) -> int:
+        return rng.randint(low, high) // 100 * 100
+
+    # Cover bidding: two covers quote the ceiling, identically, behind the same winner.
+    for k in range(RING_SIZES["cover"]):
+        status = S.SELECTED if k == RING_SIZES["cover"] - 1 else S.RATED
+        bids = [(ring["cover_w"], quote(floor, floor * 13 // 10))]
+        bids += [(ring["cover_a"], ceiling), (ring["cover_b"], ceiling)]
+        plan("cover", 1, k, status, bids)
+    # Rotation: the same three firms for one owner, each winning in turn.
+    trio = [ring["rot_1"], ring["rot_2"], ring["rot_3"]]
+    for k in range(RING_SIZES["rotation"]):
+        status = S.SELECTED if k == RING_SIZES["rotation"] - 1 else S.RATED
+        turn = k % 3
+        bids = [
+            (
+                f,
+                quote(floor, floor * 11 // 10)
+                if n == turn
+                else quote(floor * 13 // 10, ceiling - 1),
+            )
+            for n, f in enumerate(trio)
+        ]
+        plan("rotation", 2, k, status, bids)
+    # Firms sharing a telephone and an address sign up together (the last before the selection).
+    for k in range(RING_SIZES["shared_contacts"]):
+        status = S.SIGNUP_CLOSED if k == RING_SIZES["shared_contacts"] - 1 else S.RATED
+        crowd = rng.sample(others, 3)
+        bids = [(f, quote(floor, ceiling - 1)) for f in [ring["twin_a"], ring["twin_b"], *crowd]]
+        plan("shared_contacts", 3 + k, k, status, bids)
+    # A purchase fails for want of bidders; bought again, it draws a single bidder.
+    failed = plan("single_bid", 6, 0, S.FAILED, [], fund="private")
+    again = plan(
+        "single_bid", 6, 1, S.SELECTED, [(ring["single"], quote(floor, ceiling - 1))], "private"
+    )
+    again.reprocures = start + plans.index(failed)
+    # One owner's purchases go to its favourite, against four others each time.
+    for k in range(RING_SIZES["concentration"]):
+        status = S.SELECTED if k == RING_SIZES["concentration"] - 1 else S.RATED
+        bids = [(ring["favourite"], quote(floor, floor * 11 // 10))]
+        bids += [(f, quote(floor * 12 // 10, ceiling - 1)) for f in rng.sample(others, 4)]
+        plan("concentration", 7, k, status, bids)
     return plans
 
 
@@ -625,6 +786,12 @@ def _service(
                 purchase=pid,
                 sha256="1" * 64,
                 status="submitted" if status is S.RESULT_SUBMITTED else "accepted",
+                # When the owner accepted it (the OCDS implementation release is dated so).
+                decided_at=None
+                if status is S.RESULT_SUBMITTED
+                else dt.datetime.combine(
+                    min(values["service_due"], today), dt.time(16), tzinfo=deadlines.SHANGHAI
+                ),
             )
         )
     if status in {S.ACCEPTED, S.RATED}:

@@ -282,6 +282,25 @@ class OperatorFlag(Table, tablename="market_flag"):
     resolved_at = Timestamptz(null=True, default=None)
 
 
+class StatFigure(Table, tablename="market_stat_figure"):
+    """One published figure (``market.rules.stats.Figure``), recomputed by the periodic
+    ``market.stats`` job; requests read these rows and never scan the audit chain."""
+
+    id = Serial(primary_key=True)
+    metric = Varchar(length=40, index=True)
+    period = Varchar(length=7, index=True)  # "*", "2026" or "2026-10"
+    item = Varchar(length=32, default="*")
+    stage = Varchar(length=40, default="*")
+    district = Varchar(length=12, default="*")
+    party = Varchar(length=300, default="", index=True)  # "" = public figure
+    observations = Integer(default=0)  # the figure's count
+    figure = Text()  # JSON of the Figure (camelCase)
+    computed_at = Timestamptz(default=ClockNow())
+    # Each run writes a new generation in short transactions, then drops the older ones; readers
+    # read the lowest generation present, which is always complete.
+    generation = Integer(default=0, index=True)
+
+
 TABLES: list[type[Table]] = [
     CatalogItem,
     Intermediary,
@@ -299,6 +318,7 @@ TABLES: list[type[Table]] = [
     Extension,
     Complaint,
     OperatorFlag,
+    StatFigure,
 ]
 
 # Columns holding a blob's SHA-256 ("" = none); ``oneset check-consistency`` finds each blob.

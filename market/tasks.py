@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from celery import shared_task
 
 from kernel import jobs
-from market.services import award, supervision
+from market.services import award, stats, supervision
 
 if TYPE_CHECKING:
     from kernel.platform import Platform
@@ -22,6 +22,10 @@ async def due_job(platform: Platform) -> dict[str, int]:
 
 async def supervise_job(platform: Platform) -> dict[str, int]:
     return await supervision.sweep(platform)
+
+
+async def stats_job(platform: Platform) -> dict[str, int]:
+    return await stats.refresh(platform)
 
 
 @shared_task(name="market.run_due", acks_late=True, ignore_result=True)
@@ -40,3 +44,9 @@ def supervise() -> dict[str, int]:
 def select(purchase_id: int) -> str:
     """Run one purchase's selection now if it is due (idempotent)."""
     return jobs.run(award.run_selection, purchase_id)
+
+
+@shared_task(name="market.stats", acks_late=True, ignore_result=True)
+def refresh_stats() -> dict[str, int]:
+    """Recompute the published performance figures (idempotent: replaces them all)."""
+    return jobs.run(stats_job)

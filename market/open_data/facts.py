@@ -51,6 +51,16 @@ class AmendmentFacts:
 
 
 @dataclass(frozen=True)
+class CorrectionFacts:
+    """A correction of the announcement published with the answer to a complaint."""
+
+    complaint_id: int
+    at: dt.datetime
+    subject: str
+    correction: str
+
+
+@dataclass(frozen=True)
 class RatingFacts:
     overall_cents: int
     scores: Mapping[str, int]
@@ -108,6 +118,7 @@ class PurchaseFacts:
     accepted_at: dt.datetime | None = None
     rating: RatingFacts | None = None
     credit_effects: Sequence[CreditEffect] = ()
+    corrections: Sequence[CorrectionFacts] = ()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ such as sealed quotes) and passes ``now`` and the publisher's details in. Each s
 purchase is one release dated when it happened: ``tender`` at publication, ``award`` at the
 selection, ``contract`` at the confirmed signing, ``contractAmendment`` for each approved
 extension, ``implementation`` at the owner's acceptance (with the rating and the credit effects).
-A cancelled purchase adds ``tenderCancellation``, a failed one (流标) a ``tenderUpdate``.
+A cancelled purchase adds ``tenderCancellation``, a failed one (流标) a ``tenderUpdate``, and each
+correction of the announcement published with a complaint's answer a ``tenderAmendment``.
 """
 
 from __future__ import annotations
@@ -392,6 +393,34 @@ def _implementation_release(
     return _release(data, at)
 
 
+def _tender_status_at(facts: PurchaseFacts, at: dt.datetime) -> str:
+    if facts.cancelled_at is not None and facts.cancelled_at <= at:
+        return "cancelled"
+    if facts.failed_at is not None and facts.failed_at <= at:
+        return "unsuccessful"
+    if facts.selected_at is not None and facts.selected_at <= at:
+        return "complete"
+    return "active"
+
+
+def _amendment_releases(facts: PurchaseFacts, publisher: Publisher) -> list[Release]:
+    out = []
+    for fix in facts.corrections:
+        data = _base(facts, publisher, "tenderAmendment", fix.at)
+        data["id"] = f"{data['ocid']}-tenderAmendment-{fix.complaint_id}"
+        data["tender"] = _tender(facts, publisher, _tender_status_at(facts, fix.at))
+        data["tender"]["amendments"] = [
+            {
+                "id": f"correction-{fix.complaint_id}",
+                "date": timestamp(fix.at),
+                "rationale": f"答复投诉（{fix.subject}）时更正采购公告",
+                "description": fix.correction,
+            }
+        ]
+        out.append(_release(data, fix.at))
+    return out
+
+
 def releases(facts: PurchaseFacts, publisher: Publisher) -> list[Release]:
     """Every release of one purchase, oldest first."""
     out: list[Release] = []
@@ -404,6 +433,7 @@ def releases(facts: PurchaseFacts, publisher: Publisher) -> list[Release]:
         if facts.cancel_reason:
             data["tender"]["statusDetails"] = facts.cancel_reason
         out.append(_release(data, facts.cancelled_at))
+    out.extend(_amendment_releases(facts, publisher))
     out.extend(_award_releases(facts, publisher))
     if facts.failed_at is not None:
         data = _base(facts, publisher, "tenderUpdate", facts.failed_at)

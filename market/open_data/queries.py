@@ -19,6 +19,7 @@ from market.open_data import facts, ocds
 from market.services.json_columns import loads
 from market.services.purchase_records import is_sealed
 from market.tables import (
+    Complaint,
     Contract,
     Extension,
     NegativeRecord,
@@ -135,6 +136,22 @@ async def load_facts(
         .order_by(NegativeRecord.id),
         "purchase",
     )
+    corrections = _group(
+        await Complaint.select(
+            Complaint.id,
+            Complaint.purchase,
+            Complaint.subject,
+            Complaint.correction,
+            Complaint.responded_at,
+        )
+        .where(
+            Complaint.purchase.is_in(ids),
+            Complaint.status == "answered",
+            Complaint.correction != "",
+        )
+        .order_by(Complaint.id),
+        "purchase",
+    )
     now = clock.now()
     return [
         _facts(
@@ -147,6 +164,7 @@ async def load_facts(
             results=results.get(row["id"], []),
             ratings=ratings.get(row["id"], []),
             effects=effects.get(row["id"], []),
+            corrections=corrections.get(row["id"], []),
         )
         for row in rows
     ]
@@ -163,6 +181,7 @@ def _facts(
     results: list[dict[str, Any]],
     ratings: list[dict[str, Any]],
     effects: list[dict[str, Any]],
+    corrections: list[dict[str, Any]],
 ) -> facts.PurchaseFacts:
     owner = _org(row["owner"], row["owner_name"], row["owner_uscc"])
     assert owner is not None  # noqa: S101 - a purchase always has its owner (NOT NULL)
@@ -254,6 +273,16 @@ def _facts(
             )
             for e in effects
         ],
+        corrections=[
+            facts.CorrectionFacts(
+                complaint_id=int(c["id"]),
+                at=c["responded_at"],
+                subject=str(c["subject"]),
+                correction=str(c["correction"]),
+            )
+            for c in corrections
+            if c["responded_at"] is not None
+        ],
     )
 
 
@@ -276,14 +305,52 @@ def _selections(
     return [facts.Selection(at, org) for at, org in zip(times, winners, strict=False)]
 
 
+# Where each release's date comes from (``ocds.releases``): the purchases with a date in a window
+# are found by the database, one query per source, before their facts are read.
+_EVENTS = ("cancel", "fail", "select", "abandon")
+
+
+async def purchases_dated(since: dt.datetime, until: dt.datetime | None) -> list[int]:
+    """The purchases with a release that may be dated in [since, until): every date a release
+    takes (publication, cancellation, selection, abandonment, failure, signing, extension,
+    acceptance, rating, a correction) tested in the database."""
+    sources: list[tuple[Any, Any, Any, list[Any]]] = [
+        (Purchase, Purchase.published_at, Purchase.id, []),
+        (
+            PurchaseHistory,
+            PurchaseHistory.at,
+            PurchaseHistory.purchase,
+            [PurchaseHistory.event.is_in(list(_EVENTS))],
+        ),
+        (Contract, Contract.confirmed_at, Contract.purchase, []),
+        (Extension, Extension.approved_at, Extension.purchase, []),
+        (
+            ServiceResult,
+            ServiceResult.decided_at,
+            ServiceResult.purchase,
+            [ServiceResult.status == "accepted"],
+        ),
+        (Rating, Rating.rated_at, Rating.purchase, []),
+        (Complaint, Complaint.responded_at, Complaint.purchase, [Complaint.correction != ""]),
+    ]
+    found: set[int] = set()
+    for table, column, key, extra in sources:
+        window = [column >= since] + ([column < until] if until is not None else [])
+        rows = await table.select(key.as_alias("pid")).where(*window, *extra).distinct()
+        found.update(int(r["pid"]) for r in rows if r["pid"] is not None)
+    return sorted(found)
+
+
 async def all_releases(
     settings: Settings, *, since: dt.datetime | None = None, until: dt.datetime | None = None
 ) -> list[ocds.Release]:
-    """Every release dated in [since, until), newest first."""
+    """Every release dated in [since, until), newest first. With ``since`` the database picks
+    the purchases with a date in the window, so only their facts are read."""
     pub = publisher(settings)
+    ids = await purchases_dated(since, until) if since is not None else None
     found = [
         release
-        for purchase in await load_facts(until=until)
+        for purchase in await load_facts(ids, until=until)
         for release in ocds.releases(purchase, pub)
         if (since is None or release.date >= since) and (until is None or release.date < until)
     ]

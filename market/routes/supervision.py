@@ -13,11 +13,14 @@ from market.schemas import (
     ComplaintAnswerIn,
     ComplaintIn,
     DecisionIn,
+    FlaggedPurchaseOut,
     FlagOut,
     IdOut,
     PublicComplaintOut,
+    RedFlagReviewIn,
+    RedFlagReviewOut,
 )
-from market.services import complaints, credit_records, supervision
+from market.services import complaints, credit_records, red_flags, supervision
 
 
 @post("/complaints", operation_id="marketFileComplaint", status_code=201)
@@ -77,4 +80,51 @@ async def flags(actor: NamedDependency[Actor], kind: FromQuery[str | None] = Non
     return await supervision.flags(actor, kind)
 
 
-HANDLERS = [file_complaint, answer_complaint, public_complaints, blacklist, decide_record, flags]
+@get("/red-flags", operation_id="marketRedFlags")
+async def flagged_purchases(
+    actor: NamedDependency[Actor],
+    platform: NamedDependency[Platform],
+    rule: FromQuery[str | None] = None,
+) -> list[FlaggedPurchaseOut]:
+    """Operator / regulator: every purchase with a red flag before the award (Cardinal's
+    indicators where it has one), each flag with its evidence and published definition; those
+    without a contract yet first. ``rule`` keeps one rule's flags."""
+    return await red_flags.flagged_purchases(platform.settings, actor, rule=rule)
+
+
+@get("/purchases/{pid:int}/red-flags", operation_id="marketPurchaseRedFlags")
+async def purchase_red_flags(
+    pid: FromPath[int], actor: NamedDependency[Actor], platform: NamedDependency[Platform]
+) -> FlaggedPurchaseOut:
+    """Operator / regulator: the red flags of one published purchase (an empty list when none)
+    and the supervisors' recorded looks at them. A flag never blocks the award."""
+    return await red_flags.purchase_flags(platform.settings, actor, pid)
+
+
+@post(
+    "/purchases/{pid:int}/red-flags/review",
+    operation_id="marketReviewRedFlags",
+    status_code=201,
+)
+async def review_red_flags(
+    pid: FromPath[int],
+    data: JSONBody[RedFlagReviewIn],
+    actor: NamedDependency[Actor],
+    platform: NamedDependency[Platform],
+) -> RedFlagReviewOut:
+    """Operator / regulator: record (in the audit chain) that it looked at the purchase's red
+    flags, with an optional note. It changes nothing else."""
+    return await red_flags.review(platform.settings, actor, pid, data.note)
+
+
+HANDLERS = [
+    file_complaint,
+    answer_complaint,
+    public_complaints,
+    blacklist,
+    decide_record,
+    flags,
+    flagged_purchases,
+    purchase_red_flags,
+    review_red_flags,
+]

@@ -1,11 +1,13 @@
-"""Marketplace commands: ``oneset verify-draw PROOF.json`` and ``oneset load-catalog``."""
+"""Marketplace commands: ``oneset verify-draw PROOF.json``, ``oneset load-catalog``,
+``oneset market-run-due``, ``oneset export-ocds DIR``, ``oneset ocds-coverage`` and
+``oneset market-stats``."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -88,4 +90,35 @@ def export_ocds(directory: Path) -> None:
         click.echo(f"wrote {path}")
 
 
-COMMANDS = [verify_draw, load_catalog, run_due, export_ocds]
+@click.command("ocds-coverage")
+@click.option("--json", "as_json", is_flag=True, help="JSON: {processes, counts}.")
+def ocds_coverage(*, as_json: bool) -> None:
+    """Which OCDS fields the export fills (Cardinal's coverage over the compiled releases)."""
+    from market.api import ocds_field_coverage
+    from oneset.cli.main import run_async
+
+    async def go(platform: Platform) -> Any:
+        return await ocds_field_coverage(platform.settings)
+
+    found = run_async(go)
+    if as_json:
+        click.echo(json.dumps({"processes": found.processes, "counts": found.counts}, indent=1))
+        return
+    click.echo(f"compiled releases: {found.processes}")
+    click.echo("   count  share    path (share of processes; below an array each element counts)")
+    for path, count in sorted(found.counts.items()):
+        share = found.share(path)
+        click.echo(f"{count:>8}  {'' if share is None else f'{share:.1%}':>6}  {path}")
+
+
+@click.command("market-stats")
+def refresh_stats() -> None:
+    """Recompute the published performance figures now (what beat does every 15 minutes)."""
+    from market.api import refresh_stats as refresh
+    from oneset.cli.main import run_async
+
+    counts = run_async(refresh)
+    click.echo(f"figures: {counts['figures']} in {counts['ms']} ms")
+
+
+COMMANDS = [verify_draw, load_catalog, run_due, export_ocds, ocds_coverage, refresh_stats]

@@ -12,7 +12,7 @@ from market.rules.draw import proof_to_dict
 from market.rules.policy import METHODS
 from market.services import purchase_views
 from market.services.credit_records import credit_breakdown
-from market.tables import Intermediary, Purchase, Rating
+from market.tables import Intermediary, Purchase, Rating, ServiceResult
 from search.ports import SearchQuery
 from tests.conftest import Database
 from tests.unit.market.reference_draw import replay
@@ -31,6 +31,10 @@ async def test_demo_marketplace_is_big_varied_fast_and_verifiable(
     assert await Intermediary.count() >= 200
     assert await Purchase.count() == 1000
     assert await Rating.count() > 100
+    # Accepted results carry their acceptance time (the OCDS implementation release's date).
+    accepted = ServiceResult.status == "accepted"
+    assert await ServiceResult.count().where(accepted) > 100
+    assert await ServiceResult.count().where(accepted, ServiceResult.decided_at.is_null()) == 0
     rows = await Purchase.select(Purchase.id, Purchase.method, Purchase.status)
     seen = {(r["method"], r["status"]) for r in rows}
     for method in METHODS:

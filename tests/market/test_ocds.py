@@ -18,8 +18,16 @@ from referencing.jsonschema import DRAFT4
 
 from kernel.settings import load_settings
 from market.api import export_ocds
-from market.open_data import facts, ocds, queries
-from market.services import award, delivery, evidence, purchases, ratings, signups
+from market.open_data import coverage, facts, ocds, queries
+from market.services import (
+    award,
+    complaints,
+    delivery,
+    evidence,
+    purchases,
+    ratings,
+    signups,
+)
 from market.tables import Extension
 from oneset.cli import main
 from tests.market.world import (
@@ -392,3 +400,116 @@ def test_the_ocid_prefix_setting_is_checked(prefix: str, tmp_path: Path) -> None
     else:  # unset: the default
         assert load_settings(env).ocds_prefix == "ocds-oneset"
     assert load_settings(env | {"ONESET_OCDS_PREFIX": "ocds-213czf"}).ocds_prefix == "ocds-213czf"
+
+
+async def test_cardinal_coverage_names_the_fields_the_export_fills(
+    platform: Platform, fake_clock: FakeClock
+) -> None:
+    world = await make_world(platform)
+    await _market(world, fake_clock)
+    found = await coverage.field_coverage(platform.settings)
+    assert found.processes == 4  # the draft is not published
+    for path in (
+        "/ocid",
+        "/buyer/id",
+        "/tender/procurementMethod",
+        "/tender/procurementMethodDetails",
+        "/tender/tenderPeriod/endDate",
+    ):
+        assert found.counts.get(path) == 4, (path, found.counts.get(path))
+    # Below an array, Cardinal counts each element: the owner and the firms that signed up.
+    assert found.counts["/parties[]/identifier/scheme"] == 7
+    assert found.counts["/tender/documents[]/url"] == 4
+    # One purchase ran to its rating (three quotes opened); the failed one's quotes stay sealed.
+    assert found.counts["/awards[]/suppliers[]/id"] == 1
+    assert found.counts["/contracts[]/implementation/milestones[]/dateMet"] == 1
+    assert found.counts["/contracts[]/amendments[]/rationale"] == 1
+    assert found.counts["/bids/details[]/value/amount"] == 3
+    assert "/tender/enquiryPeriod/startDate" not in found.counts  # not filled: no enquiries
+    print(f"\nCardinal coverage of {found.processes} compiled releases:")  # the field table
+    for path, count in sorted(found.counts.items()):
+        print(f"{count:>4} {path}")
+
+
+def test_the_coverage_command_prints_the_table(platform: Platform) -> None:
+    """``oneset ocds-coverage`` (one-shot: its own event loop, so over an empty database here)."""
+    result = CliRunner().invoke(main, ["ocds-coverage"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("compiled releases: 0\n   count  share    path"), result.output
+    result = CliRunner().invoke(main, ["ocds-coverage", "--json"])
+    assert json.loads(result.output) == {"processes": 0, "counts": {}}
+
+
+async def test_a_correction_of_the_announcement_is_a_tender_amendment(
+    client: AsyncTestClient[Any], platform: Platform, fake_clock: FakeClock
+) -> None:
+    world = await make_world(platform)
+    firm = await world.firm()
+    pid = await world.purchase()
+    fixed = await complaints.file_complaint(
+        platform, firm, subject="资质要求过高", body="乙级即可完成", purchase_id=pid
+    )
+    kept = await complaints.file_complaint(
+        platform, firm, subject="报名期偏短", body="请延长", purchase_id=pid
+    )
+    fake_clock.advance(hours=2)
+    await complaints.answer_complaint(
+        world.operator, fixed, outcome="部分支持", correction="资质要求更正为丙级及以上"
+    )
+    await complaints.answer_complaint(world.operator, kept, outcome="不予支持")  # no correction
+    answered_at = fake_clock.now()
+    r = await client.get(f"/api/v1/open-data/ocds/records/{PREFIX}-{pid}")
+    assert r.status_code == 200, r.text
+    package = r.json()
+    validate(package, "record-package-schema.json")
+    record = package["records"][0]
+    assert [rel["tag"] for rel in record["releases"]] == [["tender"], ["tenderAmendment"]]
+    tender = record["compiledRelease"]["tender"]
+    assert tender["status"] == "active"
+    assert tender["amendments"] == [
+        {
+            "id": f"correction-{fixed}",
+            "date": ocds.timestamp(answered_at),
+            "rationale": "答复投诉（资质要求过高）时更正采购公告",
+            "description": "资质要求更正为丙级及以上",
+        }
+    ]
+    official = ocdsmerge.Merger(schema=SCHEMAS["release-schema.json"])
+    assert official.create_compiled_release(record["releases"]) == record["compiledRelease"]
+    page = (await client.get("/api/v1/open-data/ocds/releases")).json()
+    validate_releases(page)
+    assert page["releases"][0]["id"] == f"{PREFIX}-{pid}-tenderAmendment-{fixed}"
+
+
+async def test_the_date_window_is_found_in_the_database(
+    platform: Platform, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = await make_world(platform)
+    ids = await _market(world, fake_clock)
+    start = dt.datetime.combine(SELECTION.date(), dt.time(), tzinfo=SHANGHAI)
+    one_day = dt.timedelta(days=1)
+    # The selection day: the purchase selected and the one that failed, nothing else.
+    assert await queries.purchases_dated(start, start + one_day) == sorted(
+        [ids["done"], ids["failed"]]
+    )
+    assert await queries.purchases_dated(start + 200 * one_day, None) == []
+    asked: list[list[int] | None] = []
+    real = queries.load_facts
+
+    async def spy(
+        purchase_ids: list[int] | None = None, *, until: dt.datetime | None = None
+    ) -> list[facts.PurchaseFacts]:
+        asked.append(None if purchase_ids is None else list(purchase_ids))
+        return await real(purchase_ids, until=until)
+
+    monkeypatch.setattr(queries, "load_facts", spy)
+    every = await queries.all_releases(platform.settings)
+    assert asked == [None]
+    # Any window gives exactly the releases dated in it, reading only the purchases it names.
+    first = dt.datetime.combine(dt.date(2026, 11, 20), dt.time(), tzinfo=SHANGHAI)
+    for offset in range(0, 50, 3):
+        since, until = first + offset * one_day, first + (offset + 4) * one_day
+        got = await queries.all_releases(platform.settings, since=since, until=until)
+        assert [r.id for r in got] == [r.id for r in every if since <= r.date < until]
+        assert set(asked[-1] or []) >= {int(r.ocid.rsplit("-", 1)[1]) for r in got}
+    assert all(len(a or []) < 4 for a in asked[1:]), asked

@@ -17,11 +17,12 @@ from tests.market.world import SELECTION, WAN, FakeClock, make_world
 
 
 def test_tasks_and_beat_entries_are_registered() -> None:
-    for name in ("market.run_due", "market.supervise", "market.select"):
+    for name in ("market.run_due", "market.supervise", "market.select", "market.stats"):
         assert name in app.tasks, name
     schedule = app.conf.beat_schedule
     assert schedule["market-due-selections"]["task"] == "market.run_due"
     assert schedule["market-supervision"]["task"] == "market.supervise"
+    assert schedule["market-stats"]["task"] == "market.stats"
 
 
 async def test_run_due_task_closes_and_selects_idempotently(

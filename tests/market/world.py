@@ -79,10 +79,11 @@ class World:
         *,
         approve: bool = True,
         name: str | None = None,
+        intro: str = "",
     ) -> Actor:
         """An onboarded intermediary holding ``qualification`` at ``grade``."""
         actor = await new_org("intermediary", name or f"测试测绘有限公司{len(self.firms) + 1}")
-        ident = await onboarding.apply(self.platform, actor, region="330100")
+        ident = await onboarding.apply(self.platform, actor, region="330100", intro=intro)
         await evidence.store_evidence(
             self.platform,
             actor.org_id,

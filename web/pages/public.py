@@ -13,6 +13,7 @@ from accounts.api import Actor, OrgKind
 from kernel.errors import DomainError, Forbidden, NotFound
 from kernel.platform import Platform
 from market import api as market
+from web import stats_charts
 from web.render import page
 
 PAGE_SIZE = 20
@@ -183,11 +184,15 @@ async def purchase_page(
         complaints = await market.public_complaints(purchase_id)
     except DomainError:
         complaints = []
+    flags = None
+    if viewer is not None and viewer.is_supervisor and view.published_at is not None:
+        flags = await market.purchase_red_flags(platform.settings, viewer, purchase_id)
     return page(
         "purchase.html",
         request,
         viewer,
         p=view,
+        red_flags=flags,
         role=role,
         history=await market.history(purchase_id),
         proof=await _proof(purchase_id),
@@ -222,4 +227,38 @@ async def catalogue_item(
     )
 
 
-HANDLERS = [home, directory, profile, board, purchase_page, catalogue, catalogue_item]
+@get("/stats")
+async def stats_page(
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[Actor | None],
+    period: FromQuery[str] = "*",
+    item: FromQuery[str] = "*",
+    district: FromQuery[str] = "*",
+) -> Template:
+    """数据公开: cycle times, limits kept, bidders and prices, from the stored figures."""
+    filters = stats_charts.Filters(period or "*", item or "*", district or "*")
+    return page(
+        "stats.html",
+        request,
+        viewer,
+        heading="数据公开：办理时效与价格",
+        intro=(
+            "以下数字全部由平台流转记录（与审计链逐条对应）自动计算，不含人工填报。"
+            "每个图表都可切换为表格并下载 CSV；每个数字注明统计期间、样本数和计算规则。"
+        ),
+        action="/stats",
+        operator=False,
+        **await stats_charts.context(stats_charts.PUBLIC, filters, None),
+    )
+
+
+HANDLERS = [
+    home,
+    directory,
+    profile,
+    board,
+    purchase_page,
+    catalogue,
+    catalogue_item,
+    stats_page,
+]

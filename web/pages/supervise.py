@@ -1,4 +1,5 @@
-"""Operator and regulator pages: onboarding review, complaints, negative records, lights."""
+"""Operator and regulator pages: onboarding review, complaints, negative records, lights and
+the red flags before the award."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from litestar.response import Redirect, Template
 from accounts.api import Actor
 from kernel.platform import Platform
 from market import api as market
-from web import forms, session
+from web import forms, session, stats_charts
 from web.forms import Form
 from web.render import done, page
 
@@ -183,7 +184,63 @@ async def sweep(
     )
 
 
+@get("/supervise/red-flags")
+async def red_flags(
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    rule: FromQuery[str] = "",
+) -> Template:
+    actor = _supervisor(viewer)
+    chosen = rule if rule in market.RED_FLAG_RULES else ""
+    items = await market.flagged_purchases(platform.settings, actor, rule=chosen or None)
+    return page(
+        "supervise_red_flags.html",
+        request,
+        actor,
+        items=items,
+        rules=market.RED_FLAG_RULES,
+        rule=chosen,
+        before=sum(1 for i in items if i.before_award),
+    )
+
+
+@post("/supervise/red-flags/{purchase_id:int}")
+async def review_red_flags(
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    data: Form,
+    purchase_id: FromPath[int],
+) -> Redirect:
+    await market.review_red_flags(
+        platform.settings, session.require(viewer), purchase_id, forms.text(data, "note")
+    )
+    return done(f"/purchases/{purchase_id}#red-flags-title", "已记录查看红旗提示（已留痕）")
+
+
+@get("/supervise/stats")
+async def operator_stats(
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[Actor | None],
+    period: FromQuery[str] = "*",
+) -> Template:
+    """The published figures per intermediary and per approving department."""
+    actor = _supervisor(viewer)
+    filters = stats_charts.Filters(period=period or "*")
+    return page(
+        "stats.html",
+        request,
+        actor,
+        heading="时效统计：按中介机构与审批部门",
+        intro="谁用时最长、谁的成果最常被退回：与公开数据同一规则、同一批计算结果，仅对运营方和监管部门开放。",
+        action="/supervise/stats",
+        operator=True,
+        **await stats_charts.context(stats_charts.OPERATOR, filters, actor),
+    )
+
+
 HANDLERS = [
+    operator_stats,
     onboarding_queue,
     review_application,
     review_qualification,
@@ -194,4 +251,6 @@ HANDLERS = [
     blacklist,
     lights,
     sweep,
+    red_flags,
+    review_red_flags,
 ]
