@@ -105,3 +105,34 @@ def test_demo_tour(browser: Any, running_platform: RunningPlatform) -> None:
     assert cmaps and all(status == 200 for status in cmaps), cmaps
     assert not [w for w in warnings if "CMap" in w or "cMapUrl" in w], warnings
     screenshot(planning, "demo-pdf-chinese-sheet")
+
+
+def test_demo_pages_fit_a_phone(browser: Any, running_platform: RunningPlatform) -> None:
+    """#14 item 10: at 390 px tables were squeezed to a character per line, the directory's
+    item filter widened the page and status pills wrapped as 报/名/中."""
+    platform = running_platform
+    platform.cli("demo")
+    pid = platform.api("GET", "/api/v1/market/purchases?status=in_service&limit=1")["items"][0][
+        "id"
+    ]
+    context = platform_context = browser.new_context(
+        base_url=platform.base, locale="zh-CN", viewport={"width": 390, "height": 844}
+    )
+    phone = platform_context.new_page()
+    for path in ("/", "/directory", "/purchases", f"/purchases/{pid}", "/catalogue"):
+        phone.goto(path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)
+        narrow = phone.evaluate(
+            "Array.from(document.querySelectorAll('.table-wrap td')).filter(td =>"
+            " td.getBoundingClientRect().width < 32 && td.textContent.trim().length > 1).length"
+        )
+        assert narrow == 0, (path, narrow)
+        pills = phone.evaluate(
+            "Array.from(document.querySelectorAll('.status, .light')).filter(p =>"
+            " p.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(p).lineHeight))"
+            ".length"
+        )
+        assert pills == 0, (path, pills)
+        screenshot(phone, "phone" + (path.replace("/", "-") if path != "/" else "-home"))
+    context.close()
