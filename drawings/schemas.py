@@ -72,6 +72,7 @@ class RevisionOut(msgspec.Struct, rename="camel"):
     certificate_number: str
     published_at: datetime | None
     stamped: bool
+    signed: bool = False
 
 
 class RevisionBrief(msgspec.Struct, rename="camel"):
@@ -266,3 +267,33 @@ class DiffOut(msgspec.Struct, rename="camel"):
     new_pages: int | UnsetType = UNSET
     changed_pages: list[int] | UnsetType = UNSET
     pages: list[PageDiffOut] | UnsetType = UNSET
+
+
+class SignIn(BoundedIn):
+    """Seal a PDF revision: what for, in which role, and where the seal goes (PDF points from
+    the page's lower-left corner; the as-built role boxes are laid out from the frame's corner)."""
+
+    purpose: Name
+    role: Name
+    page: Count = 1
+    x: float = 36.0
+    y: float = 36.0
+    change_id: Id | None = None
+
+
+class SignatureOut(msgspec.Struct, rename="camel"):
+    """One signature in the signed PDF, as validated against the platform root just now."""
+
+    field_name: str
+    purpose: str
+    purpose_label: str
+    role: str
+    role_label: str
+    person: str
+    organisation: str
+    uscc: str
+    signed_at: datetime | None
+    valid: bool
+    problem: str
+    page: int
+    change_id: int | None = None

@@ -67,6 +67,15 @@ class Settings:
     survey_rules_file: Path | None = None
     survey_convention_file: Path | None = None
     log_level: str = "INFO"
+    # The signing CA (kernel/pki.py, docs/signatures.md): a city's own issuing CA, else the one
+    # created in the data dir; private keys at rest are encrypted with the passphrase.
+    pki_passphrase: str = ""  # default: derived from the secret key
+    pki_root_cert: Path | None = None
+    pki_issuing_cert: Path | None = None
+    pki_issuing_key: Path | None = None  # PKCS#8 PEM encrypted with the passphrase
+    seal_font: Path | None = None  # an OpenType/TrueType CJK font (.ttf/.otf/.ttc); default: found
+    # A PDF sheet must carry a designer's e-seal before it is shared (submitted) for review.
+    require_drawing_seals: bool = False
 
     @property
     def tmp_stale_seconds(self) -> float:
@@ -211,6 +220,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         survey_rules_file=_path(get("SURVEY_RULES_FILE")),
         survey_convention_file=_path(get("SURVEY_CONVENTION_FILE")),
         log_level=get("LOG_LEVEL", "INFO") or "INFO",
+        pki_passphrase=get("PKI_PASSPHRASE", "") or "",
+        pki_root_cert=_path(get("PKI_ROOT_CERT")),
+        pki_issuing_cert=_path(get("PKI_ISSUING_CERT")),
+        pki_issuing_key=_path(get("PKI_ISSUING_KEY")),
+        seal_font=_path(get("SEAL_FONT")),
+        require_drawing_seals=_bool(get("REQUIRE_DRAWING_SEALS", "false") or "false"),
     )
 
 

@@ -1,0 +1,283 @@
+"""Electronic seals on PDF revisions: sign (a PAdES signature appended to the revision's signed
+copy, the uploaded original untouched) and verify (every signature validated by pyHanko against
+the platform root, each time it is asked).
+
+Signing and validating are CPU work on files: they run in a worker thread (``anyio.to_thread``),
+reading and writing blobs through temporary files in the data dir.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio.to_thread
+from cryptography.hazmat.primitives import hashes
+
+from drawings.formats.signature import (
+    Placement,
+    SealText,
+    SignatureCheck,
+    seal_font,
+    sign_pdf,
+    validate_pdf,
+)
+from drawings.rules.access import READERS
+from drawings.rules.design_changes import ChangeKind, ChangeStatus
+from drawings.rules.signing import (
+    ASBUILT_ROLES,
+    PURPOSE_LABELS,
+    Purpose,
+    check_signer,
+    composite_slot,
+    parse_role,
+    role_label,
+)
+from drawings.rules.states import State, Status, check_mutable
+from drawings.rules.subjects import subject
+from drawings.schemas import SignatureOut
+from drawings.services.access import require_access
+from drawings.services.records import load_revision, project_by_id
+from drawings.tables import DesignChange, Revision, RevisionSignature
+from kernel import audit, clock, pki
+from kernel.db import transaction
+from kernel.errors import Conflict, Invalid, NotFound
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from accounts.api import Actor
+    from kernel.platform import Platform
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    sha256: str
+    certificate_sha256: str
+
+
+def signature_key(revision_id: int, purpose: str, role: str, change_id: int | None) -> str:
+    base = f"{revision_id}/{purpose}/{role}"
+    return f"{base}/{change_id}" if change_id is not None else base
+
+
+async def sign_revision(
+    platform: Platform,
+    actor: Actor,
+    revision_id: int,
+    *,
+    purpose: str,
+    role: str,
+    page: int = 1,
+    x: float = 36.0,
+    y: float = 36.0,
+    change_id: int | None = None,
+) -> SignatureOut:
+    """Seal the revision's PDF as ``role`` for ``purpose`` at (page, x, y)."""
+    chosen, role = parse_role(purpose, role)
+    rev = await load_revision(revision_id)
+    project = await project_by_id(rev.project)
+    access = await require_access(actor, project, READERS)
+    check_signer(chosen, role, access)
+    if rev.format != "pdf":
+        raise Conflict("只有 PDF 图纸可以加盖电子签章。", code="seal_needs_pdf")
+    if rev.status != Status.READY:
+        raise Conflict("文件解析完成后才能签章。", code="revision_not_ready")
+    if project.archived_at is not None:
+        raise Conflict("该项目图纸已归档，不能再签章。", code="already_archived")
+    if chosen == Purpose.DESIGN:
+        check_mutable(State(rev.state))
+    if chosen == Purpose.CHANGE:
+        await _check_change(change_id, revision_id)
+    else:
+        change_id = None
+    if chosen == Purpose.ASBUILT:
+        x, y = composite_slot(list(ASBUILT_ROLES).index(role), x=x, y=y)
+    key = signature_key(revision_id, chosen.value, role, change_id)
+    if await RevisionSignature.exists().where(RevisionSignature.key == key):
+        raise Conflict(
+            f"该版本已有“{role_label(chosen.value, role)}”的{PURPOSE_LABELS[chosen]}。",
+            code="already_signed",
+        )
+    field_name = f"oneset-{chosen.value}-{role}" + (f"-{change_id}" if change_id else "")
+    source = rev.signed_sha256 or rev.sha256
+    identity = pki.Identity(
+        person=actor.username,
+        organisation=actor.org_name,
+        uscc=actor.uscc,
+        role=role_label(chosen.value, role),
+    )
+    text = SealText(
+        field_name=field_name,
+        organisation=actor.org_name,
+        role=f"{PURPOSE_LABELS[chosen]}·{role_label(chosen.value, role)}",
+        person=actor.username,
+        reason=f"{PURPOSE_LABELS[chosen]}：{role_label(chosen.value, role)}",
+        when=clock.local_today().strftime("%Y-%m-%d %H:%M"),
+    )
+    placement = Placement(page=page, x=x, y=y)
+    signed = await anyio.to_thread.run_sync(_sign, platform, source, identity, text, placement)
+    async with transaction():
+        fresh = await load_revision(revision_id, lock=True)
+        if (fresh.signed_sha256 or fresh.sha256) != source:
+            raise Conflict("另一签章刚刚完成，请重新签章。", code="seal_race")
+        if await RevisionSignature.exists().where(RevisionSignature.key == key):
+            raise Conflict("该角色已签章。", code="already_signed")
+        await RevisionSignature(
+            key=key,
+            project=project.id,
+            revision=revision_id,
+            purpose=chosen.value,
+            role=role,
+            field_name=field_name,
+            change=change_id,
+            page=page,
+            x=x,
+            y=y,
+            signer=actor.label,
+            person=actor.username,
+            organisation=actor.org_id,
+            org_name=actor.org_name,
+            uscc=actor.uscc,
+            certificate_sha256=signed.certificate_sha256,
+            source_sha256=source,
+            signed_sha256=signed.sha256,
+        ).save()
+        await Revision.update({Revision.signed_sha256: signed.sha256}).where(
+            Revision.id == revision_id
+        )
+        await audit.record(
+            actor=actor.label,
+            action="drawings.revision_signed",
+            subject=subject(project.id, "revision", revision_id),
+            payload={
+                "purpose": chosen.value,
+                "role": role,
+                "change": change_id,
+                "field": field_name,
+                "certificateSha256": signed.certificate_sha256,
+                "sourceSha256": source,
+                "signedSha256": signed.sha256,
+            },
+        )
+    for check in await list_signatures(platform, actor, revision_id):
+        if check.field_name == field_name:
+            return check
+    raise RuntimeError("the signature just applied is missing from the signed PDF")
+
+
+async def _check_change(change_id: int | None, revision_id: int) -> None:
+    if change_id is None:
+        raise Invalid("请指明确认的设计变更。", field="changeId", code="change_required")
+    row = (
+        await DesignChange.select(DesignChange.revision, DesignChange.kind, DesignChange.status)
+        .where(DesignChange.id == change_id)
+        .first()
+    )
+    if row is None or row["revision"] != revision_id:
+        raise NotFound("该版本没有这项设计变更。", code="design_change_not_found")
+    if row["kind"] != ChangeKind.MAJOR:
+        raise Conflict("一般变更无需各方签章确认。", code="minor_change")
+    if row["status"] == ChangeStatus.REJECTED:
+        raise Conflict("该设计变更已被驳回。", code="change_decided")
+
+
+def _sign(
+    platform: Platform, source: str, identity: pki.Identity, text: SealText, placement: Placement
+) -> Signed:
+    settings = platform.settings
+    authority = pki.load_authority(settings)
+    credential = authority.credential(identity)
+    font = seal_font(settings.seal_font, settings.data_dir)
+    with _scratch(platform) as tmp:
+        original, target = tmp / "source.pdf", tmp / "signed.pdf"
+        _fetch(platform, source, original)
+        with original.open("rb") as inp, target.open("wb") as out:
+            sign_pdf(inp, out, credential, text, placement, font)
+        with target.open("rb") as out:
+            stored = platform.blobs.put(out)
+    return Signed(stored.sha256, credential.certificate.fingerprint(hashes.SHA256()).hex())
+
+
+@contextmanager
+def _scratch(platform: Platform) -> Iterator[Path]:
+    scratch = platform.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="oneset-sign-", dir=scratch) as tmp:
+        yield Path(tmp)
+
+
+def _fetch(platform: Platform, sha256: str, target: Path) -> None:
+    with target.open("wb") as out:
+        for chunk in platform.blobs.open(sha256):
+            out.write(chunk)
+
+
+def validate_blob(platform: Platform, sha256: str) -> list[SignatureCheck]:
+    """Every signature of a stored PDF, validated against the platform root (in a thread)."""
+    root = pki.load_authority(platform.settings).root_pem
+    with _scratch(platform) as tmp:
+        path = tmp / "signed.pdf"
+        _fetch(platform, sha256, path)
+        with path.open("rb") as handle:
+            return validate_pdf(handle, root)
+
+
+async def signature_rows(revision_id: int) -> list[dict[str, Any]]:
+    return list(
+        await RevisionSignature.select()
+        .where(RevisionSignature.revision == revision_id)
+        .order_by(RevisionSignature.id)
+    )
+
+
+async def checks_for(platform: Platform, revision_id: int) -> list[SignatureOut]:
+    """The revision's signatures as validated now (no access check: callers do that)."""
+    rev = await load_revision(revision_id)
+    if not rev.signed_sha256:
+        return []
+    rows = {str(r["field_name"]): r for r in await signature_rows(revision_id)}
+    checks = await anyio.to_thread.run_sync(validate_blob, platform, rev.signed_sha256)
+    return [_out(check, rows.get(check.field_name)) for check in checks]
+
+
+def _out(check: SignatureCheck, row: dict[str, Any] | None) -> SignatureOut:
+    purpose = str(row["purpose"]) if row else ""
+    role = str(row["role"]) if row else ""
+    problem = check.problem
+    if row is None and check.valid:
+        problem = "平台没有这项签章的记录"
+    return SignatureOut(
+        field_name=check.field_name,
+        purpose=purpose,
+        purpose_label=PURPOSE_LABELS.get(Purpose(purpose), "") if purpose else "",
+        role=role,
+        role_label=role_label(purpose, role) if row else check.role,
+        # A damaged signature names nobody: show whom the platform recorded as its signer.
+        person=check.person or (str(row["person"]) if row else ""),
+        organisation=check.organisation or (str(row["org_name"]) if row else ""),
+        uscc=check.uscc or (str(row["uscc"]) if row else ""),
+        signed_at=check.signed_at,
+        valid=check.valid and row is not None,
+        problem=problem,
+        page=int(row["page"]) if row else 0,
+        change_id=row["change"] if row else None,
+    )
+
+
+async def list_signatures(platform: Platform, actor: Actor, revision_id: int) -> list[SignatureOut]:
+    rev = await load_revision(revision_id)
+    await require_access(actor, await project_by_id(rev.project), READERS)
+    return await checks_for(platform, revision_id)
+
+
+async def valid_roles(platform: Platform, revision_id: int, purpose: Purpose) -> set[str]:
+    """The roles of ``purpose`` with a valid signature on the revision right now."""
+    return {
+        s.role
+        for s in await checks_for(platform, revision_id)
+        if s.valid and s.purpose == purpose.value
+    }

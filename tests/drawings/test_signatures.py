@@ -1,0 +1,206 @@
+"""Electronic seals: real PAdES signatures from the platform CA, validated by pyHanko (in-process
+and with its own CLI), with the seal where the signer put it; a changed byte shows invalid."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import anyio.to_thread
+from cryptography import x509
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from drawings.formats.signature import validate_bytes
+from drawings.tables import Revision
+from kernel import pki
+from tests import helpers
+from tests.conftest import Database
+from tests.drawings.conftest import World
+
+
+async def designer_of(
+    world: World, name: str = "深圳市某某建筑设计研究院有限公司"
+) -> helpers.Session:
+    session = await helpers.login_as(world.client, "intermediary", name=name)
+    await world.grant(session, "contribute")
+    return session
+
+
+def _blob(world: World, sha256: str) -> bytes:
+    return b"".join(world.platform.blobs.open(sha256))
+
+
+async def test_design_seal_is_a_valid_pades_signature(world: World, db: Database) -> None:
+    designer = await designer_of(world)
+    rev = await world.uploaded("建施-01", "pdf/flange.v1.pdf")
+    original = _blob(world, (await world.get(f"/revisions/{rev}")).json()["sha256"])
+
+    sealed = await world.post(
+        f"/revisions/{rev}/signatures",
+        designer,
+        json={"purpose": "design", "role": "designer", "page": 1, "x": 420, "y": 30},
+    )
+    assert sealed.status_code == 201, sealed.text
+    first = sealed.json()
+    assert first["valid"] is True, first
+    assert (first["organisation"], first["uscc"], first["roleLabel"], first["person"]) == (
+        "深圳市某某建筑设计研究院有限公司",
+        designer.uscc,
+        "设计",
+        designer.username,
+    )
+    checker = await world.post(
+        f"/revisions/{rev}/signatures",
+        designer,
+        json={"purpose": "design", "role": "checker", "x": 220, "y": 30},
+    )
+    assert checker.status_code == 201, checker.text
+
+    # Both signatures are valid: the second is an incremental update that keeps the first.
+    listed = (await world.get(f"/revisions/{rev}/signatures")).json()
+    assert [(s["role"], s["valid"], s["problem"]) for s in listed] == [
+        ("designer", True, ""),
+        ("checker", True, ""),
+    ]
+    # The uploaded original is untouched and is the first part of the signed file.
+    signed = await world.get(f"/revisions/{rev}/signed.pdf")
+    assert signed.status_code == 200
+    assert signed.content.startswith(original)
+    assert (await world.get(f"/revisions/{rev}")).json()["signed"] is True
+
+    # The seal's widget sits where the signer put it, on the chosen page.
+    reader = PdfFileReader(io.BytesIO(signed.content))
+    widgets = {
+        str(a.get_object()["/T"]): [float(v) for v in a.get_object()["/Rect"]]
+        for a in reader.root["/Pages"]["/Kids"][0].get_object()["/Annots"]
+        if "/T" in a.get_object()
+    }
+    assert widgets["oneset-design-designer"][:2] == [420.0, 30.0]
+
+    # The certificate names the organisation's 统一社会信用代码 and the role; the key is stored
+    # encrypted in the data dir.
+    authority = pki.load_authority(world.platform.settings)
+    folder = world.platform.settings.data_dir / "pki"
+    assert b"ENCRYPTED PRIVATE KEY" in (folder / "issuing.key").read_bytes()
+    assert all(
+        b"ENCRYPTED PRIVATE KEY" in key.read_bytes() for key in (folder / "signers").glob("*.key")
+    )
+    checks = await anyio.to_thread.run_sync(validate_bytes, signed.content, authority.root_pem)
+    assert [c.uscc for c in checks] == [designer.uscc, designer.uscc]
+    assert [c.role for c in checks] == ["设计", "校对"]
+
+    # The same role signs once; the reader (the owner) cannot seal as the designer unit.
+    again = await world.post(
+        f"/revisions/{rev}/signatures", designer, json={"purpose": "design", "role": "designer"}
+    )
+    assert (again.status_code, again.json()["code"]) == (409, "already_signed")
+    owner = await world.post(
+        f"/revisions/{rev}/signatures", json={"purpose": "design", "role": "lead"}
+    )
+    assert (owner.status_code, owner.json()["code"]) == (403, "not_a_signer")
+    bad = await world.post(
+        f"/revisions/{rev}/signatures", designer, json={"purpose": "design", "role": "boss"}
+    )
+    assert (bad.status_code, bad.json()["code"]) == (422, "bad_role")
+    outside = await world.post(
+        f"/revisions/{rev}/signatures",
+        designer,
+        json={"purpose": "design", "role": "approver", "page": 2},
+    )
+    assert (outside.status_code, outside.json()["code"]) == (422, "seal_page_out_of_range")
+    # A stranger sees nothing of the set.
+    stranger = await helpers.login_as(world.client, "intermediary")
+    assert (await world.get(f"/revisions/{rev}/signatures", stranger)).status_code == 403
+
+
+async def test_a_changed_byte_shows_invalid(world: World, db: Database) -> None:
+    designer = await designer_of(world)
+    rev = await world.uploaded("建施-02", "pdf/AutoCad_Simple.pdf")
+    sealed = await world.post(
+        f"/revisions/{rev}/signatures", designer, json={"purpose": "design", "role": "designer"}
+    )
+    assert sealed.status_code == 201, sealed.text
+    described = (await world.get(f"/revisions/{rev}")).json()
+    assert described["signed"]
+    row = await Revision.select(Revision.signed_sha256).where(Revision.id == rev).first()
+    assert row is not None
+    path = next((world.platform.settings.data_dir).rglob(str(row["signed_sha256"])))
+    data = bytearray(path.read_bytes())
+    data[described["size"] // 2] ^= (
+        0x01  # one byte of the uploaded drawing, inside the signed range
+    )
+    path.write_bytes(bytes(data))
+
+    listed = (await world.get(f"/revisions/{rev}/signatures")).json()
+    assert [(s["valid"], s["problem"]) for s in listed] == [
+        (False, "签名后文件内容被改动，摘要不符")
+    ]
+
+
+async def test_a_foreign_root_is_not_trusted(world: World, db: Database, tmp_path: Path) -> None:
+    designer = await designer_of(world)
+    rev = await world.uploaded("建施-03", "pdf/flange.v2.pdf")
+    assert (
+        await world.post(
+            f"/revisions/{rev}/signatures", designer, json={"purpose": "design", "role": "lead"}
+        )
+    ).status_code == 201
+    signed = (await world.get(f"/revisions/{rev}/signed.pdf")).content
+    # A second installation's CA (another data dir and secret).
+    other = pki.load_authority(
+        replace(world.platform.settings, data_dir=tmp_path / "other", secret_key="another")
+    )
+    checks = await anyio.to_thread.run_sync(validate_bytes, signed, other.root_pem)
+    assert [(c.valid, c.problem) for c in checks] == [(False, "签名证书不是本平台签发的")]
+
+
+async def test_pyhanko_cli_validates_a_platform_signature(
+    world: World, db: Database, tmp_path: Path
+) -> None:
+    designer = await designer_of(world)
+    rev = await world.uploaded("建施-04", "pdf/flange.v1.pdf")
+    for role, x in (("designer", 400), ("checker", 200)):
+        response = await world.post(
+            f"/revisions/{rev}/signatures",
+            designer,
+            json={"purpose": "design", "role": role, "x": x, "y": 40},
+        )
+        assert response.status_code == 201, response.text
+    pdf = tmp_path / "signed.pdf"
+    pdf.write_bytes((await world.get(f"/revisions/{rev}/signed.pdf")).content)
+    root = tmp_path / "root.pem"
+    root.write_bytes(pki.load_authority(world.platform.settings).root_pem)
+    assert (
+        x509.load_pem_x509_certificate(root.read_bytes())
+        .subject.rfc4514_string()
+        .startswith("CN=OneSet")
+    )
+    result = await anyio.to_thread.run_sync(_pyhanko_validate, root, pdf)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.split()
+    assert [line.split(":")[0] for line in lines] == [
+        "oneset-design-designer",
+        "oneset-design-checker",
+    ]
+    assert all(":INTACT:TRUSTED" in line for line in lines), result.stdout
+    # The CLI also sees a byte changed after signing.
+    data = bytearray(pdf.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    pdf.write_bytes(bytes(data))
+    broken = await anyio.to_thread.run_sync(_pyhanko_validate, root, pdf)
+    assert broken.returncode != 0 or "INTACT:TRUSTED" not in broken.stdout.split()[0]
+
+
+def _pyhanko_validate(root: Path, pdf: Path) -> subprocess.CompletedProcess[str]:
+    """pyHanko's own CLI (the pyhanko-cli package), trusting only the platform root."""
+    cli = Path(sys.executable).parent / "pyhanko"
+    return subprocess.run(
+        [str(cli), "sign", "validate", "--trust-replace", "--trust", str(root), str(pdf)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
