@@ -10,13 +10,16 @@ from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
+from drawings.formats.signature import Placement
 from drawings.formats.stamp import StampText, stamp_stream
 from drawings.rules.access import REVIEWERS, UPLOADERS, Access, may_delete_revision
 from drawings.rules.choices import parse_enum
 from drawings.rules.comments import CommentStatus
 from drawings.rules.search_text import DRAWING_TEXT_INDEX
+from drawings.rules.signing import Purpose
 from drawings.rules.states import State, Status, check_mutable, check_transition
 from drawings.rules.subjects import subject
+from drawings.services import signing
 from drawings.services.access import require_access
 from drawings.services.design_changes import required_change
 from drawings.services.records import load_revision, project_by_id
@@ -48,6 +51,8 @@ async def transition(
     await require_access(actor, project, UPLOADERS)
     if rev.status == Status.PROCESSING:
         raise Conflict("文件仍在解析中，请稍后再共享。", code="revision_processing")
+    if goal == State.SHARED and platform.settings.require_drawing_seals:
+        await signing.require_design_seal(platform, rev)
     async with transaction():
         fresh = await load_revision(revision_id, lock=True)
         check_transition(State(fresh.state), goal)
@@ -85,9 +90,34 @@ async def _publish(
         raise Conflict(
             f"还有 {blocking} 条强制性条文意见未关闭，不能发布。", code="mandatory_comments_open"
         )
+    if platform.settings.require_drawing_seals:
+        # Scenario 14: the certificate only on a fully signed, all-comments-closed revision.
+        still_open = await ReviewComment.count().where(
+            ReviewComment.revision == rev.id,
+            ReviewComment.status != CommentStatus.CLOSED.value,
+        )
+        if still_open:
+            raise Conflict(
+                f"还有 {still_open} 条审查意见未关闭，不能出具审查合格书。",
+                code="comments_open",
+            )
+        await signing.require_design_seal(platform, rev)
     change = await required_change(rev)
     stamped = ""
-    if rev.format == "pdf":
+    review_seal: tuple[signing.Seal, signing.Signed] | None = None
+    if rev.format == "pdf" and rev.signed_sha256:
+        # A sealed sheet keeps its seals: the review stamp is the agency's own signature, an
+        # incremental update (re-drawing the pages, as the plain stamp does, would break them).
+        seal = signing.Seal(
+            Purpose.REVIEW,
+            "review_agency",
+            None,
+            Placement(page=1, x=36.0, y=120.0),
+            note=f"审查合格  合格书编号：{certificate}",
+        )
+        review_seal = (seal, await signing.apply_seal(platform, actor, rev, seal))
+        stamped = review_seal[1].sha256
+    elif rev.format == "pdf":
         stamped = await anyio.to_thread.run_sync(
             _stamp,
             platform,
@@ -102,6 +132,8 @@ async def _publish(
     async with transaction():
         fresh = await load_revision(rev.id, lock=True)
         check_transition(State(fresh.state), State.PUBLISHED)
+        if review_seal is not None:
+            await signing.record_seal(actor, fresh, *review_seal)
         await Revision.update(
             {
                 Revision.state: State.PUBLISHED.value,

@@ -50,13 +50,98 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from accounts.api import Actor
+    from drawings.services.records import RevisionRecord
     from kernel.platform import Platform
 
 
 @dataclass(frozen=True, slots=True)
 class Signed:
+    source_sha256: str
     sha256: str
     certificate_sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Seal:
+    """What a seal is for and where it goes; ``note`` is an extra line of seal text."""
+
+    purpose: Purpose
+    role: str
+    change_id: int | None
+    placement: Placement
+    note: str = ""
+
+    @property
+    def key_suffix(self) -> str:
+        return f"-{self.change_id}" if self.change_id is not None else ""
+
+    @property
+    def field_name(self) -> str:
+        return f"oneset-{self.purpose.value}-{self.role}{self.key_suffix}"
+
+
+async def apply_seal(platform: Platform, actor: Actor, rev: RevisionRecord, seal: Seal) -> Signed:
+    """Sign the revision's current signed copy (else its original) in a worker thread; the new
+    copy is stored as a blob. ``record_seal`` then records it inside the caller's transaction."""
+    label = role_label(seal.purpose.value, seal.role)
+    identity = pki.Identity(
+        person=actor.username, organisation=actor.org_name, uscc=actor.uscc, role=label
+    )
+    text = SealText(
+        field_name=seal.field_name,
+        organisation=actor.org_name,
+        role=seal.note or f"{PURPOSE_LABELS[seal.purpose]}·{label}",
+        person=actor.username,
+        reason=f"{PURPOSE_LABELS[seal.purpose]}：{label}",
+        when=clock.local_today().strftime("%Y-%m-%d %H:%M"),
+    )
+    source = rev.signed_sha256 or rev.sha256
+    return await anyio.to_thread.run_sync(_sign, platform, source, identity, text, seal.placement)
+
+
+async def record_seal(actor: Actor, fresh: RevisionRecord, seal: Seal, signed: Signed) -> None:
+    """Record a seal made by ``apply_seal`` (in a transaction, ``fresh`` loaded with the lock):
+    a ``Conflict`` if another seal landed on the revision meanwhile."""
+    if (fresh.signed_sha256 or fresh.sha256) != signed.source_sha256:
+        raise Conflict("另一签章刚刚完成，请重新签章。", code="seal_race")
+    key = signature_key(fresh.id, seal.purpose.value, seal.role, seal.change_id)
+    if await RevisionSignature.exists().where(RevisionSignature.key == key):
+        raise Conflict("该角色已签章。", code="already_signed")
+    await RevisionSignature(
+        key=key,
+        project=fresh.project,
+        revision=fresh.id,
+        purpose=seal.purpose.value,
+        role=seal.role,
+        field_name=seal.field_name,
+        change=seal.change_id,
+        page=seal.placement.page,
+        x=seal.placement.x,
+        y=seal.placement.y,
+        signer=actor.label,
+        person=actor.username,
+        organisation=actor.org_id,
+        org_name=actor.org_name,
+        uscc=actor.uscc,
+        certificate_sha256=signed.certificate_sha256,
+        source_sha256=signed.source_sha256,
+        signed_sha256=signed.sha256,
+    ).save()
+    await Revision.update({Revision.signed_sha256: signed.sha256}).where(Revision.id == fresh.id)
+    await audit.record(
+        actor=actor.label,
+        action="drawings.revision_signed",
+        subject=subject(fresh.project, "revision", fresh.id),
+        payload={
+            "purpose": seal.purpose.value,
+            "role": seal.role,
+            "change": seal.change_id,
+            "field": seal.field_name,
+            "certificateSha256": signed.certificate_sha256,
+            "sourceSha256": signed.source_sha256,
+            "signedSha256": signed.sha256,
+        },
+    )
 
 
 def signature_key(revision_id: int, purpose: str, role: str, change_id: int | None) -> str:
@@ -102,69 +187,15 @@ async def sign_revision(
             f"该版本已有“{role_label(chosen.value, role)}”的{PURPOSE_LABELS[chosen]}。",
             code="already_signed",
         )
-    field_name = f"oneset-{chosen.value}-{role}" + (f"-{change_id}" if change_id else "")
-    source = rev.signed_sha256 or rev.sha256
-    identity = pki.Identity(
-        person=actor.username,
-        organisation=actor.org_name,
-        uscc=actor.uscc,
-        role=role_label(chosen.value, role),
-    )
-    text = SealText(
-        field_name=field_name,
-        organisation=actor.org_name,
-        role=f"{PURPOSE_LABELS[chosen]}·{role_label(chosen.value, role)}",
-        person=actor.username,
-        reason=f"{PURPOSE_LABELS[chosen]}：{role_label(chosen.value, role)}",
-        when=clock.local_today().strftime("%Y-%m-%d %H:%M"),
-    )
-    placement = Placement(page=page, x=x, y=y)
-    signed = await anyio.to_thread.run_sync(_sign, platform, source, identity, text, placement)
+    seal = Seal(chosen, role, change_id, Placement(page=page, x=x, y=y))
+    signed = await apply_seal(platform, actor, rev, seal)
     async with transaction():
         fresh = await load_revision(revision_id, lock=True)
-        if (fresh.signed_sha256 or fresh.sha256) != source:
-            raise Conflict("另一签章刚刚完成，请重新签章。", code="seal_race")
-        if await RevisionSignature.exists().where(RevisionSignature.key == key):
-            raise Conflict("该角色已签章。", code="already_signed")
-        await RevisionSignature(
-            key=key,
-            project=project.id,
-            revision=revision_id,
-            purpose=chosen.value,
-            role=role,
-            field_name=field_name,
-            change=change_id,
-            page=page,
-            x=x,
-            y=y,
-            signer=actor.label,
-            person=actor.username,
-            organisation=actor.org_id,
-            org_name=actor.org_name,
-            uscc=actor.uscc,
-            certificate_sha256=signed.certificate_sha256,
-            source_sha256=source,
-            signed_sha256=signed.sha256,
-        ).save()
-        await Revision.update({Revision.signed_sha256: signed.sha256}).where(
-            Revision.id == revision_id
-        )
-        await audit.record(
-            actor=actor.label,
-            action="drawings.revision_signed",
-            subject=subject(project.id, "revision", revision_id),
-            payload={
-                "purpose": chosen.value,
-                "role": role,
-                "change": change_id,
-                "field": field_name,
-                "certificateSha256": signed.certificate_sha256,
-                "sourceSha256": source,
-                "signedSha256": signed.sha256,
-            },
-        )
+        if chosen == Purpose.DESIGN:
+            check_mutable(State(fresh.state))
+        await record_seal(actor, fresh, seal, signed)
     for check in await list_signatures(platform, actor, revision_id):
-        if check.field_name == field_name:
+        if check.field_name == seal.field_name:
             return check
     raise RuntimeError("the signature just applied is missing from the signed PDF")
 
@@ -199,7 +230,8 @@ def _sign(
             sign_pdf(inp, out, credential, text, placement, font)
         with target.open("rb") as out:
             stored = platform.blobs.put(out)
-    return Signed(stored.sha256, credential.certificate.fingerprint(hashes.SHA256()).hex())
+    fingerprint = credential.certificate.fingerprint(hashes.SHA256()).hex()
+    return Signed(source, stored.sha256, fingerprint)
 
 
 @contextmanager
@@ -281,3 +313,24 @@ async def valid_roles(platform: Platform, revision_id: int, purpose: Purpose) ->
         for s in await checks_for(platform, revision_id)
         if s.valid and s.purpose == purpose.value
     }
+
+
+async def require_design_seal(platform: Platform, rev: RevisionRecord) -> None:
+    """Scenario 14: a sheet is submitted only e-sealed by the designer unit's persons. A PDF
+    revision needs a valid design seal of its own; a DWG/DXF revision, a sealed PDF on its sheet
+    (the sheet's print)."""
+    if rev.format == "pdf":
+        candidates = [rev.id]
+    else:
+        rows = (
+            await Revision.select(Revision.id)
+            .where(Revision.sheet == rev.sheet, Revision.format == "pdf")
+            .order_by(Revision.seq, ascending=False)
+        )
+        candidates = [int(r["id"]) for r in rows]
+    for candidate in candidates:
+        if await valid_roles(platform, candidate, Purpose.DESIGN):
+            return
+    raise Conflict(
+        "该图纸（PDF）尚未由设计单位人员加盖有效的电子签章，不能提交。", code="seal_required"
+    )

@@ -1,0 +1,160 @@
+"""Scenarios 14, 15 and 17 with real electronic seals (PAdES, validated by pyHanko against the
+platform root), on a platform that requires sealed sheets (``ONESET_REQUIRE_DRAWING_SEALS``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from drawings.services import processing
+from kernel import audit
+from kernel.platform import build_platform, set_current
+from oneset.app import create_app
+from oneset.wiring import index_registrations
+from tests import helpers
+from tests.conftest import Database, platform_settings
+from tests.drawings.conftest import API, CODE, World
+from tests.paths import SHARED_DATA
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+
+@pytest.fixture
+async def sealed(db: Database, tmp_path: Path) -> AsyncIterator[World]:
+    plat = build_platform(
+        platform_settings(db, tmp_path / "var", ONESET_REQUIRE_DRAWING_SEALS="true")
+    )
+    for registration in index_registrations():
+        plat.search.ensure_index(registration.spec)
+    set_current(plat)
+    async with AsyncTestClient(app=create_app(plat, bind_database=False)) as client:
+        owner = await helpers.login_as(client, "enterprise", name="深圳市某某置业有限公司")
+        created = await client.post(
+            f"{API}/projects",
+            json={"projectCode": CODE, "name": "某某花园一期"},
+            headers=owner.headers,
+        )
+        assert created.status_code == 201, created.text
+        yield World(client, plat, owner)
+
+
+async def _party(world: World, name: str, role: str) -> helpers.Session:
+    session = await helpers.login_as(world.client, "intermediary", name=name)
+    await world.grant(session, role)
+    return session
+
+
+async def _upload(world: World, who: helpers.Session, sheet: str, relative: str) -> int:
+    response = await world.upload(sheet, relative, who=who)
+    assert response.status_code == 201, response.text
+    revision_id = int(response.json()["id"])
+    await processing.process_revision(world.platform, revision_id)
+    return revision_id
+
+
+async def _seal(world: World, who: helpers.Session, revision: int, **body: Any) -> Any:
+    response = await world.post(f"/revisions/{revision}/signatures", who, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_scenario_14_sealed_submission_and_certificate(sealed: World) -> None:
+    world = sealed
+    designer = await _party(world, "深圳市某某建筑设计研究院有限公司", "contribute")
+    reviewer = await _party(world, "市施工图审查中心", "review")
+
+    v1 = await _upload(world, designer, "建施-01", "pdf/flange.v1.pdf")
+    dwg = await _upload(world, designer, "建施-01-dwg", "dwg/example_2018.dwg")
+    # An unsealed sheet (PDF, or a DWG without a sealed print) cannot be submitted.
+    for revision in (v1, dwg):
+        refused = await world.post(
+            f"/revisions/{revision}/transitions", designer, json={"to": "shared"}
+        )
+        assert (refused.status_code, refused.json()["code"]) == (409, "seal_required"), refused.text
+    await _seal(world, designer, v1, purpose="design", role="designer", x=420, y=30)
+    await _seal(world, designer, v1, purpose="design", role="checker", x=240, y=30)
+    shared = await world.post(f"/revisions/{v1}/transitions", designer, json={"to": "shared"})
+    assert shared.status_code == 200, shared.text
+
+    # Anchored review: a 强条 comment and an ordinary one.
+    comments = []
+    for mandatory, body in ((True, "疏散距离不满足要求"), (False, "图签缺少日期")):
+        response = await world.post(
+            f"/revisions/{v1}/comments",
+            reviewer,
+            json={
+                "x": 120,
+                "y": 80,
+                "mandatory": mandatory,
+                "clause": "GB 50016-2014 第5.5.17条" if mandatory else "",
+                "body": body,
+            },
+        )
+        assert response.status_code == 201, response.text
+        comments.append(response.json()["id"])
+    for comment in comments:
+        answered = await world.post(f"/comments/{comment}/answer", designer, json={"reply": "已改"})
+        assert answered.status_code == 200, answered.text
+
+    # v2: sealed again (seals belong to a file, not to a sheet), comments carried forward.
+    v2 = await _upload(world, designer, "建施-01", "pdf/flange.v2.pdf")
+    await _seal(world, designer, v2, purpose="design", role="designer", x=420, y=30)
+    assert (
+        await world.post(f"/revisions/{v2}/transitions", designer, json={"to": "shared"})
+    ).status_code == 200
+    carried = (await world.get(f"/revisions/{v2}/comments", reviewer)).json()
+    publish = {"to": "published", "certificateNumber": "粤审2026-014"}
+    mandatory = next(c for c in carried if c["mandatory"])
+    assert (await world.post(f"/comments/{mandatory['id']}/close", reviewer)).status_code == 200
+    # One ordinary comment still open: no certificate yet.
+    blocked = await world.post(f"/revisions/{v2}/transitions", reviewer, json=publish)
+    assert (blocked.status_code, blocked.json()["code"]) == (409, "comments_open")
+    for comment in carried:
+        if not comment["mandatory"]:
+            await world.post(f"/comments/{comment['id']}/close", reviewer)
+
+    published = await world.post(f"/revisions/{v2}/transitions", reviewer, json=publish)
+    assert published.status_code == 200, published.text
+    body = published.json()
+    assert (body["state"], body["certificateNumber"], body["stamped"]) == (
+        "published",
+        "粤审2026-014",
+        True,
+    )
+    # The review stamp is the agency's own signature: the designer's seal is still valid.
+    signatures = (await world.get(f"/revisions/{v2}/signatures", reviewer)).json()
+    assert [(s["purpose"], s["role"], s["valid"]) for s in signatures] == [
+        ("design", "designer", True),
+        ("review", "review_agency", True),
+    ]
+    assert signatures[1]["organisation"] == "市施工图审查中心"
+    stamped = (await world.get(f"/revisions/{v2}/stamped.pdf")).content
+    assert stamped == (await world.get(f"/revisions/{v2}/signed.pdf")).content
+    original = (await world.get(f"/revisions/{v2}/file")).content
+    assert original == (SHARED_DATA / "pdf/flange.v2.pdf").read_bytes()
+    assert stamped.startswith(original)
+
+    # Locked with its hash and QR: no more design seals, no re-publication; the QR answers.
+    late = await world.post(
+        f"/revisions/{v2}/signatures", designer, json={"purpose": "design", "role": "checker"}
+    )
+    assert (late.status_code, late.json()["code"]) == (409, "revision_locked")
+    assert (await world.get(f"/revisions/{v2}/qr.png")).status_code == 200
+    entries = await audit.entries_for("drawings:")
+    publication = next(
+        e
+        for e in entries
+        if e["action"] == "drawings.revision_published" and e["subject"].endswith(f":{v2}")
+    )
+    payload = json.loads(str(publication["payload"]))
+    assert (payload["sha256"], payload["stampedSha256"]) == (body["sha256"], _sha(stamped))
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
