@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -200,7 +201,15 @@ def validate_pdf(source: BinaryIO, root_pem: bytes) -> list[SignatureCheck]:
         embedded = list(reader.embedded_regular_signatures)
     except (PdfError, ValueError, KeyError, TypeError) as error:
         raise Invalid(f"PDF 无法读取签名：{error}", field="file", code="pdf_unreadable") from error
-    return asyncio.run(_check_all(embedded, root))
+    if not embedded:
+        return []
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_check_all(embedded, root))
+    # Called from async code (a test, a CLI inside a loop): validate on a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _check_all(embedded, root)).result()
 
 
 async def _check_all(embedded: list[Any], root: asn1_x509.Certificate) -> list[SignatureCheck]:

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
 
 from drawings.services import processing
-from kernel import audit
+from kernel import audit, pki
 from kernel.platform import build_platform, set_current
 from oneset.app import create_app
+from oneset.cli.drawings import verify_archive_command
 from oneset.wiring import index_registrations
 from tests import helpers
 from tests.conftest import Database, platform_settings
@@ -22,7 +26,6 @@ from tests.paths import SHARED_DATA
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
-    from pathlib import Path
 
 
 @pytest.fixture
@@ -158,3 +161,138 @@ async def test_scenario_14_sealed_submission_and_certificate(sealed: World) -> N
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+async def _published_design_sheet(
+    world: World, designer: helpers.Session, reviewer: helpers.Session, sheet: str, relative: str
+) -> int:
+    revision = await _upload(world, designer, sheet, relative)
+    await _seal(world, designer, revision, purpose="design", role="designer", x=420, y=30)
+    assert (
+        await world.post(f"/revisions/{revision}/transitions", designer, json={"to": "shared"})
+    ).status_code == 200
+    published = await world.post(
+        f"/revisions/{revision}/transitions",
+        reviewer,
+        json={"to": "published", "certificateNumber": f"粤审-{sheet}"},
+    )
+    assert published.status_code == 200, published.text
+    return revision
+
+
+CONTRACTOR_ROLES = ("contractor", "compiler", "checker", "technical_lead")
+SUPERVISOR_ROLES = ("supervision_unit", "chief_supervisor", "site_supervisor")
+
+
+async def test_scenario_17_composite_asbuilt_seal_and_archive(
+    sealed: World, tmp_path: Path
+) -> None:
+    world = sealed
+    designer = await _party(world, "深圳市某某建筑设计研究院有限公司", "contribute")
+    reviewer = await _party(world, "市施工图审查中心", "review")
+    contractor = await _party(world, "中建某局第一建设有限公司", "contribute")
+    supervisor = await _party(world, "深圳市某某工程监理有限公司", "read")
+    await _published_design_sheet(world, designer, reviewer, "建施-01", "pdf/flange.v1.pdf")
+
+    response = await world.upload(
+        "竣施-01", "pdf/flange.v2.pdf", who=contractor, stage="completion"
+    )
+    assert response.status_code == 201, response.text
+    asbuilt = int(response.json()["id"])
+    await processing.process_revision(world.platform, asbuilt)
+    # The composite seal's frame corner is chosen by the signers; the boxes are laid out in it.
+    frame = {"purpose": "asbuilt", "x": 800, "y": 40}
+    for role in CONTRACTOR_ROLES:
+        await _seal(world, contractor, asbuilt, role=role, **frame)
+    # The designer unit cannot sign for the supervision unit, nor anyone twice.
+    wrong = await world.post(
+        f"/revisions/{asbuilt}/signatures", reviewer, json={**frame, "role": "site_supervisor"}
+    )
+    assert (wrong.status_code, wrong.json()["code"]) == (403, "not_a_signer")
+    for role in SUPERVISOR_ROLES[:2]:
+        await _seal(world, supervisor, asbuilt, role=role, **frame)
+
+    incomplete = await world.post(f"/projects/{CODE}/archive")
+    assert (incomplete.status_code, incomplete.json()["code"]) == (409, "asbuilt_seal_incomplete")
+    assert "竣施-01（缺：监理工程师）" in incomplete.json()["detail"]
+    await _seal(world, supervisor, asbuilt, role="site_supervisor", **frame)
+
+    seals = (await world.get(f"/revisions/{asbuilt}/signatures")).json()
+    assert [(s["role"], s["valid"]) for s in seals] == [
+        (role, True) for role in (*CONTRACTOR_ROLES, *SUPERVISOR_ROLES)
+    ]
+    assert {s["organisation"] for s in seals} == {
+        "中建某局第一建设有限公司",
+        "深圳市某某工程监理有限公司",
+    }
+
+    made = await world.post(f"/projects/{CODE}/archive")
+    assert made.status_code == 201, made.text
+    archive_sha = made.json()["sha256"]
+    path = tmp_path / "archive.zip"
+    path.write_bytes((await world.get(f"/projects/{CODE}/archive.zip")).content)
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        manifest = json.loads(zf.read("manifest.json"))
+        root_pem = zf.read("files/pki/root.pem")
+    assert {
+        "files/竣施-01/r1.pdf",
+        "files/竣施-01/r1.signed.pdf",
+        "files/建施-01/r1.pdf",
+        "files/建施-01/r1.stamped.pdf",
+        "files/变更通知目录.json",
+        "files/pki/root.pem",
+        "manifest.json",
+    } == names
+    assert root_pem == pki.load_authority(world.platform.settings).root_pem
+    listed = [(s["path"], s["role"]) for s in manifest["signatures"]]
+    assert listed[-7:] == [
+        ("竣施-01/r1.signed.pdf", label)
+        for label in (
+            "施工单位",
+            "编制人",
+            "审核人",
+            "技术负责人",
+            "监理单位",
+            "总监理工程师",
+            "监理工程师",
+        )
+    ]
+    assert all(f["sha256"] and f["size"] for f in manifest["files"])
+
+    trust = tmp_path / "root.pem"
+    trust.write_bytes(root_pem)
+    runner = CliRunner()
+    ok = runner.invoke(
+        verify_archive_command, [str(path), "--sha256", archive_sha, "--trust", str(trust)]
+    )
+    assert ok.exit_code == 0, ok.output
+
+    # A forger rewrites one byte of the as-built sheet and the manifest's hash to match: the
+    # hashes agree, the seals do not, and each failing one is named.
+    forged = tmp_path / "forged.zip"
+    _forge(path, forged, "竣施-01/r1.signed.pdf")
+    failed = runner.invoke(verify_archive_command, [str(forged), "--trust", str(trust)])
+    assert failed.exit_code == 1
+    lines = [line for line in failed.output.splitlines() if line.startswith("签章无效")]
+    assert len(lines) == 7, failed.output
+    for role in (*CONTRACTOR_ROLES, *SUPERVISOR_ROLES):
+        assert any(f"oneset-asbuilt-{role}（" in line for line in lines), failed.output
+    assert all("竣施-01/r1.signed.pdf" in line and "摘要不符" in line for line in lines)
+
+
+def _forge(source: Path, target: Path, member: str) -> None:
+    """Copy the archive with one byte of ``member`` changed and its manifest entry rehashed."""
+    with zipfile.ZipFile(source) as zf:
+        contents = {name: zf.read(name) for name in zf.namelist()}
+    data = bytearray(contents["files/" + member])
+    data[len(data) // 10] ^= 0x01  # inside the uploaded drawing, which every seal covers
+    contents["files/" + member] = bytes(data)
+    manifest = json.loads(contents["manifest.json"])
+    for entry in manifest["files"]:
+        if entry["path"] == member:
+            entry["sha256"] = _sha(bytes(data))
+    contents["manifest.json"] = json.dumps(manifest, ensure_ascii=False).encode()
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name, body in contents.items():
+            zf.writestr(name, body)
