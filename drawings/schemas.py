@@ -163,6 +163,7 @@ class ChangeOut(msgspec.Struct, rename="camel"):
     ruling: str
     requested_by: str
     decided_by: str
+    determination: str = ""  # minor approved: 不影响审查内容; major approved: 重大变更复审通过
 
 
 class CurrencyOut(msgspec.Struct, rename="camel"):

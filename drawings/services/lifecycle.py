@@ -103,6 +103,8 @@ async def _publish(
             )
         await signing.require_design_seal(platform, rev)
     change = await required_change(rev)
+    if platform.settings.require_drawing_seals and change is not None:
+        await signing.require_change_confirmations(platform, rev, change)
     stamped = ""
     review_seal: tuple[signing.Seal, signing.Signed] | None = None
     if rev.format == "pdf" and rev.signed_sha256:

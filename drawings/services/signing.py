@@ -33,6 +33,7 @@ from drawings.rules.signing import (
     Purpose,
     check_signer,
     composite_slot,
+    missing_roles,
     parse_role,
     role_label,
 )
@@ -334,3 +335,29 @@ async def require_design_seal(platform: Platform, rev: RevisionRecord) -> None:
     raise Conflict(
         "该图纸（PDF）尚未由设计单位人员加盖有效的电子签章，不能提交。", code="seal_required"
     )
+
+
+async def require_change_confirmations(
+    platform: Platform, rev: RevisionRecord, change_id: int
+) -> None:
+    """Scenario 15: a major change's revision is published only once builder, designer,
+    contractor and supervisor have each confirmed it with a valid seal on its PDF."""
+    row = await DesignChange.select(DesignChange.kind).where(DesignChange.id == change_id).first()
+    if row is None or row["kind"] != ChangeKind.MAJOR:
+        return
+    if rev.format != "pdf":
+        raise Conflict(
+            "重大变更须以 PDF 图纸提交，供建设、设计、施工、监理单位签章确认。",
+            code="change_confirmation_needs_pdf",
+        )
+    confirmed = {
+        s.role
+        for s in await checks_for(platform, rev.id)
+        if s.valid and s.purpose == Purpose.CHANGE.value and s.change_id == change_id
+    }
+    missing = missing_roles(Purpose.CHANGE, confirmed)
+    if missing:
+        raise Conflict(
+            f"重大变更尚待各方签章确认：{'、'.join(missing)}。",
+            code="change_confirmation_missing",
+        )

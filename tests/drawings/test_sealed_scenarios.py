@@ -296,3 +296,120 @@ def _forge(source: Path, target: Path, member: str) -> None:
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as zf:
         for name, body in contents.items():
             zf.writestr(name, body)
+
+
+async def test_scenario_15_change_control_with_confirmations(sealed: World) -> None:
+    world = sealed
+    designer = await _party(world, "深圳市某某建筑设计研究院有限公司", "contribute")
+    reviewer = await _party(world, "市施工图审查中心", "review")
+    other_agency = await _party(world, "另一家审查机构", "review")
+    contractor = await _party(world, "中建某局第一建设有限公司", "read")
+    supervisor = await _party(world, "深圳市某某工程监理有限公司", "read")
+    base_minor = await _published_design_sheet(
+        world, designer, reviewer, "建施-02", "pdf/AutoCad_Simple.pdf"
+    )
+    base = await _published_design_sheet(world, designer, reviewer, "建施-01", "pdf/flange.v1.pdf")
+    base_signed = (await world.get(f"/revisions/{base}/signed.pdf")).content
+
+    # Minor change: the agency's "does not affect review content" determination is recorded.
+    minor = await _upload(world, designer, "建施-02", "pdf/Test-plusminus.pdf")
+    await _seal(world, designer, minor, purpose="design", role="designer")
+    await world.post(f"/revisions/{minor}/transitions", designer, json={"to": "shared"})
+    change = await world.post(
+        f"/revisions/{minor}/design-changes", json={"kind": "minor", "description": "修改图签"}
+    )
+    assert change.status_code == 201, change.text
+    minor_change = change.json()["id"]
+    no_need = await world.post(
+        f"/revisions/{minor}/signatures",
+        json={"purpose": "change", "role": "builder", "changeId": minor_change},
+    )
+    assert (no_need.status_code, no_need.json()["code"]) == (409, "minor_change")
+    ruled = await world.post(
+        f"/design-changes/{minor_change}/decision",
+        reviewer,
+        json={"approve": True, "ruling": "经核查，不影响审查内容"},
+    )
+    assert ruled.json()["determination"] == "不影响审查内容"
+    publish = {"to": "published", "certificateNumber": "粤审-变更-01"}
+    assert (
+        await world.post(f"/revisions/{minor}/transitions", reviewer, json=publish)
+    ).status_code == 200
+
+    # Major change: the original agency re-reviews, then the four parties confirm by seal.
+    major = await _upload(world, designer, "建施-01", "pdf/flange.v2.pdf")
+    await _seal(world, designer, major, purpose="design", role="designer", x=420, y=30)
+    await world.post(f"/revisions/{major}/transitions", designer, json={"to": "shared"})
+    change = await world.post(
+        f"/revisions/{major}/design-changes", json={"kind": "major", "description": "调整疏散楼梯"}
+    )
+    major_change = change.json()["id"]
+    publish = {"to": "published", "certificateNumber": "粤审-变更-02"}
+    pending = await world.post(f"/revisions/{major}/transitions", reviewer, json=publish)
+    assert (pending.status_code, pending.json()["code"]) == (409, "design_change_required")
+    decision = {"approve": True, "ruling": "复审通过"}
+    foreign = await world.post(
+        f"/design-changes/{major_change}/decision", other_agency, json=decision
+    )
+    assert (foreign.status_code, foreign.json()["code"]) == (403, "original_reviewer_required")
+    assert (
+        await world.post(f"/design-changes/{major_change}/decision", reviewer, json=decision)
+    ).json()["determination"] == "重大变更复审通过"
+
+    confirm = {"purpose": "change", "changeId": major_change, "y": 300}
+    parties = (
+        ("builder", world.owner, 40),
+        ("designer", designer, 220),
+        ("contractor", contractor, 400),
+        ("supervisor", supervisor, 580),
+    )
+    for index, (role, who, x) in enumerate(parties):
+        blocked = await world.post(f"/revisions/{major}/transitions", reviewer, json=publish)
+        assert (blocked.status_code, blocked.json()["code"]) == (
+            409,
+            "change_confirmation_missing",
+        )
+        missing = ("建设单位", "设计单位", "施工单位", "监理单位")[index:]
+        assert f"{'、'.join(missing)}。" in blocked.json()["detail"]
+        # Nobody confirms for another party.
+        if role == "supervisor":
+            wrong = await world.post(
+                f"/revisions/{major}/signatures", world.owner, json={**confirm, "role": role}
+            )
+            assert (wrong.status_code, wrong.json()["code"]) == (403, "not_a_signer")
+        await _seal(world, who, major, role=role, x=x, **confirm)
+    # Confirmations name the change: the base revision cannot carry them.
+    on_base = await world.post(
+        f"/revisions/{base}/signatures", world.owner, json={**confirm, "role": "builder"}
+    )
+    assert on_base.status_code == 404
+
+    published = await world.post(f"/revisions/{major}/transitions", reviewer, json=publish)
+    assert published.status_code == 200, published.text
+    seals = (await world.get(f"/revisions/{major}/signatures")).json()
+    assert [(s["purpose"], s["role"], s["valid"]) for s in seals] == [
+        ("design", "designer", True),
+        ("change", "builder", True),
+        ("change", "designer", True),
+        ("change", "contractor", True),
+        ("change", "supervisor", True),
+        ("review", "review_agency", True),
+    ]
+    entries = await audit.entries_for("drawings:")
+    confirmations = [
+        json.loads(str(e["payload"]))
+        for e in entries
+        if e["action"] == "drawings.revision_signed" and e["subject"].endswith(f":{major}")
+    ]
+    assert [(p["purpose"], p["role"], p["change"]) for p in confirmations[1:5]] == [
+        ("change", role, major_change) for role, _, _ in parties
+    ]
+
+    # The reviewed base set is never overwritten: still published, same bytes, seals valid.
+    for revision, state in ((base, "published"), (base_minor, "published")):
+        assert (await world.get(f"/revisions/{revision}")).json()["state"] == state
+    assert (await world.get(f"/revisions/{base}/signed.pdf")).content == base_signed
+    assert all(s["valid"] for s in (await world.get(f"/revisions/{base}/signatures")).json())
+    assert (await world.get(f"/revisions/{base}/file")).content == (
+        SHARED_DATA / "pdf/flange.v1.pdf"
+    ).read_bytes()
