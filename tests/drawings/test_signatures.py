@@ -19,11 +19,12 @@ from kernel import pki
 from tests import helpers
 from tests.conftest import Database
 from tests.drawings.conftest import World
+from tests.web.pages import sign_in
+
+DESIGNER = "深圳市某某建筑设计研究院有限公司"
 
 
-async def designer_of(
-    world: World, name: str = "深圳市某某建筑设计研究院有限公司"
-) -> helpers.Session:
+async def designer_of(world: World, name: str = DESIGNER) -> helpers.Session:
     session = await helpers.login_as(world.client, "intermediary", name=name)
     await world.grant(session, "contribute")
     return session
@@ -125,6 +126,11 @@ async def test_a_changed_byte_shows_invalid(world: World, db: Database) -> None:
     assert sealed.status_code == 201, sealed.text
     described = (await world.get(f"/revisions/{rev}")).json()
     assert described["signed"]
+    # The revision's page shows the seal, checked when the page is drawn.
+    await sign_in(world.client, world.owner.username)
+    page = (await world.client.get(f"/review/revisions/{rev}")).text
+    assert '<tr data-field="oneset-design-designer" data-valid="true">' in page
+    assert f"{DESIGNER}（{designer.uscc}）" in page and "有效" in page
     row = await Revision.select(Revision.signed_sha256).where(Revision.id == rev).first()
     assert row is not None
     path = next((world.platform.settings.data_dir).rglob(str(row["signed_sha256"])))
@@ -138,6 +144,9 @@ async def test_a_changed_byte_shows_invalid(world: World, db: Database) -> None:
     assert [(s["valid"], s["problem"]) for s in listed] == [
         (False, "签名后文件内容被改动，摘要不符")
     ]
+    page = (await world.client.get(f"/review/revisions/{rev}")).text
+    assert '<tr data-field="oneset-design-designer" data-valid="false">' in page
+    assert "无效：签名后文件内容被改动，摘要不符" in page
 
 
 async def test_a_foreign_root_is_not_trusted(world: World, db: Database, tmp_path: Path) -> None:

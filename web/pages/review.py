@@ -172,6 +172,7 @@ async def revision_page(
         layers=detail.layers,
         siblings=detail.siblings,
         currency=detail.currency,
+        signatures=detail.signatures,
         **_labels(),
     )
 
