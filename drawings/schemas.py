@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from kernel.bounds import BoundedIn, Count, Id, Name, Text
+from kernel.bounds import MAX_ID, BoundedIn, Count, Id, Name, Text
 
 
 class ProjectIn(BoundedIn):
@@ -270,15 +270,19 @@ class DiffOut(msgspec.Struct, rename="camel"):
     pages: list[PageDiffOut] | UnsetType = UNSET
 
 
+# PDF user space is at most 14,400 units a side (ISO 32000-1, Annex C).
+PdfCoordinate = Annotated[float, msgspec.Meta(ge=0, le=14400)]
+
+
 class SignIn(BoundedIn):
     """Seal a PDF revision: what for, in which role, and where the seal goes (PDF points from
     the page's lower-left corner; the as-built role boxes are laid out from the frame's corner)."""
 
     purpose: Name
     role: Name
-    page: Count = 1
-    x: float = 36.0
-    y: float = 36.0
+    page: Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)] = 1
+    x: PdfCoordinate = 36.0
+    y: PdfCoordinate = 36.0
     change_id: Id | None = None
 
 

@@ -12,9 +12,11 @@ A personal certificate names the person (CN), the organisation (O), its 统一�
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -27,6 +29,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from kernel import clock
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from kernel.settings import Settings
@@ -82,7 +85,7 @@ class Authority:
         """The identity's credential, issued (and stored encrypted) on first use."""
         folder = self.directory / "signers"
         key_path, cert_path = folder / f"{identity.key}.key", folder / f"{identity.key}.pem"
-        with _LOCK:
+        with _locked(self.directory):
             if not cert_path.exists():
                 folder.mkdir(parents=True, exist_ok=True)
                 key = ec.generate_private_key(ec.SECP256R1())
@@ -115,7 +118,7 @@ def load_authority(settings: Settings) -> Authority:
             raise PkiError(f"the configured PKI files cannot be read: {error}") from error
         _check_pair(issuing, key)
         return Authority(root, issuing, key, directory, secret)
-    with _LOCK:
+    with _locked(directory):
         if not (directory / "issuing.pem").exists():
             _create(directory, secret)
     try:
@@ -125,6 +128,18 @@ def load_authority(settings: Settings) -> Authority:
     except (OSError, ValueError) as error:
         raise PkiError(f"the platform CA in {directory} cannot be read: {error}") from error
     return Authority(root, issuing, key, directory, secret)
+
+
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """One writer across threads and processes (web and workers share the data dir)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with _LOCK, (directory / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _create(directory: Path, secret: bytes) -> None:

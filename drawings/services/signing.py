@@ -37,12 +37,12 @@ from drawings.rules.signing import (
     parse_role,
     role_label,
 )
-from drawings.rules.states import State, Status, check_mutable
+from drawings.rules.states import Stage, State, Status, check_mutable
 from drawings.rules.subjects import subject
 from drawings.schemas import SignatureOut
 from drawings.services.access import require_access
 from drawings.services.records import load_revision, project_by_id
-from drawings.tables import DesignChange, Revision, RevisionSignature
+from drawings.tables import DesignChange, Revision, RevisionSignature, Sheet
 from kernel import audit, clock, pki
 from kernel.db import transaction
 from kernel.errors import Conflict, Invalid, NotFound
@@ -181,6 +181,9 @@ async def sign_revision(
     else:
         change_id = None
     if chosen == Purpose.ASBUILT:
+        stage = await Sheet.select(Sheet.stage).where(Sheet.id == rev.sheet).first()
+        if stage is None or stage["stage"] != Stage.COMPLETION.value:
+            raise Conflict("竣工图签章只用于竣工阶段的图纸。", code="not_asbuilt")
         x, y = composite_slot(list(ASBUILT_ROLES).index(role), x=x, y=y)
     key = signature_key(revision_id, chosen.value, role, change_id)
     if await RevisionSignature.exists().where(RevisionSignature.key == key):

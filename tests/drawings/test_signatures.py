@@ -112,6 +112,16 @@ async def test_design_seal_is_a_valid_pades_signature(world: World, db: Database
         json={"purpose": "design", "role": "approver", "page": 2},
     )
     assert (outside.status_code, outside.json()["code"]) == (422, "seal_page_out_of_range")
+    off_page = await world.post(
+        f"/revisions/{rev}/signatures",
+        designer,
+        json={"purpose": "design", "role": "approver", "x": -5},
+    )
+    assert off_page.status_code in (400, 422), off_page.text
+    not_asbuilt = await world.post(
+        f"/revisions/{rev}/signatures", designer, json={"purpose": "asbuilt", "role": "compiler"}
+    )
+    assert (not_asbuilt.status_code, not_asbuilt.json()["code"]) == (409, "not_asbuilt")
     # A stranger sees nothing of the set.
     stranger = await helpers.login_as(world.client, "intermediary")
     assert (await world.get(f"/revisions/{rev}/signatures", stranger)).status_code == 403
