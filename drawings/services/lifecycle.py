@@ -15,6 +15,7 @@ from drawings.formats.stamp import StampText, stamp_stream
 from drawings.rules.access import REVIEWERS, UPLOADERS, Access, may_delete_revision
 from drawings.rules.choices import parse_enum
 from drawings.rules.comments import CommentStatus
+from drawings.rules.project_codes import normalize_project_code
 from drawings.rules.search_text import DRAWING_TEXT_INDEX
 from drawings.rules.signing import Purpose
 from drawings.rules.states import State, Status, check_mutable, check_transition
@@ -22,7 +23,7 @@ from drawings.rules.subjects import subject
 from drawings.services import signing
 from drawings.services.access import require_access
 from drawings.services.design_changes import required_change
-from drawings.services.records import load_revision, project_by_id
+from drawings.services.records import load_revision, project_by_code, project_by_id
 from drawings.services.sheets import describe
 from drawings.tables import DesignChange, ReviewComment, Revision, RevisionText
 from kernel import audit, clock, outbox
@@ -223,3 +224,50 @@ async def _reindex(revision_id: int) -> None:
         RevisionText.revision == revision_id
     ):
         await outbox.index_later(DRAWING_TEXT_INDEX, str(key["key"]))
+
+
+async def submit_set(platform: Platform, actor: Actor, project_code: str) -> list[RevisionOut]:
+    """Submit the set (送审): every work-in-progress revision is shared at once. With seals
+    required, a set with any unsealed sheet is refused whole (``set_unsealed``, naming each
+    sheet) and nothing changes."""
+    project = await project_by_code(normalize_project_code(project_code))
+    await require_access(actor, project, UPLOADERS)
+    drafts = [
+        await load_revision(int(row["id"]))
+        for row in await Revision.select(Revision.id)
+        .where(Revision.project == project.id, Revision.state == State.WIP.value)
+        .order_by(Revision.sheet, Revision.seq)
+    ]
+    if not drafts:
+        raise Conflict("没有待提交的图纸版本。", code="nothing_to_submit")
+    if any(rev.status == Status.PROCESSING for rev in drafts):
+        raise Conflict("还有文件在解析中，请稍后再提交。", code="revision_processing")
+    numbers = {rev.id: (await describe(rev)).sheet_number for rev in drafts}
+    if platform.settings.require_drawing_seals:
+        unsealed = []
+        for rev in drafts:
+            try:
+                await signing.require_design_seal(platform, rev)
+            except Conflict:
+                unsealed.append(f"{numbers[rev.id]} 第 {rev.seq} 版")
+        if unsealed:
+            raise Conflict(
+                "以下图纸尚未由设计单位人员加盖有效的电子签章，整套图纸不能提交："
+                + "、".join(unsealed),
+                code="set_unsealed",
+                extra={"sheets": unsealed},
+            )
+    async with transaction():
+        for rev in drafts:
+            fresh = await load_revision(rev.id, lock=True)
+            check_transition(State(fresh.state), State.SHARED)
+            await Revision.update({Revision.state: State.SHARED.value}).where(Revision.id == rev.id)
+            await audit.record(
+                actor=actor.label,
+                action="drawings.revision_shared",
+                subject=subject(project.id, "revision", rev.id),
+                payload={"from": State.WIP.value, "to": State.SHARED.value, "set": True},
+            )
+            await _reindex(rev.id)
+    outbox.kick()
+    return [await describe(await load_revision(rev.id)) for rev in drafts]

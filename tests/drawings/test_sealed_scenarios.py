@@ -413,3 +413,27 @@ async def test_scenario_15_change_control_with_confirmations(sealed: World) -> N
     assert (await world.get(f"/revisions/{base}/file")).content == (
         SHARED_DATA / "pdf/flange.v1.pdf"
     ).read_bytes()
+
+
+async def test_scenario_14_a_set_with_an_unsealed_sheet_is_not_submitted(sealed: World) -> None:
+    world = sealed
+    designer = await _party(world, "深圳市某某建筑设计研究院有限公司", "contribute")
+    first = await _upload(world, designer, "建施-01", "pdf/flange.v1.pdf")
+    second = await _upload(world, designer, "建施-02", "pdf/AutoCad_Simple.pdf")
+    await _seal(world, designer, first, purpose="design", role="designer")
+
+    refused = await world.post(f"/projects/{CODE}/submit", designer)
+    assert (refused.status_code, refused.json()["code"]) == (409, "set_unsealed")
+    assert refused.json()["sheets"] == ["建施-02 第 1 版"]
+    for revision in (first, second):  # refused whole: nothing was shared
+        assert (await world.get(f"/revisions/{revision}")).json()["state"] == "wip"
+
+    await _seal(world, designer, second, purpose="design", role="designer")
+    submitted = await world.post(f"/projects/{CODE}/submit", designer)
+    assert submitted.status_code == 200, submitted.text
+    assert [(r["id"], r["state"]) for r in submitted.json()] == [
+        (first, "shared"),
+        (second, "shared"),
+    ]
+    again = await world.post(f"/projects/{CODE}/submit", designer)
+    assert (again.status_code, again.json()["code"]) == (409, "nothing_to_submit")
