@@ -19,7 +19,8 @@ from kernel import pki
 from tests import helpers
 from tests.conftest import Database
 from tests.drawings.conftest import World
-from tests.web.pages import sign_in
+from tests.web import a11y
+from tests.web.pages import form, sign_in
 
 DESIGNER = "深圳市某某建筑设计研究院有限公司"
 
@@ -223,3 +224,25 @@ def _pyhanko_validate(root: Path, pdf: Path) -> subprocess.CompletedProcess[str]
         timeout=120,
         check=False,
     )
+
+
+async def test_sealing_from_the_revision_page(world: World, db: Database) -> None:
+    designer = await designer_of(world)
+    rev = await world.uploaded("建施-05", "pdf/flange.v1.pdf")
+    await sign_in(world.client, designer.username)
+    before = (await world.client.get(f"/review/revisions/{rev}")).text
+    assert 'id="seal-form"' in before and "电子签章（0）" in before
+    assert a11y.problems(before) == []
+    response = await form(
+        world.client,
+        f"/review/revisions/{rev}/signatures",
+        {"seal": "design:checker", "seal_page": "1", "seal_x": "300", "seal_y": "50"},
+    )
+    assert response.status_code == 303, response.text
+    after = (await world.client.get(f"/review/revisions/{rev}")).text
+    assert "电子签章（1）" in after
+    assert '<tr data-field="oneset-design-checker" data-valid="true">' in after
+    assert "设计签章 · 校对" in after and designer.uscc in after
+    assert a11y.problems(after) == []
+    listed = (await world.get(f"/revisions/{rev}/signatures")).json()
+    assert [(s["role"], s["valid"]) for s in listed] == [("checker", True)]
