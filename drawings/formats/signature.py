@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import io
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -34,13 +33,14 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from drawings.formats.seal import Placement, SealText, SignatureCheck
 from kernel.errors import Invalid
 from kernel.pki import USCC_PREFIX
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from kernel.pki import Credential
+
+__all__ = ["Placement", "SealText", "SignatureCheck", "seal_font", "sign_pdf", "validate_pdf"]
 
 # Where the usual Linux CJK fonts live; settings (``ONESET_SEAL_FONT``) take precedence.
 FONT_CANDIDATES = (
@@ -50,54 +50,6 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/truetype/arphic/uming.ttc",
 )
-SEAL_W, SEAL_H = 180.0, 72.0  # default seal box, points
-
-
-@dataclass(frozen=True, slots=True)
-class Placement:
-    """Where the seal goes: page (1-based) and the box's lower-left corner in PDF points."""
-
-    page: int = 1
-    x: float = 36.0
-    y: float = 36.0
-    width: float = SEAL_W
-    height: float = SEAL_H
-
-    @property
-    def box(self) -> tuple[int, int, int, int]:
-        return (
-            round(self.x),
-            round(self.y),
-            round(self.x + self.width),
-            round(self.y + self.height),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class SealText:
-    field_name: str
-    organisation: str
-    role: str
-    person: str
-    reason: str
-    when: str  # the local date and time written on the seal
-
-
-@dataclass(frozen=True, slots=True)
-class SignatureCheck:
-    """One embedded signature as validated against the platform root."""
-
-    field_name: str
-    person: str
-    organisation: str
-    uscc: str
-    role: str
-    signed_at: datetime | None
-    valid: bool
-    intact: bool  # the signed bytes' digest matches
-    trusted: bool  # the signer's chain ends at the platform root
-    covers_document: bool  # nothing but allowed updates (further signatures) came after it
-    problem: str  # "" when valid, else why not (Chinese)
 
 
 def seal_font(configured: Path | None, data_dir: Path) -> Path:

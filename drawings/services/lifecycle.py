@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
-from drawings.formats.signature import Placement
+from drawings.formats.seal import Placement
 from drawings.formats.stamp import StampText, stamp_stream
 from drawings.rules.access import REVIEWERS, UPLOADERS, Access, may_delete_revision
 from drawings.rules.choices import parse_enum

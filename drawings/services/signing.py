@@ -17,14 +17,7 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 from cryptography.hazmat.primitives import hashes
 
-from drawings.formats.signature import (
-    Placement,
-    SealText,
-    SignatureCheck,
-    seal_font,
-    sign_pdf,
-    validate_pdf,
-)
+from drawings.formats.seal import Placement, SealText, SignatureCheck
 from drawings.rules.access import READERS
 from drawings.rules.design_changes import ChangeKind, ChangeStatus
 from drawings.rules.signing import (
@@ -223,6 +216,8 @@ async def _check_change(change_id: int | None, revision_id: int) -> None:
 def _sign(
     platform: Platform, source: str, identity: pki.Identity, text: SealText, placement: Placement
 ) -> Signed:
+    from drawings.formats.signature import seal_font, sign_pdf  # pyHanko: loaded when used
+
     settings = platform.settings
     authority = pki.load_authority(settings)
     credential = authority.credential(identity)
@@ -254,6 +249,8 @@ def _fetch(platform: Platform, sha256: str, target: Path) -> None:
 
 def validate_blob(platform: Platform, sha256: str) -> list[SignatureCheck]:
     """Every signature of a stored PDF, validated against the platform root (in a thread)."""
+    from drawings.formats.signature import validate_pdf  # pyHanko: loaded when used
+
     root = pki.load_authority(platform.settings).root_pem
     with _scratch(platform) as tmp:
         path = tmp / "signed.pdf"
