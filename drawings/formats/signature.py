@@ -113,6 +113,10 @@ def sign_pdf(
     )
     try:
         writer = IncrementalPdfFileWriter(source, strict=False)
+        if writer.prev.encrypted:
+            raise Invalid(
+                "加密的 PDF 不能签章：请上传未加密的图纸 PDF。", field="file", code="pdf_encrypted"
+            )
         pages = int(writer.root["/Pages"]["/Count"])
         if not 1 <= placement.page <= pages:
             raise Invalid(f"该图纸只有 {pages} 页。", field="page", code="seal_page_out_of_range")

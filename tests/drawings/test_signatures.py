@@ -246,3 +246,14 @@ async def test_sealing_from_the_revision_page(world: World, db: Database) -> Non
     assert a11y.problems(after) == []
     listed = (await world.get(f"/revisions/{rev}/signatures")).json()
     assert [(s["role"], s["valid"]) for s in listed] == [("checker", True)]
+
+
+async def test_an_encrypted_pdf_is_refused_clearly(world: World, db: Database) -> None:
+    designer = await designer_of(world)
+    rev = await world.uploaded("建施-06", "pdf/aes_empty_user_pw.pdf")
+    assert (await world.get(f"/revisions/{rev}")).json()["status"] == "ready"
+    refused = await world.post(
+        f"/revisions/{rev}/signatures", designer, json={"purpose": "design", "role": "designer"}
+    )
+    assert (refused.status_code, refused.json()["code"]) == (422, "pdf_encrypted")
+    assert (await world.get(f"/revisions/{rev}")).json()["signed"] is False
