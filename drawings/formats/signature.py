@@ -173,11 +173,16 @@ async def _check_all(embedded: list[Any], root: asn1_x509.Certificate) -> list[S
 
 
 async def _check(sig: Any, root: asn1_x509.Certificate) -> SignatureCheck:
-    context = ValidationContext(
-        trust_roots=[root], allow_fetching=False, revocation_mode="soft-fail"
-    )
     field_name = str(sig.field_name)
     try:
+        # No time-stamp authority yet: certificates are judged at the signer's reported time,
+        # so a seal stays valid after its 3-year certificate expires (archives outlive it).
+        context = ValidationContext(
+            trust_roots=[root],
+            allow_fetching=False,
+            revocation_mode="soft-fail",
+            moment=sig.self_reported_timestamp,
+        )
         cert = sig.signer_cert
         person = _name_part(cert, "common_name")
         organisation = _name_part(cert, "organization_name")
@@ -212,7 +217,7 @@ async def _check(sig: Any, root: asn1_x509.Certificate) -> SignatureCheck:
     if not intact:
         problems.append("签名后文件内容被改动，摘要不符")
     if intact and not trusted:
-        problems.append("签名证书不是本平台签发的")
+        problems.append(_trust_problem(status.trust_problem_indic))
     if intact and not covers:
         problems.append("签名后文件有不允许的修改")
     return SignatureCheck(
@@ -228,6 +233,23 @@ async def _check(sig: Any, root: asn1_x509.Certificate) -> SignatureCheck:
         covers_document=covers,
         problem="；".join(problems),
     )
+
+
+_TRUST_PROBLEMS = {
+    "NO_CERTIFICATE_CHAIN_FOUND": "签名证书不是本平台签发的",
+    "CERTIFICATE_CHAIN_GENERAL_FAILURE": "签名证书不是本平台签发的",
+    "EXPIRED": "签名时签名证书已过期",
+    "OUT_OF_BOUNDS_NO_POE": "签名时签名证书不在有效期内",
+    "OUT_OF_BOUNDS_NOT_REVOKED": "签名时签名证书不在有效期内",
+    "NOT_YET_VALID": "签名时签名证书尚未生效",
+    "REVOKED": "签名证书已被吊销",
+    "REVOKED_NO_POE": "签名证书已被吊销",
+}
+
+
+def _trust_problem(indication: Any) -> str:
+    name = getattr(indication, "name", "")
+    return _TRUST_PROBLEMS.get(name, f"签名证书不可信（{name or '原因不明'}）")
 
 
 def validate_bytes(data: bytes, root_pem: bytes) -> list[SignatureCheck]:

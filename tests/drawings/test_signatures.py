@@ -4,12 +4,14 @@ and with its own CLI), with the seal where the signer put it; a changed byte sho
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 import anyio.to_thread
+import pytest
 from cryptography import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -257,3 +259,39 @@ async def test_an_encrypted_pdf_is_refused_clearly(world: World, db: Database) -
     )
     assert (refused.status_code, refused.json()["code"]) == (422, "pdf_encrypted")
     assert (await world.get(f"/revisions/{rev}")).json()["signed"] is False
+
+
+VALIDATE_LATER = """
+import sys
+from pathlib import Path
+from drawings.formats.signature import validate_bytes
+checks = validate_bytes(Path(sys.argv[1]).read_bytes(), Path(sys.argv[2]).read_bytes())
+print("|".join(f"{c.valid}:{c.problem}" for c in checks))
+"""
+
+
+@pytest.mark.skipif(shutil.which("faketime") is None, reason="needs Debian's faketime")
+async def test_a_seal_stays_valid_after_its_certificate_expires(
+    world: World, db: Database, tmp_path: Path
+) -> None:
+    """Archives are kept 30 years, personal certificates 3: validation judges the certificate at
+    the signing time, so the archived seal still verifies four years on (machine clock moved)."""
+    designer = await designer_of(world)
+    rev = await world.uploaded("建施-07", "pdf/flange.v1.pdf")
+    await world.post(
+        f"/revisions/{rev}/signatures", designer, json={"purpose": "design", "role": "designer"}
+    )
+    pdf, root = tmp_path / "signed.pdf", tmp_path / "root.pem"
+    pdf.write_bytes((await world.get(f"/revisions/{rev}/signed.pdf")).content)
+    root.write_bytes(pki.load_authority(world.platform.settings).root_pem)
+    later = await anyio.to_thread.run_sync(
+        lambda: subprocess.run(
+            ["faketime", "-f", "+4y", sys.executable, "-c", VALIDATE_LATER, str(pdf), str(root)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    )
+    assert later.returncode == 0, later.stderr
+    assert later.stdout.strip() == "True:", later.stdout
