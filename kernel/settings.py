@@ -167,6 +167,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     secret_key = get("SECRET_KEY") or _secret(data_dir)
     broker_url = get("BROKER_URL") or f"{EMBEDDED_BROKER}+sqlite:///{data_dir / 'broker.sqlite3'}"
     policy = get("POLICY_FILE")
+    supplied_ca = [get(f"PKI_{n}") for n in ("ROOT_CERT", "ISSUING_CERT", "ISSUING_KEY")]
+    if any(supplied_ca) and not all(supplied_ca):
+        raise ValueError(
+            "ONESET_PKI_ROOT_CERT, ONESET_PKI_ISSUING_CERT and ONESET_PKI_ISSUING_KEY go together"
+        )
     task_limit = int(get("TASK_TIME_LIMIT_SECONDS", "600") or 600)
     return Settings(
         data_dir=data_dir,
