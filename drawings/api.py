@@ -21,6 +21,7 @@ from drawings.rules.labels import (
     STATUS_LABELS,
 )
 from drawings.rules.project_codes import normalize_project_code
+from drawings.rules.signing import PURPOSE_LABELS, ROLES, Purpose
 from drawings.rules.states import Stage, State, Status
 from drawings.schemas import (
     CommentOut,
@@ -53,6 +54,7 @@ from drawings.services.projects import (
     project_for,
 )
 from drawings.services.sheets import get_revision, list_revisions, list_sheets
+from drawings.services.signing import sign_revision
 from drawings.services.sweep import sweep_processing
 from drawings.services.uploads import RevisionCreated, add_revision_from_blob, upload_revision
 from drawings.services.viewer import RevisionDetail, revision_detail
@@ -61,6 +63,8 @@ __all__ = [
     "COMMENT_STATUS_LABELS",
     "DIFF_CHANGE_LABELS",
     "PDF_PAGE_STATUS_LABELS",
+    "PURPOSE_LABELS",
+    "ROLES",
     "ROLE_LABELS",
     "SEVERITY_LABELS",
     "STAGE_LABELS",
@@ -78,6 +82,7 @@ __all__ = [
     "PreviewLayer",
     "ProjectOut",
     "ProjectPage",
+    "Purpose",
     "RevisionCreated",
     "RevisionCreatedOut",
     "RevisionDetail",
@@ -110,6 +115,7 @@ __all__ = [
     "project_for",
     "refresh_preview",
     "revision_detail",
+    "sign_revision",
     "sweep_processing",
     "transition",
     "upload_revision",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from kernel.bounds import BoundedIn, Count, Id, Name, Text
+from kernel.bounds import MAX_ID, BoundedIn, Count, Id, Name, Text
 
 
 class ProjectIn(BoundedIn):
@@ -72,6 +72,7 @@ class RevisionOut(msgspec.Struct, rename="camel"):
     certificate_number: str
     published_at: datetime | None
     stamped: bool
+    signed: bool = False
 
 
 class RevisionBrief(msgspec.Struct, rename="camel"):
@@ -162,6 +163,7 @@ class ChangeOut(msgspec.Struct, rename="camel"):
     ruling: str
     requested_by: str
     decided_by: str
+    determination: str = ""  # minor approved: 不影响审查内容; major approved: 重大变更复审通过
 
 
 class CurrencyOut(msgspec.Struct, rename="camel"):
@@ -266,3 +268,37 @@ class DiffOut(msgspec.Struct, rename="camel"):
     new_pages: int | UnsetType = UNSET
     changed_pages: list[int] | UnsetType = UNSET
     pages: list[PageDiffOut] | UnsetType = UNSET
+
+
+# PDF user space is at most 14,400 units a side (ISO 32000-1, Annex C).
+PdfCoordinate = Annotated[float, msgspec.Meta(ge=0, le=14400)]
+
+
+class SignIn(BoundedIn):
+    """Seal a PDF revision: what for, in which role, and where the seal goes (PDF points from
+    the page's lower-left corner; the as-built role boxes are laid out from the frame's corner)."""
+
+    purpose: Name
+    role: Name
+    page: Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)] = 1
+    x: PdfCoordinate = 36.0
+    y: PdfCoordinate = 36.0
+    change_id: Id | None = None
+
+
+class SignatureOut(msgspec.Struct, rename="camel"):
+    """One signature in the signed PDF, as validated against the platform root just now."""
+
+    field_name: str
+    purpose: str
+    purpose_label: str
+    role: str
+    role_label: str
+    person: str
+    organisation: str
+    uscc: str
+    signed_at: datetime | None
+    valid: bool
+    problem: str
+    page: int
+    change_id: int | None = None

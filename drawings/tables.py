@@ -108,6 +108,36 @@ class Revision(Table, tablename="drawings_revision"):
     review_org = Integer(null=True, default=None)  # organisation id that published it
     published_at = Timestamptz(null=True, default=None)
     stamped_sha256 = Varchar(length=64, default="")
+    signed_sha256 = Varchar(length=64, default="")  # the PDF with every seal so far ("" = none)
+
+
+class RevisionSignature(Table, tablename="drawings_signature"):
+    """One PAdES signature applied to a PDF revision (an incremental update of the signed copy).
+
+    The row records who signed, as what and where; whether the signature is still valid is
+    always read from the signed file itself (pyHanko), never from this row.
+    """
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=120, unique=True)  # "<revision>/<purpose>/<role>[/<change>]"
+    project = ForeignKey(references=DrawingProject, index=True)
+    revision = ForeignKey(references=Revision, index=True)
+    purpose = Varchar(length=12)  # design | review | change | asbuilt
+    role = Varchar(length=24)
+    field_name = Varchar(length=64)
+    change = Integer(null=True, default=None)  # the design change a confirmation is for
+    page = Integer(default=1)
+    x = Float()
+    y = Float()
+    signer = Varchar(length=200)  # actor label
+    person = Varchar(length=200)
+    organisation = ForeignKey(references=Organisation)
+    org_name = Varchar(length=200)
+    uscc = Varchar(length=32)
+    certificate_sha256 = Varchar(length=64)
+    source_sha256 = Varchar(length=64)  # the PDF that was signed
+    signed_sha256 = Varchar(length=64)  # the PDF with this signature appended
+    created_at = Timestamptz(default=ClockNow())
 
 
 class RevisionText(Table, tablename="drawings_revision_text"):
@@ -189,6 +219,7 @@ TABLES = (
     DesignChange,
     ReviewComment,
     PendingUpload,
+    RevisionSignature,
 )
 
 # Columns holding a blob's SHA-256 ("" = none); ``oneset check-consistency`` finds each blob.
@@ -197,4 +228,6 @@ BLOB_COLUMNS = (
     Revision.sha256,
     Revision.preview_sha256,
     Revision.stamped_sha256,
+    Revision.signed_sha256,
+    RevisionSignature.signed_sha256,
 )

@@ -76,6 +76,15 @@ class Settings:
     red_flag_rotation_min_tenders: int = 3
     red_flag_concentration_min_wins: int = 3
     red_flag_concentration_alpha: float = 0.001
+    # The signing CA (kernel/pki.py, docs/signatures.md): a city's own issuing CA, else the one
+    # created in the data dir; private keys at rest are encrypted with the passphrase.
+    pki_passphrase: str = ""  # default: derived from the secret key
+    pki_root_cert: Path | None = None
+    pki_issuing_cert: Path | None = None
+    pki_issuing_key: Path | None = None  # PKCS#8 PEM encrypted with the passphrase
+    seal_font: Path | None = None  # an OpenType/TrueType CJK font (.ttf/.otf/.ttc); default: found
+    # A PDF sheet must carry a designer's e-seal before it is shared (submitted) for review.
+    require_drawing_seals: bool = False
 
     @property
     def tmp_stale_seconds(self) -> float:
@@ -186,6 +195,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     secret_key = get("SECRET_KEY") or _secret(data_dir)
     broker_url = get("BROKER_URL") or f"{EMBEDDED_BROKER}+sqlite:///{data_dir / 'broker.sqlite3'}"
     policy = get("POLICY_FILE")
+    supplied_ca = [get(f"PKI_{n}") for n in ("ROOT_CERT", "ISSUING_CERT", "ISSUING_KEY")]
+    if any(supplied_ca) and not all(supplied_ca):
+        raise ValueError(
+            "ONESET_PKI_ROOT_CERT, ONESET_PKI_ISSUING_CERT and ONESET_PKI_ISSUING_KEY go together"
+        )
     task_limit = int(get("TASK_TIME_LIMIT_SECONDS", "600") or 600)
     return Settings(
         data_dir=data_dir,
@@ -263,6 +277,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         red_flag_concentration_alpha=_share(
             get("RED_FLAG_CONCENTRATION_ALPHA"), "RED_FLAG_CONCENTRATION_ALPHA", "0.001"
         ),
+        pki_passphrase=get("PKI_PASSPHRASE", "") or "",
+        pki_root_cert=_path(get("PKI_ROOT_CERT")),
+        pki_issuing_cert=_path(get("PKI_ISSUING_CERT")),
+        pki_issuing_key=_path(get("PKI_ISSUING_KEY")),
+        seal_font=_path(get("SEAL_FONT")),
+        require_drawing_seals=_bool(get("REQUIRE_DRAWING_SEALS", "false") or "false"),
     )
 
 

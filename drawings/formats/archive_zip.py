@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
+
+from kernel.errors import Invalid
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -136,8 +140,15 @@ def _member_sha256(zf: zipfile.ZipFile, name: str) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def verify_archive(path: Path, *, expected_sha256: str | None = None) -> list[str]:
-    """Problems found in the archive (empty list: intact). Messages are Chinese."""
+def verify_archive(
+    path: Path, *, expected_sha256: str | None = None, trust_root_pem: bytes | None = None
+) -> list[str]:
+    """Problems found in the archive (empty list: intact). Messages are Chinese.
+
+    Besides every file's hash, every signature in the archived PDFs is validated against
+    ``trust_root_pem`` (default: the platform root archived in ``files/pki/root.pem``, which only
+    the archive's own recorded hash vouches for) and each seal the manifest lists must be there.
+    """
     problems: list[str] = []
     if expected_sha256 is not None:
         actual = _file_sha256(path)
@@ -160,8 +171,65 @@ def verify_archive(path: Path, *, expected_sha256: str | None = None) -> list[st
             for name in zf.namelist()
             if name != MANIFEST_NAME and not name.startswith("files/")
         ]
+        intact = []
         for name in sorted(listed.keys() & present):
-            problems += _check_member(zf, name, listed[name])
+            member_problems = _check_member(zf, name, listed[name])
+            problems += member_problems
+            if not member_problems:
+                intact.append(name)
+        problems += _check_signatures(zf, manifest, intact, trust_root_pem)
+    return problems
+
+
+ROOT_MEMBER = "pki/root.pem"
+
+
+def _check_signatures(
+    zf: zipfile.ZipFile,
+    manifest: dict[str, Any],
+    intact: list[str],
+    trust_root_pem: bytes | None,
+) -> list[str]:
+    """Validate the signatures of the intact PDFs; name each one that fails or is missing."""
+    from drawings.formats.signature import validate_pdf
+
+    expected: dict[str, list[dict[str, Any]]] = {}
+    for seal in manifest.get("signatures", []):
+        expected.setdefault(str(seal.get("path")), []).append(seal)
+    pdfs = [n for n in intact if n.lower().endswith(".pdf")]
+    if not pdfs:
+        return []
+    root = trust_root_pem
+    if root is None:
+        if ROOT_MEMBER not in intact:
+            if not expected:  # an archive made before seals existed
+                return []
+            return [f"无法校验签章：归档包中没有平台根证书 {ROOT_MEMBER}（可用 --trust 指定）。"]
+        root = zf.read("files/" + ROOT_MEMBER)
+    problems: list[str] = []
+    for name in pdfs:
+        with tempfile.TemporaryFile() as spool:
+            with zf.open("files/" + name) as member:
+                shutil.copyfileobj(member, spool, _CHUNK)
+            spool.seek(0)
+            try:
+                checks = validate_pdf(spool, root)
+            except Invalid as error:
+                if name in expected:
+                    problems.append(f"签章无法读取：{name}（{error.detail}）")
+                continue
+        found = {c.field_name for c in checks}
+        problems += [
+            f"签章无效：{name} 的 {c.field_name}（{c.person or '未知签署人'}，"
+            f"{c.organisation or '未知单位'}）：{c.problem}"
+            for c in checks
+            if not c.valid
+        ]
+        problems += [
+            f"缺少签章：{name} 的 {seal.get('field')}（{seal.get('role')}，{seal.get('person')}）"
+            for seal in expected.get(name, [])
+            if seal.get("field") not in found
+        ]
     return problems
 
 

@@ -17,9 +17,10 @@ from drawings.schemas import (
     ProjectIn,
     ProjectOut,
     ProjectPage,
+    RevisionOut,
     SheetOut,
 )
-from drawings.services import archiving, grants, projects, sheets
+from drawings.services import archiving, grants, lifecycle, projects, sheets
 from kernel.platform import Platform
 
 MAX_PAGE = 200
@@ -35,6 +36,15 @@ async def list_projects(
     actor: NamedDependency[Actor], offset: FromQuery[int] = 0, limit: FromQuery[int] = 50
 ) -> ProjectPage:
     return await projects.list_projects(actor, offset=offset, limit=min(limit, MAX_PAGE))
+
+
+@post("/projects/{project_code:str}/submit", operation_id="submitDrawingSet", status_code=200)
+async def submit_set(
+    project_code: FromPath[str], actor: NamedDependency[Actor], platform: NamedDependency[Platform]
+) -> list[RevisionOut]:
+    """Submit the set for review: every work-in-progress revision is shared at once (refused
+    whole, naming the sheets, while any sheet lacks its e-seal where seals are required)."""
+    return await lifecycle.submit_set(platform, actor, project_code)
 
 
 @get("/projects/{project_code:str}", operation_id="getDrawingProject")
@@ -89,6 +99,7 @@ async def archive_download(
 
 
 HANDLERS = [
+    submit_set,
     create_project,
     list_projects,
     get_project,

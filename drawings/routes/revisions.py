@@ -10,8 +10,15 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from accounts.api import Actor
 from drawings.routes.blobs import send
-from drawings.schemas import CurrencyOut, DiffOut, RevisionOut, TransitionIn
-from drawings.services import compare, lifecycle, sheets
+from drawings.schemas import (
+    CurrencyOut,
+    DiffOut,
+    RevisionOut,
+    SignatureOut,
+    SignIn,
+    TransitionIn,
+)
+from drawings.services import compare, lifecycle, sheets, signing
 from drawings.services.sheets import RevisionFile
 from kernel.platform import Platform
 
@@ -128,7 +135,50 @@ async def currency(
     return await sheets.presented_currency(platform.settings, optional_actor, revision_id, t[:64])
 
 
+@post("/revisions/{revision_id:int}/signatures", operation_id="signRevision", status_code=201)
+async def sign(
+    revision_id: FromPath[int],
+    data: JSONBody[SignIn],
+    actor: NamedDependency[Actor],
+    platform: NamedDependency[Platform],
+) -> SignatureOut:
+    """Apply the actor's electronic seal (a PAdES signature) to the revision's PDF."""
+    return await signing.sign_revision(
+        platform,
+        actor,
+        revision_id,
+        purpose=data.purpose,
+        role=data.role,
+        page=data.page,
+        x=data.x,
+        y=data.y,
+        change_id=data.change_id,
+    )
+
+
+@get("/revisions/{revision_id:int}/signatures", operation_id="listSignatures")
+async def signatures(
+    revision_id: FromPath[int], actor: NamedDependency[Actor], platform: NamedDependency[Platform]
+) -> list[SignatureOut]:
+    """Every signature in the signed PDF, validated against the platform root now."""
+    return await signing.list_signatures(platform, actor, revision_id)
+
+
+@get("/revisions/{revision_id:int}/signed.pdf", operation_id="signedRevision")
+async def signed(
+    revision_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    actor: NamedDependency[Actor],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    ref = await sheets.revision_file(actor, revision_id, RevisionFile.SIGNED)
+    return await send(platform, request, ref)
+
+
 HANDLERS = [
+    sign,
+    signatures,
+    signed,
     list_revisions,
     get_revision,
     delete_revision,

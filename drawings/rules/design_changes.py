@@ -31,3 +31,10 @@ def check_request(kind: str, description: str) -> ChangeKind:
 def needs_original_reviewer(kind: str, base_review_org: int | None, org_id: int) -> bool:
     """A major change is re-reviewed by the organisation that published the base revision."""
     return kind == ChangeKind.MAJOR and base_review_org not in (None, org_id)
+
+
+def determination(kind: str, *, approved: bool) -> str:
+    """What the review agency's decision on a change amounts to."""
+    if not approved:
+        return "变更未获认可"
+    return "不影响审查内容" if kind == ChangeKind.MINOR else "重大变更复审通过"

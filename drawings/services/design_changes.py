@@ -7,7 +7,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from drawings.rules.access import READERS, REVIEWERS, UPLOADERS
-from drawings.rules.design_changes import ChangeStatus, check_request, needs_original_reviewer
+from drawings.rules.design_changes import (
+    ChangeStatus,
+    check_request,
+    determination,
+    needs_original_reviewer,
+)
 from drawings.rules.project_codes import normalize_project_code
 from drawings.rules.states import LOCKED, State, check_mutable
 from drawings.rules.subjects import subject
@@ -37,6 +42,9 @@ def _out(row: dict[str, Any]) -> ChangeOut:
         ruling=str(row["ruling"]),
         requested_by=str(row["requested_by"]),
         decided_by=str(row["decided_by"]),
+        determination=""
+        if row["status"] == ChangeStatus.PENDING
+        else determination(str(row["kind"]), approved=row["status"] == ChangeStatus.APPROVED),
     )
 
 
@@ -116,7 +124,13 @@ async def decide_change(actor: Actor, change_id: int, *, approve: bool, ruling: 
             actor=actor.label,
             action=f"drawings.design_change_{status.value}",
             subject=subject(project.id, "change", change_id),
-            payload={"kind": change["kind"], "ruling": ruling.strip()},
+            payload={
+                "kind": change["kind"],
+                "ruling": ruling.strip(),
+                # A minor change approved is the agency's "does not affect review content"
+                # determination; a major one approved is its re-review.
+                "determination": determination(str(change["kind"]), approved=approve),
+            },
         )
     return _out(await _row(change_id))
 

@@ -10,16 +10,20 @@ from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
+from drawings.formats.seal import Placement
 from drawings.formats.stamp import StampText, stamp_stream
 from drawings.rules.access import REVIEWERS, UPLOADERS, Access, may_delete_revision
 from drawings.rules.choices import parse_enum
 from drawings.rules.comments import CommentStatus
+from drawings.rules.project_codes import normalize_project_code
 from drawings.rules.search_text import DRAWING_TEXT_INDEX
+from drawings.rules.signing import Purpose
 from drawings.rules.states import State, Status, check_mutable, check_transition
 from drawings.rules.subjects import subject
+from drawings.services import signing
 from drawings.services.access import require_access
 from drawings.services.design_changes import required_change
-from drawings.services.records import load_revision, project_by_id
+from drawings.services.records import load_revision, project_by_code, project_by_id
 from drawings.services.sheets import describe
 from drawings.tables import DesignChange, ReviewComment, Revision, RevisionText
 from kernel import audit, clock, outbox
@@ -48,6 +52,8 @@ async def transition(
     await require_access(actor, project, UPLOADERS)
     if rev.status == Status.PROCESSING:
         raise Conflict("文件仍在解析中，请稍后再共享。", code="revision_processing")
+    if goal == State.SHARED and platform.settings.require_drawing_seals:
+        await signing.require_design_seal(platform, rev)
     async with transaction():
         fresh = await load_revision(revision_id, lock=True)
         check_transition(State(fresh.state), goal)
@@ -85,9 +91,36 @@ async def _publish(
         raise Conflict(
             f"还有 {blocking} 条强制性条文意见未关闭，不能发布。", code="mandatory_comments_open"
         )
+    if platform.settings.require_drawing_seals:
+        # Scenario 14: the certificate only on a fully signed, all-comments-closed revision.
+        still_open = await ReviewComment.count().where(
+            ReviewComment.revision == rev.id,
+            ReviewComment.status != CommentStatus.CLOSED.value,
+        )
+        if still_open:
+            raise Conflict(
+                f"还有 {still_open} 条审查意见未关闭，不能出具审查合格书。",
+                code="comments_open",
+            )
+        await signing.require_design_seal(platform, rev)
     change = await required_change(rev)
+    if platform.settings.require_drawing_seals and change is not None:
+        await signing.require_change_confirmations(platform, rev, change)
     stamped = ""
-    if rev.format == "pdf":
+    review_seal: tuple[signing.Seal, signing.Signed] | None = None
+    if rev.format == "pdf" and rev.signed_sha256:
+        # A sealed sheet keeps its seals: the review stamp is the agency's own signature, an
+        # incremental update (re-drawing the pages, as the plain stamp does, would break them).
+        seal = signing.Seal(
+            Purpose.REVIEW,
+            "review_agency",
+            None,
+            Placement(page=1, x=36.0, y=120.0),
+            note=f"审查合格  合格书编号：{certificate}",
+        )
+        review_seal = (seal, await signing.apply_seal(platform, actor, rev, seal))
+        stamped = review_seal[1].sha256
+    elif rev.format == "pdf":
         stamped = await anyio.to_thread.run_sync(
             _stamp,
             platform,
@@ -102,6 +135,8 @@ async def _publish(
     async with transaction():
         fresh = await load_revision(rev.id, lock=True)
         check_transition(State(fresh.state), State.PUBLISHED)
+        if review_seal is not None:
+            await signing.record_seal(actor, fresh, *review_seal)
         await Revision.update(
             {
                 Revision.state: State.PUBLISHED.value,
@@ -189,3 +224,50 @@ async def _reindex(revision_id: int) -> None:
         RevisionText.revision == revision_id
     ):
         await outbox.index_later(DRAWING_TEXT_INDEX, str(key["key"]))
+
+
+async def submit_set(platform: Platform, actor: Actor, project_code: str) -> list[RevisionOut]:
+    """Submit the set (送审): every work-in-progress revision is shared at once. With seals
+    required, a set with any unsealed sheet is refused whole (``set_unsealed``, naming each
+    sheet) and nothing changes."""
+    project = await project_by_code(normalize_project_code(project_code))
+    await require_access(actor, project, UPLOADERS)
+    drafts = [
+        await load_revision(int(row["id"]))
+        for row in await Revision.select(Revision.id)
+        .where(Revision.project == project.id, Revision.state == State.WIP.value)
+        .order_by(Revision.sheet, Revision.seq)
+    ]
+    if not drafts:
+        raise Conflict("没有待提交的图纸版本。", code="nothing_to_submit")
+    if any(rev.status == Status.PROCESSING for rev in drafts):
+        raise Conflict("还有文件在解析中，请稍后再提交。", code="revision_processing")
+    numbers = {rev.id: (await describe(rev)).sheet_number for rev in drafts}
+    if platform.settings.require_drawing_seals:
+        unsealed = []
+        for rev in drafts:
+            try:
+                await signing.require_design_seal(platform, rev)
+            except Conflict:
+                unsealed.append(f"{numbers[rev.id]} 第 {rev.seq} 版")
+        if unsealed:
+            raise Conflict(
+                "以下图纸尚未由设计单位人员加盖有效的电子签章，整套图纸不能提交："
+                + "、".join(unsealed),
+                code="set_unsealed",
+                extra={"sheets": unsealed},
+            )
+    async with transaction():
+        for rev in drafts:
+            fresh = await load_revision(rev.id, lock=True)
+            check_transition(State(fresh.state), State.SHARED)
+            await Revision.update({Revision.state: State.SHARED.value}).where(Revision.id == rev.id)
+            await audit.record(
+                actor=actor.label,
+                action="drawings.revision_shared",
+                subject=subject(project.id, "revision", rev.id),
+                payload={"from": State.WIP.value, "to": State.SHARED.value, "set": True},
+            )
+            await _reindex(rev.id)
+    outbox.kick()
+    return [await describe(await load_revision(rev.id)) for rev in drafts]

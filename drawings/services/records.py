@@ -100,6 +100,7 @@ class RevisionRecord(msgspec.Struct, frozen=True, kw_only=True):
     review_org: int | None
     published_at: datetime | None
     stamped_sha256: str
+    signed_sha256: str = ""
 
 
 def revision_record(row: dict[str, Any]) -> RevisionRecord:
@@ -127,6 +128,7 @@ def revision_record(row: dict[str, Any]) -> RevisionRecord:
         review_org=row["review_org"],
         published_at=row["published_at"],
         stamped_sha256=str(row["stamped_sha256"]),
+        signed_sha256=str(row.get("signed_sha256") or ""),
     )
 
 
@@ -165,6 +167,7 @@ def revision_out(rev: RevisionRecord, *, sheet_number: str, project_code: str) -
         certificate_number=rev.certificate_number,
         published_at=rev.published_at,
         stamped=bool(rev.stamped_sha256),
+        signed=bool(rev.signed_sha256),
     )
 
 

@@ -38,6 +38,7 @@ class RevisionFile(StrEnum):
     ORIGINAL = "original"  # the uploaded bytes
     PREVIEW = "preview"  # the SVG preview of a DXF (or converted DWG)
     STAMPED = "stamped"  # the published PDF with the review stamp
+    SIGNED = "signed"  # the PDF with every electronic seal applied so far
 
 
 async def list_sheets(actor: Actor, project_code: str) -> list[SheetOut]:
@@ -136,6 +137,10 @@ async def revision_file(actor: Actor, revision_id: int, which: RevisionFile) -> 
         if not rev.stamped_sha256:
             raise NotFound("该版本没有加盖审查章的 PDF。", code="not_stamped")
         return BlobRef(rev.stamped_sha256, "application/pdf", f"{number}-r{rev.seq}-审查合格.pdf")
+    if which == RevisionFile.SIGNED:
+        if not rev.signed_sha256:
+            raise NotFound("该版本还没有电子签章。", code="not_signed")
+        return BlobRef(rev.signed_sha256, "application/pdf", f"{number}-r{rev.seq}-签章.pdf")
     name = rev.filename or f"{number}-r{rev.seq}.{rev.format}"
     return BlobRef(rev.sha256, MEDIA_TYPES[rev.format], name)
 

@@ -13,11 +13,12 @@ from accounts import api as accounts
 from drawings.formats.preview_geometry import Geometry
 from drawings.rules.access import Abilities, Access, abilities
 from drawings.rules.states import State
-from drawings.schemas import CurrencyOut, ProjectOut, RevisionOut
+from drawings.schemas import CurrencyOut, ProjectOut, RevisionOut, SignatureOut
 from drawings.services.comments import CommentView, comments_for_viewer
 from drawings.services.previews import PreviewLayer, preview_layers, stored_geometry
 from drawings.services.projects import project_for
 from drawings.services.sheets import currency, describe, list_revisions, readable_revision
+from drawings.services.signing import checks_for
 
 if TYPE_CHECKING:
     from accounts.api import Actor
@@ -36,6 +37,7 @@ class RevisionDetail(msgspec.Struct, frozen=True):
     layers: list[PreviewLayer] | None
     # The audit labels on the page (uploader, reviewer, comment authors) → organisation names.
     names: dict[str, str]
+    signatures: list[SignatureOut] = []  # the electronic seals, validated for this view
 
 
 async def revision_detail(platform: Platform, actor: Actor, revision_id: int) -> RevisionDetail:
@@ -55,4 +57,5 @@ async def revision_detail(platform: Platform, actor: Actor, revision_id: int) ->
         geometry=await stored_geometry(platform, rev),
         layers=preview_layers(rev),
         names=await accounts.actor_names(labels),
+        signatures=await checks_for(platform, revision_id),
     )

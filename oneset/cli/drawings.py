@@ -23,9 +23,21 @@ if TYPE_CHECKING:
     default=None,
     help="SHA-256 recorded when archiving (audit entry drawings.archived).",
 )
-def verify_archive_command(path: Path, expected: str | None) -> None:
-    """Recompute every file's SHA-256 against the manifest; exit 1 naming each problem."""
-    problems = verify_archive(path, expected_sha256=expected.lower() if expected else None)
+@click.option(
+    "--trust",
+    "trust",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Root certificate (PEM) the seals must chain to; default: the archived platform root.",
+)
+def verify_archive_command(path: Path, expected: str | None, trust: Path | None) -> None:
+    """Recompute every file's SHA-256 against the manifest and validate every signature in the
+    archived PDFs; exit 1 naming each problem (each failing signature by field and signer)."""
+    problems = verify_archive(
+        path,
+        expected_sha256=expected.lower() if expected else None,
+        trust_root_pem=trust.read_bytes() if trust else None,
+    )
     if not problems:
         click.echo(f"归档包完整：{path}")
         return

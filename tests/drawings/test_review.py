@@ -224,6 +224,8 @@ async def test_archive_verifies_and_detects_a_changed_byte(
         "files/建施-01/r1.pdf",
         "files/建施-01/r1.stamped.pdf",
         "files/建施-02/r1.dxf",
+        "files/pki/root.pem",
+        "files/变更通知目录.json",
         "manifest.json",
     } == names
     assert "drawings.revision_published" in manifest and "drawings.revision_uploaded" in manifest

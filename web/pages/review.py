@@ -175,6 +175,13 @@ async def revision_page(
         siblings=detail.siblings,
         currency=detail.currency,
         names=detail.names,
+        signatures=detail.signatures,
+        seal_choices=[
+            (f"{purpose.value}:{role}", f"{drawings.PURPOSE_LABELS[purpose]} · {label}")
+            for purpose, roles in drawings.ROLES.items()
+            if purpose != drawings.Purpose.REVIEW
+            for role, label in roles.items()
+        ],
         **_labels(),
     )
 
@@ -235,6 +242,29 @@ def _float(value: str, name: str) -> float:
         return float(value)
     except ValueError:
         raise Invalid("请先在图纸上点击要标注的位置", field=name) from None
+
+
+@post("/review/revisions/{revision_id:int}/signatures")
+async def sign(
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+    data: Form,
+    revision_id: FromPath[int],
+) -> Redirect:
+    """Apply the actor's e-seal: ``seal`` is ``<purpose>:<role>``, the position in PDF points."""
+    purpose, _, role = forms.text(data, "seal").partition(":")
+    await drawings.sign_revision(
+        platform,
+        session.require(viewer),
+        revision_id,
+        purpose=purpose,
+        role=role,
+        page=forms.maybe_integer(data, "seal_page", "页码") or 1,
+        x=_float(forms.text(data, "seal_x") or "36", "seal_x"),
+        y=_float(forms.text(data, "seal_y") or "36", "seal_y"),
+        change_id=forms.maybe_integer(data, "change_id", "设计变更编号"),
+    )
+    return done(f"/review/revisions/{revision_id}", "已加盖电子签章")
 
 
 @post("/review/comments/{comment_id:int}/answer")
@@ -309,6 +339,7 @@ HANDLERS = [
     revision_status,
     preview_svg,
     add_comment,
+    sign,
     answer_comment,
     close_comment,
     change_state,
