@@ -8,17 +8,19 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from accounts.api import Actor
 from kernel.platform import Platform
+from market.red_flag_schemas import (
+    FlaggedPurchaseOut,
+    RedFlagReviewIn,
+    RedFlagReviewOut,
+)
 from market.schemas import (
     BlacklistIn,
     ComplaintAnswerIn,
     ComplaintIn,
     DecisionIn,
-    FlaggedPurchaseOut,
     FlagOut,
     IdOut,
     PublicComplaintOut,
-    RedFlagReviewIn,
-    RedFlagReviewOut,
 )
 from market.services import complaints, credit_records, red_flags, supervision
 

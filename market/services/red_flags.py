@@ -17,16 +17,16 @@ from kernel import audit, clock
 from kernel.db import transaction
 from kernel.errors import Conflict, Invalid, NotFound
 from market.open_data import ocds
-from market.rules import red_flags as rules
-from market.rules import states
-from market.rules.labels import STATUS_LABELS
-from market.schemas import (
+from market.red_flag_schemas import (
     FlaggedPurchaseOut,
     RedFlagFirmOut,
     RedFlagOut,
     RedFlagReviewOut,
     RedFlagValueOut,
 )
+from market.rules import red_flags as rules
+from market.rules import states
+from market.rules.labels import STATUS_LABELS
 from market.services.access import require_supervisor
 from market.services.json_columns import loads
 from market.services.purchase_records import is_sealed

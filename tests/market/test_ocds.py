@@ -1,5 +1,9 @@
 """OCDS 1.1 open data: releases, the record and the bulk files, validated against the official
-release-package and record-package schemas (tests/market/ocds_schema, see SOURCE.md there)."""
+release-package and record-package schemas (tests/market/ocds_schema, see SOURCE.md there).
+
+One module of a little over 500 lines on purpose: every test here reads the same small market
+(``_market``) through the same official-schema validators, which a split would have to share
+through a helper module of their own."""
 
 from __future__ import annotations
 
