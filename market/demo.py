@@ -428,6 +428,44 @@ async def _credit(
         ).where(Intermediary.organisation == org)
 
 
+def _dates(rng: random.Random, status: S, days: int, now: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The publication day and the sign-up deadline's day of an honest purchase."""
+    today = deadlines.local_date(now)
+    if status in {S.DRAFT, S.SIGNUP_OPEN}:
+        published = today - dt.timedelta(days=rng.randint(0, 2))
+        if published == today and now.astimezone(deadlines.SHANGHAI).hour < 9:
+            published -= dt.timedelta(days=1)  # published at 9 o'clock: not in the future
+        deadline_day = _working_after(today, rng.randint(3, 8))
+    else:
+        back = rng.randint(60, 600)
+        if status in RUNNING:  # published weeks ago
+            back = 14 + back % (40 if status in {S.IN_SERVICE, S.RESULT_SUBMITTED} else 6)
+        else:  # long enough ago for the whole cycle to have ended
+            back = max(back, _room(days))
+        published = today - dt.timedelta(days=back)
+        # The sign-up period is the registration minimum plus 0–3 working days.
+        signup_days = DEFAULT_POLICY.deadlines.registration_min_working_days + rng.randint(0, 3)
+        deadline_day = _working_after(published, signup_days)
+        while deadline_day >= today:  # a holiday in between: publish a week earlier
+            published -= dt.timedelta(days=7)
+            deadline_day = _working_after(published, signup_days)
+    if status is S.SIGNUP_CLOSED:
+        published, deadline_day = _closed_recently(today)
+    return published, deadline_day
+
+
+def _closed_recently(today: dt.date) -> tuple[dt.date, dt.date]:
+    """Sign-ups closed on the last working day before today, open at least the minimum."""
+    deadline_day = today - dt.timedelta(days=1)
+    while not deadlines.is_working_day(deadline_day):
+        deadline_day -= dt.timedelta(days=1)
+    published = deadline_day - dt.timedelta(days=6)
+    minimum = DEFAULT_POLICY.deadlines.registration_min_working_days
+    while deadlines.working_days_between(published, deadline_day) < minimum:
+        published -= dt.timedelta(days=1)
+    return published, deadline_day
+
+
 def _plan_purchases(
     rng: random.Random,
     items: list[dict[str, Any]],
@@ -435,7 +473,6 @@ def _plan_purchases(
     owners: list[DemoOrganisation],
 ) -> list[_Plan]:
     now = clock.now()
-    today = deadlines.local_date(now)
     ring_item, ring_firms = _ring_members(items, firms)
     honest = [f for f in firms if f["uscc"] not in {r["uscc"] for r in ring_firms.values()}]
     plans = []
@@ -444,26 +481,7 @@ def _plan_purchases(
         status = _status_for(i, method, rng)
         item = rng.choice([it for it in items if any(it["id"] in f["items"] for f in honest)])
         pool = [f for f in honest if item["id"] in f["items"]]
-        open_now = status in {S.DRAFT, S.SIGNUP_OPEN}
-        if open_now:
-            published = today - dt.timedelta(days=rng.randint(0, 2))
-            deadline_day = _working_after(today, rng.randint(3, 8))
-        else:
-            back = rng.randint(60, 600)
-            if status in RUNNING:  # published weeks ago
-                back = 14 + back % (40 if status in {S.IN_SERVICE, S.RESULT_SUBMITTED} else 6)
-            else:  # long enough ago for the whole cycle to have ended
-                back = max(back, _room(item["days"]))
-            published = today - dt.timedelta(days=back)
-            # The sign-up period is the registration minimum plus 0–3 working days.
-            signup_days = DEFAULT_POLICY.deadlines.registration_min_working_days + rng.randint(0, 3)
-            deadline_day = _working_after(published, signup_days)
-            while deadline_day >= today:  # a holiday in between: publish a week earlier
-                published -= dt.timedelta(days=7)
-                deadline_day = _working_after(published, signup_days)
-        if status is S.SIGNUP_CLOSED:
-            published = today - dt.timedelta(days=6)
-            deadline_day = today - dt.timedelta(days=1)
+        published, deadline_day = _dates(rng, status, item["days"], now)
         deadline = dt.datetime.combine(deadline_day, dt.time(17), tzinfo=deadlines.SHANGHAI)
         sel_time = deadline + dt.timedelta(hours=1)
         if status is S.SIGNUP_CLOSED:
@@ -582,10 +600,11 @@ def _ring_plans(
     ) -> _Plan:
         i = start + len(plans)
         before_selection = status is S.SIGNUP_CLOSED
-        published = today - dt.timedelta(days=6 if before_selection else 400 - 40 * k)
-        deadline_day = (
-            today - dt.timedelta(days=1) if before_selection else _working_after(published, 4)
-        )
+        if before_selection:
+            published, deadline_day = _closed_recently(today)
+        else:
+            published = today - dt.timedelta(days=400 - 40 * k)
+            deadline_day = _working_after(published, 4)
         deadline = dt.datetime.combine(deadline_day, dt.time(17), tzinfo=deadlines.SHANGHAI)
         sel_time = (
             now + dt.timedelta(days=2) if before_selection else deadline + dt.timedelta(hours=1)
