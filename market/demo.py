@@ -2,8 +2,13 @@
 
 Bulk inserts keep it fast. Every purchase past its selection time carries a real draw made
 with ``market.rules.selection`` from its own committed seed, so each published proof verifies.
-Histories are synthesised (the demo does not replay every service call); one audit entry
-records the load.
+Histories are synthesised (the demo does not replay every service call) on a plausible timeline:
+sign-up open at least the registration minimum, selection at its time after the deadline, the
+contract a few working days later, the result near the item's time limit (some late) and its
+acceptance a few days after. Every history row gets the audit entry the services would have
+written for its transition (``purchase.<event>``, appended in time order by
+``audit.record_past``), as does each announcement's creation, so the published statistics are
+reproducible from the audit chain; one more entry records the load.
 """
 
 from __future__ import annotations
@@ -168,6 +173,16 @@ REASONS = {
     E.CLOSE_SIGNUP: "报名截止",
     E.START_SELECTION: "到达选取时间",
 }
+# Still under way today: their histories end in the last few weeks, not years ago.
+RUNNING = {S.SELECTING, S.SELECTED, S.CONTRACTED, S.IN_SERVICE, S.RESULT_SUBMITTED}
+LATE_SHARE = 0.15  # services delivered after their time limit
+# Steps taken some working days after an earlier one: (that step, fewest, most working days).
+AFTER: dict[states.Event, tuple[states.Event, int, int]] = {
+    E.CANCEL: (E.PUBLISH, 1, 2),  # withdrawn during the sign-up period
+    E.ABANDON: (E.SELECT, 1, 3),
+    E.CONFIRM_CONTRACT: (E.SELECT, 1, 6),  # mostly within the signing limit, some a day over
+    E.ACCEPT_RESULT: (E.SUBMIT_RESULT, 1, 5),
+}
 
 
 async def _insert(rows: list[Any]) -> None:
@@ -275,10 +290,17 @@ def _working_after(day: dt.date, n: int) -> dt.date:
     return deadlines.add_working_days(day, n)
 
 
+def _room(days: int) -> int:
+    """Calendar days a whole cycle of an item of ``days`` working days may take: sign-up,
+    contract, a late service, acceptance and rating, with the longest holidays."""
+    return (days * 5 // 4 + 25) * 7 // 5 + 15
+
+
 class _Plan(msgspec.Struct):
     row: dict[str, Any]
     status: S
     signups: list[tuple[dict[str, Any], int | None]]
+    item_code: str = ""
     ring: str = ""  # the planted ring this purchase belongs to ("" = an honest market)
     reprocures: int | None = None  # index of the plan this one buys again after it failed
 
@@ -306,6 +328,7 @@ async def load(platform: Platform, step: Callable[[int, int], None] | None = Non
 
 async def _load(platform: Platform, step: Callable[[int, int], None]) -> None:
     rng = random.Random(20261123)
+    timing = random.Random(20261124)  # the histories' moments (apart: the draws stay as they were)
     await load_catalog()
     items = [
         {
@@ -353,7 +376,7 @@ async def _load(platform: Platform, step: Callable[[int, int], None]) -> None:
         for n, (pid, plan) in enumerate(zip(ids, plans, strict=True)):
             if plan.reprocures is not None:
                 plan.row["reprocured_from"] = ids[plan.reprocures]
-            settled.append(_settle(pid, plan, rng, children))
+            settled.append(_settle(pid, plan, rng, timing, children))
             if n % 50 == 0:
                 step(n, len(plans))
         # The settled rows replace the drafts under the ids the drafts were given (a bulk
@@ -405,6 +428,44 @@ async def _credit(
         ).where(Intermediary.organisation == org)
 
 
+def _dates(rng: random.Random, status: S, days: int, now: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The publication day and the sign-up deadline's day of an honest purchase."""
+    today = deadlines.local_date(now)
+    if status in {S.DRAFT, S.SIGNUP_OPEN}:
+        published = today - dt.timedelta(days=rng.randint(0, 2))
+        if published == today and now.astimezone(deadlines.SHANGHAI).hour < 9:
+            published -= dt.timedelta(days=1)  # published at 9 o'clock: not in the future
+        deadline_day = _working_after(today, rng.randint(3, 8))
+    else:
+        back = rng.randint(60, 600)
+        if status in RUNNING:  # published weeks ago
+            back = 14 + back % (40 if status in {S.IN_SERVICE, S.RESULT_SUBMITTED} else 6)
+        else:  # long enough ago for the whole cycle to have ended
+            back = max(back, _room(days))
+        published = today - dt.timedelta(days=back)
+        # The sign-up period is the registration minimum plus 0–3 working days.
+        signup_days = DEFAULT_POLICY.deadlines.registration_min_working_days + rng.randint(0, 3)
+        deadline_day = _working_after(published, signup_days)
+        while deadline_day >= today:  # a holiday in between: publish a week earlier
+            published -= dt.timedelta(days=7)
+            deadline_day = _working_after(published, signup_days)
+    if status is S.SIGNUP_CLOSED:
+        published, deadline_day = _closed_recently(today)
+    return published, deadline_day
+
+
+def _closed_recently(today: dt.date) -> tuple[dt.date, dt.date]:
+    """Sign-ups closed on the last working day before today, open at least the minimum."""
+    deadline_day = today - dt.timedelta(days=1)
+    while not deadlines.is_working_day(deadline_day):
+        deadline_day -= dt.timedelta(days=1)
+    published = deadline_day - dt.timedelta(days=6)
+    minimum = DEFAULT_POLICY.deadlines.registration_min_working_days
+    while deadlines.working_days_between(published, deadline_day) < minimum:
+        published -= dt.timedelta(days=1)
+    return published, deadline_day
+
+
 def _plan_purchases(
     rng: random.Random,
     items: list[dict[str, Any]],
@@ -412,7 +473,6 @@ def _plan_purchases(
     owners: list[DemoOrganisation],
 ) -> list[_Plan]:
     now = clock.now()
-    today = deadlines.local_date(now)
     ring_item, ring_firms = _ring_members(items, firms)
     honest = [f for f in firms if f["uscc"] not in {r["uscc"] for r in ring_firms.values()}]
     plans = []
@@ -421,16 +481,7 @@ def _plan_purchases(
         status = _status_for(i, method, rng)
         item = rng.choice([it for it in items if any(it["id"] in f["items"] for f in honest)])
         pool = [f for f in honest if item["id"] in f["items"]]
-        open_now = status in {S.DRAFT, S.SIGNUP_OPEN}
-        if open_now:
-            published = today - dt.timedelta(days=rng.randint(0, 2))
-            deadline_day = _working_after(today, rng.randint(3, 8))
-        else:
-            published = today - dt.timedelta(days=rng.randint(60, 600))
-            deadline_day = _working_after(published, rng.randint(3, 6))
-        if status is S.SIGNUP_CLOSED:
-            published = today - dt.timedelta(days=6)
-            deadline_day = today - dt.timedelta(days=1)
+        published, deadline_day = _dates(rng, status, item["days"], now)
         deadline = dt.datetime.combine(deadline_day, dt.time(17), tzinfo=deadlines.SHANGHAI)
         sel_time = deadline + dt.timedelta(hours=1)
         if status is S.SIGNUP_CLOSED:
@@ -481,7 +532,7 @@ def _plan_purchases(
                 [{"name": "张见证", "phone": "0571-12345678"}] if i % 5 == 0 else []
             ),
         }
-        plans.append(_Plan(row=row, status=status, signups=signups))
+        plans.append(_Plan(row=row, status=status, signups=signups, item_code=item["code"]))
     plans += _ring_plans(rng, len(plans), ring_item, ring_firms, honest, owners)
     return plans
 
@@ -549,10 +600,11 @@ def _ring_plans(
     ) -> _Plan:
         i = start + len(plans)
         before_selection = status is S.SIGNUP_CLOSED
-        published = today - dt.timedelta(days=6 if before_selection else 400 - 40 * k)
-        deadline_day = (
-            today - dt.timedelta(days=1) if before_selection else _working_after(published, 4)
-        )
+        if before_selection:
+            published, deadline_day = _closed_recently(today)
+        else:
+            published = today - dt.timedelta(days=400 - 40 * k)
+            deadline_day = _working_after(published, 4)
         deadline = dt.datetime.combine(deadline_day, dt.time(17), tzinfo=deadlines.SHANGHAI)
         sel_time = (
             now + dt.timedelta(days=2) if before_selection else deadline + dt.timedelta(hours=1)
@@ -583,7 +635,9 @@ def _ring_plans(
             "complaint_phone": "12345",
             "witnesses": dumps([]),
         }
-        made = _Plan(row=row, status=status, signups=list(signups), ring=name)
+        made = _Plan(
+            row=row, status=status, signups=list(signups), item_code=item["code"], ring=name
+        )
         plans.append(made)
         return made
 
@@ -643,6 +697,10 @@ class _Children:
         self.ratings: list[Rating] = []
         self.records: list[NegativeRecord] = []
         self.completed: dict[int, int] = {}
+        self.audit: list[tuple[dt.datetime, int, audit.PastEntry]] = []
+
+    def audited(self, entry: audit.PastEntry) -> None:
+        self.audit.append((entry.at, len(self.audit), entry))
 
     async def flush(self) -> None:
         for rows in (
@@ -655,9 +713,55 @@ class _Children:
         ):
             if rows:
                 await _insert(rows)
+        # In time order (a purchase's own entries keep their order when moments coincide).
+        await audit.record_past([entry for _, _, entry in sorted(self.audit)])
 
 
-def _settle(pid: int, plan: _Plan, rng: random.Random, kids: _Children) -> Purchase:
+def _timeline(
+    row: dict[str, Any], status: S, timing: random.Random
+) -> dict[states.Event, dt.datetime]:
+    """When each step of ``PATHS[status]`` happened (Asia/Shanghai office hours)."""
+    yesterday = deadlines.local_date(clock.now()) - dt.timedelta(days=1)
+
+    def at(day: dt.date, first: int = 9, last: int = 17) -> dt.datetime:
+        if status in RUNNING:  # under way: nothing has happened after yesterday
+            day = min(day, yesterday)
+        moment = dt.time(timing.randint(first, last - 1), timing.randint(0, 59))
+        return dt.datetime.combine(day, moment, tzinfo=deadlines.SHANGHAI)
+
+    def day(event: states.Event) -> dt.date:
+        return deadlines.local_date(found[event])
+
+    found: dict[states.Event, dt.datetime] = {}
+    previous = row["published_at"]
+    for ev in PATHS[status]:
+        if ev is E.PUBLISH:
+            moment = row["published_at"]
+        elif ev in AFTER:
+            since, fewest, most = AFTER[ev]
+            moment = at(_working_after(day(since), timing.randint(fewest, most)))
+        elif ev is E.CLOSE_SIGNUP:
+            moment = row["signup_deadline"]
+        elif ev in {E.START_SELECTION, E.SELECT, E.FAIL}:
+            moment = row["selection_time"]
+        elif ev is E.START_SERVICE:  # confirming the contract starts the service
+            moment = found[E.CONFIRM_CONTRACT]
+        elif ev is E.SUBMIT_RESULT:  # close to the time limit, some late
+            limit = int(row["service_working_days"])
+            if timing.random() < LATE_SHARE:
+                used = limit + timing.randint(1, max(2, limit // 4))
+            else:
+                used = max(1, limit - timing.randint(0, limit // 3))
+            moment = at(_working_after(day(E.START_SERVICE), used), 14, 18)
+        else:  # E.RATE, within three days of the acceptance
+            moment = found[E.ACCEPT_RESULT] + dt.timedelta(hours=timing.randint(1, 72))
+        previous = found[ev] = max(moment, previous)
+    return found
+
+
+def _settle(
+    pid: int, plan: _Plan, rng: random.Random, timing: random.Random, kids: _Children
+) -> Purchase:
     """Run the plan's selection for real and synthesise the rest of its life: the settled row."""
     row, status = plan.row, plan.status
     at = row["published_at"] or row["signup_deadline"] - dt.timedelta(days=7)
@@ -719,12 +823,27 @@ def _settle(pid: int, plan: _Plan, rng: random.Random, kids: _Children) -> Purch
                 note="演示数据",
             )
         )
-    _service(pid, row, status, winner, values, rng, kids)
-    t = row["published_at"] or row["signup_deadline"]
+    moments = _timeline(row, status, timing)
+    _service(pid, row, status, winner, values, rng, moments, kids)
+    subject = f"purchase:{pid}"
+    created = (
+        row["published_at"] - dt.timedelta(days=timing.randint(1, 5), hours=timing.randint(0, 6))
+        if row["published_at"]
+        else clock.now() - dt.timedelta(hours=timing.randint(2, 72))
+    )
+    kids.audited(
+        audit.PastEntry(
+            created,
+            SYSTEM,
+            "purchase.created",
+            subject,
+            {"method": row["method"], "item": plan.item_code},
+        )
+    )
     previous = S.DRAFT
     for ev in PATHS[status]:
         new = states.next_status(previous, ev)
-        t = t + dt.timedelta(hours=rng.randint(1, 30))
+        reason = REASONS.get(ev, "")
         kids.history.append(
             PurchaseHistory(
                 purchase=pid,
@@ -732,8 +851,18 @@ def _settle(pid: int, plan: _Plan, rng: random.Random, kids: _Children) -> Purch
                 new=new.value,
                 event=ev.value,
                 actor=SYSTEM,
-                at=t,
-                reason=REASONS.get(ev, ""),
+                at=moments[ev],
+                reason=reason,
+            )
+        )
+        # What ``purchase_records.change_status`` records for the same transition.
+        kids.audited(
+            audit.PastEntry(
+                moments[ev],
+                SYSTEM,
+                f"purchase.{ev.value}",
+                subject,
+                {"old": previous.value, "new": new.value, "reason": reason},
             )
         )
         previous = new
@@ -749,12 +878,14 @@ def _service(
     winner: dict[str, Any] | None,
     values: dict[str, Any],
     rng: random.Random,
+    moments: dict[states.Event, dt.datetime],
     kids: _Children,
 ) -> None:
     delivered = {S.CONTRACTED, S.IN_SERVICE, S.RESULT_SUBMITTED, S.ACCEPTED, S.RATED}
     if status not in delivered or winner is None:
         return
-    start = deadlines.local_date(row["selection_time"]) + dt.timedelta(days=rng.randint(3, 10))
+    confirmed = moments[E.CONFIRM_CONTRACT]
+    start = deadlines.local_date(confirmed)  # the contract's start is the day it is confirmed
     due = deadlines.add_working_days(start, row["service_working_days"])
     amount = row["price_floor"] if row["quote_type"] == "amount" else 5_000_000
     kids.contracts.append(
@@ -766,17 +897,13 @@ def _service(
             end_on=due,
             uploaded_by=winner["org"],
             confirmed_by=SYSTEM,
-            confirmed_at=row["selection_time"],
+            confirmed_at=confirmed,
         )
     )
     values.update(service_start=start, service_due=due)
     today = deadlines.local_date(clock.now())
     if status in {S.IN_SERVICE, S.RESULT_SUBMITTED}:
-        # Keep running services around today so the lights mean something.
-        values["service_start"] = today - dt.timedelta(days=rng.randint(5, 40))
-        values["service_due"] = deadlines.add_working_days(
-            values["service_start"], row["service_working_days"]
-        )
+        # Running services started in the last weeks, so the lights mean something.
         values["light"] = deadlines.light(
             values["service_start"], values["service_due"], today
         ).light
@@ -786,12 +913,9 @@ def _service(
                 purchase=pid,
                 sha256="1" * 64,
                 status="submitted" if status is S.RESULT_SUBMITTED else "accepted",
+                uploaded_at=moments[E.SUBMIT_RESULT],
                 # When the owner accepted it (the OCDS implementation release is dated so).
-                decided_at=None
-                if status is S.RESULT_SUBMITTED
-                else dt.datetime.combine(
-                    min(values["service_due"], today), dt.time(16), tzinfo=deadlines.SHANGHAI
-                ),
+                decided_at=moments.get(E.ACCEPT_RESULT),
             )
         )
     if status in {S.ACCEPTED, S.RATED}:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import subprocess
@@ -59,6 +60,32 @@ async def test_chain_verifies_and_one_changed_byte_is_named(db: Database) -> Non
         assert "seq=4" in result.stderr
         await AuditEntry.update({getattr(AuditEntry, column): original}).where(AuditEntry.seq == 4)
     assert (await audit.verify())[1] is None
+
+
+async def test_past_entries_join_the_chain_with_their_own_moments(db: Database) -> None:
+    """``record_past`` (the demo's bulk history) chains on from the head and keeps its dates."""
+    await _entries(2)
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    past = [
+        audit.PastEntry(
+            dt.datetime(2025, 3, 1 + i, 9, 30, tzinfo=shanghai),
+            "system",
+            "purchase.publish",
+            f"purchase:{i}",
+            {"old": "draft", "new": "signup_open", "reason": ""},
+        )
+        for i in range(5)
+    ]
+    assert await audit.record_past(past, chunk=2) == 5
+    await _entries(1)  # and the live chain carries on after them
+    assert await audit.verify() == (8, None)
+    rows = await AuditEntry.select().order_by(AuditEntry.seq)
+    assert [r["seq"] for r in rows] == list(range(1, 9))
+    assert [r["at"] for r in rows[2:7]] == [
+        f"2025-03-0{1 + i}T01:30:00.000000+00:00" for i in range(5)
+    ]
+    assert [r["subject"] for r in rows[2:7]] == [f"purchase:{i}" for i in range(5)]
+    assert await audit.record_past([]) == 0
 
 
 async def test_concurrent_appends_keep_one_chain(db: Database) -> None:
