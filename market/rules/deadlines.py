@@ -223,3 +223,18 @@ def suggested_signup_deadline(
     registration period (the legal earliest is that period's last midnight, never a good time)."""
     last = add_working_days(local_date(published), policy.registration_min_working_days)
     return dt.datetime.combine(add_working_days(last, 1), dt.time(9), tzinfo=SHANGHAI)
+
+
+# Sign-ups are judged by when their request reached the platform (kernel.http.received_at), so
+# one that arrived just before the deadline may still be in flight after it. The candidates are
+# frozen only once such requests have had time to finish: a minute covers any request a proxy in
+# front of the platform lets live (the proving ground's 1,000-firm burst took up to 27 s).
+IN_FLIGHT_GRACE = dt.timedelta(seconds=60)
+
+
+def selection_due(
+    selection_time: dt.datetime, signup_deadline: dt.datetime, now: dt.datetime
+) -> bool:
+    """Whether the selection may run: its time has come and the sign-ups received before the
+    deadline have had ``IN_FLIGHT_GRACE`` to finish."""
+    return now >= max(selection_time, signup_deadline + IN_FLIGHT_GRACE)

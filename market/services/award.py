@@ -152,7 +152,8 @@ async def _select(platform: Platform, purchase_id: int) -> str:
     async with transaction():
         row = await purchase_row(purchase_id, lock=True)
         now = clock.now()
-        if row["status"] != S.SIGNUP_CLOSED or now < row["selection_time"]:
+        due = deadlines.selection_due(row["selection_time"], row["signup_deadline"], now)
+        if row["status"] != S.SIGNUP_CLOSED or not due:
             return str(row["status"])
         await change_status(row, E.START_SELECTION, actor=SYSTEM, at=now, reason="到达选取时间")
         cands = await _eligible_now(row, await _pool(row, None), platform)

@@ -161,3 +161,23 @@ async def test_a_signup_that_arrived_before_the_deadline_counts_however_slow_its
     assert [(s.uscc, s.signed_at) for s in listed] == [
         (on_time.uscc, DEADLINE - dt.timedelta(seconds=1))
     ]
+
+
+async def test_the_selection_waits_for_sign_ups_still_in_flight(
+    platform: Platform, fake_clock: FakeClock
+) -> None:
+    """A selection time a moment after the deadline: sign-ups received before the deadline are
+    still being handled, so the candidates are frozen only after the in-flight grace."""
+    world = await make_world(platform)
+    firms = [await world.firm() for _ in range(3)]
+    pid = await world.purchase(selection_time=DEADLINE + dt.timedelta(seconds=2))
+    await _signed(world, pid, firms[:2])
+    fake_clock.set(DEADLINE + dt.timedelta(seconds=5))
+    assert await award.run_selection(platform, pid) == "signup_closed"  # not yet
+    await signups.sign_up(
+        platform, firms[2], pid, quote=6 * WAN, received=DEADLINE - dt.timedelta(seconds=1)
+    )
+    fake_clock.set(DEADLINE + dt.timedelta(seconds=61))
+    assert await award.run_selection(platform, pid) == "selected"
+    proof = await purchase_views.draw_proof(pid)
+    assert sorted(proof.candidates) == sorted(f.uscc for f in firms)

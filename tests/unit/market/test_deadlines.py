@@ -178,3 +178,16 @@ def test_a_century_of_working_days_is_instant() -> None:
     state = deadlines.light(D(2000, 1, 3), D(9999, 12, 31), D(2026, 12, 1))  # stored junk
     assert state.light == "green"
     assert time.perf_counter() - began < 0.05
+
+
+def test_the_selection_waits_for_sign_ups_received_before_the_deadline() -> None:
+    """The full proving ground's burst: the selection ran 2 s after the deadline and 1,094
+    sign-ups received in time were then refused as not open."""
+    deadline = dt.datetime(2026, 12, 4, 17, 0, tzinfo=deadlines.SHANGHAI)
+    at = deadline + dt.timedelta(seconds=2)  # a selection time right after the deadline
+    assert not deadlines.selection_due(at, deadline, at)
+    assert not deadlines.selection_due(at, deadline, deadline + dt.timedelta(seconds=59))
+    assert deadlines.selection_due(at, deadline, deadline + deadlines.IN_FLIGHT_GRACE)
+    later = deadline + dt.timedelta(hours=1)  # the usual case: the selection time decides
+    assert not deadlines.selection_due(later, deadline, later - dt.timedelta(seconds=1))
+    assert deadlines.selection_due(later, deadline, later)
