@@ -17,6 +17,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import meilisearch
+import requests
 from meilisearch.errors import (
     MeilisearchApiError,
     MeilisearchCommunicationError,
@@ -38,7 +39,15 @@ from search.ports import (
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
 
-_ERRORS = (MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError)
+# The client wraps timeouts, refused connections and API errors; a reply cut short by a server
+# stopping mid-answer (ChunkedEncodingError) or one that is not JSON reaches us as requests'
+# own RequestException (its JSONDecodeError is one too): the same outage to a caller.
+_ERRORS = (
+    MeilisearchApiError,
+    MeilisearchCommunicationError,
+    MeilisearchTimeoutError,
+    requests.exceptions.RequestException,
+)
 MAX_TOTAL_HITS = MAX_OFFSET + MAX_LIMIT
 MAX_FACET_VALUES = 500  # the embedded engine's facet bucket count (search.tantivy_docs)
 RANKING_RULES = ["sort", "words", "typo", "proximity", "attributeRank", "wordPosition", "exactness"]
