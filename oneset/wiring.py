@@ -102,6 +102,7 @@ async def load_demo(
     """Every domain's demo data in order; ``progress(phase, done, total)`` per phase."""
     from accounts.demo import load as accounts_demo
     from drawings.demo import load as drawings_demo
+    from market.api import refresh_stats
     from market.demo import load as market_demo
     from surveys.demo import load as surveys_demo
 
@@ -109,3 +110,6 @@ async def load_demo(
     for phase, loader in zip(DEMO_PHASES, loaders, strict=True):
         step = functools.partial(progress, phase) if progress else None
         await loader(platform, step)
+    # The published figures (数据公开) now, not at beat's next quarter hour: a demo opened at
+    # once showed "统计尚未生成" on every chart.
+    await refresh_stats(platform)
