@@ -117,6 +117,14 @@ class TreeMemory:
 # -- a side in its own interpreter ----------------------------------------------------------
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return 0.0
+    return float(times.user + times.system)
+
+
 def child_ready() -> None:
     """In a child: set-up is done; wait for the parent's ``go`` (it starts sampling first)."""
     print(_PROTOCOL + "ready", flush=True)
@@ -160,10 +168,13 @@ class Child:
         try:
             if _protocol_line(process.stdout) != "ready":
                 raise RuntimeError("the benchmark child did not report ready")
+            pids = {"client": process.pid, **self.extra}
+            cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
             with TreeMemory([process.pid], extra=self.extra, interval=self.interval) as memory:
                 process.stdin.write("go\n")
                 process.stdin.flush()
                 result: dict[str, Any] = json.loads(_protocol_line(process.stdout))
+            cpu = {name: _cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
         finally:
             process.stdin.close()
             code = process.wait(timeout=600)
@@ -172,6 +183,11 @@ class Child:
         result["peak_mb"] = memory.peak / MB
         result["samples"] = memory.samples
         result["processes"] = len(memory.processes_seen)
+        # CPU of the side's own interpreter (not its children) and of each helper server, over
+        # the timed section: where a slower side spends its time
+        result["cpu_s"] = sum(cpu.values())
+        for name in pids:
+            result[f"{name} cpu_s"] = cpu[name]
         for name in self.extra:
             result[f"{name} peak_mb"] = memory.extra_peak[name] / MB
             result[f"{name} growth_mb"] = (memory.extra_peak[name] - memory.extra_first[name]) / MB
@@ -237,7 +253,11 @@ def report(
     out = [f"{rounds} rounds per side; figures are median [min–max]; baseline: {baseline}"]
     width = max(len(name) for name in results)
     for name, runs in results.items():
-        cells = [f"{m.label} {Spread.of([r[m.key] for r in runs]).show(m.fmt)}" for m in metrics]
+        cells = [
+            f"{m.label} {Spread.of([r[m.key] for r in runs]).show(m.fmt)}"
+            for m in metrics
+            if all(m.key in r for r in runs)  # e.g. the app server's CPU: API sides only
+        ]
         out.append(f"  {name:{width}}  " + "   ".join(cells))
     for name, runs in results.items():
         if name == baseline:

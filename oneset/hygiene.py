@@ -2,9 +2,10 @@
 collected.
 
 - ``remove_stale_temp`` runs when ``oneset serve`` and a worker start: partial blob writes (the
-  local store's ``blobs/tmp``, MinIO's ``staging/``) and job scratch folders (``<data
-  dir>/tmp``) nothing wrote to for ``Settings.tmp_stale_seconds`` belong to no live upload or job
-  (a live upload writes its temp file continuously; no job outlives the task time limit).
+  local store's ``blobs/tmp``, MinIO's objects no content address names) and job scratch folders
+  (``<data dir>/tmp``) nothing wrote to for ``Settings.tmp_stale_seconds`` belong to no live
+  upload or job (a live upload writes its temp file continuously, a MinIO put names its object
+  the moment it is complete; no job outlives the task time limit).
 - ``collect_blobs`` (``oneset gc-blobs`` and beat) deletes blobs that no row references
   (``oneset.wiring.blob_columns``) once they are older than ``ONESET_BLOB_GC_GRACE_SECONDS``:
   a blob is stored before the row naming it is committed, so a young unreferenced blob may be an

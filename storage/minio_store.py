@@ -1,20 +1,29 @@
 """MinIO blob store: the only module that imports ``minio``.
 
-Objects live at ``blobs/<sha256>``. A streamed put goes to ``staging/<uuid>`` while it is hashed,
-then is copied server-side to its content address (skipped when the bytes are already stored:
-``touched/<sha256>`` then records that they were stored again, for the collector of
-unreferenced blobs) and the staging version removed. The bucket is created with object lock so
-archived blobs can be put under retention. Every call has short timeouts and the region is set,
-so presigning is pure computation and a dead server fails fast.
+A blob is found at its content address ``blobs/<sha256>``: either the bytes themselves (a put
+whose client declared the hash, a confirmed presigned upload) or a *pointer*, a small object of
+content type ``POINTER_TYPE`` whose metadata names the object holding the bytes and their size.
+A streamed put cannot know its address before the last byte, so it writes ``objects/<uuid>``
+while it hashes and then puts the pointer: no server-side copy of the bytes (which halved upload
+throughput). When the bytes are already stored, the new object is removed and
+``touched/<sha256>`` records that they were stored again, for the collector of unreferenced
+blobs. Objects no pointer names (a put whose process died before its pointer, the loser of two
+concurrent puts of the same bytes) are removed by ``remove_leftovers``.
+
+The bucket is created with object lock so archived blobs can be put under retention. Every call
+has short timeouts and the region is set, so presigning is pure computation and a dead server
+fails fast.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import threading
 import uuid
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import urllib3
 from minio import Minio
@@ -42,14 +51,22 @@ from storage.ports import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterator
+    from collections.abc import Callable, Generator, Iterator, Mapping
     from datetime import datetime, timedelta
+
+    from minio.datatypes import Object
 
 PART_SIZE = 8 * 1024 * 1024  # memory per upload is a few parts; 10,000 parts cap at 80 GB
 SINGLE_COPY_LIMIT = 5 * 1024**3  # CopyObject's limit; larger objects are composed in parts
 _UPLOAD_KEY = re.compile(r"^uploads/[0-9a-f]{32}$")
 _SHA256_NAME = re.compile(r"^[0-9a-f]{64}$")
 _TOUCHED = "touched/"  # touched/<sha256>: when bytes already stored were put again
+_OBJECTS = "objects/"  # objects/<uuid>: the bytes of streamed puts, named by a pointer
+_OBJECT_KEY = re.compile(r"^objects/[0-9a-f]{32}$")
+POINTER_TYPE = "application/vnd.oneset.blob-pointer"
+_POINTER_KEY = "x-amz-meta-blob-key"
+_POINTER_SIZE = "x-amz-meta-blob-size"
+_RESOLVED_CACHE = 4096  # pointers remembered per process (content addresses never change)
 _NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError, ServerError, InvalidResponseError)
 
 
@@ -65,6 +82,30 @@ def _translated(key: str | None = None) -> Generator[None]:
         raise StorageUnavailable(f"文件存储返回错误：{exc.code}") from exc
     except _NETWORK_ERRORS as exc:
         raise StorageUnavailable() from exc
+
+
+@dataclass(frozen=True, slots=True)
+class _Located:
+    """Where a blob's bytes are: ``key`` (its content address, or the object a pointer names)."""
+
+    key: str
+    size: int
+    pointer: bool
+
+
+def _pointer_target(
+    content_type: str | None, metadata: Mapping[str, Any] | None
+) -> _Located | None:
+    """The object a pointer names, from its content type and user metadata (as a HEAD gives
+    them, or MinIO's listing, which names them ``X-Amz-Meta-…`` and ``content-type``); None for
+    an object holding bytes."""
+    meta = {str(k).lower(): str(v) for k, v in (metadata or {}).items()}
+    if (meta.get("content-type") or content_type) != POINTER_TYPE:
+        return None
+    key, size = meta.get(_POINTER_KEY, ""), meta.get(_POINTER_SIZE, "")
+    if not _OBJECT_KEY.match(key) or not size.isdigit():
+        raise StorageUnavailable("文件存储中的指针对象已损坏。")
+    return _Located(key, int(size), pointer=True)
 
 
 class MinioBlobStore:
@@ -98,6 +139,8 @@ class MinioBlobStore:
         )
         self.bucket = bucket
         self._ready = False
+        self._resolved: dict[str, _Located] = {}  # sha256 -> the object its pointer names
+        self._resolved_lock = threading.Lock()  # the store is shared by the server's threads
 
     # -- helpers ---------------------------------------------------------------------------
     @staticmethod
@@ -156,21 +199,64 @@ class MinioBlobStore:
         if expected_sha256 is not None:
             return self._put_declared(source, max_bytes, check_sha256(expected_sha256))
         reader = HashingReader(source, max_bytes)
-        staging = f"staging/{uuid.uuid4().hex}"
+        key = f"{_OBJECTS}{uuid.uuid4().hex}"
         try:
             with _translated():
-                result = self.client.put_object(
+                self.client.put_object(
                     bucket_name=self.bucket,
-                    object_name=staging,
+                    object_name=key,
                     data=reader,  # type: ignore[arg-type]  # minio only calls read()
                     length=-1,
                     part_size=PART_SIZE,
                 )
-                self._promote(staging, result.version_id, reader.sha256, reader.size)
+                if self._locate(reader.sha256) is not None:  # already stored: keep the first
+                    self._touch(reader.sha256)
+                    self._discard(key)
+                else:
+                    self._put_pointer(reader.sha256, _Located(key, reader.size, pointer=True))
         except BaseException:
-            self._discard(staging)
+            self._discard(key)
             raise
         return BlobInfo(reader.sha256, reader.size)
+
+    def _put_pointer(self, sha256: str, target: _Located) -> None:
+        body = target.key.encode()  # also in the body, for a person reading the bucket
+        self.client.put_object(
+            bucket_name=self.bucket,
+            object_name=self._key(sha256),
+            data=io.BytesIO(body),
+            length=len(body),
+            content_type=POINTER_TYPE,
+            metadata={_POINTER_KEY: target.key, _POINTER_SIZE: str(target.size)},
+        )
+        self._remember(sha256, target)
+
+    def _remember(self, sha256: str, target: _Located) -> None:
+        with self._resolved_lock:
+            if len(self._resolved) >= _RESOLVED_CACHE:
+                self._resolved.pop(next(iter(self._resolved)))
+            self._resolved[sha256] = target
+
+    def _forget(self, sha256: str) -> None:
+        with self._resolved_lock:
+            self._resolved.pop(sha256, None)
+
+    def _locate(self, sha256: str, *, cached: bool = False) -> _Located | None:
+        """Where the blob's bytes are (one HEAD of its content address), or None."""
+        if cached and (known := self._resolved.get(sha256)) is not None:
+            return known
+        key = self._key(sha256)
+        try:
+            with _translated(key):
+                info = self.client.stat_object(bucket_name=self.bucket, object_name=key)
+        except BlobNotFound:
+            self._forget(sha256)
+            return None
+        target = _pointer_target(info.content_type, info.metadata)
+        if target is None:
+            return _Located(key, int(info.size or 0), pointer=False)
+        self._remember(sha256, target)
+        return target
 
     def _put_declared(self, source: Readable, max_bytes: int | None, expected: str) -> BlobInfo:
         """Write straight to the declared content address, verifying as the bytes pass.
@@ -212,15 +298,27 @@ class MinioBlobStore:
 
     def open(self, sha256: str, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         self._ensure_bucket()
-        key = self._key(sha256)
+        located = self._locate(sha256, cached=True)
+        if located is None:
+            raise BlobNotFound(sha256)
+        try:
+            response = self._get(located.key, start, end)
+        except BlobNotFound:  # a remembered pointer whose blob was deleted and stored anew
+            self._forget(sha256)
+            located = self._locate(sha256)
+            if located is None:
+                raise
+            response = self._get(located.key, start, end)
+        return self._stream(response, located.key)
+
+    def _get(self, key: str, start: int, end: int | None) -> urllib3.BaseHTTPResponse:
         with _translated(key):
-            response = self.client.get_object(
+            return self.client.get_object(
                 bucket_name=self.bucket,
                 object_name=key,
                 offset=start,
                 length=0 if end is None else end - start + 1,
             )
-        return self._stream(response, key)
 
     @staticmethod
     def _stream(response: urllib3.BaseHTTPResponse, key: str) -> Iterator[bytes]:
@@ -242,18 +340,23 @@ class MinioBlobStore:
 
     def stat(self, sha256: str) -> BlobInfo | None:
         self._ensure_bucket()
-        size = self._stat_key(self._key(sha256))
-        return None if size is None else BlobInfo(sha256, size)
+        located = self._locate(sha256)
+        return None if located is None else BlobInfo(sha256, located.size)
 
     def exists(self, sha256: str) -> bool:
         return self.stat(sha256) is not None
 
     def delete(self, sha256: str) -> None:
+        """The content address first, then the bytes it named: never a pointer to nothing."""
         self._ensure_bucket()
         key = self._key(sha256)
+        located = self._locate(sha256)
         with _translated(key):
             self._remove_all_versions(key)
             self._remove_all_versions(f"{_TOUCHED}{sha256}")
+            if located is not None and located.pointer:
+                self._remove_all_versions(located.key)
+        self._forget(sha256)
 
     def _touch(self, sha256: str) -> None:
         """Record that these bytes were stored again now (an object's own time cannot be moved
@@ -298,27 +401,50 @@ class MinioBlobStore:
                 )
                 if obj.last_modified is not None
             }
-            for obj in self.client.list_objects(
-                bucket_name=self.bucket, prefix="blobs/", recursive=True
-            ):
+            for obj, target in self._content_addresses():
                 name = str(obj.object_name).removeprefix("blobs/")
-                if obj.last_modified is None or not _SHA256_NAME.match(name):
+                if obj.last_modified is None:
                     continue
                 again = touched.get(name)
                 written = max(obj.last_modified, again) if again else obj.last_modified
-                yield StoredBlob(name, int(obj.size or 0), written)
+                size = target.size if target is not None else int(obj.size or 0)
+                yield StoredBlob(name, size, written)
+
+    def _content_addresses(self) -> Iterator[tuple[Object, _Located | None]]:
+        """Every object at a content address, with the object it names if it is a pointer
+        (listed with MinIO's user metadata; a server that omits it is asked per pointer)."""
+        for obj in self.client.list_objects(
+            bucket_name=self.bucket, prefix="blobs/", recursive=True, include_user_meta=True
+        ):
+            name = str(obj.object_name).removeprefix("blobs/")
+            if not _SHA256_NAME.match(name):
+                continue
+            listed = {str(k).lower() for k in obj.metadata or {}}
+            if "content-type" not in listed and obj.content_type is None:
+                located = self._locate(name)
+                if located is None:
+                    continue  # deleted since the listing
+                yield obj, located if located.pointer else None
+            else:
+                yield obj, _pointer_target(obj.content_type, obj.metadata)
 
     def remove_leftovers(self, before: datetime) -> int:
-        """Staging objects of puts whose process died between the upload and the copy to the
-        content address (an interrupted multipart upload is MinIO's own to expire)."""
+        """Objects written before ``before`` that no content address names: bytes of puts whose
+        process died before the pointer was written, the loser of two concurrent puts of the
+        same bytes, and staging objects of earlier versions (an interrupted multipart upload is
+        MinIO's own to expire)."""
         self._ensure_bucket()
         with _translated():
+            named = {target.key for _, target in self._content_addresses() if target is not None}
             old = [
                 (str(obj.object_name), obj.version_id)
+                for prefix in ("staging/", _OBJECTS)
                 for obj in self.client.list_objects(
-                    bucket_name=self.bucket, prefix="staging/", recursive=True, include_version=True
+                    bucket_name=self.bucket, prefix=prefix, recursive=True, include_version=True
                 )
-                if obj.last_modified is not None and obj.last_modified < before
+                if obj.last_modified is not None
+                and obj.last_modified < before
+                and str(obj.object_name) not in named
             ]
             for name, version_id in old:
                 self.client.remove_object(
@@ -336,10 +462,11 @@ class MinioBlobStore:
             headers = {
                 "response-content-disposition": f"attachment; filename*=UTF-8''{quote(filename)}"
             }
+        located = self._locate(sha256)  # not remembered: a stale URL would fail in the browser
         with _translated():
             return self.client.presigned_get_object(
                 bucket_name=self.bucket,
-                object_name=self._key(sha256),
+                object_name=located.key if located is not None else self._key(sha256),
                 expires=expires,
                 response_headers=headers,
             )
@@ -370,15 +497,20 @@ class MinioBlobStore:
         return BlobInfo(reader.sha256, reader.size)
 
     def retain(self, sha256: str, until: datetime) -> None:
+        """The content address and, for a pointer, the bytes it names: neither can go."""
         self._ensure_bucket()
-        key = self._key(sha256)
-        with _translated(key):
-            current = self.client.get_object_retention(bucket_name=self.bucket, object_name=key)
-            if current and current.retain_until_date and current.retain_until_date >= until:
-                return  # compliance retention can only be extended
-            self.client.set_object_retention(
-                bucket_name=self.bucket, object_name=key, config=Retention(COMPLIANCE, until)
-            )
+        located = self._locate(sha256)
+        if located is None:
+            raise BlobNotFound(sha256)
+        keys = [self._key(sha256)] + ([located.key] if located.pointer else [])
+        for key in keys:
+            with _translated(key):
+                current = self.client.get_object_retention(bucket_name=self.bucket, object_name=key)
+                if current and current.retain_until_date and current.retain_until_date >= until:
+                    continue  # compliance retention can only be extended
+                self.client.set_object_retention(
+                    bucket_name=self.bucket, object_name=key, config=Retention(COMPLIANCE, until)
+                )
 
     def put_record(self, name: str, data: bytes, *, retain_until: datetime) -> None:
         self._ensure_bucket()

@@ -80,17 +80,17 @@ class HashingReader:
         """Up to ``size`` bytes, filled from as many source reads as needed (fewer, larger
         chunks spare callers such as minio's part reader from repeated concatenation)."""
         want = size if size and size > 0 else CHUNK
-        buffer = bytearray()
-        while len(buffer) < want:
-            data = self._source.read(want - len(buffer))
-            if not data:
-                break
-            buffer += data
-        self.size += len(buffer)
+        data = self._source.read(want)
+        if 0 < len(data) < want:  # a short read: gather the rest (one copy)
+            buffer = bytearray(data)
+            while len(buffer) < want and (more := self._source.read(want - len(buffer))):
+                buffer += more
+            data = bytes(buffer)
+        self.size += len(data)
         if self._max is not None and self.size > self._max:
             raise BlobTooLarge(self._max)
-        self.digest.update(buffer)
-        return bytes(buffer)
+        self.digest.update(data)
+        return data
 
     @property
     def sha256(self) -> str:
@@ -144,7 +144,8 @@ class BlobStore(Protocol):
 
     def remove_leftovers(self, before: datetime) -> int:
         """Remove partial writes last touched before ``before`` (a put or presigned upload
-        whose process died: the local store's ``tmp/`` files, MinIO's ``staging/`` objects);
+        whose process died: the local store's ``tmp/`` files, MinIO's objects no content address
+        names);
         returns how many. Never touches a stored blob."""
         ...
 

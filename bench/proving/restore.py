@@ -36,11 +36,17 @@ def _mirror(src: Minio, dst: Minio) -> int:
         response = src.get_object(bucket_name=BUCKET, object_name=name)
         try:
             data = response.read()
+            kind = response.headers.get("Content-Type") or "application/octet-stream"
+            meta: dict[str, str | list[str] | tuple[str]] = {
+                k: v for k, v in response.headers.items() if k.lower().startswith("x-amz-meta-")
+            }
         finally:
             response.close()
             response.release_conn()
+        # content type and user metadata too, as ``mc mirror`` copies them: a blob's pointer
+        # (storage.minio_store) is only a pointer with both
         dst.put_object(bucket_name=BUCKET, object_name=name, data=io.BytesIO(data),
-                       length=len(data))  # fmt: skip
+                       length=len(data), content_type=kind, metadata=meta)  # fmt: skip
         copied += 1
     return copied
 

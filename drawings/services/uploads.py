@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from storage.ports import BlobInfo
 
 PROCESS_TASK = "drawings.process_revision"
-_COALESCE = 1024 * 1024  # bytes per hop to the storage thread (server chunks are ~64 KiB)
 
 
 class RevisionCreated(msgspec.Struct, frozen=True):
@@ -53,8 +52,8 @@ class _Sniffing:
     """Passes an async byte stream through, sniffing the format from its first bytes.
 
     Raises ``UnsupportedMedia`` before more than ``HEAD_BYTES`` have reached the store, so an
-    unknown format stores nothing. Small network chunks are joined into ~1 MiB pieces: each
-    piece costs one hop between the event loop and the storage thread.
+    unknown format stores nothing; after the head, chunks pass as they come (the store's reader
+    gathers them a part at a time).
     """
 
     def __init__(self, chunks: AsyncIterator[bytes]) -> None:
@@ -62,22 +61,23 @@ class _Sniffing:
         self.sniffed: Sniffed | None = None
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        pending: list[bytes] = []
+        head: list[bytes] = []
         size = 0
         async for chunk in self._chunks:
-            pending.append(chunk)
+            if self.sniffed is not None:
+                yield chunk
+                continue
+            head.append(chunk)
             size += len(chunk)
-            if self.sniffed is None and size >= HEAD_BYTES:
-                self.sniffed = sniff(b"".join(pending)[:HEAD_BYTES])
-            if self.sniffed is not None and size >= _COALESCE:
-                yield b"".join(pending)
-                pending, size = [], 0
+            if size >= HEAD_BYTES:
+                joined = b"".join(head)
+                self.sniffed = sniff(joined[:HEAD_BYTES])
+                yield joined
         if self.sniffed is None:
             if not size:
                 raise Invalid("上传的文件为空。", field="file", code="empty_upload")
-            self.sniffed = sniff(b"".join(pending))
-        if size:
-            yield b"".join(pending)
+            self.sniffed = sniff(b"".join(head))
+            yield b"".join(head)
 
 
 async def upload_revision(
