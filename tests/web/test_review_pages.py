@@ -34,9 +34,9 @@ def check_on_page(html: str, department: str) -> tuple[list[str], dict[str, tupl
     assert section, html[:3000]
     heading = re.search(r"<h2[^>]*>(.*?)</h2>", section.group(1), re.S)
     assert heading
-    statuses = re.findall(r'<span class="status">([^<]*)</span>', heading.group(1))
+    statuses = re.findall(r'<span class="status[^"]*">([^<]*)</span>', heading.group(1))
     rows = {}
-    for row in re.findall(r"<tr>(.*?)</tr>", section.group(1), re.S):
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", section.group(1), re.S):
         cells = _CELL.findall(row)
         if not cells:
             continue  # the header row
