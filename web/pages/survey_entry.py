@@ -98,6 +98,7 @@ async def save_permitted(
 ) -> Response[Any]:
     actor = session.require(viewer)
     _known_department(department)
+    await surveys.permitted_view(actor, commission_id, department)  # its own department only
     fields = surveys.permitted_fields(surveys.rule_set(department))
     typed = {f.key: forms.text(data, f.key) for f in fields}
     values = typed | {
@@ -131,8 +132,12 @@ async def save_permitted(
 
 
 async def _surveyor_commission(actor: Actor, commission_id: int) -> surveys.CommissionOut:
-    commission = await surveys.commission_view(actor, commission_id)
-    if "surveyor" not in commission.my_roles:
+    """The commission, for its selected surveyor only (anyone else: the same refusal)."""
+    try:
+        commission = await surveys.commission_view(actor, commission_id)
+    except Forbidden:
+        commission = None
+    if commission is None or "surveyor" not in commission.my_roles:
         raise Forbidden(NOT_SURVEYOR, code="not_selected_surveyor")
     return commission
 

@@ -179,6 +179,11 @@ async def commission_page_for(
         and check.status == "confirmed"
         and check.final_outcome != "fail"
     }
+    failing = [
+        (check, [item for item in check.items if item.outcome == "fail"])
+        for check in commission.checks
+        if (check.final_outcome or check.computed_outcome) == "fail"
+    ]
     return page(
         "review_survey.html",
         request,
@@ -189,12 +194,8 @@ async def commission_page_for(
         certificates=certificates,
         issuable=issuable,
         names=await _labels(commission, versions, certificates),
-        failing=[
-            (check, item)
-            for check in commission.checks
-            for item in check.items
-            if item.outcome == "fail"
-        ],
+        failing=failing,
+        failing_count=sum(max(1, len(items)) for _, items in failing),
         figure=surveys.figure,
         declared_fields=surveys.DECLARED_FIELDS,
         declared=surveys.declared_form(package.declared) if package else {},
