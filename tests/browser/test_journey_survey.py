@@ -217,9 +217,7 @@ def test_joint_survey_journey(
         _confirm(land, "land")
         registry = _person(browser, platform, "registry", width)
         _commission(registry, project_name)
-        _enter_permitted(
-            registry, "不动产登记", "规划核实面积", {"总建筑面积（m²）": "20240"}
-        )
+        _enter_permitted(registry, "不动产登记", "规划核实面积", {"总建筑面积（m²）": "20240"})
         _confirm(registry, "property")
 
         # The enterprise and the surveyor see which check failed and what to fix.
