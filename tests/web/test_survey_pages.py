@@ -312,7 +312,7 @@ async def test_confirmed_pass_yields_a_certificate(
     )
     assert confirmed.status_code == 303
     page = await client.get(f"/review/surveys/{cid}")
-    assert "出具规划核实确认书" in page.text
+    assert ">出具规划核实确认书</button>" in page.text
     issued = await form(
         client, f"/review/surveys/{cid}/certificates", {"kind": "planning_verification"}
     )
@@ -321,6 +321,6 @@ async def test_confirmed_pass_yields_a_certificate(
     assert re.search(
         r"规划核实确认书</strong> <span class=\"mono\">GHHS-\d{4}-\d{5}-1</span>", page.text
     )
-    assert "出具规划核实确认书" not in page.text  # issued once per decided version
+    assert ">出具规划核实确认书</button>" not in page.text  # once per decided version
     await sign_in(client, sw.owner.username)
     assert "GHHS-" in (await client.get(f"/review/surveys/{cid}")).text
