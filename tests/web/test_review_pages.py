@@ -21,7 +21,7 @@ from tests.surveys.world import DECLARED, QC, make_survey_world
 from tests.web import a11y
 from tests.web.pages import csrf, form, org, sign_in
 
-_CELL = re.compile(r"<td>(.*?)</td>", re.S)
+_CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
 _OUTCOME = re.compile(r'<span class="status status-([a-z_]+)">([^<]*)</span>')
 
 

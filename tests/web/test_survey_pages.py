@@ -187,7 +187,7 @@ async def test_surveyor_submits_a_package_and_a_revision(
     page = await client.get(f"/review/surveys/{cid}")
     assert page.status_code == 200
     assert a11y.problems(page.text) == []
-    versions = re.findall(r"<td>第 (\d) 版", page.text)
+    versions = re.findall(r"<td[^>]*>第 (\d) 版", page.text)
     assert versions == ["2", "1"]
     assert "更正高度" in page.text
     package = await surveys.package_view(sw.owner, cid)
