@@ -29,7 +29,9 @@ def check_on_page(html: str, department: str) -> tuple[list[str], dict[str, tupl
     """One department's check as the page shows it: the statuses in its heading, and per
     indicator row (label → (outcome class, outcome text)), read cell by cell."""
     section = re.search(
-        rf'<section class="card" aria-labelledby="check-{department}">(.*?)</section>', html, re.S
+        rf'<section class="card[^"]*" aria-labelledby="check-{department}">(.*?)</section>',
+        html,
+        re.S,
     )
     assert section, html[:3000]
     heading = re.search(r"<h2[^>]*>(.*?)</h2>", section.group(1), re.S)
