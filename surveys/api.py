@@ -8,8 +8,23 @@ the certificates and the pages); the CLI measures a DXF with the layer conventio
 from __future__ import annotations
 
 from surveys.formats.indicators import Indicators, Measurement, measure_dxf, measure_file
+from surveys.rules.certificates import certificate_kinds
 from surveys.rules.convention import DEFAULT_CONVENTION, LayerConvention
+from surveys.rules.entry import (
+    DECLARED_FIELDS,
+    EntryField,
+    boundary_text,
+    declared_form,
+    declared_from,
+    figure,
+    permitted_fields,
+    read_boundary,
+    read_figures,
+    read_units,
+    typed,
+)
 from surveys.rules.labels import (
+    CERTIFICATE_TITLES,
     CHECK_STATUS_LABELS,
     COMMISSION_STATUS_LABELS,
     DECISION_LABELS,
@@ -26,26 +41,39 @@ from surveys.schemas import (
     CommissionOut,
     FileOut,
     HistoryOut,
+    OrganisationChoice,
     PackageOut,
+    PackageVersionOut,
+    PermittedOut,
     PropertySectionOut,
     SubmittedOut,
 )
 from surveys.services.certificates import issue_certificate, list_certificates
-from surveys.services.checks import check_view, decide_check, set_permitted
+from surveys.services.checks import check_view, decide_check, permitted_view, set_permitted
 from surveys.services.commissions import (
     commission_view,
     create_commission,
+    department_choices,
     grant_department,
     list_commissions,
+    my_commissions,
+    registrable_purchases,
 )
-from surveys.services.package_views import history, package_view, property_section
+from surveys.services.package_views import (
+    history,
+    package_versions,
+    package_view,
+    property_section,
+)
 from surveys.services.packages import submit_package, submit_package_bytes, upload_file
-from surveys.services.policy_files import load_convention
+from surveys.services.policy_files import load_convention, rule_set, rule_sets
 
 __all__ = [
+    "CERTIFICATE_TITLES",
     "CHECK_STATUS_LABELS",
     "COMMISSION_STATUS_LABELS",
     "DECISION_LABELS",
+    "DECLARED_FIELDS",
     "DEFAULT_CONVENTION",
     "DEPARTMENT_LABELS",
     "DIRECTION_LABELS",
@@ -56,20 +84,30 @@ __all__ = [
     "CheckOut",
     "CommissionOut",
     "DeclaredIndicators",
+    "EntryField",
     "FileOut",
     "HistoryOut",
     "Indicators",
     "LayerConvention",
     "Measurement",
+    "OrganisationChoice",
     "PackageOut",
+    "PackageVersionOut",
+    "PermittedOut",
     "PropertySectionOut",
     "QcReport",
     "SubmittedOut",
     "UnitArea",
+    "boundary_text",
+    "certificate_kinds",
     "check_view",
     "commission_view",
     "create_commission",
     "decide_check",
+    "declared_form",
+    "declared_from",
+    "department_choices",
+    "figure",
     "grant_department",
     "history",
     "issue_certificate",
@@ -78,10 +116,21 @@ __all__ = [
     "load_convention",
     "measure_dxf",
     "measure_file",
+    "my_commissions",
+    "package_versions",
     "package_view",
+    "permitted_fields",
+    "permitted_view",
     "property_section",
+    "read_boundary",
+    "read_figures",
+    "read_units",
+    "registrable_purchases",
+    "rule_set",
+    "rule_sets",
     "set_permitted",
     "submit_package",
     "submit_package_bytes",
+    "typed",
     "upload_file",
 ]

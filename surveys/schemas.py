@@ -177,6 +177,35 @@ class PropertySectionOut(Out):
     units: list[UnitOut]
 
 
+class OrganisationChoice(Out):
+    org_id: int
+    org_name: str
+
+
+class PermittedOut(Out):
+    """A department's own conditions as it entered them (only that department reads them here;
+    every reader sees them applied in the check's items)."""
+
+    department: str
+    values: dict[str, Decimal]
+    boundary: list[list[float]] | None
+    source: str
+    entered_by: str
+    updated_at: dt.datetime | None
+
+
+class PackageVersionOut(Out):
+    """One submitted version of the result package, for the list of versions."""
+
+    version: int
+    dxf: FileRef
+    report: FileRef
+    discrepancies: int
+    note: str
+    submitted_by: str
+    submitted_at: dt.datetime
+
+
 class CertificateOut(Out):
     number: str
     kind: str

@@ -24,6 +24,11 @@ CERTIFICATE_PREFIX = {
 }
 
 
+def certificate_kinds(department: str) -> list[str]:
+    """The certificate kinds a department issues from its confirmed check."""
+    return [kind.value for kind, issuer in CERTIFICATE_DEPARTMENT.items() if issuer == department]
+
+
 def parse_kind(kind: str) -> CertificateKind:
     try:
         return CertificateKind(kind)

@@ -13,6 +13,7 @@ from surveys.rules.check_states import CheckStatus
 from surveys.rules.checks import Outcome
 from surveys.rules.commissions import CommissionStatus, subject
 from surveys.rules.permitted import BOUNDARY_OFFSET, parse_boundary, parse_conditions
+from surveys.schemas import PermittedOut
 from surveys.services import access, evaluation, policy_files, records
 from surveys.tables import Commission, DepartmentCheck, PermittedValues
 
@@ -67,6 +68,21 @@ async def set_permitted(
             await evaluation.reevaluate(commission_id, check, reason="conditions")
     outbox.kick()
     return await check_view(actor, commission_id, department)
+
+
+async def permitted_view(actor: Actor, commission_id: int, department: str) -> PermittedOut:
+    """The department's own conditions as entered (the granted department only)."""
+    commission = await records.commission_record(commission_id)
+    await access.require_department(actor, commission, department)
+    permitted = await records.permitted_values(commission_id, department)
+    return PermittedOut(
+        department=department,
+        values=permitted.conditions,
+        boundary=permitted.boundary,
+        source=permitted.source,
+        entered_by=permitted.entered_by,
+        updated_at=permitted.updated_at,
+    )
 
 
 async def check_view(actor: Actor, commission_id: int, department: str) -> CheckOut:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from accounts.api import OrgKind, organisation
+from accounts.api import OrgKind, organisation, search_organisations
 from drawings import api as drawings
 from kernel import audit, outbox
 from kernel.db import is_postgres, transaction
@@ -13,7 +13,7 @@ from kernel.errors import Conflict, Forbidden, Invalid
 from market import api as market
 from surveys.rules import commissions as rules
 from surveys.rules.labels import STAGE_LABELS
-from surveys.schemas import CommissionOut
+from surveys.schemas import CommissionOut, OrganisationChoice
 from surveys.services import access, policy_files, records
 from surveys.tables import Commission, DepartmentCheck, DepartmentGrant
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from accounts.api import Actor
+    from kernel.platform import Platform
     from surveys.schemas import CheckOut, DepartmentOut
 
 
@@ -209,7 +210,50 @@ async def commission_view(actor: Actor, commission_id: int) -> CommissionOut:
 async def list_commissions(actor: Actor, project_code: str) -> list[CommissionOut]:
     """The project's commissions the actor may read (three queries, whatever their number)."""
     code = drawings.normalize_project_code(project_code)
-    commissions = await records.project_commissions(code)
+    return await _readable(actor, await records.project_commissions(code))
+
+
+async def my_commissions(actor: Actor, *, limit: int = 200) -> list[CommissionOut]:
+    """Every commission the actor's organisation owns, surveys or checks (supervisors: all),
+    newest first."""
+    granted = await records.granted_commission_ids(actor.org_id)
+    commissions = await records.commissions_of(
+        actor.org_id,
+        granted,
+        everything=actor.org_kind in access.SUPERVISING_KINDS,
+        limit=limit,
+    )
+    return await _readable(actor, commissions)
+
+
+async def registrable_purchases(actor: Actor) -> list[market.PurchaseOut]:
+    """The enterprise's published 联合测绘 purchases not yet registered as a commission."""
+    if actor.org_kind != OrgKind.ENTERPRISE:
+        return []
+    items, _ = await market.list_purchases(owner=actor.org_id, limit=200, viewer=actor)
+    open_items = [
+        p
+        for p in items
+        if p.item_code == rules.SERVICE_ITEM_CODE
+        and p.status not in rules.CLOSED_PURCHASE
+        and p.status != "draft"
+    ]
+    linked = await records.linked_purchases([p.id for p in open_items])
+    return [p for p in open_items if p.id not in linked]
+
+
+async def department_choices(platform: Platform) -> list[OrganisationChoice]:
+    """The approval departments an owner may grant a check to, by name."""
+    found = await search_organisations(
+        platform, q="", kind=OrgKind.DEPARTMENT.value, offset=0, limit=200
+    )
+    choices = [OrganisationChoice(org_id=int(h["id"]), org_name=str(h["name"])) for h in found.hits]
+    return sorted(choices, key=lambda c: c.org_name)
+
+
+async def _readable(
+    actor: Actor, commissions: Sequence[records.CommissionRecord]
+) -> list[CommissionOut]:
     ids = [c.id for c in commissions]
     departments = await records.granted_departments(ids)
     checks = await records.check_records(ids)

@@ -11,8 +11,16 @@ from kernel.errors import NotFound
 from kernel.tables import AuditEntry
 from surveys.rules import access as access_rules
 from surveys.rules.commissions import subject
-from surveys.schemas import FileRef, HistoryOut, PackageOut, PropertySectionOut, UnitOut
+from surveys.schemas import (
+    FileRef,
+    HistoryOut,
+    PackageOut,
+    PackageVersionOut,
+    PropertySectionOut,
+    UnitOut,
+)
 from surveys.services import access, records
+from surveys.tables import ResultPackage
 
 if TYPE_CHECKING:
     from accounts.api import Actor
@@ -45,6 +53,39 @@ async def package_view(actor: Actor, commission_id: int, version: int | None = N
         submitted_by=package.submitted_by,
         submitted_at=package.submitted_at,
     )
+
+
+async def package_versions(actor: Actor, commission_id: int) -> list[PackageVersionOut]:
+    """Every submitted version of the package, newest first (readers of the commission)."""
+    commission = await records.commission_record(commission_id)
+    await access.require_reader(actor, commission)
+    rows = await (
+        ResultPackage.select(
+            ResultPackage.version,
+            ResultPackage.dxf_sha256,
+            ResultPackage.dxf_revision,
+            ResultPackage.report_sha256,
+            ResultPackage.report_revision,
+            ResultPackage.discrepancies,
+            ResultPackage.note,
+            ResultPackage.submitted_by,
+            ResultPackage.submitted_at,
+        )
+        .where(ResultPackage.commission == commission_id)
+        .order_by(ResultPackage.version, ascending=False)
+    )
+    return [
+        PackageVersionOut(
+            version=int(r["version"]),
+            dxf=FileRef(sha256=str(r["dxf_sha256"]), revision_id=r["dxf_revision"]),
+            report=FileRef(sha256=str(r["report_sha256"]), revision_id=r["report_revision"]),
+            discrepancies=len(msgspec.json.decode(r["discrepancies"] or "[]")),
+            note=str(r["note"]),
+            submitted_by=str(r["submitted_by"]),
+            submitted_at=r["submitted_at"],
+        )
+        for r in rows
+    ]
 
 
 async def property_section(actor: Actor, commission_id: int) -> PropertySectionOut:

@@ -59,8 +59,10 @@ async def submit_package_bytes(
     declared: DeclaredIndicators,
     qc: QcReport,
     note: str = "",
+    dxf_filename: str = "survey.dxf",
+    report_filename: str = "report.pdf",
 ) -> SubmittedOut:
-    """``submit_package`` for files in hand (demo, tests, CLI)."""
+    """``submit_package`` for files in hand (demo, tests, CLI, the pages' upload form)."""
     commission = await records.commission_record(commission_id)
     await access.require_surveyor(actor, commission, NOT_SURVEYOR_SUBMIT)
     dxf_info = await files.put_blob(platform, dxf)
@@ -73,6 +75,8 @@ async def submit_package_bytes(
         report_sha256=report_info.sha256,
         declared=declared,
         qc=qc,
+        dxf_filename=dxf_filename,
+        report_filename=report_filename,
         note=note,
     )
 

@@ -109,6 +109,38 @@ async def project_commissions(project_code: str) -> list[CommissionRecord]:
     return [_commission(r) for r in rows]
 
 
+async def commissions_of(
+    org_id: int, granted_ids: Sequence[int], *, everything: bool, limit: int
+) -> list[CommissionRecord]:
+    """Commissions an organisation owns, surveys (won the purchase) or checks (granted), newest
+    first; ``everything`` for supervisors."""
+    query = Commission.select(*_COMMISSION_COLUMNS)
+    if not everything:
+        mine = (Commission.owner == org_id) | (Commission.purchase.winner == org_id)
+        if granted_ids:
+            mine = mine | Commission.id.is_in(list(granted_ids))
+        query = query.where(mine)
+    rows = await query.order_by(Commission.id, ascending=False).limit(limit)
+    return [_commission(r) for r in rows]
+
+
+async def granted_commission_ids(org_id: int) -> list[int]:
+    rows = await DepartmentGrant.select(DepartmentGrant.commission).where(
+        DepartmentGrant.organisation == org_id
+    )
+    return sorted({int(r["commission"]) for r in rows})
+
+
+async def linked_purchases(purchase_ids: Sequence[int]) -> dict[int, int]:
+    """Purchase id → the commission registered on it, for those that have one."""
+    if not purchase_ids:
+        return {}
+    rows = await Commission.select(Commission.id, Commission.purchase).where(
+        Commission.purchase.is_in(list(purchase_ids))
+    )
+    return {int(r["purchase"]): int(r["id"]) for r in rows}
+
+
 async def lock_commission(commission_id: int) -> int | None:
     """Serialise writers on one commission; returns its latest package version. Takes the row
     lock on PostgreSQL (SQLite's IMMEDIATE write transaction already serialises writers)."""
@@ -297,15 +329,25 @@ async def package_record(commission_id: int, version: int | None = None) -> Pack
 
 
 class Permitted(msgspec.Struct, frozen=True):
-    """A department's conditions (indicator → permitted value) and the land contract boundary."""
+    """A department's conditions (indicator → permitted value) and the land contract boundary,
+    with where they come from and who entered them."""
 
     conditions: dict[str, Decimal]
     boundary: list[list[float]] | None
+    source: str = ""
+    entered_by: str = ""
+    updated_at: dt.datetime | None = None
 
 
 async def permitted_values(commission_id: int, department: str) -> Permitted:
     row = (
-        await PermittedValues.select(PermittedValues.conditions, PermittedValues.boundary)
+        await PermittedValues.select(
+            PermittedValues.conditions,
+            PermittedValues.boundary,
+            PermittedValues.source,
+            PermittedValues.entered_by,
+            PermittedValues.updated_at,
+        )
         .where(PermittedValues.key == f"{commission_id}/{department}")
         .first()
     )
@@ -315,4 +357,10 @@ async def permitted_values(commission_id: int, department: str) -> Permitted:
     boundary = (
         msgspec.json.decode(row["boundary"], type=list[list[float]]) if row["boundary"] else None
     )
-    return Permitted({k: Decimal(v) for k, v in conditions.items()}, boundary)
+    return Permitted(
+        {k: Decimal(v) for k, v in conditions.items()},
+        boundary,
+        source=str(row["source"]),
+        entered_by=str(row["entered_by"]),
+        updated_at=row["updated_at"],
+    )
