@@ -11,6 +11,7 @@ import msgspec
 from markupsafe import Markup
 
 from accounts.api import ORG_KIND_LABELS, OrgKind
+from kernel import regions
 from kernel.clock import SHANGHAI
 from market import api as market
 
@@ -110,6 +111,7 @@ def register(env: Environment) -> None:
         kind_label=kind_label,
         subject_link=subject_link,
         page_size=page_size,
+        region=regions.label,
         method_label=_label(market.METHOD_LABELS),
         fund_label=_label(market.FUND_LABELS),
         light_label=_label(market.LIGHT_LABELS),
