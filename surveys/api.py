@@ -41,6 +41,7 @@ from surveys.services.commissions import (
 from surveys.services.package_views import history, package_view, property_section
 from surveys.services.packages import submit_package, submit_package_bytes, upload_file
 from surveys.services.policy_files import load_convention
+from surveys.services.stats import SOURCE as STATS_SOURCE
 
 __all__ = [
     "CHECK_STATUS_LABELS",
@@ -52,6 +53,7 @@ __all__ = [
     "ITEM_LABELS",
     "OUTCOME_LABELS",
     "STAGE_LABELS",
+    "STATS_SOURCE",
     "CertificateOut",
     "CheckOut",
     "CommissionOut",

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from kernel import clock
+from kernel import figures as sources
 from kernel.db import transaction
 from kernel.errors import Invalid, NotAuthenticated
 from market.rules import stats
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from accounts.api import Actor
+    from kernel.figures import Rule
     from kernel.platform import Platform
 
 _BATCH = 500
@@ -168,17 +170,25 @@ async def complaint_facts(items: dict[int, dict[str, Any]]) -> list[stats.Compla
     return found
 
 
+def all_rules() -> dict[str, Rule]:
+    """The marketplace's rules and those of the other domains' registered sources."""
+    return {**stats.RULES, **sources.rules()}
+
+
 async def compute(platform: Platform | None) -> list[stats.Figure]:
     """Every figure from the current facts (no writes)."""
     items = await _items()
+    now = clock.now()
     observations = stats.observe(
         await purchase_facts(items),
         await onboarding_facts(),
         await complaint_facts(items),
-        now=clock.now(),
+        now=now,
         policy=policy_for(platform).deadlines,
     )
-    return stats.aggregate(observations)
+    for source in sources.sources():
+        observations.extend(await source.observe(now))
+    return stats.aggregate(observations, all_rules())
 
 
 async def _live_generation() -> int | None:
@@ -256,7 +266,8 @@ def parse_query(
 ) -> Query:
     """Bounded, validated filters; the operator's view needs a supervisor's login."""
     metrics = tuple(dict.fromkeys(metric.split(","))) if metric else ()
-    if len(metrics) > len(stats.RULES) or any(m not in stats.RULES for m in metrics):
+    known = all_rules()
+    if len(metrics) > len(known) or any(m not in known for m in metrics):
         raise Invalid("未知的统计指标", field="metric", code="unknown_metric")
     checks = (
         ("period", period, _PERIOD, "统计期间须为 *、YYYY 或 YYYY-MM"),
@@ -364,6 +375,24 @@ def to_csv(figures: list[stats.Figure]) -> str:
         data = msgspec.to_builtins(f)
         writer.writerow(["" if data[key] is None else data[key] for key, _ in CSV_COLUMNS])
     return "\ufeff" + out.getvalue()
+
+
+async def districts() -> list[str]:
+    """The division codes that have public figures (the page's district filter)."""
+    live = await _live_generation()
+    if live is None:
+        return []
+    rows = (
+        await StatFigure.select(StatFigure.district)
+        .where(
+            StatFigure.generation == live,
+            StatFigure.district != stats.ALL,
+            StatFigure.party == "",
+            StatFigure.period == stats.ALL,
+        )
+        .distinct()
+    )
+    return sorted(str(r["district"]) for r in rows)
 
 
 async def catalogue_labels() -> dict[str, str]:
