@@ -72,6 +72,16 @@ async def test_public_stats_page(
     assert csv.status_code == 200
     assert "全流程用时" not in csv.text  # metric ids, the page's titles are in the rules
     assert csv.text.count("\r\n") == 1 + 5  # header + the five stage figures
+    # Districts by name: the filter is a select of the districts that have figures, the chart
+    # names them; the API and the CSV keep the codes.
+    assert 'name="district" inputmode' not in response.text and "* 为全部" not in response.text
+    assert '<option value="330100">浙江省杭州市</option>' in response.text
+    assert '<option value="330106">杭州市西湖区</option>' in response.text
+    assert charts["by_district"]["categories"] == ["浙江省杭州市", "杭州市西湖区"]
+    api = await client.get("/api/v1/stats/figures", params={"metric": "total", "by": "district"})
+    assert [f["district"] for f in api.json()["figures"]] == ["330100"]
+    chosen = await client.get("/stats", params={"district": "330106"})
+    assert '<option value="330106" selected>杭州市西湖区</option>' in chosen.text
     filtered = await client.get("/stats", params={"period": "2026-10", "district": "330106"})
     assert filtered.status_code == 200
     assert "所选范围内暂无数据" in filtered.text
