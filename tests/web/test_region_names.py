@@ -1,6 +1,6 @@
 """Districts by name where people look (GB/T 2260 names): the directory's filter offers the
 districts where admitted intermediaries are, the results and the profile name them; the API keeps
-the code (issue #18)."""
+the code; a purchase names where its project is (issue #18)."""
 
 from __future__ import annotations
 
@@ -37,5 +37,8 @@ async def test_directory_and_profile_name_the_district(
 
     profile = await client.get(f"/intermediaries/{firm.org_id}")
     assert "<dt>地区</dt><dd>浙江省杭州市</dd>" in profile.text
+    purchase = await world.purchase(project_code="2026-330106-48-01-000123")
+    shown = await client.get(f"/purchases/{purchase}")
+    assert "<dt>项目所在地</dt><dd>杭州市西湖区</dd>" in shown.text
     api = await client.get("/api/v1/market/intermediaries", params={"region": "330100"})
     assert [h["region"] for h in api.json()["items"]] == ["330100"]  # the API keeps the code
