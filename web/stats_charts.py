@@ -119,7 +119,7 @@ PUBLIC: tuple[Chart, ...] = (
         FIRST_PASS,
         None,
         ("mean", "median"),
-        unit="轮",
+        unit="轮/版",
     ),
 )
 OPERATOR: tuple[Chart, ...] = (

@@ -70,6 +70,14 @@ async def _items() -> dict[int, dict[str, Any]]:
     return {int(r["id"]): dict(r) for r in rows}
 
 
+_OPENED_SIGNUPS = (
+    "SELECT s.purchase AS purchase, count(*) AS bidders, "
+    "max(CASE WHEN s.uscc = p.winner_uscc THEN s.quote END) AS quote "
+    "FROM market_signup s JOIN market_purchase p ON p.id = s.purchase "
+    "WHERE p.selected_at IS NOT NULL GROUP BY s.purchase"
+)
+
+
 async def purchase_facts(items: dict[int, dict[str, Any]]) -> list[stats.PurchaseFacts]:
     rows = await Purchase.select(
         Purchase.id,
@@ -86,22 +94,25 @@ async def purchase_facts(items: dict[int, dict[str, Any]]) -> list[stats.Purchas
         Purchase.winner.name.as_alias("winner_name"),
     ).where(Purchase.status != "draft")
     events: dict[int, list[tuple[str, dt.datetime]]] = defaultdict(list)
-    history = await PurchaseHistory.select(
-        PurchaseHistory.purchase, PurchaseHistory.event, PurchaseHistory.at
-    ).order_by(PurchaseHistory.id)
+    history = (
+        await PurchaseHistory.select(
+            PurchaseHistory.purchase, PurchaseHistory.event, PurchaseHistory.at
+        )
+        .where(PurchaseHistory.event.is_in([e.value for e in stats.EVENTS_READ]))
+        .order_by(PurchaseHistory.id)
+    )
     for h in history:
         events[int(h["purchase"])].append((str(h["event"]), h["at"]))
     extensions: dict[int, int] = defaultdict(int)
     for e in await Extension.select(Extension.purchase, Extension.working_days):
         extensions[int(e["purchase"])] += int(e["working_days"])
-    bidders: dict[int, int] = defaultdict(int)
-    quotes: dict[tuple[int, str], int | None] = {}
-    opened = {int(r["id"]) for r in rows if r["selected_at"] is not None}
-    for s in await Signup.select(Signup.purchase, Signup.uscc, Signup.quote):
-        pid = int(s["purchase"])
-        if pid in opened:  # nothing of a purchase whose selection never ran is read
-            bidders[pid] += 1
-            quotes[(pid, str(s["uscc"]))] = s["quote"]
+    bidders: dict[int, int] = {}
+    quotes: dict[int, int | None] = {}
+    # Counted in the database, and only for purchases whose selection ran (nothing of the
+    # others is read): the sign-ups and the winner's quote.
+    for s in await Signup.raw(_OPENED_SIGNUPS):
+        bidders[int(s["purchase"])] = int(s["bidders"])
+        quotes[int(s["purchase"])] = None if s["quote"] is None else int(s["quote"])
     facts = []
     for r in rows:
         pid = int(r["id"])
@@ -124,7 +135,7 @@ async def purchase_facts(items: dict[int, dict[str, Any]]) -> list[stats.Purchas
                 extension_working_days=extensions.get(pid, 0),
                 bidders=bidders.get(pid, 0),
                 quote_type=str(r["quote_type"]),
-                winning_quote=quotes.get((pid, str(r["winner_uscc"]))),
+                winning_quote=quotes.get(pid),
             )
         )
     return facts
