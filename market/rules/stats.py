@@ -25,7 +25,7 @@ import msgspec
 
 from kernel import figures, regions
 from kernel.figures import Observation, Rule
-from market.rules import states, stats_cube
+from market.rules import states, stats_table
 from market.rules.deadlines import local_date, working_days_between
 from market.rules.policy import DEFAULT_POLICY, DeadlinePolicy
 
@@ -393,7 +393,7 @@ def aggregate(
     observations: Iterable[Observation], rules: Mapping[str, Rule] = RULES
 ) -> list[Figure]:
     """Every cube cell with at least one observation, as a figure, in key order (rolled up level
-    by level: ``market.rules.stats_cube``)."""
+    column-wise: ``market.rules.stats_table``)."""
     return [
         Figure(
             metric=key[0],
@@ -404,7 +404,7 @@ def aggregate(
             party=key[5],
             **fields,
         )
-        for key, fields in stats_cube.rows(stats_cube.cube(observations), rules, period_bounds)
+        for key, fields in stats_table.table(list(observations), rules, period_bounds)
     ]
 
 

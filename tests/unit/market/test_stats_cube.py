@@ -1,5 +1,6 @@
-"""The rolled-up cube gives exactly the figures of the definition (each observation into each of
-its ``cells_of``, ``figure`` per cell), on observations made to hit every edge."""
+"""The column-wise cube (market.rules.stats_table) gives exactly the figures of the definition
+(each observation into each of its ``cells_of``, ``figure`` per cell), on observations made to
+hit every edge."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import random
 
 from kernel.figures import ALL, Observation, Rule
 from market.rules import stats
-from market.rules.stats_cube import quartiles
 
 RULES = {
     **stats.RULES,
@@ -52,13 +52,4 @@ def test_rolled_up_cube_equals_the_definition() -> None:
         fast = stats.aggregate(observations, RULES)
         assert fast == stats.aggregate_by_cells(observations, RULES)
         assert len(fast) > 300
-
-
-def test_quartiles_as_statistics_computes_them() -> None:
-    assert quartiles([7]) == (7.0, 7.0, 7.0)
-    assert quartiles([1, 2]) == (1.25, 1.5, 1.75)
-    assert quartiles([5_000_000, 6_000_000, 7_000_000, 9_000_000]) == (
-        5_750_000,
-        6_500_000,
-        7_500_000,
-    )
+    assert stats.aggregate([], RULES) == []
