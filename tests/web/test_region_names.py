@@ -6,16 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 
-from kernel import outbox
+from kernel import clock, outbox
 from kernel.platform import Platform
 from oneset.wiring import index_registrations
-from tests.market.world import make_world
+from tests.market.world import MONDAY, FakeClock, make_world
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock(MONDAY)
+    monkeypatch.setattr(clock, "now", fake.now)
+    return fake
 
 
 async def test_directory_and_profile_name_the_district(
-    client: AsyncTestClient[Any], platform: Platform
+    client: AsyncTestClient[Any], platform: Platform, fake_clock: FakeClock
 ) -> None:
     world = await make_world(platform)
     firm = await world.firm(name="区划测绘有限公司")  # applies with region 330100
