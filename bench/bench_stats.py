@@ -320,7 +320,8 @@ async def catalogue_ids(url: str) -> list[int]:
 
 async def _side(name: str, url: str) -> None:
     engine = _bind(url)
-    if hasattr(engine, "start_connection_pool"):
+    pooled = url.startswith("postgres")
+    if pooled:
         await engine.start_connection_pool()
     from market.services import stats
     from market.tables import PurchaseHistory
@@ -341,7 +342,7 @@ async def _side(name: str, url: str) -> None:
         )
         figures = len(grouped)
     child_result({"seconds": time.perf_counter() - started, "rows": figures})
-    if hasattr(engine, "close_connection_pool"):
+    if pooled:
         await engine.close_connection_pool()
 
 
