@@ -55,6 +55,7 @@ from drawings.services.projects import (
 )
 from drawings.services.sheets import get_revision, list_revisions, list_sheets
 from drawings.services.signing import sign_revision
+from drawings.services.stats import SOURCE as STATS_SOURCE
 from drawings.services.sweep import sweep_processing
 from drawings.services.uploads import RevisionCreated, add_revision_from_blob, upload_revision
 from drawings.services.viewer import RevisionDetail, revision_detail
@@ -69,6 +70,7 @@ __all__ = [
     "SEVERITY_LABELS",
     "STAGE_LABELS",
     "STATE_LABELS",
+    "STATS_SOURCE",
     "STATUS_LABELS",
     "Abilities",
     "Access",

@@ -13,7 +13,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from piccolo.engine.base import Engine
     from piccolo.table import Table
@@ -63,3 +63,24 @@ async def ping() -> None:
     from kernel.tables import AuditEntry
 
     await AuditEntry.raw("SELECT 1")
+
+
+async def insert_rows(
+    tablename: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, chunk: int = 20_000
+) -> None:
+    """Many rows through the driver (``COPY`` on PostgreSQL, ``executemany`` on SQLite), in
+    transactions of ``chunk`` rows: a bulk write without building a Piccolo object per row, and
+    without holding SQLite's write lock for the whole of it. Values as Piccolo writes them
+    (aware datetimes, dates, ints, strings)."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    statement = f'INSERT INTO "{tablename}" ({names}) VALUES ({marks})'  # noqa: S608 - our names
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        async with transaction() as tx:
+            if is_postgres():
+                await tx.connection.copy_records_to_table(
+                    tablename, records=part, columns=list(columns)
+                )
+            else:
+                await tx.connection.executemany(statement, part)

@@ -131,7 +131,9 @@ from market.services.red_flags import purchase_flags as purchase_red_flags
 from market.services.red_flags import review as review_red_flags
 from market.services.signups import list_signups, sign_up, submit_quote
 from market.services.stats import Query as StatsQuery
+from market.services.stats import all_rules as stats_rules
 from market.services.stats import catalogue_labels as stats_item_labels
+from market.services.stats import districts as stats_districts
 from market.services.stats import figures as stats_figures
 from market.services.stats import parse_query as parse_stats_query
 from market.services.stats import refresh as refresh_stats
@@ -247,8 +249,10 @@ __all__ = [
     "search_directory",
     "sign_up",
     "signup_obstacles",
+    "stats_districts",
     "stats_figures",
     "stats_item_labels",
+    "stats_rules",
     "submit_quote",
     "submit_result",
     "suggested_signup_deadline",

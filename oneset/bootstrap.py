@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from kernel import db, outbox
+from kernel import db, figures, outbox
 from kernel.platform import Platform, build_platform, current, set_current
-from oneset.wiring import all_tables
+from oneset.wiring import all_tables, figure_sources
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -24,7 +24,9 @@ _started_in: list[int] = []  # pid of the process the worker set-up last ran in
 
 
 def bind_database(engine: Engine[Any]) -> None:
+    """The tables, and the other domains' published figures read from them."""
     db.bind(engine, all_tables())
+    figures.use_sources(figure_sources())
 
 
 def celery_send(name: str, args: Sequence[Any]) -> None:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from piccolo.conf.apps import AppConfig
     from piccolo.table import Table
 
+    from kernel.figures import Source
     from kernel.platform import Platform
     from search.documents import IndexRegistration
 
@@ -85,6 +86,15 @@ def in_flight_sweeps() -> list[Callable[[Platform], Awaitable[dict[str, int]]]]:
     from drawings import api as drawings_api
 
     return [drawings_api.sweep_processing]
+
+
+def figure_sources() -> list[Source]:
+    """The published figures other domains observe (``kernel.figures``): the marketplace's job
+    stores them with its own, on the 数据公开 page and under ``/api/v1/stats``."""
+    from drawings import api as drawings_api
+    from surveys import api as surveys_api
+
+    return [surveys_api.STATS_SOURCE, drawings_api.STATS_SOURCE]
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:

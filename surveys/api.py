@@ -67,6 +67,7 @@ from surveys.services.package_views import (
 )
 from surveys.services.packages import submit_package, submit_package_bytes, upload_file
 from surveys.services.policy_files import load_convention, rule_set, rule_sets
+from surveys.services.stats import SOURCE as STATS_SOURCE
 
 __all__ = [
     "CERTIFICATE_TITLES",
@@ -80,6 +81,7 @@ __all__ = [
     "ITEM_LABELS",
     "OUTCOME_LABELS",
     "STAGE_LABELS",
+    "STATS_SOURCE",
     "CertificateOut",
     "CheckOut",
     "CommissionOut",

@@ -11,6 +11,7 @@ import msgspec
 from markupsafe import Markup
 
 from accounts.api import ORG_KIND_LABELS, OrgKind
+from kernel import regions
 from kernel.clock import SHANGHAI
 from market import api as market
 
@@ -70,6 +71,11 @@ def kind_label(value: str) -> str:
         return value
 
 
+def project_region(project_code: str) -> str:
+    """Where a project is, by name, from the division in its 投资项目代码 ("—" when absent)."""
+    return regions.label(regions.of_project_code(project_code or ""))
+
+
 def page_size(size: list[Any] | tuple[Any, ...] | None) -> str:
     """A page size in millimetres as ``420 × 297 mm``."""
     if not size or len(size) != 2 or None in size:
@@ -110,6 +116,8 @@ def register(env: Environment) -> None:
         kind_label=kind_label,
         subject_link=subject_link,
         page_size=page_size,
+        region=regions.label,
+        project_region=project_region,
         method_label=_label(market.METHOD_LABELS),
         fund_label=_label(market.FUND_LABELS),
         light_label=_label(market.LIGHT_LABELS),

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
 
-from kernel import clock
+from kernel import clock, regions
 from market import api as market
 
 if TYPE_CHECKING:
@@ -48,8 +48,10 @@ class Chart:
     kind: Kind = "bar"
     top: int = 0  # keep the N highest of the first series (operator views); 0 = all
     note: str = ""
+    unit: str = ""  # the axis unit when the metrics' own does not say it ("轮")
 
 
+FIRST_PASS = ("survey_first_pass", "drawing_review_rounds")  # from surveys/ and drawings/
 PUBLIC: tuple[Chart, ...] = (
     Chart("stages", "各环节用时（工作日）", STAGES, None, ("median", "mean")),
     Chart(
@@ -96,6 +98,29 @@ PUBLIC: tuple[Chart, ...] = (
         None,
         ("median", "limitMean"),
     ),
+    Chart(
+        "first_pass",
+        "一次通过率（%）：联合测绘成果核验与施工图审查",
+        FIRST_PASS,
+        None,
+        ("withinLimitPercent",),
+    ),
+    Chart(
+        "first_pass_trend",
+        "一次通过率（%）按月",
+        FIRST_PASS,
+        "month",
+        ("withinLimitPercent",),
+        "line",
+    ),
+    Chart(
+        "rounds",
+        "施工图审查轮次与联合测绘成果版本数（平均）",
+        FIRST_PASS,
+        None,
+        ("mean", "median"),
+        unit="轮/版",
+    ),
 )
 OPERATOR: tuple[Chart, ...] = (
     Chart(
@@ -139,6 +164,32 @@ OPERATOR: tuple[Chart, ...] = (
         "department",
         ("mean",),
         "barh",
+    ),
+    Chart(
+        "survey_first_pass_by_department",
+        "联合测绘核验首次即通过的比例按核验部门（%，越低退回越多）",
+        ("survey_first_pass",),
+        "department",
+        ("withinLimitPercent",),
+        "barh",
+    ),
+    Chart(
+        "survey_first_pass_by_surveyor",
+        "联合测绘成果一次通过率按测绘机构（%）",
+        ("survey_first_pass",),
+        "intermediary",
+        ("withinLimitPercent",),
+        "barh",
+    ),
+    Chart(
+        "review_rounds_by_agency",
+        "施工图审查轮次按审查机构（平均，前 20）",
+        ("drawing_review_rounds",),
+        "intermediary",
+        ("mean",),
+        "barh",
+        top=20,
+        unit="轮",
     ),
 )
 
@@ -185,6 +236,13 @@ def _number(figure: market.StatsFigure, key: str) -> float | None:
     return float(number.quantize(CENT, rounding=ROUND_HALF_UP))
 
 
+def value_label(value: str, metrics: tuple[str, ...]) -> str:
+    """A series' name: the share "within" is named by the metric's rule (按时率, 一次通过率)."""
+    if value == "withinLimitPercent":
+        return market.stats_rules()[metrics[0]].within_label + " %"
+    return VALUE_LABELS[value]
+
+
 def msgspec_field(figure: market.StatsFigure, key: str) -> Any:
     names = {"limitMean": "limit_mean", "withinLimitPercent": "within_limit_percent"}
     return getattr(figure, names.get(key, key))
@@ -192,13 +250,13 @@ def msgspec_field(figure: market.StatsFigure, key: str) -> Any:
 
 def _category(figure: market.StatsFigure, by: str | None, items: dict[str, str]) -> str:
     if by is None:
-        return market.STATS_RULES[figure.metric].title
+        return market.stats_rules()[figure.metric].title
     if by == "item":
         return items.get(figure.item, figure.item)
     if by == "stage":
         return figure.stage
     if by == "district":
-        return figure.district
+        return regions.label(figure.district)
     if by == "month":
         return figure.period
     return figure.party.split(":", 2)[-1]  # intermediary:<id>:<name> → name
@@ -207,7 +265,7 @@ def _category(figure: market.StatsFigure, by: str | None, items: dict[str, str])
 def _unit(metrics: tuple[str, ...], values: tuple[str, ...]) -> str:
     if values == ("withinLimitPercent",):
         return "%"
-    units = {market.STATS_RULES[m].unit for m in metrics}
+    units = {market.stats_rules()[m].unit for m in metrics}
     return {"working_days": "工作日", "fen": "万元", "count": "个"}.get(units.pop(), "")
 
 
@@ -230,7 +288,7 @@ async def show(
     shown = Shown(
         chart=chart,
         csv="/api/v1/stats/figures.csv?" + urlencode(params),
-        unit=_unit(chart.metrics, chart.values),
+        unit=chart.unit or _unit(chart.metrics, chart.values),
         computed_at=computed.isoformat() if computed else "",
     )
     first = chart.values[0]
@@ -248,19 +306,19 @@ async def show(
         shown.rows.append(
             {
                 "category": name,
-                "metric": market.STATS_RULES[f.metric].title,
+                "metric": market.stats_rules()[f.metric].title,
                 "figure": f,
                 "values": {key: _number(f, key) for key in VALUE_LABELS},
             }
         )
     if chart.by is None:
-        shown.categories = [market.STATS_RULES[m].title for m in chart.metrics]
+        shown.categories = [market.stats_rules()[m].title for m in chart.metrics]
         for value in chart.values:
             data = [
                 _number(cells[(c, m)], value) if (c, m) in cells else None
                 for c, m in zip(shown.categories, chart.metrics, strict=True)
             ]
-            shown.series.append({"name": VALUE_LABELS[value], "data": data})
+            shown.series.append({"name": value_label(value, chart.metrics), "data": data})
         return shown
     if chart.kind == "barh":
 
@@ -275,7 +333,9 @@ async def show(
     for metric in chart.metrics:
         for value in chart.values:
             name = (
-                market.STATS_RULES[metric].title if len(chart.metrics) > 1 else VALUE_LABELS[value]
+                market.stats_rules()[metric].title
+                if len(chart.metrics) > 1
+                else value_label(value, chart.metrics)
             )
             data = [
                 _number(cells[(c, metric)], value) if (c, metric) in cells else None
@@ -312,8 +372,14 @@ async def context(
         "shown": shown,
         "filters": filters,
         "items": await market.stats_item_labels(),
+        "districts": regions.choices(
+            [
+                *await market.stats_districts(),
+                *([filters.district] if filters.district != "*" else []),
+            ]
+        ),
         "periods": recent_periods(),
-        "rules": market.STATS_RULES,
+        "rules": market.stats_rules(),
         "computed_at": next((s.computed_at for s in shown if s.computed_at), ""),
         "data": [s.data() for s in shown],
     }

@@ -45,6 +45,7 @@ class RuleOut(msgspec.Struct, rename="camel"):
     title: str
     text: str
     limit_text: str
+    within_label: str
 
 
 async def _figures(
@@ -106,8 +107,15 @@ async def figures_csv(
 async def rules_list() -> list[RuleOut]:
     """How each figure is computed."""
     return [
-        RuleOut(id=r.id, unit=r.unit, title=r.title, text=r.text, limit_text=r.limit_text)
-        for r in rules.RULES.values()
+        RuleOut(
+            id=r.id,
+            unit=r.unit,
+            title=r.title,
+            text=r.text,
+            limit_text=r.limit_text,
+            within_label=r.within_label,
+        )
+        for r in stats.all_rules().values()
     ]
 
 

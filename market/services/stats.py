@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from kernel import clock
-from kernel.db import transaction
+from kernel import figures as sources
+from kernel.db import insert_rows, transaction
 from kernel.errors import Invalid, NotAuthenticated
 from market.rules import stats
 from market.services.access import require_supervisor
@@ -39,9 +40,21 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from accounts.api import Actor
+    from kernel.figures import Rule
     from kernel.platform import Platform
 
-_BATCH = 500
+_COLUMNS = (
+    "metric",
+    "period",
+    "item",
+    "stage",
+    "district",
+    "party",
+    "observations",
+    "figure",
+    "computed_at",
+    "generation",
+)
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(stats.Figure)
 
@@ -55,6 +68,14 @@ async def _items() -> dict[int, dict[str, Any]]:
         CatalogItem.approving_department,
     )
     return {int(r["id"]): dict(r) for r in rows}
+
+
+_OPENED_SIGNUPS = (
+    "SELECT s.purchase AS purchase, count(*) AS bidders, "
+    "max(CASE WHEN s.uscc = p.winner_uscc THEN s.quote END) AS quote "
+    "FROM market_signup s JOIN market_purchase p ON p.id = s.purchase "
+    "WHERE p.selected_at IS NOT NULL GROUP BY s.purchase"
+)
 
 
 async def purchase_facts(items: dict[int, dict[str, Any]]) -> list[stats.PurchaseFacts]:
@@ -73,22 +94,25 @@ async def purchase_facts(items: dict[int, dict[str, Any]]) -> list[stats.Purchas
         Purchase.winner.name.as_alias("winner_name"),
     ).where(Purchase.status != "draft")
     events: dict[int, list[tuple[str, dt.datetime]]] = defaultdict(list)
-    history = await PurchaseHistory.select(
-        PurchaseHistory.purchase, PurchaseHistory.event, PurchaseHistory.at
-    ).order_by(PurchaseHistory.id)
+    history = (
+        await PurchaseHistory.select(
+            PurchaseHistory.purchase, PurchaseHistory.event, PurchaseHistory.at
+        )
+        .where(PurchaseHistory.event.is_in([e.value for e in stats.EVENTS_READ]))
+        .order_by(PurchaseHistory.id)
+    )
     for h in history:
         events[int(h["purchase"])].append((str(h["event"]), h["at"]))
     extensions: dict[int, int] = defaultdict(int)
     for e in await Extension.select(Extension.purchase, Extension.working_days):
         extensions[int(e["purchase"])] += int(e["working_days"])
-    bidders: dict[int, int] = defaultdict(int)
-    quotes: dict[tuple[int, str], int | None] = {}
-    opened = {int(r["id"]) for r in rows if r["selected_at"] is not None}
-    for s in await Signup.select(Signup.purchase, Signup.uscc, Signup.quote):
-        pid = int(s["purchase"])
-        if pid in opened:  # nothing of a purchase whose selection never ran is read
-            bidders[pid] += 1
-            quotes[(pid, str(s["uscc"]))] = s["quote"]
+    bidders: dict[int, int] = {}
+    quotes: dict[int, int | None] = {}
+    # Counted in the database, and only for purchases whose selection ran (nothing of the
+    # others is read): the sign-ups and the winner's quote.
+    for s in await Signup.raw(_OPENED_SIGNUPS):
+        bidders[int(s["purchase"])] = int(s["bidders"])
+        quotes[int(s["purchase"])] = None if s["quote"] is None else int(s["quote"])
     facts = []
     for r in rows:
         pid = int(r["id"])
@@ -111,7 +135,7 @@ async def purchase_facts(items: dict[int, dict[str, Any]]) -> list[stats.Purchas
                 extension_working_days=extensions.get(pid, 0),
                 bidders=bidders.get(pid, 0),
                 quote_type=str(r["quote_type"]),
-                winning_quote=quotes.get((pid, str(r["winner_uscc"]))),
+                winning_quote=quotes.get(pid),
             )
         )
     return facts
@@ -168,17 +192,25 @@ async def complaint_facts(items: dict[int, dict[str, Any]]) -> list[stats.Compla
     return found
 
 
+def all_rules() -> dict[str, Rule]:
+    """The marketplace's rules and those of the other domains' registered sources."""
+    return {**stats.RULES, **sources.rules()}
+
+
 async def compute(platform: Platform | None) -> list[stats.Figure]:
     """Every figure from the current facts (no writes)."""
     items = await _items()
+    now = clock.now()
     observations = stats.observe(
         await purchase_facts(items),
         await onboarding_facts(),
         await complaint_facts(items),
-        now=clock.now(),
+        now=now,
         policy=policy_for(platform).deadlines,
     )
-    return stats.aggregate(observations)
+    for source in sources.sources():
+        observations.extend(await source.observe(now))
+    return stats.aggregate(observations, all_rules())
 
 
 async def _live_generation() -> int | None:
@@ -189,9 +221,9 @@ async def _live_generation() -> int | None:
 async def refresh(platform: Platform | None) -> dict[str, int]:
     """The periodic job: recompute every figure and replace the stored ones.
 
-    The new rows are written as a new generation in short transactions (a long one would hold
-    SQLite's write lock against sign-ups); then the older generations are deleted in one
-    statement. Readers read the lowest generation present, so they never see a partial run.
+    The new rows are written as a new generation in transactions of 20,000 rows (a long one
+    would hold SQLite's write lock against sign-ups); then the older generations are deleted in
+    one statement. Readers read the lowest generation present, so they never see a partial run.
     """
     started = time.perf_counter()
     figures = await compute(platform)
@@ -202,24 +234,24 @@ async def refresh(platform: Platform | None) -> dict[str, int]:
         .first()
     )
     generation = int(top["generation"]) + 1 if top else 1
+    encode = _ENCODER.encode
     rows = [
-        StatFigure(
-            metric=f.metric,
-            period=f.period,
-            item=f.item,
-            stage=f.stage,
-            district=f.district,
-            party=f.party,
-            observations=f.count,
-            figure=_ENCODER.encode(f).decode(),
-            computed_at=now,
-            generation=generation,
+        (
+            f.metric,
+            f.period,
+            f.item,
+            f.stage,
+            f.district,
+            f.party,
+            f.count,
+            encode(f).decode(),
+            now,
+            generation,
         )
         for f in figures
     ]
-    for start in range(0, len(rows), _BATCH):
-        async with transaction():
-            await StatFigure.insert(*rows[start : start + _BATCH])
+    # Through the driver in large chunks (a Piccolo object per row cost more than computing).
+    await insert_rows(StatFigure._meta.tablename, _COLUMNS, rows)
     async with transaction():
         await StatFigure.delete().where(StatFigure.generation != generation)
     return {"figures": len(rows), "ms": round((time.perf_counter() - started) * 1000)}
@@ -256,7 +288,8 @@ def parse_query(
 ) -> Query:
     """Bounded, validated filters; the operator's view needs a supervisor's login."""
     metrics = tuple(dict.fromkeys(metric.split(","))) if metric else ()
-    if len(metrics) > len(stats.RULES) or any(m not in stats.RULES for m in metrics):
+    known = all_rules()
+    if len(metrics) > len(known) or any(m not in known for m in metrics):
         raise Invalid("未知的统计指标", field="metric", code="unknown_metric")
     checks = (
         ("period", period, _PERIOD, "统计期间须为 *、YYYY 或 YYYY-MM"),
@@ -364,6 +397,24 @@ def to_csv(figures: list[stats.Figure]) -> str:
         data = msgspec.to_builtins(f)
         writer.writerow(["" if data[key] is None else data[key] for key, _ in CSV_COLUMNS])
     return "\ufeff" + out.getvalue()
+
+
+async def districts() -> list[str]:
+    """The division codes that have public figures (the page's district filter)."""
+    live = await _live_generation()
+    if live is None:
+        return []
+    rows = (
+        await StatFigure.select(StatFigure.district)
+        .where(
+            StatFigure.generation == live,
+            StatFigure.district != stats.ALL,
+            StatFigure.party == "",
+            StatFigure.period == stats.ALL,
+        )
+        .distinct()
+    )
+    return sorted(str(r["district"]) for r in rows)
 
 
 async def catalogue_labels() -> dict[str, str]:

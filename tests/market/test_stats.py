@@ -273,4 +273,5 @@ async def test_api_anonymous_figures_csv_bounds_and_operator_view(
     seen = await client.get(f"{API}/figures", params=operator_view, headers=operator)
     assert [f["count"] for f in seen.json()["figures"]] == [1]
     rules_ = (await client.get(f"{API}/rules")).json()
-    assert {r["id"] for r in rules_} == set(rules.RULES)
+    # The marketplace's rules and the joint survey's and drawing set's (registered sources).
+    assert {r["id"] for r in rules_} == {*rules.RULES, "survey_first_pass", "drawing_review_rounds"}

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from accounts.api import Actor, OrgKind
+from kernel import regions
 from kernel.errors import DomainError, Forbidden, NotFound
 from kernel.platform import Platform
 from market import api as market
@@ -73,7 +74,19 @@ async def directory(
     if request.headers.get("hx-request"):
         return page("directory_results.html", request, viewer, **context)
     catalog = await market.list_catalog()
-    return page("directory.html", request, viewer, catalog=catalog, **context)
+    # The region filter offers the divisions where admitted intermediaries are, by name.
+    everyone = result if not (q or item or region or credit_grade) else None
+    if everyone is None:
+        everyone = await market.search_directory(platform, limit=1)
+    present = set(everyone.facets.get("region", {})) | ({region} if region else set())
+    return page(
+        "directory.html",
+        request,
+        viewer,
+        catalog=catalog,
+        regions=regions.choices(present),
+        **context,
+    )
 
 
 @get("/intermediaries/{org_id:int}")
