@@ -84,7 +84,7 @@ async def _seal_choices(
         locked=State(rev.state) in LOCKED,
         completion=sheet is not None and sheet["stage"] == Stage.COMPLETION.value,
         major_change=bool(major),
-        signed={(s.purpose, s.role) for s in signatures if s.valid},
+        signed={(s.purpose, s.role) for s in signatures},
     )
     return [
         (f"{purpose.value}:{role}", f"{PURPOSE_LABELS[purpose]} · {role_label(purpose, role)}")
