@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from accounts.actor import SYSTEM, Actor
 from accounts.demo import (
+    DEMO_PASSWORD,
+    DEMO_REGION,
     DemoOrganisation,
     add_demo_organisations,
     demo_organisations,
@@ -31,6 +33,8 @@ from accounts.services import (
 )
 
 __all__ = [
+    "DEMO_PASSWORD",
+    "DEMO_REGION",
     "ORG_KIND_LABELS",
     "SESSION_COOKIE",
     "SYSTEM",

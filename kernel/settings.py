@@ -83,8 +83,10 @@ class Settings:
     pki_issuing_cert: Path | None = None
     pki_issuing_key: Path | None = None  # PKCS#8 PEM encrypted with the passphrase
     seal_font: Path | None = None  # an OpenType/TrueType CJK font (.ttf/.otf/.ttc); default: found
-    # A PDF sheet must carry a designer's e-seal before it is shared (submitted) for review.
-    require_drawing_seals: bool = False
+    # Scenarios 14, 15 and 17 (docs/signatures.md): a sheet is shared (submitted) only e-sealed by
+    # the designer unit, certified only fully signed, archived only with the as-built seals. An
+    # operator may turn it off for a transition period with unsigned sets.
+    require_drawing_seals: bool = True
 
     @property
     def tmp_stale_seconds(self) -> float:
@@ -134,6 +136,9 @@ def _bool(value: str) -> bool:
 
 
 PDF_POLICIES = ("warn", "refuse")
+# A switch that is on unless turned off in so many words (a typo stops the start, it does not
+# silently turn a safeguard off).
+SWITCH = ("true", "false")
 
 
 def _choice(value: str | None, name: str, allowed: tuple[str, ...]) -> str:
@@ -282,7 +287,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         pki_issuing_cert=_path(get("PKI_ISSUING_CERT")),
         pki_issuing_key=_path(get("PKI_ISSUING_KEY")),
         seal_font=_path(get("SEAL_FONT")),
-        require_drawing_seals=_bool(get("REQUIRE_DRAWING_SEALS", "false") or "false"),
+        require_drawing_seals=_choice(get("REQUIRE_DRAWING_SEALS"), "REQUIRE_DRAWING_SEALS", SWITCH)
+        == "true",
     )
 
 

@@ -279,13 +279,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
+def platform_env() -> dict[str, str]:
+    """Settings a test module changes from the defaults (override it there, saying why)."""
+    return {}
+
+
+@pytest.fixture
 def platform(
-    db: Database, tmp_path: Path, search_engine: str, request: pytest.FixtureRequest
+    db: Database,
+    tmp_path: Path,
+    search_engine: str,
+    platform_env: dict[str, str],
+    request: pytest.FixtureRequest,
 ) -> Platform:
-    extra: dict[str, str] = {}
+    extra = dict(platform_env)
     if search_engine == "meili":
         server: Meili = request.getfixturevalue("meili")
-        extra = {"ONESET_MEILI_URL": server.url, "ONESET_MEILI_KEY": server.key or ""}
+        extra |= {"ONESET_MEILI_URL": server.url, "ONESET_MEILI_KEY": server.key or ""}
     plat = build_platform(platform_settings(db, tmp_path / "var", **extra))
     for registration in index_registrations():
         plat.search.ensure_index(registration.spec)

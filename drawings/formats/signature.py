@@ -20,7 +20,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509 as crypto_x509
 from cryptography.hazmat.primitives import serialization
 from fontTools.ttLib import TTCollection
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -73,6 +73,50 @@ def seal_font(configured: Path | None, data_dir: Path) -> Path:
     )
 
 
+PDF_UNITS_PER_EM = 1000  # PDF glyph widths and text adjustments are thousandths of an em
+
+
+class _EmGlyphs(GlyphAccumulator):
+    """pyHanko's glyph accumulator, measuring in thousandths of an em whatever the font's units.
+
+    pyHanko 0.38 writes the embedded font's widths (``/W``) and the text's ``TJ`` adjustments in
+    the font's own units, which PDF reads as thousandths of an em: with a 2048-unit font
+    (WenQuanYi, most TrueType fonts) every viewer set the seal text twice as wide as its glyphs,
+    running out of the seal's box. HarfBuzz is asked for 1000-unit advances and the widths are
+    scaled to match (a 1000-unit font, e.g. Noto CJK, is left as it is).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._em_ratio = PDF_UNITS_PER_EM / self.units_per_em
+        if self.units_per_em != PDF_UNITS_PER_EM:
+            self.hb_font.scale = (PDF_UNITS_PER_EM, PDF_UNITS_PER_EM)
+            self.units_per_em = PDF_UNITS_PER_EM
+
+    def _get_cid_and_width(self, glyph_id: int) -> tuple[int, int]:
+        if glyph_id in self._glyphs:
+            return self._glyphs[glyph_id]
+        cid, width = super()._get_cid_and_width(glyph_id)
+        self._glyphs[glyph_id] = scaled = cid, round(width * self._em_ratio)
+        return scaled
+
+
+class _EmGlyphsFactory(GlyphAccumulatorFactory):
+    def create_font_engine(self, writer: Any, obj_stream: Any = None) -> GlyphAccumulator:
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        return _EmGlyphs(
+            writer=writer,
+            font_handle=Path(self.font_file).open("rb"),  # pyHanko reads it while signing
+            font_size=self.font_size,
+            ot_script_tag=self.ot_script_tag,
+            ot_language_tag=self.ot_language_tag,
+            writing_direction=self.writing_direction,
+            bcp47_lang_code=self.bcp47_lang_code,
+            obj_stream=obj_stream,
+        )
+
+
 def _asn1_cert(cert: crypto_x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
@@ -101,7 +145,7 @@ def sign_pdf(
     )
     style = TextStampStyle(
         stamp_text="%(org)s\n%(role)s  %(person)s\n%(when)s",
-        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(str(font), font_size=10)),
+        text_box_style=TextBoxStyle(font=_EmGlyphsFactory(str(font), font_size=10), leading=13),
         border_width=2,
     )
     meta = signers.PdfSignatureMetadata(

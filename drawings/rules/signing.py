@@ -97,6 +97,34 @@ def check_signer(purpose: Purpose, role: str, access: Access) -> None:
         )
 
 
+def signable(
+    access: Access,
+    *,
+    locked: bool,
+    completion: bool,
+    major_change: bool,
+    signed: set[tuple[str, str]],
+) -> list[tuple[Purpose, str]]:
+    """The (purpose, role) pairs an organisation with ``access`` may still seal on a revision,
+    for the page's seal form: design seals on a design-stage sheet not yet locked, change
+    confirmations on an unlocked revision filed as a major change, as-built seals on a
+    completion-stage sheet; a role already sealed (``signed``) not again (change confirmations
+    name a change, so they stay)."""
+    applies = {
+        Purpose.DESIGN: not completion and not locked,
+        Purpose.CHANGE: major_change and not locked,
+        Purpose.ASBUILT: completion,
+    }
+    return [
+        (purpose, role)
+        for purpose, wanted in applies.items()
+        if wanted
+        for role in ROLES[purpose]
+        if access in _WHO[(purpose, role)]
+        and (purpose == Purpose.CHANGE or (purpose.value, role) not in signed)
+    ]
+
+
 def role_label(purpose: str, role: str) -> str:
     return ROLES.get(Purpose(purpose), {}).get(role, role)
 

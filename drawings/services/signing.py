@@ -1,6 +1,6 @@
 """Electronic seals on PDF revisions: sign (a PAdES signature appended to the revision's signed
 copy, the uploaded original untouched) and verify (every signature validated by pyHanko against
-the platform root, each time it is asked).
+the platform root whenever asked, the result cached by the hash of the bytes read).
 
 Signing and validating are CPU work on files: they run in a worker thread (``anyio.to_thread``),
 reading and writing blobs through temporary files in the data dir.
@@ -8,7 +8,10 @@ reading and writing blobs through temporary files in the data dir.
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
+import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,22 +244,45 @@ def _scratch(platform: Platform) -> Iterator[Path]:
         yield Path(tmp)
 
 
-def _fetch(platform: Platform, sha256: str, target: Path) -> None:
+def _fetch(platform: Platform, sha256: str, target: Path) -> str:
+    """Copy the blob to ``target``; returns the SHA-256 of the bytes read (not the name's)."""
+    digest = hashlib.sha256()
     with target.open("wb") as out:
         for chunk in platform.blobs.open(sha256):
+            digest.update(chunk)
             out.write(chunk)
+    return digest.hexdigest()
+
+
+# Validation results by (SHA-256 of the bytes actually read, SHA-256 of the root): validating is
+# pyHanko parsing the file, digesting it once per signature and building each chain, the slow part
+# of every revision page; the result depends on nothing else (certificates are judged at the
+# signing time, nothing is fetched), so bytes changed in the store hash differently and miss.
+_CHECKED: OrderedDict[tuple[str, str], list[SignatureCheck]] = OrderedDict()
+_CHECKED_MAX = 512
+_CHECKED_LOCK = threading.Lock()
 
 
 def validate_blob(platform: Platform, sha256: str) -> list[SignatureCheck]:
-    """Every signature of a stored PDF, validated against the platform root (in a thread)."""
+    """Every signature of a stored PDF, validated against the platform root (in a thread);
+    answered from the cache when these very bytes were validated against this root before."""
     from drawings.formats.signature import validate_pdf  # pyHanko: loaded when used
 
     root = pki.load_authority(platform.settings).root_pem
     with _scratch(platform) as tmp:
         path = tmp / "signed.pdf"
-        _fetch(platform, sha256, path)
+        key = (_fetch(platform, sha256, path), hashlib.sha256(root).hexdigest())
+        with _CHECKED_LOCK:
+            if key in _CHECKED:
+                _CHECKED.move_to_end(key)
+                return list(_CHECKED[key])
         with path.open("rb") as handle:
-            return validate_pdf(handle, root)
+            checks = validate_pdf(handle, root)
+    with _CHECKED_LOCK:
+        _CHECKED[key] = checks
+        while len(_CHECKED) > _CHECKED_MAX:
+            _CHECKED.popitem(last=False)
+    return list(checks)
 
 
 async def signature_rows(revision_id: int) -> list[dict[str, Any]]:
@@ -318,23 +344,30 @@ async def valid_roles(platform: Platform, revision_id: int, purpose: Purpose) ->
 
 async def require_design_seal(platform: Platform, rev: RevisionRecord) -> None:
     """Scenario 14: a sheet is submitted only e-sealed by the designer unit's persons. A PDF
-    revision needs a valid design seal of its own; a DWG/DXF revision, a sealed PDF on its sheet
-    (the sheet's print)."""
+    revision needs a valid design seal of its own. A DWG/DXF is sealed through its print: the
+    newest PDF revision of its sheet must carry a valid design seal, and a DWG/DXF whose sheet
+    has no PDF at all is refused (``pdf_print_required``): a drawing file cannot carry a PAdES
+    signature, so without its sealed print nobody vouches for it."""
     if rev.format == "pdf":
-        candidates = [rev.id]
+        candidate = rev.id
     else:
-        rows = (
+        newest = (
             await Revision.select(Revision.id)
             .where(Revision.sheet == rev.sheet, Revision.format == "pdf")
             .order_by(Revision.seq, ascending=False)
+            .first()
         )
-        candidates = [int(r["id"]) for r in rows]
-    for candidate in candidates:
-        if await valid_roles(platform, candidate, Purpose.DESIGN):
-            return
-    raise Conflict(
-        "该图纸（PDF）尚未由设计单位人员加盖有效的电子签章，不能提交。", code="seal_required"
-    )
+        if newest is None:
+            raise Conflict(
+                "DWG/DXF 图纸须同时提交同一图号的 PDF 打印版，并由设计单位人员在 PDF 上加盖"
+                "电子签章，才能提交。",
+                code="pdf_print_required",
+            )
+        candidate = int(newest["id"])
+    if await valid_roles(platform, candidate, Purpose.DESIGN):
+        return
+    what = "该图纸（PDF）" if rev.format == "pdf" else "该图号的 PDF 打印版"
+    raise Conflict(f"{what}尚未由设计单位人员加盖有效的电子签章，不能提交。", code="seal_required")
 
 
 async def require_change_confirmations(

@@ -47,9 +47,15 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def running_platform() -> Iterator[RunningPlatform]:
+def platform_settings() -> dict[str, str]:
+    """``ONESET_*`` settings a test module changes from the defaults (override it there)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def running_platform(platform_settings: dict[str, str]) -> Iterator[RunningPlatform]:
     work = Path(tempfile.mkdtemp(prefix="oneset-browser-"))
-    platform = start(work)
+    platform = start(work, **platform_settings)
     try:
         platform.cli("load-catalog")
         yield platform

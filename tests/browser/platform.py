@@ -78,10 +78,11 @@ def sign_in(page: Any, username: str) -> None:
     page.wait_for_load_state()
 
 
-def start(work_dir: Path) -> RunningPlatform:
+def start(work_dir: Path, **settings: str) -> RunningPlatform:
+    """``settings``: ``ONESET_*`` variables a test changes from the defaults."""
     data_dir, clock_file = work_dir / "var", work_dir / "clock-offset"
     clock_file.write_text("0", encoding="ascii")
-    env = _env(data_dir, clock_file)
+    env = _env(data_dir, clock_file) | settings
     log = work_dir / "serve.log"
     process, base = http.start_serve(env, log)
     return RunningPlatform(base, data_dir, clock_file, env, process, log)

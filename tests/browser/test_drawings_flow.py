@@ -15,6 +15,15 @@ from tests.browser.platform import PASSWORD, RunningPlatform, sign_in
 from tests.paths import SHARED_DATA
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def platform_settings() -> dict[str, str]:
+    """Viewing, comparing and pinning on DXF sheets an owner shares itself, as on an installation
+    that turned the e-seals off (sealing in the browser: test_signing.py)."""
+    return {"ONESET_REQUIRE_DRAWING_SEALS": "false"}
+
+
 V1 = SHARED_DATA / "dxf" / "text_alignments.v1.dxf"
 V2 = SHARED_DATA / "dxf" / "text_alignments.v2.dxf"
 PDF = SHARED_DATA / "pdf" / "flange.v1.pdf"

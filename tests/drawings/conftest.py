@@ -1,9 +1,10 @@
-"""Fixtures for the drawings API tests: an owner with a project, other organisations, and
-running the processing job and the outbox the way the worker would."""
+"""Fixtures for the drawings API tests: an owner with a project, other organisations, running
+the processing job and the outbox the way the worker would, and the designer unit whose persons
+e-seal sheets before they are shared (seals are required by default, scenario 14)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 API = "/api/v1/drawings"
 CODE = "2019-440305-70-03-012345"
+DESIGNER = "深圳市某某建筑设计研究院有限公司"
+PRINT = "pdf/AutoCad_Simple.pdf"  # a small PDF standing in for a DWG/DXF sheet's print
 
 
 @dataclass
@@ -28,6 +31,7 @@ class World:
     client: AsyncTestClient[Any]
     platform: Platform
     owner: helpers.Session
+    designers: dict[str, helpers.Session] = field(default_factory=dict)
 
     async def upload(
         self,
@@ -65,6 +69,38 @@ class World:
             headers=self.owner.headers,
         )
         assert response.status_code == 201, response.text
+
+    async def designer(self, name: str = DESIGNER) -> helpers.Session:
+        """The designer unit (a ``contribute`` grant), signed in once per test."""
+        if name not in self.designers:
+            session = await helpers.login_as(self.client, "intermediary", name=name)
+            await self.grant(session, "contribute")
+            self.designers[name] = session
+        return self.designers[name]
+
+    async def seal(
+        self,
+        revision: int,
+        who: helpers.Session | None = None,
+        *,
+        role: str = "designer",
+        x: float = 36.0,
+        y: float = 36.0,
+    ) -> Any:
+        """The designer unit's person e-seals the PDF revision (the real signing service)."""
+        response = await self.post(
+            f"/revisions/{revision}/signatures",
+            who or await self.designer(),
+            json={"purpose": "design", "role": role, "x": x, "y": y},
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    async def sealed_print(self, sheet: str, relative: str = PRINT) -> int:
+        """A DWG/DXF sheet is shared with its sealed PDF print: upload one to ``sheet``."""
+        revision = await self.uploaded(sheet, relative)
+        await self.seal(revision)
+        return revision
 
     async def dispatch(self) -> None:
         """What the outbox dispatcher would do (tasks are not sent: the tests run them)."""

@@ -27,7 +27,9 @@ async def test_archive_survives_a_stored_path_like_sheet_number(
 ) -> None:
     reviewer = await _reviewer(world)
     revision = await world.uploaded("建施-01", "pdf/AutoCad_Simple.pdf")
-    await world.post(f"/revisions/{revision}/transitions", json={"to": "shared"})
+    await world.seal(revision)
+    shared = await world.post(f"/revisions/{revision}/transitions", json={"to": "shared"})
+    assert shared.status_code == 200, shared.text
     r = await world.post(
         f"/revisions/{revision}/transitions",
         reviewer,

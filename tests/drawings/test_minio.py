@@ -225,9 +225,23 @@ async def test_archive_on_minio_is_under_retention(
     )
     revision = uploaded.json()["id"]
     await processing.process_revision(minio_platform, revision)
+    # Shared only e-sealed by the designer unit (the signed copy is a blob on MinIO too).
+    designer = await helpers.login_as(minio_client, "intermediary", name="某某建筑设计院")
     await minio_client.post(
+        f"{API}/projects/{CODE}/grants",
+        json={"orgId": designer.org_id, "role": "contribute"},
+        headers=owner.headers,
+    )
+    sealed = await minio_client.post(
+        f"{API}/revisions/{revision}/signatures",
+        json={"purpose": "design", "role": "designer"},
+        headers=designer.headers,
+    )
+    assert sealed.status_code == 201, sealed.text
+    shared = await minio_client.post(
         f"{API}/revisions/{revision}/transitions", json={"to": "shared"}, headers=owner.headers
     )
+    assert shared.status_code == 200, shared.text
     published = await minio_client.post(
         f"{API}/revisions/{revision}/transitions",
         json={"to": "published", "certificateNumber": "M-1"},

@@ -27,10 +27,10 @@ async def _uploaded_by(world: World, who: helpers.Session, sheet: str, relative:
 async def test_a_contributor_deletes_only_its_own_work_in_progress(
     world: World, db: Database
 ) -> None:
-    designer = await helpers.login_as(world.client, "intermediary", name="某设计院")
-    await world.grant(designer, "contribute")
+    designer = await world.designer()
     owners = await world.uploaded("建施-01", "dxf/bin_dxf_r12.dxf")
     mine = await _uploaded_by(world, designer, "建施-02", "dxf/justify_test_cn.dxf")
+    await world.sealed_print("建施-03")  # a DXF is shared with its sealed PDF print
     shared = await _uploaded_by(world, designer, "建施-03", "dxf/block_color_cn.dxf")
     to_shared = await world.post(
         f"/revisions/{shared}/transitions", designer, json={"to": "shared"}

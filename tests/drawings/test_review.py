@@ -1,4 +1,10 @@
-"""Scenarios 14–17: anchored review, locking, change control, one set for all, archive."""
+"""Scenarios 14–17 on an installation that turned the e-seals off: anchored review, locking with
+the plain review stamp, change control of DXF sheets, one set for all, archive.
+
+``ONESET_REQUIRE_DRAWING_SEALS=false`` is kept for operators still taking unsigned sets, so its
+path stays tested here: the plain stamp (a sealed sheet gets the agency's signature instead) and
+a major change filed as DXF exist only there. The same steps with seals required, the default,
+are in test_sealed_scenarios.py."""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
@@ -15,6 +22,11 @@ from tests import helpers
 from tests.conftest import Database
 from tests.drawings.conftest import API, CODE, World
 from tests.paths import SHARED_DATA
+
+
+@pytest.fixture
+def platform_env() -> dict[str, str]:
+    return {"ONESET_REQUIRE_DRAWING_SEALS": "false"}
 
 
 async def _reviewer(world: World) -> helpers.Session:

@@ -1,5 +1,6 @@
 """Scenarios 14, 15 and 17 with real electronic seals (PAdES, validated by pyHanko against the
-platform root), on a platform that requires sealed sheets (``ONESET_REQUIRE_DRAWING_SEALS``)."""
+platform root), on a platform with its defaults: sealed sheets are required
+(``ONESET_REQUIRE_DRAWING_SEALS`` is on unless turned off)."""
 
 from __future__ import annotations
 
@@ -9,42 +10,17 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
 from click.testing import CliRunner
-from litestar.testing import AsyncTestClient
 
 from drawings.services import processing
 from kernel import audit, pki
-from kernel.platform import build_platform, set_current
-from oneset.app import create_app
 from oneset.cli.drawings import verify_archive_command
-from oneset.wiring import index_registrations
 from tests import helpers
-from tests.conftest import Database, platform_settings
-from tests.drawings.conftest import API, CODE, World
+from tests.drawings.conftest import CODE, World
 from tests.paths import SHARED_DATA
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
-
-@pytest.fixture
-async def sealed(db: Database, tmp_path: Path) -> AsyncIterator[World]:
-    plat = build_platform(
-        platform_settings(db, tmp_path / "var", ONESET_REQUIRE_DRAWING_SEALS="true")
-    )
-    for registration in index_registrations():
-        plat.search.ensure_index(registration.spec)
-    set_current(plat)
-    async with AsyncTestClient(app=create_app(plat, bind_database=False)) as client:
-        owner = await helpers.login_as(client, "enterprise", name="深圳市某某置业有限公司")
-        created = await client.post(
-            f"{API}/projects",
-            json={"projectCode": CODE, "name": "某某花园一期"},
-            headers=owner.headers,
-        )
-        assert created.status_code == 201, created.text
-        yield World(client, plat, owner)
+    pass
 
 
 async def _party(world: World, name: str, role: str) -> helpers.Session:
@@ -67,19 +43,27 @@ async def _seal(world: World, who: helpers.Session, revision: int, **body: Any) 
     return response.json()
 
 
-async def test_scenario_14_sealed_submission_and_certificate(sealed: World) -> None:
-    world = sealed
+async def test_scenario_14_sealed_submission_and_certificate(world: World) -> None:
     designer = await _party(world, "深圳市某某建筑设计研究院有限公司", "contribute")
     reviewer = await _party(world, "市施工图审查中心", "review")
 
     v1 = await _upload(world, designer, "建施-01", "pdf/flange.v1.pdf")
     dwg = await _upload(world, designer, "建施-01-dwg", "dwg/example_2018.dwg")
-    # An unsealed sheet (PDF, or a DWG without a sealed print) cannot be submitted.
-    for revision in (v1, dwg):
+    # An unsealed sheet cannot be submitted: a PDF without its seal, a DWG without a PDF print
+    # on its sheet, or with an unsealed one; the DWG goes once its print is sealed.
+    for revision, code in ((v1, "seal_required"), (dwg, "pdf_print_required")):
         refused = await world.post(
             f"/revisions/{revision}/transitions", designer, json={"to": "shared"}
         )
-        assert (refused.status_code, refused.json()["code"]) == (409, "seal_required"), refused.text
+        assert (refused.status_code, refused.json()["code"]) == (409, code), refused.text
+    printed = await _upload(world, designer, "建施-01-dwg", "pdf/AutoCad_Simple.pdf")
+    unsealed_print = await world.post(
+        f"/revisions/{dwg}/transitions", designer, json={"to": "shared"}
+    )
+    assert (unsealed_print.status_code, unsealed_print.json()["code"]) == (409, "seal_required")
+    await _seal(world, designer, printed, purpose="design", role="designer")
+    dwg_shared = await world.post(f"/revisions/{dwg}/transitions", designer, json={"to": "shared"})
+    assert dwg_shared.status_code == 200, dwg_shared.text
     await _seal(world, designer, v1, purpose="design", role="designer", x=420, y=30)
     await _seal(world, designer, v1, purpose="design", role="checker", x=240, y=30)
     shared = await world.post(f"/revisions/{v1}/transitions", designer, json={"to": "shared"})
@@ -184,10 +168,7 @@ CONTRACTOR_ROLES = ("contractor", "compiler", "checker", "technical_lead")
 SUPERVISOR_ROLES = ("supervision_unit", "chief_supervisor", "site_supervisor")
 
 
-async def test_scenario_17_composite_asbuilt_seal_and_archive(
-    sealed: World, tmp_path: Path
-) -> None:
-    world = sealed
+async def test_scenario_17_composite_asbuilt_seal_and_archive(world: World, tmp_path: Path) -> None:
     designer = await _party(world, "深圳市某某建筑设计研究院有限公司", "contribute")
     reviewer = await _party(world, "市施工图审查中心", "review")
     contractor = await _party(world, "中建某局第一建设有限公司", "contribute")
@@ -298,8 +279,7 @@ def _forge(source: Path, target: Path, member: str) -> None:
             zf.writestr(name, body)
 
 
-async def test_scenario_15_change_control_with_confirmations(sealed: World) -> None:
-    world = sealed
+async def test_scenario_15_change_control_with_confirmations(world: World) -> None:
     designer = await _party(world, "深圳市某某建筑设计研究院有限公司", "contribute")
     reviewer = await _party(world, "市施工图审查中心", "review")
     other_agency = await _party(world, "另一家审查机构", "review")
@@ -415,8 +395,7 @@ async def test_scenario_15_change_control_with_confirmations(sealed: World) -> N
     ).read_bytes()
 
 
-async def test_scenario_14_a_set_with_an_unsealed_sheet_is_not_submitted(sealed: World) -> None:
-    world = sealed
+async def test_scenario_14_a_set_with_an_unsealed_sheet_is_not_submitted(world: World) -> None:
     designer = await _party(world, "深圳市某某建筑设计研究院有限公司", "contribute")
     first = await _upload(world, designer, "建施-01", "pdf/flange.v1.pdf")
     second = await _upload(world, designer, "建施-02", "pdf/AutoCad_Simple.pdf")

@@ -143,7 +143,8 @@ async def test_a_changed_byte_shows_invalid(world: World, db: Database) -> None:
     await sign_in(world.client, world.owner.username)
     page = (await world.client.get(f"/review/revisions/{rev}")).text
     assert '<tr data-field="oneset-design-designer" data-valid="true">' in page
-    assert f"{DESIGNER}（{designer.uscc}）" in page and "有效" in page
+    organisation = f'<span>{DESIGNER}<br><span class="mono">{designer.uscc}</span></span>'
+    assert organisation in page and "有效" in page
     row = await Revision.select(Revision.signed_sha256).where(Revision.id == rev).first()
     assert row is not None
     path = next((world.platform.settings.data_dir).rglob(str(row["signed_sha256"])))

@@ -176,12 +176,8 @@ async def revision_page(
         currency=detail.currency,
         names=detail.names,
         signatures=detail.signatures,
-        seal_choices=[
-            (f"{purpose.value}:{role}", f"{drawings.PURPOSE_LABELS[purpose]} · {label}")
-            for purpose, roles in drawings.ROLES.items()
-            if purpose != drawings.Purpose.REVIEW
-            for role, label in roles.items()
-        ],
+        seal_choices=detail.seal_choices,
+        seal_change=any(value.startswith("change:") for value, _ in detail.seal_choices),
         **_labels(),
     )
 

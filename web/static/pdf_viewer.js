@@ -1,5 +1,6 @@
 // PDF sheets drawn page by page with PDF.js (vendored in /static/pdfjs, see README.txt there);
-// zoom, page navigation, review comments pinned by clicking (PDF user-space coordinates).
+// zoom, page navigation, review comments pinned by clicking (PDF user-space coordinates), and
+// the e-seal's position picked by clicking (its box drawn where the seal will go).
 import * as pdfjsLib from "/static/pdfjs/pdf.min.js";
 
 pdfjsLib.GlobalWorkerOptions.workerSrc = "/static/pdfjs/pdf.worker.min.js";
@@ -12,8 +13,13 @@ if (box) {
   const pageInput = document.getElementById("pdf-page");
   const form = document.getElementById("comment-form");
   const pinStatus = document.getElementById("pin-status");
+  const sealForm = document.getElementById("seal-form");
+  const sealStatus = document.getElementById("seal-status");
+  const sealPick = document.getElementById("seal-pick");
   const NS = "http://www.w3.org/2000/svg";
-  let doc = null, pageNo = 1, zoom = 1, viewport = null, pending = null;
+  let doc = null, pageNo = 1, zoom = 1, viewport = null, pending = null, seal = null;
+  // A click pins a comment, unless the signer asked to place the seal (or may not comment).
+  let picking = !form && !!sealForm;
 
   async function render() {
     const page = await doc.getPage(pageNo);
@@ -58,12 +64,59 @@ if (box) {
       }
     });
     if (pending && pending.page === pageNo) pin(pending.x, pending.y, "+", "pending");
+    if (seal && seal.page === pageNo) sealBox(seal.x, seal.y);
+  }
+
+  function sealSize() {
+    const asbuilt = sealForm.elements.seal.value.startsWith("asbuilt:");
+    return (asbuilt ? sealForm.dataset.frame : sealForm.dataset.seal).split(",").map(Number);
+  }
+
+  function sealBox(x, y) {
+    const [w, h] = sealSize();
+    const [x1, y1] = viewport.convertToViewportPoint(x, y);
+    const [x2, y2] = viewport.convertToViewportPoint(x + w, y + h);
+    const r = document.createElementNS(NS, "rect");
+    r.setAttribute("x", Math.min(x1, x2)); r.setAttribute("y", Math.min(y1, y2));
+    r.setAttribute("width", Math.abs(x2 - x1)); r.setAttribute("height", Math.abs(y2 - y1));
+    r.setAttribute("class", "seal-box");
+    pins.append(r);
+  }
+
+  function placeSeal(x, y) {
+    sealForm.elements.seal_x.value = x.toFixed(1);
+    sealForm.elements.seal_y.value = y.toFixed(1);
+    sealForm.elements.seal_page.value = String(pageNo);
+    seal = { x, y, page: pageNo };
+    picking = !form;
+    if (sealPick) sealPick.setAttribute("aria-pressed", "false");
+    drawPins();
+    sealStatus.textContent = `签章位置：第 ${pageNo} 页 (${x.toFixed(1)}, ${y.toFixed(1)})，确认无误后点击“签章”。`;
+  }
+
+  if (sealForm) {
+    if (sealPick) {
+      sealPick.addEventListener("click", () => {
+        picking = true;
+        sealPick.setAttribute("aria-pressed", "true");
+        sealStatus.textContent = "请在页面上单击签章框左下角的位置。";
+        box.scrollIntoView({ block: "center" });
+      });
+    }
+    const typed = () => {
+      const x = Number(sealForm.elements.seal_x.value), y = Number(sealForm.elements.seal_y.value);
+      const page = Number(sealForm.elements.seal_page.value) || 1;
+      if (Number.isFinite(x) && Number.isFinite(y)) { seal = { x, y, page }; if (viewport) drawPins(); }
+    };
+    ["seal_x", "seal_y", "seal_page", "seal"].forEach((n) => sealForm.elements[n].addEventListener("change", typed));
   }
 
   canvas.addEventListener("click", (e) => {
-    if (!form || !viewport) return;
+    if (!viewport) return;
     const rect = canvas.getBoundingClientRect();
     const [x, y] = viewport.convertToPdfPoint(e.clientX - rect.left, e.clientY - rect.top);
+    if (picking && sealForm) { placeSeal(x, y); return; }
+    if (!form) return;
     form.elements.x.value = x.toFixed(2);
     form.elements.y.value = y.toFixed(2);
     if (form.elements.page) form.elements.page.value = String(pageNo);

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from drawings.rules.access import Access
 from drawings.rules.search_text import chunk_text
 from drawings.rules.sheets import archive_segment, check_sheet_number
+from drawings.rules.signing import signable
 from drawings.rules.states import State, check_mutable, check_transition
 from kernel.errors import Conflict, Invalid
 from kernel.http import UNSATISFIABLE, parse_range
@@ -91,3 +93,40 @@ def test_chunks_keep_every_character_and_respect_the_size() -> None:
 )
 def test_byte_ranges(header: str | None, expected: object) -> None:
     assert parse_range(header, 100) == expected
+
+
+def test_the_seal_form_offers_what_the_organisation_may_still_sign() -> None:
+    def offered(
+        access: Access,
+        *,
+        locked: bool = False,
+        completion: bool = False,
+        major_change: bool = False,
+        signed: set[tuple[str, str]] | None = None,
+    ) -> list[str]:
+        pairs = signable(
+            access,
+            locked=locked,
+            completion=completion,
+            major_change=major_change,
+            signed=signed or set(),
+        )
+        return [f"{purpose.value}:{role}" for purpose, role in pairs]
+
+    design = ["design:designer", "design:checker", "design:reviewer", "design:approver"]
+    assert offered(Access.CONTRIBUTE) == [*design, "design:lead"]
+    assert offered(Access.CONTRIBUTE, signed={("design", "lead")}) == design
+    assert offered(Access.CONTRIBUTE, locked=True) == []  # published: no design seal any more
+    assert offered(Access.OWNER) == []  # the builder seals only change confirmations
+    assert offered(Access.OWNER, major_change=True) == ["change:builder"]
+    assert offered(Access.READ, major_change=True) == ["change:contractor", "change:supervisor"]
+    assert offered(Access.REVIEW, major_change=True) == []  # its seal comes with publication
+    asbuilt = offered(Access.READ, completion=True, signed={("asbuilt", "contractor")})
+    assert asbuilt == [
+        "asbuilt:compiler",
+        "asbuilt:checker",
+        "asbuilt:technical_lead",
+        "asbuilt:supervision_unit",
+        "asbuilt:chief_supervisor",
+        "asbuilt:site_supervisor",
+    ]
