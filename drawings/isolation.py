@@ -57,7 +57,10 @@ class _Job:
 
 def serve(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
     """The helper's main loop; returns when stdin closes (the client went away)."""
+    import ezdwg  # noqa: F401 - a DWG child would import it anew each time (~0.25 s)
+
     import drawings.formats.analysis
+    import drawings.formats.dwg
     import drawings.formats.dxf
     import drawings.formats.pdf  # noqa: F401
 
@@ -133,6 +136,8 @@ def _start(request: dict[str, Any], scratch: str, protocol_fd: int) -> _Job:
     pid = os.fork()
     if pid == 0:  # child: never returns
         _child(request, result_path, protocol_fd)
+    with contextlib.suppress(OSError):  # also done in the child: whichever runs first
+        os.setpgid(pid, pid)
     timeout = float(request["timeout"])
     return _Job(int(request["id"]), pid, time.monotonic() + timeout, result_path, timeout)
 
@@ -140,6 +145,10 @@ def _start(request: dict[str, Any], scratch: str, protocol_fd: int) -> _Job:
 def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
     code = 1
     try:
+        # Its own process group: the preview process it forks (``formats.forked``) is killed
+        # with it on a timeout and cleaned up after it exits.
+        with contextlib.suppress(OSError):
+            os.setpgid(0, 0)
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -166,6 +175,7 @@ def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
                     Path(request["path"]),
                     Path(request["preview"]) if request.get("preview") else None,
                     request.get("filename") or None,
+                    parallel=True,
                 )
         except MemoryError:
             result = failed(None, _OUT_OF_MEMORY)
@@ -211,8 +221,7 @@ def _reap(jobs: dict[int, _Job], stdout: IO[str]) -> None:
     now = time.monotonic()
     for pid, job in list(jobs.items()):
         if now > job.deadline:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+            _kill_group(pid, reaped=False)
             os.waitpid(pid, 0)
             _reply(
                 stdout,
@@ -225,7 +234,20 @@ def _reap(jobs: dict[int, _Job], stdout: IO[str]) -> None:
         if done == 0:
             continue
         del jobs[pid]
+        _kill_group(pid)  # a preview process a crashed child left behind
         _reply(stdout, job, _outcome(job, status))
+
+
+def _kill_group(pid: int, *, reaped: bool = True) -> None:
+    """SIGKILL the child's process group (the child and any process it forked); a child not
+    yet reaped and not yet in its own group is killed alone (once reaped, its pid may be
+    anyone's)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        if not reaped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _outcome(job: _Job, status: int) -> Analysis:

@@ -56,9 +56,14 @@ def decode(data: bytes) -> Analysis:
 
 
 def analyse_file(
-    path: Path, preview_path: Path | None = None, filename: str | None = None
+    path: Path,
+    preview_path: Path | None = None,
+    filename: str | None = None,
+    *,
+    parallel: bool = False,
 ) -> Analysis:
-    """Sniff the format and dispatch; never raises for a bad file."""
+    """Sniff the format and dispatch; never raises for a bad file. ``parallel``: render a DXF or
+    DWG preview in a forked process (only inside the isolated child, see ``forked``)."""
     try:
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
@@ -73,7 +78,7 @@ def analyse_file(
     if sniffed.format == "dxf":
         from drawings.formats.dxf import analyse_dxf
 
-        result = analyse_dxf(path, preview_path)
+        result = analyse_dxf(path, preview_path, parallel=parallel)
     elif sniffed.format == "pdf":
         from drawings.formats.pdf import analyse_pdf
 
@@ -81,7 +86,7 @@ def analyse_file(
     else:
         from drawings.formats.dwg import analyse_dwg
 
-        result = analyse_dwg(path, preview_path)
+        result = analyse_dwg(path, preview_path, parallel=parallel)
     result.metadata.setdefault(
         "sniffed",
         {"format": sniffed.format, "encoding": sniffed.encoding, "version": sniffed.version},

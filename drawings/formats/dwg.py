@@ -31,7 +31,9 @@ SUPPORTED = frozenset(
 )
 
 
-def analyse_dwg(path: Path, preview_path: Path | None = None) -> Analysis:
+def analyse_dwg(
+    path: Path, preview_path: Path | None = None, *, parallel: bool = False
+) -> Analysis:
     with path.open("rb") as handle:
         version = sniff(handle.read(HEAD_BYTES)).version or ""
     release = DWG_VERSIONS.get(version)
@@ -55,7 +57,7 @@ def analyse_dwg(path: Path, preview_path: Path | None = None) -> Analysis:
             )
         from drawings.formats.dxf import analyse_dxf
 
-        inner = analyse_dxf(converted, preview_path)
+        inner = analyse_dxf(converted, preview_path, parallel=parallel)
     if inner.status != "ready":
         return failed("dwg", f"DWG 文件（{named}）解析后的图纸无法分析：{inner.error}", **metadata)
     warnings = list(inner.warnings)
