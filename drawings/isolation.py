@@ -199,11 +199,16 @@ def _diff_job(request: dict[str, Any]) -> Analysis:
     from drawings.formats.dxf_diff import diff_dxf
 
     try:  # a DWG side is read with ezdwg and converted to an ezdxf document
-        old_doc = load_document(Path(request["path"]))
-        new_doc = load_document(Path(request["other"]))
+        old_doc, old_dwg = load_document(Path(request["path"]))
+        new_doc, new_dwg = load_document(Path(request["other"]))
     except DxfLoadError as error:
         return failed("dxf", error.reason)
-    diff = diff_dxf(old_doc, new_doc)
+    diff = diff_dxf(
+        old_doc, new_doc, converted_old=old_dwg is not None, converted_new=new_dwg is not None
+    )
+    # A converted DWG is an R2010 document: the version compared is the DWG's own.
+    diff.old_version = old_dwg or diff.old_version
+    diff.new_version = new_dwg or diff.new_version
     summary = diff.summary()
     svg = render_overlay(old_doc, new_doc, diff)
     overlay = request.get("preview")

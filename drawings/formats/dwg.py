@@ -80,9 +80,9 @@ def analyse_dwg(
     )
 
 
-def load_document(path: Path) -> Drawing:
+def load_document(path: Path) -> tuple[Drawing, str | None]:
     """The ezdxf document of a DXF or DWG file (a DWG converted in a private temporary
-    directory, never next to its file), for the diff.
+    directory, never next to its file) and, for a DWG, its version (``AC1032``), for the diff.
 
     Raises ``DxfLoadError`` with a Chinese reason when the file cannot be read.
     """
@@ -93,9 +93,9 @@ def load_document(path: Path) -> Drawing:
     try:
         sniffed = sniff(head)
     except UnsupportedMedia:  # not a drawing: the DXF loader names the reason
-        return load(path)[0]
+        return load(path)[0], None
     if sniffed.format != "dwg":
-        return load(path)[0]
+        return load(path)[0], None
     version = sniffed.version or ""
     if version not in SUPPORTED:
         raise DxfLoadError(f"不支持的 DWG 版本 {version or '未知'}。")
@@ -105,7 +105,7 @@ def load_document(path: Path) -> Drawing:
             _convert(path, converted)
         except Exception as error:  # any parse failure of untrusted bytes is the file's fault
             raise DxfLoadError(f"DWG 文件（{version}）无法解析：{_short(error)}") from error
-        return load(converted)[0]  # in memory: the directory may go
+        return load(converted)[0], version  # in memory: the directory may go
 
 
 def _convert(path: Path, target: Path) -> dict[str, int]:
