@@ -12,7 +12,8 @@ crashes, so a hostile file can take down only its own child. The helper is singl
 private copy of fd 1 and decodes requests incrementally.
 
 Protocol: one JSON object per line. Request ``{"id", "path", "preview", "filename", "timeout",
-"maxMemoryMb"}`` (a diff adds ``"op": "diff"`` and ``"other"``); reply ``{"id", "result"}`` (an
+"maxMemoryMb"}`` (a diff adds ``"op": "diff"`` and ``"other"``; a DWG→DXF conversion is
+``"op": "dwg-to-dxf"`` writing the DXF to ``"preview"``); reply ``{"id", "result"}`` (an
 encoded ``Analysis``).
 """
 
@@ -170,6 +171,10 @@ def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
         try:
             if request.get("op") == "diff":
                 result = _diff_job(request)
+            elif request.get("op") == "dwg-to-dxf":
+                from drawings.formats.dwg import convert_dwg
+
+                result = convert_dwg(Path(request["path"]), Path(request["preview"]))
             else:
                 result = analyse_file(
                     Path(request["path"]),
@@ -392,6 +397,20 @@ class ForkServerClient:
                 "path": str(old),
                 "other": str(new),
                 "preview": str(overlay_path) if overlay_path else None,
+                "maxMemoryMb": max_memory_mb,
+            },
+            timeout_s,
+        )
+
+    def dwg_to_dxf(
+        self, dwg: Path, target: Path, *, timeout_s: float, max_memory_mb: int | None = None
+    ) -> Analysis:
+        """Convert a DWG to a DXF file ``target`` in a child (``formats.dwg.convert_dwg``)."""
+        return self._call(
+            {
+                "op": "dwg-to-dxf",
+                "path": str(dwg),
+                "preview": str(target),
                 "maxMemoryMb": max_memory_mb,
             },
             timeout_s,
