@@ -13,8 +13,8 @@ private copy of fd 1 and decodes requests incrementally.
 
 Protocol: one JSON object per line. Request ``{"id", "path", "preview", "filename", "timeout",
 "maxMemoryMb"}`` (a diff adds ``"op": "diff"`` and ``"other"``; a DWG→DXF conversion is
-``"op": "dwg-to-dxf"`` writing the DXF to ``"preview"``); reply ``{"id", "result"}`` (an
-encoded ``Analysis``).
+``"op": "dwg-to-dxf"`` writing the DXF to ``"preview"``); reply ``{"id", "result"}``, the
+result the child's encoded ``Analysis`` object as it wrote it (UTF-8 JSON without newlines).
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+import msgspec
 
 from drawings.formats.analysis import Analysis, decode, encode, failed
 
@@ -74,7 +76,7 @@ def serve(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
     if stdout is None:
         # The protocol gets a private copy of fd 1; fd 1 and sys.stdout then point at stderr, so
         # a library that prints (from Python or C) cannot corrupt a reply line.
-        stdout = os.fdopen(os.dup(1), "w", encoding="ascii")
+        stdout = os.fdopen(os.dup(1), "w", encoding="utf-8")
         os.dup2(2, 1)
         sys.stdout = sys.stderr
     decoder = codecs.getincrementaldecoder("utf-8")()  # a read may split a UTF-8 character
@@ -260,7 +262,8 @@ def _kill_group(pid: int, *, reaped: bool = True) -> None:
                 os.kill(pid, signal.SIGKILL)
 
 
-def _outcome(job: _Job, status: int) -> Analysis:
+def _outcome(job: _Job, status: int) -> Analysis | bytes:
+    """The child's encoded result as it wrote it (passed on without decoding), or a failure."""
     if os.WIFSIGNALED(status):
         return failed(
             None, f"图纸解析进程异常终止（信号 {os.WTERMSIG(status)}），文件可能过大或已损坏。"
@@ -270,20 +273,32 @@ def _outcome(job: _Job, status: int) -> Analysis:
         return failed(None, _OUT_OF_MEMORY)
     try:
         with open(job.result_path, "rb") as handle:
-            return decode(handle.read())
-    except (OSError, ValueError):
-        return failed(None, f"图纸解析进程异常退出（代码 {code}）。")
+            encoded = handle.read()
+    except OSError:
+        encoded = b""
     finally:
         with contextlib.suppress(OSError):
             os.unlink(job.result_path)
+    if encoded.startswith(b"{") and encoded.endswith(b"}") and b"\n" not in encoded:
+        return encoded
+    return failed(None, f"图纸解析进程异常退出（代码 {code}）。")
 
 
-def _reply(stdout: IO[str], job: _Job, result: Analysis) -> None:
-    stdout.write(json.dumps({"id": job.request_id, "result": encode(result).decode()}) + "\n")
+def _reply(stdout: IO[str], job: _Job, result: Analysis | bytes) -> None:
+    encoded = result if isinstance(result, bytes) else encode(result)
+    stdout.write(f'{{"id":{job.request_id},"result":{encoded.decode()}}}\n')
     stdout.flush()
 
 
 # -- client (runs in the worker) ------------------------------------------------------------------
+
+
+class _Reply(msgspec.Struct):
+    """One reply line: the request's id and the child's encoded ``Analysis`` (decoded once,
+    here; the server passes the child's bytes on)."""
+
+    id: int
+    result: msgspec.Raw
 
 
 @dataclass
@@ -340,13 +355,13 @@ class ForkServerClient:
 
     def _deliver(self, raw: bytes) -> None:
         try:
-            reply = json.loads(raw)
-            request_id = int(reply["id"])
-        except (ValueError, KeyError, TypeError):
+            reply = msgspec.json.decode(raw, type=_Reply)
+        except msgspec.DecodeError:
             log.exception("unreadable fork-server reply: %r", raw[:200])
             return
+        request_id = reply.id
         try:
-            result = decode(str(reply["result"]).encode())
+            result = decode(bytes(reply.result))
         except (ValueError, KeyError, TypeError) as error:
             log.exception("undecodable analysis result")
             result = failed(None, f"图纸解析结果无法读取（{type(error).__name__}）。")
