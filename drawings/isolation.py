@@ -24,6 +24,7 @@ import contextlib
 import gc
 import json
 import logging
+import math
 import os
 import selectors
 import signal
@@ -159,12 +160,16 @@ def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
             os.close(protocol_fd)  # only the server answers on the protocol pipe
         os.dup2(devnull, 1)
         os.dup2(devnull, 0)
+        import resource
+
         limit_mb = request.get("maxMemoryMb")
         if limit_mb:
-            import resource
-
             limit = int(limit_mb) * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        # A backstop should the server die (it enforces the time limit): in its own process
+        # group no signal to the worker's group reaches the child or its preview process.
+        cpu_s = math.ceil(float(request["timeout"]) + _GRACE_S)
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 5))
         from drawings.formats.analysis import analyse_file
 
         # A child lives for one file: raise the collector's first threshold so it does not
