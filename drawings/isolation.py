@@ -24,7 +24,6 @@ import contextlib
 import gc
 import json
 import logging
-import math
 import os
 import selectors
 import signal
@@ -140,8 +139,6 @@ def _start(request: dict[str, Any], scratch: str, protocol_fd: int) -> _Job:
     pid = os.fork()
     if pid == 0:  # child: never returns
         _child(request, result_path, protocol_fd)
-    with contextlib.suppress(OSError):  # also done in the child: whichever runs first
-        os.setpgid(pid, pid)
     timeout = float(request["timeout"])
     return _Job(int(request["id"]), pid, time.monotonic() + timeout, result_path, timeout)
 
@@ -149,10 +146,6 @@ def _start(request: dict[str, Any], scratch: str, protocol_fd: int) -> _Job:
 def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
     code = 1
     try:
-        # Its own process group: the preview process it forks (``formats.forked``) is killed
-        # with it on a timeout and cleaned up after it exits.
-        with contextlib.suppress(OSError):
-            os.setpgid(0, 0)
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -160,16 +153,12 @@ def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
             os.close(protocol_fd)  # only the server answers on the protocol pipe
         os.dup2(devnull, 1)
         os.dup2(devnull, 0)
-        import resource
-
         limit_mb = request.get("maxMemoryMb")
         if limit_mb:
+            import resource
+
             limit = int(limit_mb) * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        # A backstop should the server die (it enforces the time limit): in its own process
-        # group no signal to the worker's group reaches the child or its preview process.
-        cpu_s = math.ceil(float(request["timeout"]) + _GRACE_S)
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 5))
         from drawings.formats.analysis import analyse_file
 
         # A child lives for one file: raise the collector's first threshold so it does not
@@ -187,7 +176,6 @@ def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
                     Path(request["path"]),
                     Path(request["preview"]) if request.get("preview") else None,
                     request.get("filename") or None,
-                    parallel=True,
                 )
         except MemoryError:
             result = failed(None, _OUT_OF_MEMORY)
@@ -238,7 +226,8 @@ def _reap(jobs: dict[int, _Job], stdout: IO[str]) -> None:
     now = time.monotonic()
     for pid, job in list(jobs.items()):
         if now > job.deadline:
-            _kill_group(pid, reaped=False)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             _reply(
                 stdout,
@@ -251,20 +240,7 @@ def _reap(jobs: dict[int, _Job], stdout: IO[str]) -> None:
         if done == 0:
             continue
         del jobs[pid]
-        _kill_group(pid)  # a preview process a crashed child left behind
         _reply(stdout, job, _outcome(job, status))
-
-
-def _kill_group(pid: int, *, reaped: bool = True) -> None:
-    """SIGKILL the child's process group (the child and any process it forked); a child not
-    yet reaped and not yet in its own group is killed alone (once reaped, its pid may be
-    anyone's)."""
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        if not reaped:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
 
 
 def _outcome(job: _Job, status: int) -> Analysis | bytes:

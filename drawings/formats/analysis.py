@@ -56,14 +56,9 @@ def decode(data: bytes) -> Analysis:
 
 
 def analyse_file(
-    path: Path,
-    preview_path: Path | None = None,
-    filename: str | None = None,
-    *,
-    parallel: bool = False,
+    path: Path, preview_path: Path | None = None, filename: str | None = None
 ) -> Analysis:
-    """Sniff the format and dispatch; never raises for a bad file. ``parallel``: render a DXF or
-    DWG preview in a forked process (only inside the isolated child, see ``forked``)."""
+    """Sniff the format and dispatch; never raises for a bad file."""
     try:
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
@@ -78,7 +73,7 @@ def analyse_file(
     if sniffed.format == "dxf":
         from drawings.formats.dxf import analyse_dxf
 
-        result = analyse_dxf(path, preview_path, parallel=parallel)
+        result = analyse_dxf(path, preview_path)
     elif sniffed.format == "pdf":
         from drawings.formats.pdf import analyse_pdf
 
@@ -86,7 +81,7 @@ def analyse_file(
     else:
         from drawings.formats.dwg import analyse_dwg
 
-        result = analyse_dwg(path, preview_path, parallel=parallel)
+        result = analyse_dwg(path, preview_path)
     result.metadata.setdefault(
         "sniffed",
         {"format": sniffed.format, "encoding": sniffed.encoding, "version": sniffed.version},

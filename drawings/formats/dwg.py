@@ -31,9 +31,7 @@ SUPPORTED = frozenset(
 )
 
 
-def analyse_dwg(
-    path: Path, preview_path: Path | None = None, *, parallel: bool = False
-) -> Analysis:
+def analyse_dwg(path: Path, preview_path: Path | None = None) -> Analysis:
     with path.open("rb") as handle:
         version = sniff(handle.read(HEAD_BYTES)).version or ""
     release = DWG_VERSIONS.get(version)
@@ -57,7 +55,7 @@ def analyse_dwg(
             )
         from drawings.formats.dxf import analyse_dxf
 
-        inner = analyse_dxf(converted, preview_path, parallel=parallel)
+        inner = analyse_dxf(converted, preview_path)
     if inner.status != "ready":
         return failed("dwg", f"DWG 文件（{named}）解析后的图纸无法分析：{inner.error}", **metadata)
     warnings = list(inner.warnings)

@@ -17,7 +17,6 @@ from ezdxf.lldxf.const import DXFError
 from ezdxf.lldxf.encoding import decode_dxf_unicode
 
 from drawings.formats.analysis import Analysis, TextItem, failed
-from drawings.formats.forked import Forked, ForkedCrash
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -134,31 +133,20 @@ def _load_reason(strict: BaseException, recovering: BaseException) -> str:
     return f"DXF 文件已损坏，自动修复失败：{recovering}"
 
 
-def analyse_dxf(
-    path: Path, preview_path: Path | None = None, *, parallel: bool = False
-) -> Analysis:
-    """Analyse a DXF file; write the SVG preview to ``preview_path`` when one can be drawn.
-
-    ``parallel`` (only inside the isolated child): the preview is rendered in a forked process
-    (``forked``) while this one describes the document, so both cores work on one parse.
-    """
+def analyse_dxf(path: Path, preview_path: Path | None = None) -> Analysis:
+    """Analyse a DXF file; write the SVG preview to ``preview_path`` when one can be drawn."""
     try:
         doc, loading = load(path)
     except DxfLoadError as error:
         return failed("dxf", error.reason)
     try:
-        return _describe(doc, loading, preview_path, parallel=parallel)
-    except ForkedCrash as crash:
-        return failed("dxf", crash.reason)
+        return _describe(doc, loading, preview_path)
     except _LOAD_ERRORS as error:  # a document that loaded but breaks while being walked
         log.warning("DXF analysis failed: %r", error)
         return failed("dxf", f"DXF 图纸内容异常，无法完成分析：{type(error).__name__}: {error}")
 
 
-def _describe(
-    doc: Drawing, loading: dict[str, Any], preview_path: Path | None, *, parallel: bool = False
-) -> Analysis:
-    rendering = Forked(lambda: _preview(doc, preview_path)) if parallel and preview_path else None
+def _describe(doc: Drawing, loading: dict[str, Any], preview_path: Path | None) -> Analysis:
     warnings: list[str] = []
     if loading["recovered"]:
         warnings.append(f"文件结构有错误，已自动修复 {loading['fixes']} 处后读取。")
@@ -185,10 +173,7 @@ def _describe(
         if not block.name.startswith("*") and not block.block_record.is_any_layout
     ]
     texts = extract_texts(doc)
-    if rendering is not None:
-        extents, preview_layers, preview_note, preview_layout = rendering.result()
-    else:
-        extents, preview_layers, preview_note, preview_layout = _preview(doc, preview_path)
+    extents, preview_layers, preview_note, preview_layout = _preview(doc, preview_path)
     if preview_note:
         warnings.append(preview_note)
     metadata: dict[str, Any] = {

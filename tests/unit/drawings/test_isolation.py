@@ -4,8 +4,6 @@ crashes and diffs in the fork server's children."""
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +14,6 @@ import psutil
 import pytest
 
 from drawings.formats.analysis import analyse_file
-from drawings.formats.forked import Forked, ForkedCrash
 from drawings.isolation import analyse_isolated, client
 from tests.paths import SHARED_DATA
 from tests.unit.drawings.corpus import CorpusFile, corpus
@@ -164,58 +161,3 @@ def test_fork_server_diff_reads_dwg_on_either_side(tmp_path: Path) -> None:
     old = client().diff(SHARED_DATA / "dwg/r2.10_entities.dwg", dwg, timeout_s=60)
     assert old.status == "failed"
     assert old.error is not None and "AC2.10" in old.error
-
-
-def test_forked_work_returns_its_result_and_a_crash_its_reason() -> None:
-    """The preview process the child forks (``formats.forked``): its JSON result comes back
-    through the pipe; killed or out of memory, collecting it raises a Chinese reason."""
-    assert Forked(lambda: {"extents": [[0, 0], [1, 2]], "layers": ["图层"]}).result() == {
-        "extents": [[0, 0], [1, 2]],
-        "layers": ["图层"],
-    }
-    with pytest.raises(ForkedCrash) as killed:
-        Forked(lambda: os.kill(os.getpid(), signal.SIGKILL)).result()
-    assert "信号 9" in killed.value.reason
-
-    def exhaust() -> None:
-        raise MemoryError
-
-    with pytest.raises(ForkedCrash) as starved:
-        Forked(exhaust).result()
-    assert "内存" in starved.value.reason
-
-
-@pytest.fixture(scope="module")
-def slow_render_dxf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Quick to parse, slow to draw: many text entities."""
-    path = tmp_path_factory.mktemp("slow-render") / "texts.dxf"
-    body = "".join(
-        f"0\nTEXT\n8\n0\n10\n{i % 300}\n20\n{i // 300}\n40\n0.5\n1\n图纸文字 {i}\n"
-        for i in range(40_000)
-    )
-    path.write_text(f"0\nSECTION\n2\nENTITIES\n{body}0\nENDSEC\n0\nEOF\n", encoding="utf-8")
-    return path
-
-
-def test_timeout_kills_the_preview_process_too(slow_render_dxf: Path, tmp_path: Path) -> None:
-    """A timeout while the preview renders in the child's forked process ends ``failed`` and
-    leaves neither the child nor its preview process running."""
-    server = psutil.Process(client().pid)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        running = pool.submit(
-            analyse_isolated, slow_render_dxf, timeout_s=4, preview_path=tmp_path / "p.svg"
-        )
-        renderers: list[psutil.Process] = []
-        while not renderers and not running.done():
-            for child in server.children():
-                with contextlib.suppress(psutil.Error):
-                    renderers.extend(child.children())
-            time.sleep(0.02)
-        result = running.result()
-    assert renderers, "the preview process was never seen: the parse took the whole time"
-    assert result.status == "failed"
-    assert result.error is not None and "超时" in result.error
-    for renderer in renderers:  # killed with its group (psutil.TimeoutExpired if it runs on)
-        with contextlib.suppress(psutil.NoSuchProcess):
-            renderer.wait(timeout=5)
-    assert server.children(recursive=True) == []
