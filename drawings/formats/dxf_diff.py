@@ -268,6 +268,9 @@ def records(entities: Iterable[Any], *, decimals: int = 6) -> list[EntityRecord]
 
 
 def _is_default(entity: Any, key: str, value: Any, decimals: int) -> bool:
+    """A scalar attribute at its DXF default (a point at the origin is geometry, kept)."""
+    if _is_coordinates(value):
+        return False
     definition = entity.DXFATTRIBS.get(key) if hasattr(entity, "DXFATTRIBS") else None
     default = getattr(definition, "default", None)
     return default is not None and _norm(value, decimals) == _norm(default, decimals)

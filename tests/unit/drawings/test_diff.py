@@ -175,16 +175,14 @@ def test_pdf_text_diff_added_and_removed_pages() -> None:
 
 
 def test_attributes_spelled_at_their_default_equal_left_out() -> None:
-    """Writers differ in which defaults they write (``const_width 0``, MTEXT's ``defined
-    height 0``): the same geometry with and without them is unchanged, a real edit is not."""
+    """Writers differ in which defaults they write (``const_width 0``, ``thickness 0``): the
+    same geometry with and without them is unchanged; a point at the origin stays geometry."""
     old, new = ezdxf.new("R2010"), ezdxf.new("R2010")  # type: ignore[attr-defined]
     old.modelspace().add_lwpolyline([(0, 0), (5, 5), (9, 0)])
-    old.modelspace().add_mtext("说明", dxfattribs={"insert": (1, 2), "char_height": 2.5})
+    old.modelspace().add_line((0, 0), (1, 1))
     new.modelspace().add_lwpolyline([(0, 0), (5, 5), (9, 0)], dxfattribs={"const_width": 0.0})
-    new.modelspace().add_mtext(
-        "说明", dxfattribs={"insert": (1, 2), "char_height": 2.5, "defined_height": 0.0}
-    )
     new.modelspace().add_line((0, 0), (1, 1), dxfattribs={"thickness": 0.0})
+    new.modelspace().add_line((0, 0), (2, 2))
     summary = diff_dxf(old, new).summary()
     assert (summary["added"], summary["removed"], summary["modified"]) == (1, 0, 0), summary
     assert summary["unchanged"] == 2
