@@ -13,8 +13,8 @@ goes first.
 - job: the real ``drawings.services.processing.process_revision`` on a migrated SQLite database
   and a local blob store: blob → temp file → fork-server child (analysis, texts, preview) → preview
   blob → revision row, text chunks, outbox, audit. Its processes are the job's interpreter, the
-  fork server, the per-file children the server forks and the preview process each child forks.
-  The fork server is warmed first, as in a running worker.
+  fork server and the per-file children the server forks. The fork server is warmed first, as
+  in a running worker.
 
     .venv/bin/python bench/bench_drawings_processing.py            # every DXF and DWG, 3 rounds
     .venv/bin/python bench/bench_drawings_processing.py --quick    # 12 DXF + all DWG, 2 rounds
