@@ -36,6 +36,7 @@ from drawings.schemas import (
 )
 from drawings.services.comments import CommentView, add_comment, answer_comment, close_comment
 from drawings.services.compare import compare, overlay_svg
+from drawings.services.conversion import DwgAsDxf, dwg_to_dxf, is_dwg
 from drawings.services.grants import (
     OrganisationChoice,
     delegate_uploads,
@@ -78,6 +79,7 @@ __all__ = [
     "CommentView",
     "CurrencyOut",
     "DiffOut",
+    "DwgAsDxf",
     "Geometry",
     "GrantOut",
     "OrganisationChoice",
@@ -101,9 +103,11 @@ __all__ = [
     "compare",
     "create_project",
     "delegate_uploads",
+    "dwg_to_dxf",
     "get_revision",
     "grant",
     "grant_candidates",
+    "is_dwg",
     "list_grants",
     "list_projects",
     "list_revisions",

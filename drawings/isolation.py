@@ -12,8 +12,9 @@ crashes, so a hostile file can take down only its own child. The helper is singl
 private copy of fd 1 and decodes requests incrementally.
 
 Protocol: one JSON object per line. Request ``{"id", "path", "preview", "filename", "timeout",
-"maxMemoryMb"}`` (a diff adds ``"op": "diff"`` and ``"other"``); reply ``{"id", "result"}`` (an
-encoded ``Analysis``).
+"maxMemoryMb"}`` (a diff adds ``"op": "diff"`` and ``"other"``; a DWG→DXF conversion is
+``"op": "dwg-to-dxf"`` writing the DXF to ``"preview"``); reply ``{"id", "result"}``, the
+result the child's encoded ``Analysis`` object as it wrote it (UTF-8 JSON without newlines).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+import msgspec
 
 from drawings.formats.analysis import Analysis, decode, encode, failed
 
@@ -57,7 +60,10 @@ class _Job:
 
 def serve(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
     """The helper's main loop; returns when stdin closes (the client went away)."""
+    import ezdwg  # noqa: F401 - a DWG child would import it anew each time (~0.25 s)
+
     import drawings.formats.analysis
+    import drawings.formats.dwg
     import drawings.formats.dxf
     import drawings.formats.pdf  # noqa: F401
 
@@ -70,7 +76,7 @@ def serve(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
     if stdout is None:
         # The protocol gets a private copy of fd 1; fd 1 and sys.stdout then point at stderr, so
         # a library that prints (from Python or C) cannot corrupt a reply line.
-        stdout = os.fdopen(os.dup(1), "w", encoding="ascii")
+        stdout = os.fdopen(os.dup(1), "w", encoding="utf-8")
         os.dup2(2, 1)
         sys.stdout = sys.stderr
     decoder = codecs.getincrementaldecoder("utf-8")()  # a read may split a UTF-8 character
@@ -161,6 +167,10 @@ def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
         try:
             if request.get("op") == "diff":
                 result = _diff_job(request)
+            elif request.get("op") == "dwg-to-dxf":
+                from drawings.formats.dwg import convert_dwg
+
+                result = convert_dwg(Path(request["path"]), Path(request["preview"]))
             else:
                 result = analyse_file(
                     Path(request["path"]),
@@ -189,11 +199,16 @@ def _diff_job(request: dict[str, Any]) -> Analysis:
     from drawings.formats.dxf_diff import diff_dxf
 
     try:  # a DWG side is read with ezdwg and converted to an ezdxf document
-        old_doc = load_document(Path(request["path"]))
-        new_doc = load_document(Path(request["other"]))
+        old_doc, old_dwg = load_document(Path(request["path"]))
+        new_doc, new_dwg = load_document(Path(request["other"]))
     except DxfLoadError as error:
         return failed("dxf", error.reason)
-    diff = diff_dxf(old_doc, new_doc)
+    diff = diff_dxf(
+        old_doc, new_doc, converted_old=old_dwg is not None, converted_new=new_dwg is not None
+    )
+    # A converted DWG is an R2010 document: the version compared is the DWG's own.
+    diff.old_version = old_dwg or diff.old_version
+    diff.new_version = new_dwg or diff.new_version
     summary = diff.summary()
     svg = render_overlay(old_doc, new_doc, diff)
     overlay = request.get("preview")
@@ -228,7 +243,8 @@ def _reap(jobs: dict[int, _Job], stdout: IO[str]) -> None:
         _reply(stdout, job, _outcome(job, status))
 
 
-def _outcome(job: _Job, status: int) -> Analysis:
+def _outcome(job: _Job, status: int) -> Analysis | bytes:
+    """The child's encoded result as it wrote it (passed on without decoding), or a failure."""
     if os.WIFSIGNALED(status):
         return failed(
             None, f"图纸解析进程异常终止（信号 {os.WTERMSIG(status)}），文件可能过大或已损坏。"
@@ -238,20 +254,32 @@ def _outcome(job: _Job, status: int) -> Analysis:
         return failed(None, _OUT_OF_MEMORY)
     try:
         with open(job.result_path, "rb") as handle:
-            return decode(handle.read())
-    except (OSError, ValueError):
-        return failed(None, f"图纸解析进程异常退出（代码 {code}）。")
+            encoded = handle.read()
+    except OSError:
+        encoded = b""
     finally:
         with contextlib.suppress(OSError):
             os.unlink(job.result_path)
+    if encoded.startswith(b"{") and encoded.endswith(b"}") and b"\n" not in encoded:
+        return encoded
+    return failed(None, f"图纸解析进程异常退出（代码 {code}）。")
 
 
-def _reply(stdout: IO[str], job: _Job, result: Analysis) -> None:
-    stdout.write(json.dumps({"id": job.request_id, "result": encode(result).decode()}) + "\n")
+def _reply(stdout: IO[str], job: _Job, result: Analysis | bytes) -> None:
+    encoded = result if isinstance(result, bytes) else encode(result)
+    stdout.write(f'{{"id":{job.request_id},"result":{encoded.decode()}}}\n')
     stdout.flush()
 
 
 # -- client (runs in the worker) ------------------------------------------------------------------
+
+
+class _Reply(msgspec.Struct):
+    """One reply line: the request's id and the child's encoded ``Analysis`` (decoded once,
+    here; the server passes the child's bytes on)."""
+
+    id: int
+    result: msgspec.Raw
 
 
 @dataclass
@@ -308,13 +336,13 @@ class ForkServerClient:
 
     def _deliver(self, raw: bytes) -> None:
         try:
-            reply = json.loads(raw)
-            request_id = int(reply["id"])
-        except (ValueError, KeyError, TypeError):
+            reply = msgspec.json.decode(raw, type=_Reply)
+        except msgspec.DecodeError:
             log.exception("unreadable fork-server reply: %r", raw[:200])
             return
+        request_id = reply.id
         try:
-            result = decode(str(reply["result"]).encode())
+            result = decode(bytes(reply.result))
         except (ValueError, KeyError, TypeError) as error:
             log.exception("undecodable analysis result")
             result = failed(None, f"图纸解析结果无法读取（{type(error).__name__}）。")
@@ -365,6 +393,20 @@ class ForkServerClient:
                 "path": str(old),
                 "other": str(new),
                 "preview": str(overlay_path) if overlay_path else None,
+                "maxMemoryMb": max_memory_mb,
+            },
+            timeout_s,
+        )
+
+    def dwg_to_dxf(
+        self, dwg: Path, target: Path, *, timeout_s: float, max_memory_mb: int | None = None
+    ) -> Analysis:
+        """Convert a DWG to a DXF file ``target`` in a child (``formats.dwg.convert_dwg``)."""
+        return self._call(
+            {
+                "op": "dwg-to-dxf",
+                "path": str(dwg),
+                "preview": str(target),
                 "maxMemoryMb": max_memory_mb,
             },
             timeout_s,

@@ -262,6 +262,11 @@ class DiffOut(msgspec.Struct, rename="camel"):
     changes: list[EntityChangeOut] | UnsetType = UNSET
     changes_truncated: bool | UnsetType = UNSET
     tables: dict[str, Any] | UnsetType = UNSET
+    #: DWG against another writer's file: entities (by type) of a type the DWG conversion
+    #: cannot hold, and how many block members the conversion wrote into modelspace; neither
+    #: counts as a change.
+    not_compared: dict[str, int] | UnsetType = UNSET
+    absorbed: int | UnsetType = UNSET
     overlay_sha256: str | UnsetType | None = UNSET
     # PDF
     old_pages: int | UnsetType = UNSET

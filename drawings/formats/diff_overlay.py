@@ -24,7 +24,8 @@ def render_overlay(old_doc: Drawing, new_doc: Drawing, diff: DxfDiff) -> str | N
     from ezdxf.addons.drawing.frontend import Frontend
     from ezdxf.addons.drawing.properties import RenderContext
 
-    grey = {id(new.entity) for _, new in diff.unchanged}
+    # Entities a DWG conversion could not carry are drawn as they are, unchanged.
+    grey = {id(new.entity) for _, new in diff.unchanged} | {id(r.entity) for r in diff.uncompared}
     green = {id(r.entity) for r in diff.added} | {id(new.entity) for _, new, _ in diff.modified}
     red = {id(r.entity) for r in diff.removed} | {id(old.entity) for old, _, _ in diff.modified}
     colour = {"now": GREY}
@@ -39,6 +40,7 @@ def render_overlay(old_doc: Drawing, new_doc: Drawing, diff: DxfDiff) -> str | N
     for front in (new_front, old_front):
         front.push_property_override_function(paint)
     steps = (
+        (old_front, old_doc, grey, GREY),
         (new_front, new_doc, grey, GREY),
         (old_front, old_doc, red, RED),
         (new_front, new_doc, green, GREEN),

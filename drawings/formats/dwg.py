@@ -78,9 +78,41 @@ def analyse_dwg(path: Path, preview_path: Path | None = None) -> Analysis:
     )
 
 
-def load_document(path: Path) -> Drawing:
+def convert_dwg(path: Path, target: Path) -> Analysis:
+    """Convert a DWG to the DXF file ``target`` for a reader of DXF only (survey indicators):
+    ``ready`` with ``dwgVersion`` and ``skippedEntities``, or ``failed`` with a Chinese reason
+    naming the version."""
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    try:
+        sniffed = sniff(head)
+    except UnsupportedMedia as error:
+        return failed(None, error.detail)
+    if sniffed.format != "dwg":
+        return failed(sniffed.format, "文件不是 DWG 图纸。")
+    version = sniffed.version or ""
+    release = DWG_VERSIONS.get(version)
+    named = f"{version}（{release}）" if release else version or "未知"
+    if version not in SUPPORTED:
+        return failed("dwg", f"不支持的 DWG 版本 {named}：仅能读取 R13–R2018（AC1012–AC1032）。")
+    try:
+        skipped = _convert(path, target)
+    except Exception as error:  # any parse failure of untrusted bytes is the file's fault
+        log.info("DWG parse failed: %r", error)
+        return failed(
+            "dwg", f"DWG 文件（{named}）已损坏或不是有效的 DWG，无法解析：{_short(error)}"
+        )
+    lost = {kind: count for kind, count in skipped.items() if kind not in _NOT_CONTENT}
+    return Analysis(
+        status="ready",
+        format="dwg",
+        metadata={"dwgVersion": version, "acadRelease": release, "skippedEntities": lost},
+    )
+
+
+def load_document(path: Path) -> tuple[Drawing, str | None]:
     """The ezdxf document of a DXF or DWG file (a DWG converted in a private temporary
-    directory, never next to its file), for the diff.
+    directory, never next to its file) and, for a DWG, its version (``AC1032``), for the diff.
 
     Raises ``DxfLoadError`` with a Chinese reason when the file cannot be read.
     """
@@ -91,9 +123,9 @@ def load_document(path: Path) -> Drawing:
     try:
         sniffed = sniff(head)
     except UnsupportedMedia:  # not a drawing: the DXF loader names the reason
-        return load(path)[0]
+        return load(path)[0], None
     if sniffed.format != "dwg":
-        return load(path)[0]
+        return load(path)[0], None
     version = sniffed.version or ""
     if version not in SUPPORTED:
         raise DxfLoadError(f"不支持的 DWG 版本 {version or '未知'}。")
@@ -103,7 +135,7 @@ def load_document(path: Path) -> Drawing:
             _convert(path, converted)
         except Exception as error:  # any parse failure of untrusted bytes is the file's fault
             raise DxfLoadError(f"DWG 文件（{version}）无法解析：{_short(error)}") from error
-        return load(converted)[0]  # in memory: the directory may go
+        return load(converted)[0], version  # in memory: the directory may go
 
 
 def _convert(path: Path, target: Path) -> dict[str, int]:

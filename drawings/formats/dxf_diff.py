@@ -5,7 +5,14 @@ rounded coordinates), so a re-saved file whose handles changed does not look rew
 Matched pairs whose attributes differ are ``modified``; the rest are ``added``/``removed``.
 Layer names compare case-insensitively (DXF layer names are), so a case-only rename is
 reported as such, not as changed entities. Only modelspace counts as geometry; paper-space
-layouts are summarised.
+layouts are summarised. An attribute set to its DXF default and the same attribute left out
+are equal (writers differ in which defaults they spell out).
+
+A side converted from DWG (``converted_old``/``converted_new``) is compared for what the
+converter can carry (``_settle_conversion``): entities it leaked from block definitions into
+modelspace (ezdwg writes the members of dimension blocks ``*D…`` and of other blocks there) are
+``absorbed``, entities of a type it never wrote (a DIMENSION it exploded, a WIPEOUT it cannot
+read) are ``notCompared``, and a pair differs only in the attributes both sides carry.
 """
 
 from __future__ import annotations
@@ -87,6 +94,10 @@ class DxfDiff:
     )
     unchanged: list[tuple[EntityRecord, EntityRecord]] = field(default_factory=list)
     tables: dict[str, Any] = field(default_factory=dict)
+    #: Converted side only: block members the converter wrote into modelspace.
+    absorbed: list[EntityRecord] = field(default_factory=list)
+    #: Either side: entities of a type the converted side cannot hold (never compared).
+    uncompared: list[EntityRecord] = field(default_factory=list)
 
     @property
     def geometry_changed(self) -> bool:
@@ -140,7 +151,8 @@ class DxfDiff:
             },
             "message": _message(
                 self.geometry_changed, versions_differ, self.old_version, self.new_version
-            ),
+            )
+            + _uncompared_note(self.uncompared),
             "layers": {
                 name: {k: c.get(k, 0) for k in ("added", "removed", "modified")}
                 | {"box": _round_box(layer_boxes.get(name), decimals)}
@@ -152,6 +164,8 @@ class DxfDiff:
             "changesTruncated": len(self.added) + len(self.removed) + len(self.modified)
             > len(changes),
             "tables": self.tables,
+            "notCompared": dict(Counter(r.dxftype for r in self.uncompared).most_common()),
+            "absorbed": len(self.absorbed),
         }
 
 
@@ -163,6 +177,15 @@ def _message(geometry: bool, versions: bool, old: str, new: str) -> str:
     if versions:
         return f"图形有变化，文件格式版本也有变化（{old} → {new}）。"
     return "图形有变化。"
+
+
+def _uncompared_note(uncompared: list[EntityRecord]) -> str:
+    if not uncompared:
+        return ""
+    kinds = "、".join(
+        f"{kind} {count} 个" for kind, count in Counter(r.dxftype for r in uncompared).most_common()
+    )
+    return f"DWG 转换后不含的 {len(uncompared)} 个实体（{kinds}）未参与比较。"
 
 
 def _norm(value: Any, decimals: int) -> Any:
@@ -189,9 +212,12 @@ def _extra_geometry(entity: Any) -> dict[str, Any]:
     elif kind == "POLYLINE":
         extra["points"] = [v.dxf.location for v in entity.vertices]
     elif kind == "SPLINE":
-        # numpy rows: compared as arrays they raise "truth value ... is ambiguous"
-        extra["control_points"] = [tuple(float(c) for c in p) for p in entity.control_points]
+        # numpy rows: compared as arrays they raise "truth value ... is ambiguous". Fit points,
+        # when there are any, define the curve (its control points are derived from them and
+        # some writers, ezdwg among them, leave them out).
         extra["fit_points"] = [tuple(float(c) for c in p) for p in entity.fit_points]
+        if not extra["fit_points"]:
+            extra["control_points"] = [tuple(float(c) for c in p) for p in entity.control_points]
     elif kind == "HATCH":
         extra["paths"] = [_path_points(path) for path in entity.paths]
     elif kind == "INSERT":
@@ -215,12 +241,18 @@ def records(entities: Iterable[Any], *, decimals: int = 6) -> list[EntityRecord]
     for entity in entities:
         raw = dict(entity.dxf.all_existing_dxf_attribs())
         raw.update(_extra_geometry(entity))
-        attrs = {k: _norm(v, decimals) for k, v in raw.items() if k not in _IGNORED_ATTRIBS}
+        attrs = {
+            k: _norm(v, decimals)
+            for k, v in raw.items()
+            if k not in _IGNORED_ATTRIBS and not _is_default(entity, k, v, decimals)
+        }
         layer = decode_dxf_unicode(str(getattr(entity.dxf, "layer", "0")))
+        # A zero scalar (thickness, elevation, MTEXT's defined height ...) reads as "not set":
+        # writers differ in spelling it out.
         geometry = tuple(
             (key, repr(value))
             for key, value in sorted(attrs.items())
-            if key in _GEOMETRIC_SCALARS or _is_coordinates(raw[key])
+            if (key in _GEOMETRIC_SCALARS and value != 0) or _is_coordinates(raw[key])
         )
         out.append(
             EntityRecord(
@@ -235,6 +267,15 @@ def records(entities: Iterable[Any], *, decimals: int = 6) -> list[EntityRecord]
     return out
 
 
+def _is_default(entity: Any, key: str, value: Any, decimals: int) -> bool:
+    """A scalar attribute at its DXF default (a point at the origin is geometry, kept)."""
+    if _is_coordinates(value):
+        return False
+    definition = entity.DXFATTRIBS.get(key) if hasattr(entity, "DXFATTRIBS") else None
+    default = getattr(definition, "default", None)
+    return default is not None and _norm(value, decimals) == _norm(default, decimals)
+
+
 def _is_coordinates(value: Any) -> bool:
     if isinstance(value, Vec3 | Vec2):
         return True
@@ -243,8 +284,11 @@ def _is_coordinates(value: Any) -> bool:
     return False
 
 
-def match(old: Sequence[EntityRecord], new: Sequence[EntityRecord]) -> DxfDiff:
-    """Pair up entities and classify them.
+def match(
+    old: Sequence[EntityRecord], new: Sequence[EntityRecord], *, shared_only: bool = False
+) -> DxfDiff:
+    """Pair up entities and classify them (``shared_only``: a pair differs only in attributes
+    both sides carry, for a side written by a converter that leaves some out).
 
     1. same handle (unique on both sides), same type and same fingerprint: the same entity;
     2. same fingerprint, any handle: the same geometry (handles are reassigned by some
@@ -286,13 +330,15 @@ def match(old: Sequence[EntityRecord], new: Sequence[EntityRecord]) -> DxfDiff:
         else:
             result.removed.append(rec)
     result.added = [rec for rec in new if id(rec) not in taken]  # 4
-    _classify(result, pairs)
+    _classify(result, pairs, shared_only)
     return result
 
 
-def _classify(result: DxfDiff, pairs: list[tuple[EntityRecord, EntityRecord]]) -> None:
+def _classify(
+    result: DxfDiff, pairs: list[tuple[EntityRecord, EntityRecord]], shared_only: bool
+) -> None:
     for old_rec, new_rec in pairs:
-        deltas = attribute_deltas(old_rec, new_rec)
+        deltas = attribute_deltas(old_rec, new_rec, shared_only=shared_only)
         if deltas:
             result.modified.append((old_rec, new_rec, deltas))
         else:
@@ -316,23 +362,44 @@ def _handle_lookup(
     return lookup
 
 
-def attribute_deltas(old: EntityRecord, new: EntityRecord) -> dict[str, list[Any]]:
+def attribute_deltas(
+    old: EntityRecord, new: EntityRecord, *, shared_only: bool = False
+) -> dict[str, list[Any]]:
     deltas: dict[str, list[Any]] = {}
     if old.layer_key != new.layer_key:
         deltas["layer"] = [old.layer, new.layer]
-    for key in sorted(set(old.attrs) | set(new.attrs)):
+    keys = set(old.attrs) & set(new.attrs) if shared_only else set(old.attrs) | set(new.attrs)
+    for key in sorted(keys):
         before, after = old.attrs.get(key), new.attrs.get(key)
         if before != after:
             deltas[key] = [before, after]
     return deltas
 
 
-def diff_dxf(old_doc: Drawing, new_doc: Drawing, *, decimals: int = 6) -> DxfDiff:
-    """Entity-level diff of two documents' modelspace plus table and layout changes."""
-    result = match(
-        records(old_doc.modelspace(), decimals=decimals),
-        records(new_doc.modelspace(), decimals=decimals),
-    )
+def diff_dxf(
+    old_doc: Drawing,
+    new_doc: Drawing,
+    *,
+    decimals: int = 6,
+    converted_old: bool = False,
+    converted_new: bool = False,
+) -> DxfDiff:
+    """Entity-level diff of two documents' modelspace plus table and layout changes.
+
+    ``converted_old``/``converted_new``: that document was converted from DWG by ezdwg
+    (see the module docstring)."""
+    old_records = records(old_doc.modelspace(), decimals=decimals)
+    new_records = records(new_doc.modelspace(), decimals=decimals)
+    lossy = converted_old != converted_new  # one converter's output against another writer's
+    result = match(old_records, new_records, shared_only=lossy)
+    if converted_old or converted_new:
+        _settle_conversion(
+            result,
+            (old_doc, old_records, converted_old),
+            (new_doc, new_records, converted_new),
+            decimals,
+            lossy=lossy,
+        )
     result.old_version = old_doc.dxfversion
     result.new_version = new_doc.dxfversion
     result.tables = {
@@ -344,6 +411,85 @@ def diff_dxf(old_doc: Drawing, new_doc: Drawing, *, decimals: int = 6) -> DxfDif
         "layouts": _layout_changes(old_doc, new_doc, decimals),
     }
     return result
+
+
+Side = tuple["Drawing", list[EntityRecord], bool]  # document, its records, converted from DWG
+
+
+def _settle_conversion(
+    result: DxfDiff, old: Side, new: Side, decimals: int, *, lossy: bool
+) -> None:
+    """Take out of ``added``/``removed`` what a DWG conversion, not an edit, explains."""
+    members = _block_member_fingerprints(old[0], decimals) | _block_member_fingerprints(
+        new[0], decimals
+    )
+    for name, (_, _, converted) in (("removed", old), ("added", new)):
+        if converted:  # leaked block members: the same geometry as inside a block definition
+            kept: list[EntityRecord] = []
+            for rec in getattr(result, name):
+                (result.absorbed if rec.fingerprint in members else kept).append(rec)
+            setattr(result, name, kept)
+    if not lossy:
+        return
+    _pair_on_shared_geometry(result)
+    for name, (_, _, converted), other in (("removed", old, new), ("added", new, old)):
+        if converted:
+            continue
+        written = {rec.dxftype for rec in other[1]}  # the types the converted side holds
+        comparable: list[EntityRecord] = []
+        for rec in getattr(result, name):
+            (comparable if rec.dxftype in written else result.uncompared).append(rec)
+        setattr(result, name, comparable)
+
+
+_MAX_SHARED_COMPARISONS = 1_000_000  # left-over pairs examined by _pair_on_shared_geometry
+
+
+def _pair_on_shared_geometry(result: DxfDiff) -> None:
+    """Pair a left-over removed and added entity of one type and layer whose geometry agrees
+    wherever both carry it (a converter leaves out tangents, alignment points, ...); they are
+    then compared on the attributes both carry."""
+    if len(result.removed) * len(result.added) > _MAX_SHARED_COMPARISONS:
+        return
+    candidates: dict[tuple[str, str], list[EntityRecord]] = defaultdict(list)
+    for rec in result.added:
+        candidates[(rec.dxftype, rec.layer_key)].append(rec)
+    pairs: list[tuple[EntityRecord, EntityRecord]] = []
+    still_removed = []
+    for rec in result.removed:
+        group = candidates[(rec.dxftype, rec.layer_key)]
+        found = next((other for other in group if _same_shared_geometry(rec, other)), None)
+        if found is None:
+            still_removed.append(rec)
+            continue
+        group.remove(found)
+        pairs.append((rec, found))
+    paired = {id(new) for _, new in pairs}
+    result.removed = still_removed
+    result.added = [rec for rec in result.added if id(rec) not in paired]
+    _classify(result, pairs, shared_only=True)
+
+
+def _same_shared_geometry(a: EntityRecord, b: EntityRecord) -> bool:
+    mine, theirs = dict(a.fingerprint[2]), dict(b.fingerprint[2])
+    shared = mine.keys() & theirs.keys()
+    return bool(shared) and all(mine[key] == theirs[key] for key in shared)
+
+
+def _block_member_fingerprints(doc: Drawing, decimals: int) -> set[tuple[Any, ...]]:
+    """Geometry inside block definitions, and the ATTRIBs of modelspace block references as the
+    TEXT a converter may write them as."""
+    found = {
+        rec.fingerprint
+        for block in doc.blocks
+        if not block.block_record.is_any_layout
+        for rec in records(block, decimals=decimals)
+    }
+    insert: Any
+    for insert in doc.modelspace().query("INSERT"):
+        for rec in records(insert.attribs, decimals=decimals):
+            found.add(("TEXT", *rec.fingerprint[1:]))
+    return found
 
 
 def _name_changes(old: Iterable[str], new: Iterable[str]) -> dict[str, Any]:

@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import anyio.to_thread
+import msgspec
 
+from drawings import api as drawings
 from kernel import audit, clock, outbox
 from kernel.db import transaction
 from kernel.errors import Conflict, Invalid
@@ -106,9 +108,21 @@ async def submit_package(
     if b"%PDF-" not in report_head:
         raise Invalid("测绘成果报告须为 PDF 文件", field="reportSha256")
     dxf = await files.read_blob(platform, dxf_sha256, limit=MAX_DXF_BYTES)
+    notes: tuple[str, ...] = ()
+    if drawings.is_dwg(dxf[:64]):
+        dxf, notes = await _dwg_as_dxf(platform, dxf)
+        if dxf_filename == "survey.dxf":  # the default name: the drawing set files a DWG
+            dxf_filename = "survey.dwg"
     measurement: Measurement = await anyio.to_thread.run_sync(
         measure_dxf, dxf, policy_files.convention()
     )
+    if notes:
+        measurement = msgspec.structs.replace(
+            measurement,
+            indicators=msgspec.structs.replace(
+                measurement.indicators, problems=(*notes, *measurement.indicators.problems)
+            ),
+        )
     if measurement.indicators.site_area is None and measurement.indicators.footprint_area is None:
         problems = "；".join(measurement.indicators.problems[:5])
         raise Invalid(f"测绘图形无法按图层约定计算指标：{problems}", field="dxf")
@@ -202,6 +216,25 @@ async def submit_package(
         checks_reopened=reopened,
         market_result_id=delivered,
     )
+
+
+async def _dwg_as_dxf(platform: Platform, data: bytes) -> tuple[bytes, tuple[str, ...]]:
+    """A DWG survey drawing converted to DXF in the drawings' isolated runner, with a note of
+    the entities the conversion could not read; an unreadable DWG is refused in Chinese."""
+    converted = await anyio.to_thread.run_sync(
+        lambda: drawings.dwg_to_dxf(
+            data,
+            scratch=platform.settings.data_dir / "tmp",
+            timeout_s=platform.settings.file_analysis_timeout_seconds,
+        )
+    )
+    if converted.dxf is None:
+        raise Invalid(f"测绘图形（DWG）无法读取：{converted.error}", field="dxf")
+    if not converted.skipped:
+        return converted.dxf, ()
+    kinds = "、".join(f"{kind} {count} 个" for kind, count in sorted(converted.skipped.items()))
+    lost = sum(converted.skipped.values())
+    return converted.dxf, (f"DWG 中有 {lost} 个实体未能读取（{kinds}），指标计算不含这些实体",)
 
 
 async def _deliver_to_market(

@@ -8,13 +8,17 @@ import msgspec
 import pytest
 
 from accounts.api import Actor
+from drawings import api as drawings
 from kernel.errors import Conflict, Forbidden, Invalid
 from kernel.platform import Platform
 from market.services import delivery, evidence, purchase_views
 from surveys import api as surveys
+from surveys.formats.indicators import measure_dxf
 from surveys.formats.sample import sample_dxf, sample_report_pdf
 from tests.conftest import Database
 from tests.market.world import FakeClock, new_org
+from tests.paths import SHARED_DATA
+from tests.surveys.dwg_sample import sample_dwg
 from tests.surveys.world import (
     DECLARED,
     PROJECT_CODE,
@@ -227,3 +231,59 @@ async def test_project_list_shows_each_reader_its_commissions_with_their_own_che
     assert await listed(sw.surveyor) == [(completion, ["surveyor"], core)]
     assert await listed(other_surveyor) == [(land_use, ["surveyor"], ["land"])]
     assert await listed(sw.outsider) == []
+
+
+async def test_a_dwg_result_package_is_measured_like_its_dxf(
+    db: Database, platform: Platform, fake_clock: FakeClock
+) -> None:
+    """The survey drawing may be a DWG: it is converted in the drawings' isolated runner and
+    measured by the same layer convention; the drawing set files it as a DWG. A DWG that cannot
+    be read is refused with the reason, nothing stored."""
+    sw = await make_survey_world(platform, fake_clock)
+    cid = await sw.commission()
+    dwg = sample_dwg()
+    assert dwg[:6] == b"AC1015"
+    for unreadable, reason in (
+        ((SHARED_DATA / "dwg/r2.10_entities.dwg").read_bytes(), "不支持的 DWG 版本 AC2.10"),
+        (b"AC1032" + bytes(range(256)) * 8, "已损坏或不是有效的 DWG"),
+    ):
+        with pytest.raises(Invalid, match="测绘图形（DWG）无法读取") as refused:
+            await surveys.submit_package_bytes(
+                platform,
+                sw.surveyor,
+                cid,
+                dxf=unreadable,
+                report_pdf=sample_report_pdf(),
+                declared=DECLARED,
+                qc=QC,
+            )
+        assert reason in refused.value.detail
+    # A real DWG that follows no convention: converted and measured, refused with the reasons.
+    with pytest.raises(Invalid, match="未找到图层"):
+        await surveys.submit_package_bytes(
+            platform,
+            sw.surveyor,
+            cid,
+            dxf=(SHARED_DATA / "dwg/example_2018.dwg").read_bytes(),
+            report_pdf=sample_report_pdf(),
+            declared=DECLARED,
+            qc=QC,
+        )
+    result = await surveys.submit_package_bytes(
+        platform,
+        sw.surveyor,
+        cid,
+        dxf=dwg,
+        report_pdf=sample_report_pdf(),
+        declared=DECLARED,
+        qc=QC,
+    )
+    assert result.version == 1
+    assert result.discrepancies == []
+    assert result.problems == []
+    package = await surveys.package_view(sw.planning, cid)
+    assert package.computed.indicators == measure_dxf(sample_dxf()).indicators
+    sheets = await drawings.list_sheets(sw.owner, PROJECT_CODE)
+    drawing = next(s for s in sheets if s.number == "联合测绘-竣工验收-测绘图形")
+    revision = (await drawings.list_revisions(sw.owner, drawing.id))[0]
+    assert revision.filename == "survey.dwg"

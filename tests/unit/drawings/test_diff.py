@@ -172,3 +172,38 @@ def test_pdf_text_diff_added_and_removed_pages() -> None:
     assert result["pages"][0]["removedLines"] == ["b"]
     assert result["pages"][1]["status"] == "same"
     assert result["pages"][2]["status"] == "added"
+
+
+def test_attributes_spelled_at_their_default_equal_left_out() -> None:
+    """Writers differ in which defaults they write (``const_width 0``, ``thickness 0``): the
+    same geometry with and without them is unchanged; a point at the origin stays geometry."""
+    old, new = ezdxf.new("R2010"), ezdxf.new("R2010")  # type: ignore[attr-defined]
+    old.modelspace().add_lwpolyline([(0, 0), (5, 5), (9, 0)])
+    old.modelspace().add_line((0, 0), (1, 1))
+    new.modelspace().add_lwpolyline([(0, 0), (5, 5), (9, 0)], dxfattribs={"const_width": 0.0})
+    new.modelspace().add_line((0, 0), (1, 1), dxfattribs={"thickness": 0.0})
+    new.modelspace().add_line((0, 0), (2, 2))
+    summary = diff_dxf(old, new).summary()
+    assert (summary["added"], summary["removed"], summary["modified"]) == (1, 0, 0), summary
+    assert summary["unchanged"] == 2
+
+
+def test_dwg_and_dxf_of_the_same_sheet_compare_as_nearly_unchanged() -> None:
+    """example_2018.dwg (read by ezdwg) against example_2018.dxf: the converter's leaked block
+    members and exploded dimensions are absorbed, types it cannot write are not compared, and
+    the rest matches by geometry although every handle differs."""
+    from drawings.formats.dwg import load_document
+
+    dwg, version = load_document(SHARED_DATA / "dwg/example_2018.dwg")
+    dxf, _ = load_document(SHARED_DATA / "dxf/example_2018.dxf")
+    assert version == "AC1032"
+    for old, new, converted in ((dwg, dxf, (True, False)), (dxf, dwg, (False, True))):
+        summary = diff_dxf(old, new, converted_old=converted[0], converted_new=converted[1])
+        counts = summary.summary()
+        assert counts["unchanged"] >= 40, counts
+        assert counts["added"] + counts["removed"] + counts["modified"] <= 10, counts
+        assert counts["notCompared"]["DIMENSION"] == 9
+        assert "未参与比较" in counts["message"]
+    # Without knowing a side was converted, the same pair looks rewritten.
+    naive = diff_dxf(dwg, dxf).summary()
+    assert naive["removed"] > 100

@@ -144,7 +144,11 @@ def test_fork_server_diff_reads_dwg_on_either_side(tmp_path: Path) -> None:
     overlay = tmp_path / "overlay.svg"
     result = client().diff(dwg, dxf, timeout_s=120, overlay_path=overlay)
     assert result.status == "ready", result.error
-    assert result.metadata["unchanged"] > 0
+    assert result.metadata["unchanged"] >= 40
+    changed = ("added", "removed", "modified")
+    assert sum(result.metadata[key] for key in changed) <= 10, result.metadata
+    # The DWG's own version, not the R2010 document it was converted to.
+    assert result.metadata["formatVersion"] == {"old": "AC1032", "new": "AC1032", "changed": False}
     assert overlay.exists()
     same = client().diff(dwg, dwg, timeout_s=120)
     assert same.status == "ready", same.error
