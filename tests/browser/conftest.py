@@ -63,3 +63,10 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture(scope="module")
+def demo_platform(running_platform: RunningPlatform) -> RunningPlatform:
+    """The module's platform with the demo data loaded once (the journeys of #14 start there)."""
+    running_platform.cli("demo")
+    return running_platform

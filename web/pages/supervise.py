@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from accounts.api import Actor
+from kernel import audit
 from kernel.platform import Platform
 from market import api as market
 from web import forms, session, stats_charts
@@ -184,6 +185,36 @@ async def sweep(
     )
 
 
+@get("/supervise/audit")
+async def audit_head(
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+) -> Template:
+    """The audit chain's head and its latest signed checkpoint (#14: the operator's last step)."""
+    actor = _supervisor(viewer)
+    signed = [c for c in await audit.checkpoints(platform.blobs) if not isinstance(c, str)]
+    return page(
+        "supervise_audit.html",
+        request,
+        actor,
+        head=await audit.head(),
+        checkpoint=signed[-1] if signed else None,
+        public_key=audit.public_key(),
+    )
+
+
+@post("/supervise/audit/verify")
+async def audit_verify(
+    viewer: NamedDependency[Actor | None], platform: NamedDependency[Platform]
+) -> Redirect:
+    _supervisor(viewer)
+    count, problems = await audit.verify_anchored(platform.blobs)
+    if problems:
+        return done("/supervise/audit", f"审计链校验发现 {len(problems)} 处问题：{problems[0]}")
+    return done("/supervise/audit", f"审计链校验通过：{count} 条记录及全部签名检查点均一致")
+
+
 @get("/supervise/red-flags")
 async def red_flags(
     request: Request[Any, Any, Any],
@@ -251,6 +282,8 @@ HANDLERS = [
     blacklist,
     lights,
     sweep,
+    audit_head,
+    audit_verify,
     red_flags,
     review_red_flags,
 ]
