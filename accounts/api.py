@@ -14,6 +14,7 @@ from accounts.demo import (
     demo_uscc,
 )
 from accounts.deps import SESSION_COOKIE, client_address, provide_actor, provide_optional_actor
+from accounts.regions import REGIONS, region_name
 from accounts.rules import ORG_KIND_LABELS, OrgKind
 from accounts.services import (
     IssuedToken,
@@ -32,6 +33,7 @@ from accounts.services import (
 
 __all__ = [
     "ORG_KIND_LABELS",
+    "REGIONS",
     "SESSION_COOKIE",
     "SYSTEM",
     "Actor",
@@ -54,5 +56,6 @@ __all__ = [
     "organisation",
     "provide_actor",
     "provide_optional_actor",
+    "region_name",
     "search_organisations",
 ]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from markupsafe import Markup
 
-from accounts.api import ORG_KIND_LABELS, OrgKind
+from accounts.api import ORG_KIND_LABELS, REGIONS, OrgKind, region_name
 from kernel.clock import SHANGHAI
 from market import api as market
 
@@ -109,6 +109,7 @@ def register(env: Environment) -> None:
         day=day,
         kind_label=kind_label,
         subject_link=subject_link,
+        region_name=region_name,
         page_size=page_size,
         method_label=_label(market.METHOD_LABELS),
         fund_label=_label(market.FUND_LABELS),
@@ -121,4 +122,5 @@ def register(env: Environment) -> None:
         METHOD_LABELS=market.METHOD_LABELS,
         FUND_LABELS=market.FUND_LABELS,
         RATING_DIMENSIONS=market.RATING_DIMENSIONS,
+        REGIONS=REGIONS,
     )

@@ -65,8 +65,17 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def demo_platform(running_platform: RunningPlatform) -> RunningPlatform:
-    """The module's platform with the demo data loaded once (the journeys of #14 start there)."""
-    running_platform.cli("demo")
-    return running_platform
+@pytest.fixture(scope="session")
+def demo_platform() -> Iterator[RunningPlatform]:
+    """One platform with the demo data for every journey module of #14 (loading the demo is most
+    of a journey's time). Each journey names what it creates after its width, and puts the
+    clock back when it moved it."""
+    work = Path(tempfile.mkdtemp(prefix="oneset-journeys-"))
+    platform = start(work)
+    try:
+        platform.cli("load-catalog")
+        platform.cli("demo")
+        yield platform
+    finally:
+        platform.stop()
+        shutil.rmtree(work, ignore_errors=True)

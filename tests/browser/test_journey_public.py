@@ -37,13 +37,16 @@ def test_public_journey(browser: Any, demo_platform: RunningPlatform, width: int
     names = results.locator("tbody tr td:first-child a").all_inner_texts()
     assert names and not [n for n in names if _USCC.match(n.strip())], names
     journey.step(page, "directory-search")
-    item = page.get_by_label("服务事项")
-    item.select_option(index=1)
+    page.get_by_label("服务事项", exact=True).select_option(index=1)
     page.wait_for_url(re.compile(r"item=[^&]+"))
     page.get_by_label("信用等级").select_option("A")
     page.wait_for_url(re.compile(r"credit_grade=A"))
+    page.get_by_label("地区", exact=True).select_option(label="杭州市")
+    page.wait_for_url(re.compile(r"region=330100"))
     page.wait_for_load_state("networkidle")
     assert "共" in results.inner_text()
+    if results.locator("tbody tr").count():
+        assert "杭州市" in results.inner_text() and "地区 330100" not in results.inner_text()
     journey.step(page, "directory-filtered")
 
     # The board: every status and every method, through the dropdowns.

@@ -9,6 +9,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from kernel import audit
+from market.services import catalogue
 from tests.paths import REPO_ROOT
 from tests.web import a11y
 from tests.web.pages import form, org, sign_in
@@ -35,6 +36,7 @@ def test_no_page_uses_a_bare_back_arrow_for_navigation() -> None:
 
 
 async def test_catalogue_item_page_has_breadcrumbs(client: AsyncTestClient[Any]) -> None:
+    await catalogue.load_catalog()
     listing = (await client.get("/catalogue")).text
     code = re.search(r'href="/catalogue/([^"]+)"', listing)
     assert code, listing[:500]
@@ -68,3 +70,11 @@ async def test_only_supervisors_see_the_audit_head(client: AsyncTestClient[Any])
     username, _, _ = await org("enterprise")
     await sign_in(client, username)
     assert (await client.get("/supervise/audit")).status_code == 403
+
+
+async def test_directory_offers_regions_by_name(client: AsyncTestClient[Any]) -> None:
+    """#14 item 9: the directory asked people to type a 地区代码."""
+    page = (await client.get("/directory")).text
+    assert "地区代码" not in page
+    assert '<option value="330100">杭州市</option>' in page
+    assert "地区代码" not in (await client.get("/register")).text
