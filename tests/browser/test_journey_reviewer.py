@@ -98,6 +98,8 @@ def test_department_reviewer_journey(browser: Any, shared_set: RunningPlatform, 
     page.wait_for_load_state()
     assert page.locator("#overlay-viewer").count() == 1
     assert crumbs(page)[-1] == "版本比较"
+    changes = page.locator("#change-list").inner_text()
+    assert "圆" in changes and "CIRCLE" not in changes and "insert" not in changes, changes
     journey.step(page, "dxf-compare")
     page.goto(f"/review/projects/{PROJECT_CODE}")
     page.locator("tr", has_text="设施-02").locator('a[href^="/review/revisions/"]').click()
