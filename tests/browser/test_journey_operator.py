@@ -66,13 +66,15 @@ def test_operator_journey(browser: Any, demo_platform: RunningPlatform, width: i
     headers = page.locator("#lights thead").inner_text()
     assert "中选机构" in headers and "超期" in headers
     assert page.locator("#lights .overdue").count() > 0
+    assert page.locator("#lights tbody tr").count() <= 30  # a page at a time
+    assert page.locator("#lights-next").count() == 1
     journey.step(page, "lights-swept")
 
     # The negative records the escalation proposed: one is confirmed.
     page.goto("/supervise/records?status=proposed")
     proposed = page.locator("#records-proposed").inner_text()
     assert "（0）" not in proposed, proposed
-    page.locator("#records tbody tr").first.get_by_role("button", name="认定").click()
+    page.locator("#records tbody tr").first.get_by_role("button", name="认定", exact=True).click()
     page.wait_for_load_state()
     journey.step(page, "records")
 

@@ -94,6 +94,7 @@ async def answer(
 
 
 RECORDS_PAGE = 50
+LIGHTS_PAGE = 30
 RECORD_STATUSES = {"proposed": "待认定", "confirmed": "已认定", "revoked": "不予认定"}
 
 
@@ -165,12 +166,25 @@ async def lights(
     request: Request[Any, Any, Any],
     viewer: NamedDependency[Actor | None],
     light: FromQuery[str] = "",
+    offset: FromQuery[int] = 0,
 ) -> Template:
+    """Reddest first, a page at a time (the demo's 126 running services made one 10 000 px page)."""
     actor = _supervisor(viewer)
     items = await market.running_services(actor)
     counts = {k: sum(1 for i in items if i.light == k) for k in ("green", "yellow", "red")}
     shown = [i for i in items if not light or i.light == light]
-    return page("supervise_lights.html", request, actor, items=shown, counts=counts, light=light)
+    offset = max(offset, 0)
+    return page(
+        "supervise_lights.html",
+        request,
+        actor,
+        items=shown[offset : offset + LIGHTS_PAGE],
+        total=len(shown),
+        offset=offset,
+        page_size=LIGHTS_PAGE,
+        counts=counts,
+        light=light,
+    )
 
 
 @post("/supervise/lights/sweep")
