@@ -95,7 +95,17 @@ def fits(page: Any) -> None:
     """Nothing widens the page beyond the screen (the phone's sideways scroll of #14 item 10)."""
     width = page.evaluate("document.documentElement.scrollWidth")
     viewport = page.viewport_size["width"]
-    assert width <= viewport, (page.url, width, viewport)
+    if width > viewport:
+        wide = page.evaluate(
+            """(edge) => Array.from(document.querySelectorAll("main *"))
+                 .filter((e) => e.getBoundingClientRect().right > edge + 1)
+                 .filter((e) => !Array.from(e.children).some(
+                     (c) => c.getBoundingClientRect().right > edge + 1))
+                 .slice(0, 5).map((e) => e.tagName + "." + e.className + ": "
+                                        + e.textContent.trim().slice(0, 60))""",
+            viewport,
+        )
+        raise AssertionError(f"{page.url} is {width} px wide on a {viewport} px screen: {wide}")
 
 
 def crumbs(page: Any) -> list[str]:

@@ -114,7 +114,7 @@ def test_enterprise_journey(
         journey.step(page, "drawn")
 
         # The contract: it uploads; only the other side is asked to confirm.
-        start = clock.local_today() + dt.timedelta(days=60)  # the platform is 60 days on
+        start = clock.local_today().date() + dt.timedelta(days=60)  # the platform is 60 days on
         upload_contract(
             page,
             again,

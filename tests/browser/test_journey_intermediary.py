@@ -142,7 +142,7 @@ def test_intermediary_journey(
         journey.step(page, "my-signups")
 
         # The contract: it uploads, the owner confirms; then its result, accepted.
-        today = clock.local_today() + dt.timedelta(days=30)  # the platform is 30 days on
+        today = clock.local_today().date() + dt.timedelta(days=30)  # the platform is 30 days on
         upload_contract(
             page,
             ids["win"],

@@ -52,11 +52,12 @@ def test_operator_journey(browser: Any, demo_platform: RunningPlatform, width: i
 
     # The review queue: both applications are approved.
     page.goto("/supervise/onboarding")
+    journey.step(page, "review-queue")
     for name in (first, second):
         card = page.locator(".card", has=page.get_by_role("heading", name=name))
         card.get_by_role("button", name="通过入驻").click()
         page.wait_for_load_state()
-    journey.step(page, "review-queue")
+    assert "入驻申请已审核" in page.locator(".notice").inner_text()
 
     # The lights, refreshed now rather than at the next hourly run.
     page.goto("/supervise/lights")
