@@ -84,11 +84,18 @@ def test_enterprise_journey(
     page.locator("#publish-now").click()
     page.wait_for_load_state()
     assert page.locator("#form-error").is_visible()
-    assert "修改草稿" in crumbs(page)[-1]
     assert "登录" not in page.locator("header .account").inner_text()
-    journey.step(page, "draft-refused")
+    journey.step(page, "publish-refused")
     later = (deadline + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     page.get_by_label("选取时间（北京时间）").fill(later)
+    page.get_by_role("button", name="保存草稿").click()
+    page.wait_for_load_state()
+    assert status(page) == "草稿"
+    page.locator("#edit-draft").click()
+    page.wait_for_load_state()
+    assert crumbs(page)[-1] == "修改草稿"
+    page.get_by_label("服务内容").fill("1:500 地形图测绘，含地下管线探测")
+    journey.step(page, "draft-edit")
     failed = publish(page)
 
     # One bidder for a state-funded random draw: the purchase fails (流标) and is procured again.

@@ -62,6 +62,8 @@ def test_intermediary_journey(
     page.get_by_role("button", name="提交申报").click()
     page.wait_for_load_state()
     upload_file(page, "上传资质证书", document(tmp_path, "测绘资质证书.pdf"))
+    type_cell = page.locator("#qualifications tbody td").first.bounding_box()
+    assert type_cell["height"] < 3 * type_cell["width"], type_cell  # not a character per line
     journey.step(page, "materials")
 
     # The operator approves both (its own journey: test_journey_operator).
