@@ -16,6 +16,7 @@ from accounts.demo import (
     demo_uscc,
 )
 from accounts.deps import SESSION_COOKIE, client_address, provide_actor, provide_optional_actor
+from accounts.regions import REGIONS
 from accounts.rules import ORG_KIND_LABELS, OrgKind
 from accounts.services import (
     IssuedToken,
@@ -36,6 +37,7 @@ __all__ = [
     "DEMO_PASSWORD",
     "DEMO_REGION",
     "ORG_KIND_LABELS",
+    "REGIONS",
     "SESSION_COOKIE",
     "SYSTEM",
     "Actor",

@@ -11,8 +11,10 @@ from drawings.formats.archive_zip import verify_archive
 from drawings.formats.preview_geometry import Geometry
 from drawings.rules.access import Abilities, Access, abilities
 from drawings.rules.labels import (
+    ATTRIBUTE_LABELS,
     COMMENT_STATUS_LABELS,
     DIFF_CHANGE_LABELS,
+    ENTITY_LABELS,
     PDF_PAGE_STATUS_LABELS,
     ROLE_LABELS,
     SEVERITY_LABELS,
@@ -62,8 +64,10 @@ from drawings.services.uploads import RevisionCreated, add_revision_from_blob, u
 from drawings.services.viewer import RevisionDetail, revision_detail
 
 __all__ = [
+    "ATTRIBUTE_LABELS",
     "COMMENT_STATUS_LABELS",
     "DIFF_CHANGE_LABELS",
+    "ENTITY_LABELS",
     "PDF_PAGE_STATUS_LABELS",
     "PURPOSE_LABELS",
     "ROLES",

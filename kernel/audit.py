@@ -149,6 +149,12 @@ async def _head() -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+async def head() -> tuple[int, str] | None:
+    """The chain's newest entry as (seq, digest), for people to compare with a checkpoint."""
+    row = await _head()
+    return (int(row["seq"]), str(row["digest"])) if row else None
+
+
 async def checkpoint(blobs: BlobStore) -> Checkpoint | None:
     """Sign the chain's head and keep it outside the database (None: empty or unchanged)."""
     head = await _head()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from markupsafe import Markup
 
-from accounts.api import ORG_KIND_LABELS, OrgKind
+from accounts.api import ORG_KIND_LABELS, REGIONS, OrgKind
 from kernel import regions
 from kernel.clock import SHANGHAI
 from market import api as market
@@ -129,4 +129,5 @@ def register(env: Environment) -> None:
         METHOD_LABELS=market.METHOD_LABELS,
         FUND_LABELS=market.FUND_LABELS,
         RATING_DIMENSIONS=market.RATING_DIMENSIONS,
+        REGIONS=REGIONS,
     )

@@ -69,3 +69,19 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_platform() -> Iterator[RunningPlatform]:
+    """One platform with the demo data for every journey module of #14 (loading the demo is most
+    of a journey's time). Each journey names what it creates after its width, and puts the
+    clock back when it moved it."""
+    work = Path(tempfile.mkdtemp(prefix="oneset-journeys-"))
+    platform = start(work)
+    try:
+        platform.cli("load-catalog")
+        platform.cli("demo")
+        yield platform
+    finally:
+        platform.stop()
+        shutil.rmtree(work, ignore_errors=True)

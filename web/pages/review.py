@@ -35,6 +35,8 @@ def _labels() -> dict[str, Any]:
         "severity_labels": drawings.SEVERITY_LABELS,
         "comment_status_labels": drawings.COMMENT_STATUS_LABELS,
         "diff_change_labels": drawings.DIFF_CHANGE_LABELS,
+        "entity_labels": drawings.ENTITY_LABELS,
+        "attribute_labels": drawings.ATTRIBUTE_LABELS,
         "pdf_page_status_labels": drawings.PDF_PAGE_STATUS_LABELS,
     }
 

@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from accounts.api import Actor
+from kernel import audit
 from kernel.platform import Platform
 from market import api as market
 from web import forms, session, stats_charts
@@ -93,6 +94,7 @@ async def answer(
 
 
 RECORDS_PAGE = 50
+LIGHTS_PAGE = 30
 RECORD_STATUSES = {"proposed": "待认定", "confirmed": "已认定", "revoked": "不予认定"}
 
 
@@ -164,12 +166,25 @@ async def lights(
     request: Request[Any, Any, Any],
     viewer: NamedDependency[Actor | None],
     light: FromQuery[str] = "",
+    offset: FromQuery[int] = 0,
 ) -> Template:
+    """Reddest first, a page at a time (the demo's 126 running services made one 10 000 px page)."""
     actor = _supervisor(viewer)
     items = await market.running_services(actor)
     counts = {k: sum(1 for i in items if i.light == k) for k in ("green", "yellow", "red")}
     shown = [i for i in items if not light or i.light == light]
-    return page("supervise_lights.html", request, actor, items=shown, counts=counts, light=light)
+    offset = max(offset, 0)
+    return page(
+        "supervise_lights.html",
+        request,
+        actor,
+        items=shown[offset : offset + LIGHTS_PAGE],
+        total=len(shown),
+        offset=offset,
+        page_size=LIGHTS_PAGE,
+        counts=counts,
+        light=light,
+    )
 
 
 @post("/supervise/lights/sweep")
@@ -182,6 +197,36 @@ async def sweep(
         f"已按当前时间刷新：红灯 {counts['red']} 个、黄灯 {counts['yellow']} 个，"
         f"新拟认定负面行为 {counts['proposed']} 条",
     )
+
+
+@get("/supervise/audit")
+async def audit_head(
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[Actor | None],
+    platform: NamedDependency[Platform],
+) -> Template:
+    """The audit chain's head and its latest signed checkpoint (#14: the operator's last step)."""
+    actor = _supervisor(viewer)
+    signed = [c for c in await audit.checkpoints(platform.blobs) if not isinstance(c, str)]
+    return page(
+        "supervise_audit.html",
+        request,
+        actor,
+        head=await audit.head(),
+        checkpoint=signed[-1] if signed else None,
+        public_key=audit.public_key(),
+    )
+
+
+@post("/supervise/audit/verify")
+async def audit_verify(
+    viewer: NamedDependency[Actor | None], platform: NamedDependency[Platform]
+) -> Redirect:
+    _supervisor(viewer)
+    count, problems = await audit.verify_anchored(platform.blobs)
+    if problems:
+        return done("/supervise/audit", f"审计链校验发现 {len(problems)} 处问题：{problems[0]}")
+    return done("/supervise/audit", f"审计链校验通过：{count} 条记录及全部签名检查点均一致")
 
 
 @get("/supervise/red-flags")
@@ -251,6 +296,8 @@ HANDLERS = [
     blacklist,
     lights,
     sweep,
+    audit_head,
+    audit_verify,
     red_flags,
     review_red_flags,
 ]

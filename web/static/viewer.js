@@ -172,7 +172,27 @@
     }));
   }
 
+  // On a phone the layer panel is a drawer: 图层 opens it, 关闭 or Escape closes it.
+  function layerDrawer() {
+    const panel = document.getElementById("layers-panel");
+    const open = document.getElementById("layers-open");
+    if (!panel || !open) return;
+    const set = (shown) => {
+      panel.classList.toggle("open", shown);
+      open.setAttribute("aria-expanded", String(shown));
+      if (shown) (panel.querySelector("input, button") || panel).focus();
+      else open.focus();
+    };
+    open.addEventListener("click", () => set(!panel.classList.contains("open")));
+    const close = document.getElementById("layers-close");
+    if (close) close.addEventListener("click", () => set(false));
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && panel.classList.contains("open")) set(false);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    layerDrawer();
     const viewer = document.getElementById("viewer");
     if (viewer && viewer.dataset.geometry) pinViewer(viewer);
     const overlay = document.getElementById("overlay-viewer");
