@@ -41,7 +41,7 @@ def test_public_journey(browser: Any, demo_platform: RunningPlatform, width: int
     page.wait_for_url(re.compile(r"item=[^&]+"))
     page.get_by_label("信用等级").select_option("A")
     page.wait_for_url(re.compile(r"credit_grade=A"))
-    page.get_by_label("地区", exact=True).select_option(label="杭州市")
+    page.get_by_label("地区", exact=True).select_option(label="浙江省杭州市")
     page.wait_for_url(re.compile(r"region=330100"))
     page.wait_for_load_state("networkidle")
     assert "共" in results.inner_text()
