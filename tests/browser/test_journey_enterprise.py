@@ -35,6 +35,8 @@ from tests.paths import SHARED_DATA
 
 pytestmark = pytest.mark.browser
 DXF = SHARED_DATA / "dxf" / "flange.v1.dxf"
+PDF_PRINT = SHARED_DATA / "pdf" / "flange.v1.pdf"  # the same sheet's PDF print, to be e-sealed
+DESIGN_INSTITUTE = "杭州示范建筑设计研究院有限公司"  # the demo's ``designer`` account
 SURVEYOR = "浙江示范测绘有限公司"
 REVIEW_FIRM = "杭州示范施工图审查中心有限公司"
 
@@ -184,13 +186,29 @@ def test_enterprise_journey(
     page.get_by_label("项目名称").fill(journey.tag("钱江旅程花园"))
     page.get_by_role("button", name="建立").click()
     page.wait_for_load_state()
-    for firm, role in ((REVIEW_FIRM, "review"), ("市规划和自然资源局（规划核实）", "read")):
+    grants = (
+        (REVIEW_FIRM, "review"),
+        ("市规划和自然资源局（规划核实）", "read"),
+        (DESIGN_INSTITUTE, "contribute"),
+    )
+    for firm, role in grants:
         org = page.get_by_label("机构", exact=True)
         org.select_option(org.locator("option", has_text=firm).first.get_attribute("value"))
         page.get_by_label("授权类型").select_option(role)
         page.get_by_role("button", name="授权").click()
         page.wait_for_load_state()
     journey.step(page, "project-shared")
+    # Scenario 14: the design institute's person e-seals the sheet's PDF print; the DXF of the
+    # same sheet is submitted through it.
+    designer = journey.page()
+    sign_in(designer, "designer")
+    designer.goto(f"/review/projects/{code}")
+    upload_drawing(designer, "总施-01", "总平面图", PDF_PRINT)
+    designer.get_by_role("button", name="签章", exact=True).click()
+    designer.wait_for_load_state()
+    assert "已加盖电子签章" in designer.content()
+    designer.context.close()
+    page.goto(f"/review/projects/{code}")
     revision = upload_drawing(page, "总施-01", "总平面图", DXF)
     assert page.locator("#drawing-progress").count() == 0  # the revision's page, after upload
     page.get_by_role("button", name="共享给各部门（编制中 → 已共享）").click()

@@ -93,8 +93,8 @@ def test_department_reviewer_journey(browser: Any, shared_set: RunningPlatform, 
     journey.step(page, "pdf-chinese")
 
     # Compare: the DXF overlay, then the two PDF versions as readable text.
-    page.goto(dxf_url)
-    page.get_by_role("link", name="第 1 版").click()
+    page.goto(dxf_url)  # 建施-01: v1 its sealed PDF print, v2 and v3 the DXF
+    page.get_by_role("link", name="第 2 版").click()
     page.wait_for_load_state()
     assert page.locator("#overlay-viewer").count() == 1
     assert crumbs(page)[-1] == "版本比较"
