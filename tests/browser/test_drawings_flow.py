@@ -119,7 +119,7 @@ def test_reviewer_views_compares_and_pins(browser: Any, running_platform: Runnin
 
     # Open the newest revision and pin a comment by clicking on the drawing.
     reviewer.go_back()
-    reviewer.get_by_role("link", name="该图号全部版本").click()
+    reviewer.locator("nav.crumbs").get_by_role("link", name="图号 ZP-01").click()
     reviewer.get_by_role("link", name="第 2 版", exact=True).click()
     waits.until(reviewer, "document.getElementById('drawing').naturalWidth > 0")
     layer = reviewer.get_by_label("INSERT_POINTS（32）")

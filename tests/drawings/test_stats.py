@@ -27,6 +27,13 @@ def on(day: int) -> dt.datetime:
 
 
 @pytest.fixture
+def platform_env() -> dict[str, str]:
+    """Review rounds are counted the same with or without e-seals; this module is about the
+    counting, so its sets are unsealed DXFs (sealed sets: test_sealed_scenarios.py)."""
+    return {"ONESET_REQUIRE_DRAWING_SEALS": "false"}
+
+
+@pytest.fixture
 def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock(on(2))
     monkeypatch.setattr(clock, "now", fake.now)
