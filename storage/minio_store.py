@@ -18,8 +18,10 @@ fails fast.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -67,7 +69,11 @@ POINTER_TYPE = "application/vnd.oneset.blob-pointer"
 _POINTER_KEY = "x-amz-meta-blob-key"
 _POINTER_SIZE = "x-amz-meta-blob-size"
 _RESOLVED_CACHE = 4096  # pointers remembered per process (content addresses never change)
+# Waits before reading again an object that a pointer names but a node cannot find (see open).
+_REJOIN_PAUSES = (0.25, 0.5, 1.0)
 _NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError, ServerError, InvalidResponseError)
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -301,15 +307,23 @@ class MinioBlobStore:
         located = self._locate(sha256, cached=True)
         if located is None:
             raise BlobNotFound(sha256)
-        try:
-            response = self._get(located.key, start, end)
-        except BlobNotFound:  # a remembered pointer whose blob was deleted and stored anew
-            self._forget(sha256)
-            located = self._locate(sha256)
-            if located is None:
-                raise
-            response = self._get(located.key, start, end)
-        return self._stream(response, located.key)
+        for pause in (*_REJOIN_PAUSES, None):
+            try:
+                response = self._get(located.key, start, end)
+                return self._stream(response, located.key)
+            except BlobNotFound:
+                # Either a remembered pointer whose blob was deleted and stored anew, or a node
+                # that has just rejoined a cluster: it finds the pointer (metadata only) yet
+                # answers NoSuchKey for the object's data for a moment (seen 1 in 24 rejoins,
+                # gone 0.5 s later). A pointer is written only after its object is complete, so
+                # a pointer that still resolves is worth a short wait.
+                self._forget(sha256)
+                located = self._locate(sha256)
+                if located is None or pause is None:
+                    raise
+                log.warning("blob %s: object %s not found yet, retrying", sha256, located.key)
+                time.sleep(pause)
+        raise AssertionError("unreachable")
 
     def _get(self, key: str, start: int, end: int | None) -> urllib3.BaseHTTPResponse:
         with _translated(key):

@@ -4,6 +4,7 @@ content address, with no server-side copy (the copy halved upload throughput).""
 from __future__ import annotations
 
 import io
+import threading
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ import pytest
 from minio.error import S3Error
 
 from kernel import clock
-from storage.errors import BlobRetained
+from storage.errors import BlobNotFound, BlobRetained
 from storage.minio_store import POINTER_TYPE, MinioBlobStore
 from tests.support.servers import MINIO_PASSWORD, MINIO_USER
 
@@ -123,3 +124,28 @@ def test_a_deleted_blob_stored_anew_is_read_by_a_process_that_remembered_the_old
     writer.delete(info.sha256)
     writer.put(io.BytesIO(data))  # new bytes object, new pointer
     assert b"".join(reader.open(info.sha256)) == data
+
+
+def test_a_pointer_whose_object_a_node_cannot_find_yet_is_read_again(
+    minio_server: MinioServer, bucket: str
+) -> None:
+    """A node that has just rejoined a cluster can find a pointer yet answer NoSuchKey for its
+    object for a moment (CI, 2026-12-01). Here the object is moved away and put back 0.3 s later,
+    which a reader sees the same way; a pointer to nothing at all still ends in BlobNotFound."""
+    store = _store(minio_server, bucket)
+    data = b"written while the node was away" * 100
+    info = store.put(io.BytesIO(data))
+    target = store.client.stat_object(bucket_name=bucket, object_name=f"blobs/{info.sha256}")
+    key = target.metadata["x-amz-meta-blob-key"]
+    store.client.remove_object(bucket_name=bucket, object_name=key)
+    restore = threading.Timer(
+        0.3, lambda: store.client.put_object(bucket, key, io.BytesIO(data), len(data))
+    )
+    restore.start()
+    try:
+        assert b"".join(_store(minio_server, bucket).open(info.sha256)) == data
+    finally:
+        restore.join()
+    store.client.remove_object(bucket_name=bucket, object_name=key)
+    with pytest.raises(BlobNotFound):
+        b"".join(_store(minio_server, bucket).open(info.sha256))
