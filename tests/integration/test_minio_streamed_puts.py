@@ -136,6 +136,7 @@ def test_a_pointer_whose_object_a_node_cannot_find_yet_is_read_again(
     data = b"written while the node was away" * 100
     info = store.put(io.BytesIO(data))
     target = store.client.stat_object(bucket_name=bucket, object_name=f"blobs/{info.sha256}")
+    assert target.metadata is not None
     key = target.metadata["x-amz-meta-blob-key"]
     store.client.remove_object(bucket_name=bucket, object_name=key)
     restore = threading.Timer(
