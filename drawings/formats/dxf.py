@@ -17,6 +17,7 @@ from ezdxf.lldxf.const import DXFError
 from ezdxf.lldxf.encoding import decode_dxf_unicode
 
 from drawings.formats.analysis import Analysis, TextItem, failed
+from drawings.formats.font_files import FONT_STACK
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -77,8 +78,8 @@ BLANK_EXTENTS = [[0.0, 0.0], [293.0, 206.0]]
 BLANK_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" '
     'viewBox="0 0 297 210"><rect width="297" height="210" fill="#ffffff"/>'
-    '<text x="148.5" y="105" font-size="8" text-anchor="middle" fill="#888888">'
-    "没有可显示的平面图形</text></svg>"
+    f'<text x="148.5" y="105" font-size="8" font-family="{FONT_STACK}" '
+    'text-anchor="middle" fill="#888888">没有可显示的平面图形</text></svg>'
 )
 
 

@@ -32,6 +32,8 @@ from ezdxf.addons.drawing.properties import RenderContext
 from ezdxf.lldxf.encoding import decode_dxf_unicode
 from ezdxf.math import Vec2
 
+from drawings.formats.cjk_font import use_cjk_text
+
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
@@ -149,10 +151,10 @@ def render_layered_svg(doc: Drawing, source: Layout | None = None) -> LayeredSvg
     backend = _LayeredSvgBackend(names)
     config = Configuration(background_policy=BackgroundPolicy.WHITE)
     # The frontend prints some proxy-graphic errors to stdout; keep stdout for our JSON.
+    front = Frontend(RenderContext(doc), backend, config=config)
+    use_cjk_text(front)  # Chinese text in a font the server has, not .notdef boxes
     with contextlib.redirect_stdout(io.StringIO()):
-        Frontend(RenderContext(doc), backend, config=config).draw_layout(
-            source if source is not None else doc.modelspace()
-        )
+        front.draw_layout(source if source is not None else doc.modelspace())
     box = backend.player().bbox()  # computed once: handed to get_string, reported as extents
     if not box.has_data:
         raise ValueError("empty bounding box")

@@ -33,6 +33,7 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from drawings.formats.font_files import FONT_CANDIDATES
 from drawings.formats.seal import Placement, SealText, SignatureCheck
 from kernel.errors import Invalid
 from kernel.pki import USCC_PREFIX
@@ -42,16 +43,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Placement", "SealText", "SignatureCheck", "seal_font", "sign_pdf", "validate_pdf"]
 
-# Where the usual Linux CJK fonts live; settings (``ONESET_SEAL_FONT``) take precedence.
-FONT_CANDIDATES = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-)
 
-
+# Settings (``ONESET_SEAL_FONT``) take precedence over the usual places (``FONT_CANDIDATES``).
 def seal_font(configured: Path | None, data_dir: Path) -> Path:
     """A single-face TrueType/OpenType file for the seal text (a ``.ttc`` collection's first face
     is copied into the data dir once, since pyHanko reads single fonts)."""

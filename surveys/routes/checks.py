@@ -7,8 +7,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from accounts.api import Actor
-from surveys.schemas import CheckOut, DecisionIn, PermittedIn
-from surveys.services import checks
+from surveys.schemas import CheckOut, DecisionIn, PermittedIn, PermittedOut
+from surveys.services import checks, commissions
 
 
 @put(
@@ -29,6 +29,25 @@ async def set_permitted(
         boundary=data.boundary,
         source=data.source,
     )
+
+
+@get(
+    "/commissions/{commission_id:int}/checks/{department:str}/permitted",
+    operation_id="getSurveyPermittedValues",
+)
+async def get_permitted(
+    commission_id: FromPath[int], department: FromPath[str], actor: NamedDependency[Actor]
+) -> PermittedOut:
+    """The department's own permitted values as entered: only the department granted it."""
+    return await checks.permitted_view(actor, commission_id, department)
+
+
+@get("/commissions/{commission_id:int}/checks", operation_id="listSurveyChecks")
+async def list_checks(
+    commission_id: FromPath[int], actor: NamedDependency[Actor]
+) -> list[CheckOut]:
+    """Every department's itemised check, failing rows included (readers of the commission)."""
+    return (await commissions.commission_view(actor, commission_id)).checks
 
 
 @get("/commissions/{commission_id:int}/checks/{department:str}", operation_id="getSurveyCheck")
@@ -59,4 +78,4 @@ async def decide_check(
     )
 
 
-HANDLERS = [set_permitted, get_check, decide_check]
+HANDLERS = [set_permitted, get_permitted, list_checks, get_check, decide_check]

@@ -35,6 +35,13 @@ async def list_commissions(
     return await commissions.list_commissions(actor, project_code)
 
 
+@get("/commissions/mine", operation_id="listMySurveyCommissions")
+async def list_my_commissions(actor: NamedDependency[Actor]) -> list[CommissionOut]:
+    """The commissions the actor's organisation owns, surveys or checks as a granted department
+    (supervisors: all), newest first: what 联合测绘 lists."""
+    return await commissions.my_commissions(actor)
+
+
 @get("/commissions/{commission_id:int}", operation_id="getSurveyCommission")
 async def get_commission(
     commission_id: FromPath[int], actor: NamedDependency[Actor]
@@ -61,4 +68,11 @@ async def get_history(
     return await package_views.history(actor, commission_id)
 
 
-HANDLERS = [create_commission, list_commissions, get_commission, grant_department, get_history]
+HANDLERS = [
+    create_commission,
+    list_commissions,
+    list_my_commissions,
+    get_commission,
+    grant_department,
+    get_history,
+]

@@ -10,7 +10,14 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from accounts.api import Actor
 from kernel.platform import Platform
-from surveys.schemas import FileOut, PackageIn, PackageOut, PropertySectionOut, SubmittedOut
+from surveys.schemas import (
+    FileOut,
+    PackageIn,
+    PackageOut,
+    PackageVersionOut,
+    PropertySectionOut,
+    SubmittedOut,
+)
 from surveys.services import package_views, packages
 
 
@@ -65,6 +72,15 @@ async def get_package(
     return await package_views.package_view(actor, commission_id, version)
 
 
+@get("/commissions/{commission_id:int}/packages", operation_id="listSurveyPackageVersions")
+async def list_package_versions(
+    commission_id: FromPath[int], actor: NamedDependency[Actor]
+) -> list[PackageVersionOut]:
+    """Every submitted version of the result package, newest first (readers of the commission:
+    owner, surveyor, granted departments, supervisors)."""
+    return await package_views.package_versions(actor, commission_id)
+
+
 @get("/commissions/{commission_id:int}/property", operation_id="getSurveyPropertySection")
 async def get_property_section(
     commission_id: FromPath[int], actor: NamedDependency[Actor]
@@ -73,4 +89,4 @@ async def get_property_section(
     return await package_views.property_section(actor, commission_id)
 
 
-HANDLERS = [upload_file, submit_package, get_package, get_property_section]
+HANDLERS = [upload_file, submit_package, get_package, list_package_versions, get_property_section]

@@ -53,13 +53,13 @@ def test_department_reviewer_journey(browser: Any, shared_set: RunningPlatform, 
     journey.step(page, "shared-projects")
     page.locator(f'a[href="/review/projects/{PROJECT_CODE}"]').first.click()
     page.wait_for_load_state()
-    assert crumbs(page) == ["首页", "共享项目", PROJECT_NAME]
+    assert crumbs(page) == ["首页", "共享项目", f"{PROJECT_CODE} {PROJECT_NAME}"]
     journey.step(page, "project")
 
     # A DXF in the viewer; on a phone the drawing takes the full width, layers are a drawer.
     page.locator("tr", has_text="建施-01").locator('a[href^="/review/revisions/"]').click()
     page.wait_for_load_state()
-    assert crumbs(page)[:3] == ["首页", "共享项目", PROJECT_NAME]
+    assert crumbs(page)[:3] == ["首页", "共享项目", f"{PROJECT_CODE} {PROJECT_NAME}"]
     viewer = page.locator("#viewer").bounding_box()
     main = page.locator("main").bounding_box()
     panel = page.locator("#layers-panel")

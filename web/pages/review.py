@@ -147,6 +147,7 @@ async def sheet_page(
         actor,
         revisions=revisions,
         sheet_id=sheet_id,
+        project=await drawings.project_for(actor, revisions[0].project_code),
         project_code=revisions[0].project_code,
         sheet_number=revisions[0].sheet_number,
         names=await accounts.actor_names({r.uploaded_by for r in revisions}),
@@ -314,6 +315,7 @@ async def compare_page(
     overlay = None
     if svg is not None:
         overlay = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    newer = await drawings.get_revision(actor, new)
     return page(
         "review_compare.html",
         request,
@@ -321,7 +323,8 @@ async def compare_page(
         result=result,
         overlay=overlay,
         old=await drawings.get_revision(actor, old),
-        new=await drawings.get_revision(actor, new),
+        new=newer,
+        project=await drawings.project_for(actor, newer.project_code),
         **_labels(),
     )
 

@@ -18,6 +18,7 @@ from ezdxf.addons.drawing.config import BackgroundPolicy, Configuration
 from ezdxf.addons.drawing.frontend import Frontend
 from ezdxf.addons.drawing.properties import RenderContext
 
+from drawings.formats.cjk_font import use_cjk_text
 from drawings.formats.dxf import analyse_dxf
 from drawings.formats.layered_svg import LAYER_ATTRIBUTE, page_mm, render_layered_svg
 from tests.paths import SHARED_DATA
@@ -43,11 +44,14 @@ def _layer_groups(svg_text: str) -> list[tuple[str, list[ET.Element]]]:
 
 
 def _ezdxf_paths(doc: Drawing) -> list[tuple[str, str]]:
-    """(d, class) of every path ezdxf's own SVGBackend draws, in order, with the same page."""
+    """(d, class) of every path ezdxf's own SVGBackend draws, in order, with the same page
+    (and the same CJK text fallback: the groups are what is compared here, not the glyphs)."""
     backend = svg.SVGBackend()
     config = Configuration(background_policy=BackgroundPolicy.WHITE)
+    front = Frontend(RenderContext(doc), backend, config=config)
+    use_cjk_text(front)
     with contextlib.redirect_stdout(io.StringIO()):
-        Frontend(RenderContext(doc), backend, config=config).draw_layout(doc.modelspace())
+        front.draw_layout(doc.modelspace())
     box = backend.player().bbox()
     width, height = page_mm(box.size.x, box.size.y)
     text = backend.get_string(
