@@ -13,6 +13,7 @@ from market.open_data.coverage import field_coverage as ocds_field_coverage
 from market.read_models import (
     Application,
     ComplaintView,
+    Correction,
     EvidenceFile,
     GuideRecord,
     ItemGuide,
@@ -43,6 +44,7 @@ from market.rules.stats import Figure as StatsFigure
 from market.schemas import (
     AvoidedIn,
     CatalogEntryOut,
+    CorrectionIn,
     DirectoryPage,
     EvidenceOut,
     FlagOut,
@@ -77,6 +79,7 @@ from market.services.complaints import (
     file_complaint,
     public_complaints,
 )
+from market.services.corrections import correct, correction_open, signed_up_orgs
 from market.services.credit_records import (
     add_blacklist,
     blacklist_in_force,
@@ -156,6 +159,8 @@ __all__ = [
     "AvoidedIn",
     "CatalogEntryOut",
     "ComplaintView",
+    "Correction",
+    "CorrectionIn",
     "DirectoryPage",
     "DrawProof",
     "EvidenceFile",
@@ -192,6 +197,8 @@ __all__ = [
     "choose",
     "complaints_to_handle",
     "confirm_contract",
+    "correct",
+    "correction_open",
     "create",
     "decide_record",
     "declare_qualification",
@@ -248,6 +255,7 @@ __all__ = [
     "running_services",
     "search_directory",
     "sign_up",
+    "signed_up_orgs",
     "signup_obstacles",
     "stats_districts",
     "stats_figures",
