@@ -44,7 +44,9 @@ from market.rules.stats import Figure as StatsFigure
 from market.schemas import (
     AvoidedIn,
     CatalogEntryOut,
+    ChangeView,
     CorrectionIn,
+    CorrectionView,
     DirectoryPage,
     EvidenceOut,
     FlagOut,
@@ -80,6 +82,7 @@ from market.services.complaints import (
     public_complaints,
 )
 from market.services.corrections import correct, correction_open, signed_up_orgs
+from market.services.corrections import current as announcement_now
 from market.services.credit_records import (
     add_blacklist,
     blacklist_in_force,
@@ -158,9 +161,11 @@ __all__ = [
     "Application",
     "AvoidedIn",
     "CatalogEntryOut",
+    "ChangeView",
     "ComplaintView",
     "Correction",
     "CorrectionIn",
+    "CorrectionView",
     "DirectoryPage",
     "DrawProof",
     "EvidenceFile",
@@ -187,6 +192,7 @@ __all__ = [
     "abandon",
     "accept_result",
     "add_blacklist",
+    "announcement_now",
     "answer_complaint",
     "apply",
     "attach_evidence",

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from accounts.api import Actor
     from kernel.platform import Platform
-    from market.schemas import PurchaseOut
+    from market.schemas import PurchaseIn, PurchaseOut
 
 # The columns a correction may write (``corrections.FIELD_LABELS``), all fields of CorrectionIn.
 COLUMNS = tuple(corrections.FIELD_LABELS)
@@ -123,6 +123,14 @@ async def correct(
         changes=views,
         signed_up=signed_up,
     )
+
+
+async def current(actor: Actor, purchase_id: int) -> PurchaseIn:
+    """The announcement as it stands, for the correction form (its owner, while open)."""
+    row = await purchase_row(purchase_id)
+    require_owner(actor, row)
+    corrections.check_open(row["status"], row["signup_deadline"], clock.now())
+    return await as_input(row)
 
 
 def correction_open(view: PurchaseOut) -> bool:

@@ -61,6 +61,13 @@ def _validate(data: PurchaseIn, platform: Platform) -> None:
     bounds.check_working_days(
         data.service_working_days, "serviceWorkingDays", platform.settings.max_working_days
     )
+    # The columns are narrower than a Name: longer text would fail in PostgreSQL as a 500.
+    for value, limit, label, name in (
+        (data.contact, 100, "联系人及电话", "contact"),
+        (data.complaint_phone, 40, "投诉电话", "complaintPhone"),
+    ):
+        if len(value) > limit:
+            raise Invalid(f"{label}不得超过 {limit} 个字符", field=name)
     _validate_rules(data, platform)
 
 
