@@ -13,6 +13,7 @@ from market.open_data.coverage import field_coverage as ocds_field_coverage
 from market.read_models import (
     Application,
     ComplaintView,
+    Correction,
     EvidenceFile,
     GuideRecord,
     ItemGuide,
@@ -43,6 +44,9 @@ from market.rules.stats import Figure as StatsFigure
 from market.schemas import (
     AvoidedIn,
     CatalogEntryOut,
+    ChangeView,
+    CorrectionIn,
+    CorrectionView,
     DirectoryPage,
     EvidenceOut,
     FlagOut,
@@ -77,6 +81,8 @@ from market.services.complaints import (
     file_complaint,
     public_complaints,
 )
+from market.services.corrections import correct, correction_open, signed_up_orgs
+from market.services.corrections import current as announcement_now
 from market.services.credit_records import (
     add_blacklist,
     blacklist_in_force,
@@ -155,7 +161,11 @@ __all__ = [
     "Application",
     "AvoidedIn",
     "CatalogEntryOut",
+    "ChangeView",
     "ComplaintView",
+    "Correction",
+    "CorrectionIn",
+    "CorrectionView",
     "DirectoryPage",
     "DrawProof",
     "EvidenceFile",
@@ -182,6 +192,7 @@ __all__ = [
     "abandon",
     "accept_result",
     "add_blacklist",
+    "announcement_now",
     "answer_complaint",
     "apply",
     "attach_evidence",
@@ -192,6 +203,8 @@ __all__ = [
     "choose",
     "complaints_to_handle",
     "confirm_contract",
+    "correct",
+    "correction_open",
     "create",
     "decide_record",
     "declare_qualification",
@@ -248,6 +261,7 @@ __all__ = [
     "running_services",
     "search_directory",
     "sign_up",
+    "signed_up_orgs",
     "signup_obstacles",
     "stats_districts",
     "stats_figures",

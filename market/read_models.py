@@ -10,7 +10,7 @@ import datetime as dt
 
 import msgspec
 
-from market.schemas import PurchaseOut
+from market.schemas import ChangeView, PurchaseOut
 
 
 class EvidenceFile(msgspec.Struct, frozen=True):
@@ -210,3 +210,18 @@ class MySignup(msgspec.Struct, frozen=True):
     signed_at: dt.datetime
     quote: int | None  # its own quote: a firm always reads what it sent
     outcome: str
+
+
+class Correction(msgspec.Struct, frozen=True):
+    """A 更正公告 just recorded, with the firms it concerns.
+
+    ``signed_up`` (organisation ids of the firms that signed up) is for telling them; it is
+    never shown to the owner, who may not learn who or how many signed up before the deadline.
+    """
+
+    id: int
+    purchase_id: int
+    at: dt.datetime
+    reason: str
+    changes: list[ChangeView]
+    signed_up: list[int]

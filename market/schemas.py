@@ -83,6 +83,22 @@ class PurchaseIn(In):
     beacon: Name = ""
 
 
+class CorrectionIn(In):
+    """更正公告: the reason and only the fields that change (an absent or null field keeps its
+    value). Which fields may change, and when, is ``market.rules.corrections``."""
+
+    reason: Annotated[str, msgspec.Meta(max_length=500, description="更正说明（中文，≤ 500 字）")]
+    signup_deadline: dt.datetime | None = None
+    selection_time: dt.datetime | None = None
+    content: Text | None = None
+    service_working_days: Int | None = None  # bounded by the service
+    contact: Name | None = None
+    complaint_phone: Name | None = None
+    price_floor: QuoteValue | None = None
+    price_ceiling: QuoteValue | None = None
+    qualification_rule: QualificationRuleIn | None = None
+
+
 class ReasonIn(In):
     reason: Text
 
@@ -400,9 +416,26 @@ class OutcomeView(Pinned):
     details: dict[str, Any] = msgspec.field(default_factory=dict)  # method-specific figures
 
 
+class ChangeView(Pinned):
+    """One corrected field of an announcement: its label and both values as people read them."""
+
+    field: str  # the purchase's field, camelCase (signupDeadline, priceCeiling …)
+    label: str
+    before: str
+    after: str
+
+
 class CorrectionView(Pinned):
-    correction: str
-    at: str  # ISO time of the answer that published it
+    """One 更正公告 of the announcement, by its owner or with the answer to a complaint.
+
+    ``correction`` and ``at`` were published first (complaint answers only); ``source``,
+    ``reason`` and ``changes`` came with the owner's corrections."""
+
+    correction: str  # the published text: the complaint answer's correction, or the reason
+    at: str  # ISO time it was published
+    source: str = "complaint"  # owner | complaint
+    reason: str = ""
+    changes: list[ChangeView] = msgspec.field(default_factory=list)
 
 
 class PurchaseOut(Out):
@@ -440,6 +473,15 @@ class PurchaseOut(Out):
     corrections: list[CorrectionView] = msgspec.field(default_factory=list)
     winner_name: str = ""
     overdue_working_days: int = 0  # past service_due while the service runs
+
+
+class CorrectionOut(Out):
+    """A correction as recorded. The firms that signed up are not named: their number stays
+    undisclosed until the sign-up deadline (``states.signup_count_visible``)."""
+
+    id: int
+    at: dt.datetime
+    changes: list[ChangeView]
 
 
 class PurchaseList(Out):

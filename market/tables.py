@@ -166,6 +166,20 @@ class PurchaseHistory(Table, tablename="market_purchase_history"):
     reason = Text(default="")
 
 
+class PurchaseCorrection(Table, tablename="market_purchase_correction"):
+    """更正公告 by the owner (append-only): its reason and the changed fields as published.
+
+    ``changes`` keeps the before → after text of the moment, so the history reads the same
+    whatever changes later (labels, formats)."""
+
+    id = Serial(primary_key=True)
+    purchase = ForeignKey(references=Purchase, index=True)
+    reason = Text()
+    changes = Text(default="[]")  # JSON [{field, label, before, after}]
+    actor = Varchar(length=120)
+    at = Timestamptz(default=ClockNow())
+
+
 class Signup(Table, tablename="market_signup"):
     """报名 with its sealed quote; one row per purchase and intermediary (a unique index,
     ``market_signup_once``, created by the migration, enforces it in the database)."""
@@ -309,6 +323,7 @@ TABLES: list[type[Table]] = [
     ServiceGuide,
     Purchase,
     PurchaseHistory,
+    PurchaseCorrection,
     Signup,
     Contract,
     ServiceResult,

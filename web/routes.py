@@ -11,6 +11,7 @@ from litestar.static_files import create_static_files_router
 from web.errors import EXCEPTION_HANDLERS
 from web.pages import (
     auth,
+    correction,
     enterprise,
     files,
     intermediary,
@@ -41,6 +42,7 @@ router = Router(
         *files.HANDLERS,
         *intermediary.HANDLERS,
         *enterprise.HANDLERS,
+        *correction.HANDLERS,
         *supervise.HANDLERS,
         *review.HANDLERS,
         *surveys.HANDLERS,

@@ -17,6 +17,8 @@ from market.schemas import (
     BeaconIn,
     ChoiceIn,
     CommitmentOut,
+    CorrectionIn,
+    CorrectionOut,
     HistoryOut,
     IdOut,
     NegativeRecordOut,
@@ -28,7 +30,7 @@ from market.schemas import (
     SignupOut,
     StatusOut,
 )
-from market.services import award, purchase_views, purchases, signups
+from market.services import award, corrections, purchase_views, purchases, signups
 
 
 @post("/purchases", operation_id="marketCreatePurchase", status_code=201)
@@ -45,7 +47,7 @@ async def revise_draft(
     actor: NamedDependency[Actor],
     platform: NamedDependency[Platform],
 ) -> None:
-    """Revise a draft announcement (only drafts; published ones are corrected via complaints)."""
+    """Revise a draft announcement (only drafts; a published one takes a correction)."""
     await purchases.update_draft(platform, actor, pid, data)
 
 
@@ -111,6 +113,18 @@ async def cancel(
     pid: FromPath[int], data: JSONBody[ReasonIn], actor: NamedDependency[Actor]
 ) -> None:
     await purchases.cancel(actor, pid, data.reason)
+
+
+@post("/purchases/{pid:int}/corrections", operation_id="marketCorrect", status_code=201)
+async def correct(
+    pid: FromPath[int],
+    data: JSONBody[CorrectionIn],
+    actor: NamedDependency[Actor],
+    platform: NamedDependency[Platform],
+) -> CorrectionOut:
+    """更正公告 by the owner while sign-up is open; published on the purchase (``corrections``)."""
+    done = await corrections.correct(platform, actor, pid, data)
+    return CorrectionOut(id=done.id, at=done.at, changes=done.changes)
 
 
 @post("/purchases/{pid:int}/beacon", operation_id="marketSetBeacon")
@@ -204,6 +218,7 @@ HANDLERS = [
     draw_proof,
     publish,
     cancel,
+    correct,
     set_beacon,
     sign_up,
     quote,

@@ -216,6 +216,26 @@ def earliest_signup_deadline(
     return end_of_day(add_working_days(local_date(published), policy.registration_min_working_days))
 
 
+def check_signup_period(
+    deadline: dt.datetime,
+    start: dt.datetime,
+    policy: DeadlinePolicy = DEFAULT_POLICY.deadlines,
+    *,
+    why: str = "",
+) -> None:
+    """``Invalid`` unless ``deadline`` leaves the registration period counted from ``start``
+    (publication, or a correction of the content or terms); the message names the earliest
+    allowed date. ``why`` prefixes the message with the reason the period is counted again."""
+    earliest = earliest_signup_deadline(start, policy)
+    if deadline < earliest:
+        raise Invalid(
+            f"{why}报名期不得少于 {policy.registration_min_working_days} 个工作日"
+            f"（截止时间不早于 {earliest:%Y-%m-%d}）",
+            field="signupDeadline",
+            extra={"earliestSignupDeadline": earliest.isoformat()},
+        )
+
+
 def suggested_signup_deadline(
     published: dt.datetime, policy: DeadlinePolicy = DEFAULT_POLICY.deadlines
 ) -> dt.datetime:

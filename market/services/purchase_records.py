@@ -74,19 +74,24 @@ async def change_status(
     return change.new
 
 
+def qualification_rule(text: str) -> eligibility.QualificationRule:
+    """The stored JSON of a qualification rule as the rules read it."""
+    rule = loads(text, {"kind": "any", "items": []})
+    return eligibility.QualificationRule(
+        kind=rule.get("kind", "any"),
+        items=tuple(
+            eligibility.RequiredQualification(i["type"], i.get("min_grade") or None)
+            for i in rule.get("items", [])
+        ),
+    )
+
+
 def signup_terms(row: dict[str, Any]) -> eligibility.SignupTerms:
-    rule = loads(row["qualification_rule"], {"kind": "any", "items": []})
     return eligibility.SignupTerms(
         method=row["method"],
         status=row["status"],
         signup_deadline=row["signup_deadline"],
-        rule=eligibility.QualificationRule(
-            kind=rule.get("kind", "any"),
-            items=tuple(
-                eligibility.RequiredQualification(i["type"], i.get("min_grade") or None)
-                for i in rule.get("items", [])
-            ),
-        ),
+        rule=qualification_rule(row["qualification_rule"]),
         avoided=loads(row["avoided"], {}),
         bounds=eligibility.PriceBounds(
             quote_type=row["quote_type"], floor=row["price_floor"], ceiling=row["price_ceiling"]

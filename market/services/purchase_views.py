@@ -19,7 +19,6 @@ from market.rules.policy import METHODS
 from market.schemas import (
     AvoidedView,
     BoardPage,
-    CorrectionView,
     HistoryOut,
     OutcomeView,
     PurchaseCard,
@@ -29,11 +28,12 @@ from market.schemas import (
 )
 from market.search_docs import PURCHASES_INDEX, board_query
 from market.services.access import require_supervisor
+from market.services.corrections import history as correction_history
 from market.services.json_columns import loads
 from market.services.policy_file import policy_for
 from market.services.purchase_records import is_sealed, purchase_row, signup_terms
 from market.services.qualifications import applicant
-from market.tables import Complaint, Purchase, PurchaseHistory, Signup
+from market.tables import Purchase, PurchaseHistory, Signup
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -73,17 +73,7 @@ async def _views(rows: list[dict[str, Any]], viewer: Actor | None) -> list[Purch
     counts: dict[int, int] = {}
     for s in await Signup.select(Signup.purchase).where(Signup.purchase.is_in(ids)):
         counts[s["purchase"]] = counts.get(s["purchase"], 0) + 1
-    corrections: dict[int, list[CorrectionView]] = {}
-    for c in await Complaint.select(
-        Complaint.purchase, Complaint.correction, Complaint.responded_at
-    ).where(
-        Complaint.purchase.is_in(ids),
-        Complaint.status == "answered",
-        Complaint.correction != "",
-    ):
-        corrections.setdefault(c["purchase"], []).append(
-            CorrectionView(correction=c["correction"], at=c["responded_at"].isoformat())
-        )
+    corrections = await correction_history(ids)
     return [
         PurchaseOut(
             id=r["id"],

@@ -61,6 +61,13 @@ def _validate(data: PurchaseIn, platform: Platform) -> None:
     bounds.check_working_days(
         data.service_working_days, "serviceWorkingDays", platform.settings.max_working_days
     )
+    # The columns are narrower than a Name: longer text would fail in PostgreSQL as a 500.
+    for value, limit, label, name in (
+        (data.contact, 100, "联系人及电话", "contact"),
+        (data.complaint_phone, 40, "投诉电话", "complaintPhone"),
+    ):
+        if len(value) > limit:
+            raise Invalid(f"{label}不得超过 {limit} 个字符", field=name)
     _validate_rules(data, platform)
 
 
@@ -86,8 +93,9 @@ def _validate_rules(data: PurchaseIn, platform: Platform) -> None:
             raise Invalid("小名单数量须不大于大名单数量且至少为 1", field="shortListSize")
 
 
-async def _draft_values(data: PurchaseIn, platform: Platform) -> dict[str, Any]:
-    """Column values of an announcement, validated (shared by create and draft edits)."""
+async def validated_values(data: PurchaseIn, platform: Platform) -> dict[str, Any]:
+    """Column values of an announcement, validated (shared by create, draft edits and
+    corrections of a published announcement)."""
     _validate(data, platform)
     await require_known_types(
         [r.type for r in data.qualification_rule.items], "qualificationRule.items"
@@ -133,7 +141,7 @@ def suggested_signup_deadline(platform: Platform) -> dt.datetime:
 async def create(platform: Platform, actor: Actor, data: PurchaseIn) -> int:
     """A draft announcement by a project owner."""
     actor.require_kind(OrgKind.ENTERPRISE)
-    values = await _draft_values(data, platform)
+    values = await validated_values(data, platform)
     async with transaction():
         row = Purchase({getattr(Purchase, k): v for k, v in values.items()})
         row.owner = actor.org_id
@@ -153,7 +161,7 @@ async def update_draft(
     platform: Platform, actor: Actor, purchase_id: int, data: PurchaseIn
 ) -> None:
     """Revise a draft (e.g. the copy made by re-procurement needs new dates) before publishing."""
-    values = await _draft_values(data, platform)
+    values = await validated_values(data, platform)
     async with transaction():
         row = await purchase_row(purchase_id, lock=True)
         require_owner(actor, row)
@@ -172,11 +180,16 @@ async def update_draft(
 
 
 async def draft(actor: Actor, purchase_id: int) -> PurchaseIn:
-    """A draft as its owner typed it, for the edit form (the inverse of ``_draft_values``)."""
+    """A draft as its owner typed it, for the edit form."""
     row = await purchase_row(purchase_id)
     require_owner(actor, row)
     if row["status"] != S.DRAFT:
         raise Conflict("只有草稿状态的采购公告可以修改", code="not_draft")
+    return await as_input(row)
+
+
+async def as_input(row: dict[str, Any]) -> PurchaseIn:
+    """A purchase row as the announcement's input (the inverse of ``validated_values``)."""
     item = await CatalogItem.select(CatalogItem.code).where(CatalogItem.id == row["item"]).first()
     rule = loads(row["qualification_rule"], {})
     return PurchaseIn(
@@ -218,13 +231,7 @@ async def publish(platform: Platform, actor: Actor, purchase_id: int) -> Commitm
     async with transaction():
         row = await purchase_row(purchase_id, lock=True)
         require_owner(actor, row)
-        earliest = deadlines.earliest_signup_deadline(now, policy.deadlines)
-        if row["signup_deadline"] < earliest:
-            raise Invalid(
-                f"报名期不得少于 {policy.deadlines.registration_min_working_days} 个工作日"
-                f"（截止时间不早于 {earliest:%Y-%m-%d}）",
-                field="signupDeadline",
-            )
+        deadlines.check_signup_period(row["signup_deadline"], now, policy.deadlines)
         seed = draw.new_seed()
         await change_status(
             row,

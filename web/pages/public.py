@@ -215,6 +215,7 @@ async def purchase_page(
         obstacles=await _obstacles(platform, viewer, view),
         documents=await market.purchase_documents(viewer, purchase_id),
         dimensions=market.RATING_DIMENSIONS,
+        can_correct=role == "owner" and market.correction_open(view),
     )
 
 
