@@ -21,6 +21,7 @@ from market.schemas import (
     RequiredQualificationIn,
     WitnessIn,
 )
+from market.services import notices
 from market.services.access import require_owner
 from market.services.catalogue import require_known_types
 from market.services.json_columns import dumps, loads
@@ -250,6 +251,7 @@ async def cancel(actor: Actor, purchase_id: int, reason: str) -> None:
         if actor.org_kind != OrgKind.OPERATOR:
             require_owner(actor, row)
         await change_status(row, E.CANCEL, actor=actor.label, at=clock.now(), reason=reason)
+        await notices.cancelled(row, reason, by_owner=actor.org_id == row["owner"])
     outbox.kick()
 
 
