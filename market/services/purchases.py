@@ -289,6 +289,7 @@ async def reprocure(actor: Actor, purchase_id: int) -> int:
         now = clock.now()
         if row["status"] == S.ABANDONED:
             await change_status(row, E.FAIL, actor=actor.label, at=now, reason="业主选择重新采购")
+            await notices.selection_failed(row, "业主选择重新采购", by_draw=False)
         if row["status"] != S.FAILED:
             raise Conflict("只有流标的采购项目可以重新采购", code="not_failed")
         copy_fields = (

@@ -191,3 +191,31 @@ async def test_contract_and_result_steps_tell_the_other_party(
         "contract_uploaded",
         "selection_done",
     ]
+
+
+async def _latest_winner(firms: list[Actor]) -> Actor:
+    """The firm whose newest notice says it won."""
+    won = [f for f in firms if (await _kinds(f))[0] == "selected"]
+    assert len(won) == 1, won
+    return won[0]
+
+
+async def test_abandonment_tells_the_owner_and_the_redraw_names_the_new_winner(
+    db: Database, platform: Platform, fake_clock: FakeClock
+) -> None:
+    w = await make_world(platform)
+    pid, firms = await _drawn(w, fake_clock, 4)
+    first = await _latest_winner(firms)
+    await award.abandon(platform, first, pid, "人员不足，无法履约")
+    assert (await _inbox(w.owner))[0].kind == "abandoned"
+    assert first.org_name in (await _inbox(w.owner))[0].body
+    await award.redraw(platform, w.owner, pid)
+    second = await _latest_winner([f for f in firms if f != first])
+    assert await _kinds(first) == ["selected"]  # no 未中选 for the firm that declined
+    for other in (f for f in firms if f not in (first, second)):
+        latest = (await _inbox(other))[0]
+        assert latest.title == f"未中选：{PROJECT}，中选机构：{second.org_name}"
+    assert (await _inbox(w.owner))[0].kind == "abandoned"  # the owner redrew: nothing new
+    await award.abandon(platform, second, pid, "资质到期")
+    await purchases.reprocure(w.owner, pid)  # gives up: 流标 for every bidder
+    assert [(await _kinds(f))[0] for f in firms] == ["failed"] * 4
