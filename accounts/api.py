@@ -1,7 +1,8 @@
 """The accounts domain's public surface: the only module other packages import.
 
 Who is acting (``Actor``), the kinds of organisation, the Litestar dependencies that turn a
-token into an actor, and the account use cases other domains and the pages call.
+token into an actor, the account use cases other domains and the pages call, and the
+organisations' in-site notices (``send_notices`` inside the caller's transaction).
 """
 
 from __future__ import annotations
@@ -16,6 +17,15 @@ from accounts.demo import (
     demo_uscc,
 )
 from accounts.deps import SESSION_COOKIE, client_address, provide_actor, provide_optional_actor
+from accounts.notices import (
+    NoticePage,
+    NoticeView,
+    mark_all_notices_read,
+    mark_notice_read,
+    notices_of,
+    send_notices,
+    unread_notices,
+)
 from accounts.regions import REGIONS
 from accounts.rules import ORG_KIND_LABELS, OrgKind
 from accounts.services import (
@@ -43,6 +53,8 @@ __all__ = [
     "Actor",
     "DemoOrganisation",
     "IssuedToken",
+    "NoticePage",
+    "NoticeView",
     "OrgKind",
     "OrganisationRef",
     "Registered",
@@ -57,8 +69,13 @@ __all__ = [
     "demo_uscc",
     "login",
     "logout",
+    "mark_all_notices_read",
+    "mark_notice_read",
+    "notices_of",
     "organisation",
     "provide_actor",
     "provide_optional_actor",
     "search_organisations",
+    "send_notices",
+    "unread_notices",
 ]

@@ -69,3 +69,29 @@ class OrganisationPage(msgspec.Struct, rename="camel"):
     items: list[OrganisationListItem]
     total: int
     facets: dict[str, dict[str, int]]
+
+
+class NoticeOut(msgspec.Struct, rename="camel"):
+    """One in-site notice (站内消息) of the caller's organisation."""
+
+    id: int
+    kind: str
+    title: str
+    body: str
+    link: str  # a page path of this site
+    created_at: datetime
+    read_at: datetime | None
+    unread: bool
+
+
+class NoticeListOut(msgspec.Struct, rename="camel"):
+    items: list[NoticeOut]
+    total: int
+    unread_count: int
+    offset: int
+    limit: int
+
+
+class NoticeReadOut(msgspec.Struct, rename="camel"):
+    marked: int  # notices that were unread and are read now
+    unread_count: int

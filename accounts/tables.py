@@ -1,8 +1,17 @@
-"""Organisations, their users, and login attempts."""
+"""Organisations, their users, login attempts, and the in-site notices (站内消息) they receive."""
 
 from __future__ import annotations
 
-from piccolo.columns import BigInt, Boolean, ForeignKey, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import (
+    BigInt,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from kernel.columns import ClockNow
@@ -56,3 +65,17 @@ class RevokedToken(Table, tablename="accounts_revoked_token"):
     user_id = Integer(index=True)
     expires_at = Timestamptz(index=True, default=ClockNow())  # always set from the token
     revoked_at = Timestamptz(default=ClockNow())
+
+
+class Notice(Table, tablename="accounts_notice"):
+    """站内消息 to an organisation (every user of it reads the same inbox), written in the
+    transaction of the state change it reports; ``read_at`` is None while unread."""
+
+    id = Serial(primary_key=True)
+    recipient = ForeignKey(references=Organisation, index=True)
+    kind = Varchar(length=40)  # e.g. selected | not_selected | failed | contract_uploaded
+    title = Varchar(length=200)
+    body = Text(default="")
+    link = Varchar(length=300, default="")  # a page path of this site, e.g. /purchases/7
+    created_at = Timestamptz(default=ClockNow())
+    read_at = Timestamptz(null=True, default=None)

@@ -46,13 +46,14 @@ def all_tables() -> list[type[Table]]:
 
 
 def routers() -> list[Router]:
+    from accounts.notice_routes import router as notices
     from accounts.routes import router as accounts
     from drawings.routes import router as drawings
     from market.routes import open_data_router, stats_router
     from market.routes import router as market
     from surveys.routes import router as surveys
 
-    return [accounts, market, open_data_router, stats_router, drawings, surveys]
+    return [accounts, notices, market, open_data_router, stats_router, drawings, surveys]
 
 
 def index_registrations() -> list[IndexRegistration]:

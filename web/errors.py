@@ -13,7 +13,7 @@ from markupsafe import escape
 from kernel.errors import DomainError, NotAuthenticated, translate
 from search.errors import SearchError
 from storage.errors import StorageError
-from web.session import viewer_of
+from web.session import unread_of, viewer_of
 
 
 def _not_authenticated(request: Request[Any, Any, Any], exc: NotAuthenticated) -> Response[Any]:
@@ -42,6 +42,7 @@ def _error(request: Request[Any, Any, Any], status: int, title: str, detail: str
             "status": status,
             "path": request.url.path,
             "notice": "",
+            "unread_notices": unread_of(request),
         },
         status_code=status,
     )

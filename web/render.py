@@ -1,4 +1,5 @@
-"""Building page responses: every template gets the viewer, the path and a one-shot notice."""
+"""Building page responses: every template gets the viewer, the path, a one-shot notice and the
+viewer's count of unread in-site notices (the header's 消息 badge)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from urllib.parse import quote, unquote
 
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
+
+from web.session import unread_of
 
 if TYPE_CHECKING:
     from litestar import Request
@@ -28,7 +31,13 @@ def page(
     cookies = [Cookie(key=NOTICE_COOKIE, value="", max_age=0, path="/")] if notice else []
     return Template(
         template_name=template,
-        context={"viewer": viewer, "path": request.url.path, "notice": notice, **context},
+        context={
+            "viewer": viewer,
+            "path": request.url.path,
+            "notice": notice,
+            "unread_notices": unread_of(request),
+            **context,
+        },
         status_code=status_code,
         cookies=cookies,
     )

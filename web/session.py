@@ -11,6 +11,7 @@ from accounts.api import (
     SESSION_COOKIE,
     Actor,
     provide_optional_actor,
+    unread_notices,
 )
 from kernel import clock
 from kernel.errors import NotAuthenticated
@@ -22,16 +23,22 @@ if TYPE_CHECKING:
 
 
 _VIEWER = "oneset.viewer"
+_UNREAD = "oneset.unread_notices"
 
 
 async def provide_viewer(request: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
     """The signed-in user, or None (an expired or revoked session reads as signed out). Kept
-    on the request too, so an error page raised later still shows who is signed in."""
+    on the request too, so an error page raised later still shows who is signed in, with the
+    header's count of unread notices (only for whole pages: a form POST redirects, an HTMX
+    fragment has no header)."""
     try:
         viewer = await provide_optional_actor(request)
     except NotAuthenticated:
         viewer = None
-    cast("dict[str, Any]", request.scope)[_VIEWER] = viewer
+    scope = cast("dict[str, Any]", request.scope)
+    scope[_VIEWER] = viewer
+    if viewer is not None and scope.get("method") == "GET" and "hx-request" not in request.headers:
+        scope[_UNREAD] = await unread_notices(viewer.org_id)
     return viewer
 
 
@@ -39,6 +46,12 @@ def viewer_of(request: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
     """The viewer ``provide_viewer`` found for this request (None if it did not run)."""
     viewer = cast("dict[str, Any]", request.scope).get(_VIEWER)
     return viewer if isinstance(viewer, Actor) else None
+
+
+def unread_of(request: ASGIConnection[Any, Any, Any, Any]) -> int:
+    """The viewer's unread notices ``provide_viewer`` counted for this page (0 if it did not)."""
+    unread = cast("dict[str, Any]", request.scope).get(_UNREAD, 0)
+    return unread if isinstance(unread, int) else 0
 
 
 def require(viewer: Actor | None) -> Actor:

@@ -17,6 +17,7 @@ from kernel.db import transaction
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from market.rules import deadlines, draw, eligibility, selection, states
 from market.schemas import NegativeRecordOut, StatusOut
+from market.services import notices
 from market.services.access import require_owner
 from market.services.credit_records import record_abandonment
 from market.services.json_columns import dumps, loads
@@ -100,8 +101,11 @@ async def _apply_outcome(
     await Purchase.update(values).where(Purchase.id == row["id"])
     if outcome.status == "failed":
         await change_status(row, E.FAIL, actor=actor, at=now, reason=outcome.reason)
+        await notices.selection_failed(row, outcome.reason, by_draw=actor == SYSTEM)
     elif outcome.status == "selected" and outcome.winner is not None:
         await _select_winner(row, outcome.winner, now, actor, outcome.reason)
+    elif actor == SYSTEM:  # a (short) list for the owner to pick from
+        await notices.owner_to_choose(row)
     return str(row["status"])
 
 
@@ -129,6 +133,7 @@ async def _select_winner(
             "last_owner_activity_at": now,
         },
     )
+    await notices.winner_selected(row, int(signup["intermediary"]), by_draw=actor == SYSTEM)
 
 
 async def _close_signup(purchase_id: int) -> str:
@@ -256,6 +261,7 @@ async def abandon(
             reason=reason,
             extra={"excluded": dumps(excluded), "winner": None, "winner_uscc": ""},
         )
+        await notices.abandoned(row, actor.org_id, reason)
         kind = await record_abandonment(
             platform, actor.org_id, purchase_id, reason, deadlines.local_date(now)
         )

@@ -9,10 +9,11 @@ from kernel import audit, bounds, clock, outbox
 from kernel.db import transaction
 from kernel.errors import Conflict, Forbidden, Invalid
 from market.read_models import ContractView, PurchaseDocuments, ResultView
-from market.rules import deadlines, states
+from market.rules import deadlines, notice_texts, states
 from market.schemas import ExtensionOut
 from market.services.access import is_party, require_owner, side
 from market.services.evidence import files_of
+from market.services.notices import send
 from market.services.policy_file import policy_for
 from market.services.purchase_records import change_status, purchase_row
 from market.tables import (
@@ -83,6 +84,12 @@ async def upload_contract(
             subject=f"purchase:{purchase_id}",
             payload={"contract": contract.id, "sha256": evidence_sha256, "side": side_},
         )
+        await send(
+            [row["winner"] if side_ == "owner" else row["owner"]],
+            notice_texts.contract_uploaded(
+                row["project_name"], purchase_id, by_owner=side_ == "owner"
+            ),
+        )
     return int(contract.id)
 
 
@@ -120,6 +127,10 @@ async def confirm_contract(actor: Actor, purchase_id: int) -> None:
                 "light": "green",
             },
         )
+        await send(
+            [contract["uploaded_by"]],
+            notice_texts.contract_confirmed(row["project_name"], purchase_id),
+        )
     outbox.kick()
 
 
@@ -146,6 +157,7 @@ async def submit_result(actor: Actor, purchase_id: int, *, evidence_sha256: str)
             subject=f"purchase:{purchase_id}",
             payload={"result": result.id, "sha256": evidence_sha256},
         )
+        await send([row["owner"]], notice_texts.result_submitted(row["project_name"], purchase_id))
     outbox.kick()
     return int(result.id)
 
@@ -183,6 +195,10 @@ async def return_result(actor: Actor, purchase_id: int, reason: str) -> None:
                 ServiceResult.return_reason: reason,
             }
         ).where(ServiceResult.id == result["id"])
+        await send(
+            [row["winner"]],
+            notice_texts.result_returned(row["project_name"], purchase_id, reason),
+        )
     outbox.kick()
 
 
@@ -206,6 +222,7 @@ async def accept_result(actor: Actor, purchase_id: int) -> None:
         await Intermediary.update(
             {Intermediary.completed_count: Intermediary.completed_count + 1}
         ).where(Intermediary.organisation == row["winner"])
+        await send([row["winner"]], notice_texts.result_accepted(row["project_name"], purchase_id))
     outbox.kick()
 
 

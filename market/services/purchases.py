@@ -21,6 +21,7 @@ from market.schemas import (
     RequiredQualificationIn,
     WitnessIn,
 )
+from market.services import notices
 from market.services.access import require_owner
 from market.services.catalogue import require_known_types
 from market.services.json_columns import dumps, loads
@@ -257,6 +258,7 @@ async def cancel(actor: Actor, purchase_id: int, reason: str) -> None:
         if actor.org_kind != OrgKind.OPERATOR:
             require_owner(actor, row)
         await change_status(row, E.CANCEL, actor=actor.label, at=clock.now(), reason=reason)
+        await notices.cancelled(row, reason, by_owner=actor.org_id == row["owner"])
     outbox.kick()
 
 
@@ -294,6 +296,7 @@ async def reprocure(actor: Actor, purchase_id: int) -> int:
         now = clock.now()
         if row["status"] == S.ABANDONED:
             await change_status(row, E.FAIL, actor=actor.label, at=now, reason="业主选择重新采购")
+            await notices.selection_failed(row, "业主选择重新采购", by_draw=False)
         if row["status"] != S.FAILED:
             raise Conflict("只有流标的采购项目可以重新采购", code="not_failed")
         copy_fields = (
