@@ -81,7 +81,7 @@ from market.services.complaints import (
     file_complaint,
     public_complaints,
 )
-from market.services.corrections import correct, correction_open, signed_up_orgs
+from market.services.corrections import correct, correction_open
 from market.services.corrections import current as announcement_now
 from market.services.credit_records import (
     add_blacklist,
@@ -261,7 +261,6 @@ __all__ = [
     "running_services",
     "search_directory",
     "sign_up",
-    "signed_up_orgs",
     "signup_obstacles",
     "stats_districts",
     "stats_figures",

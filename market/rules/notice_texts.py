@@ -21,6 +21,7 @@ class NoticeKind(StrEnum):
     RESULT_SUBMITTED = "result_submitted"  # to the owner
     RESULT_RETURNED = "result_returned"  # to the winner
     RESULT_ACCEPTED = "result_accepted"  # to the winner
+    CORRECTED = "corrected"  # 更正公告: to the firms that signed up
 
 
 @dataclass(frozen=True)
@@ -148,4 +149,15 @@ def result_accepted(project: str, purchase_id: int) -> NoticeText:
         purchase_id,
         f"服务成果已确认：{project}",
         f"项目业主已确认贵机构提交的「{project}」服务成果。",
+    )
+
+
+def corrected(project: str, purchase_id: int, reason: str, changed: list[str]) -> NoticeText:
+    """``changed``: the labels of the corrected terms (报名截止时间, 服务内容 …)."""
+    return _about(
+        NoticeKind.CORRECTED,
+        purchase_id,
+        f"更正公告：{project}",
+        f"「{project}」的采购公告已更正（{'、'.join(changed)}），更正说明：{reason}。"
+        "请在项目页核对更正后的内容；贵机构的报名继续有效。",
     )

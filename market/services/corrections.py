@@ -17,12 +17,13 @@ from market.read_models import Correction
 from market.rules import corrections
 from market.schemas import ChangeView, CorrectionIn, CorrectionView
 from market.search_docs import PURCHASES_INDEX
+from market.services import notices
 from market.services.access import require_owner
 from market.services.json_columns import dumps, loads
 from market.services.policy_file import policy_for
 from market.services.purchase_records import purchase_row, qualification_rule
 from market.services.purchases import as_input, validated_values
-from market.tables import Complaint, Purchase, PurchaseCorrection, Signup
+from market.tables import Complaint, Purchase, PurchaseCorrection
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -58,16 +59,10 @@ def _views(found: list[corrections.Change]) -> list[ChangeView]:
     ]
 
 
-async def signed_up_orgs(purchase_id: int) -> list[int]:
-    """The organisations signed up for a purchase: whom a correction concerns."""
-    rows = await Signup.select(Signup.intermediary).where(Signup.purchase == purchase_id)
-    return sorted(int(r["intermediary"]) for r in rows)
-
-
 async def correct(
     platform: Platform, actor: Actor, purchase_id: int, data: CorrectionIn
 ) -> Correction:
-    """Apply one correction; returns it with the signed-up firms a caller should tell."""
+    """Apply one correction and tell the firms that signed up (站内消息), in one transaction."""
     now = clock.now()
     reason = corrections.check_reason(data.reason)
     async with transaction():
@@ -80,7 +75,7 @@ async def correct(
         )
         # Counted under the row lock: a sign-up holds FOR SHARE on the purchase (SQLite: the
         # transaction is IMMEDIATE), so none slips in between this count and the update.
-        signed_up = await signed_up_orgs(purchase_id)
+        signed_up = await notices.bidders(purchase_id)
         found = corrections.check_correction(
             _announcement(row),
             _announcement(values),
@@ -113,6 +108,7 @@ async def correct(
                 "changes": msgspec.to_builtins(views),
             },
         )
+        await notices.corrected(row, reason, [v.label for v in views])
         await outbox.index_later(PURCHASES_INDEX, purchase_id)
     outbox.kick()
     return Correction(

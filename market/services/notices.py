@@ -31,7 +31,7 @@ async def send(recipients: Iterable[int | None], text: texts.NoticeText) -> None
 async def bidders(purchase_id: int) -> list[int]:
     """The organisations that signed up for a purchase."""
     rows = await Signup.select(Signup.intermediary).where(Signup.purchase == purchase_id)
-    return [int(r["intermediary"]) for r in rows]
+    return sorted(int(r["intermediary"]) for r in rows)
 
 
 async def org_name(org_id: int) -> str:
@@ -84,3 +84,8 @@ async def cancelled(row: dict[str, Any], reason: str, *, by_owner: bool) -> None
 async def abandoned(row: dict[str, Any], winner: int, reason: str) -> None:
     project, pid = _project(row)
     await send([row["owner"]], texts.abandoned(project, pid, await org_name(winner), reason))
+
+
+async def corrected(row: dict[str, Any], reason: str, changed: list[str]) -> None:
+    project, pid = _project(row)
+    await send(await bidders(pid), texts.corrected(project, pid, reason, changed))

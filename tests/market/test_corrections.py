@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
+from accounts import api as accounts
 from kernel import outbox
 from kernel.platform import Platform
 from kernel.tables import AuditEntry, OutboxEntry
@@ -144,13 +145,17 @@ async def test_a_refused_correction_changes_nothing(
     assert await _row(pid) == before
     assert await PurchaseCorrection.count().where(PurchaseCorrection.purchase == pid) == 0
     assert await _audited(pid) == 0
+    assert await accounts.unread_notices(firm.org_id) == 0
 
-    # What may still change after a sign-up does, and the service names the firm to tell.
+    # What may still change after a sign-up does, and the firm that signed up is told.
     done = await corrections.correct(
         platform, world.owner, pid, CorrectionIn(reason="联系人有误", contact="李经理 13900000000")
     )
     assert done.signed_up == [firm.org_id]
     assert [c.label for c in done.changes] == ["联系人及电话"]
+    told = (await accounts.notices_of(firm, limit=10)).items
+    assert [(n.kind, n.link) for n in told] == [("corrected", f"/purchases/{pid}")]
+    assert "联系人及电话" in told[0].body and "联系人有误" in told[0].body
 
     # After the sign-up deadline nothing may be corrected.
     fake_clock.set(DEADLINE)

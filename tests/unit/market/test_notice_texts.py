@@ -36,6 +36,7 @@ def test_every_text_links_to_its_purchase() -> None:
         texts.result_submitted("p", 5),
         texts.result_returned("p", 5, "r"),
         texts.result_accepted("p", 5),
+        texts.corrected("p", 5, "r", ["服务内容"]),
     ]
     assert {t.link for t in built} == {"/purchases/5"}
     assert {t.kind for t in built} == set(texts.NoticeKind)
