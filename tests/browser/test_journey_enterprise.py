@@ -117,6 +117,22 @@ def test_enterprise_journey(
 
         # The draw, the winner by name.
         sign_up(surveyor, again, "58000")
+
+        # A correction of the announcement while sign-up is open (更正公告): public with its
+        # reason, and the firm that signed up is told.
+        page.locator("#correct-announcement").click()
+        page.wait_for_load_state()
+        assert crumbs(page)[-1] == "更正公告"
+        page.get_by_label("服务内容").fill("1:500 地形图测绘，含地下管线探测及控制点成果表")
+        page.get_by_label("更正说明（公开，不超过 500 字）").fill("补充：提交控制点成果表。")
+        journey.step(page, "correction-form")
+        page.locator("#submit-correction").click()
+        page.wait_for_load_state()
+        history = page.locator("#corrections").inner_text()
+        assert "补充：提交控制点成果表" in history and "控制点成果表" in history, history
+        journey.step(page, "corrected")
+        surveyor.goto("/me/notices")
+        assert "更正公告：" in surveyor.locator("#notices").inner_text()
         platform.advance_clock(_days(60))
         run_selection(page, again)
         assert page.locator("#winner-name").inner_text() == SURVEYOR
@@ -173,7 +189,7 @@ def test_enterprise_journey(
         operator.wait_for_load_state()
         operator.context.close()
         page.reload()
-        assert "更正：服务内容补充" in page.locator("main").inner_text()
+        assert "更正内容：服务内容补充" in page.locator("main").inner_text()
         journey.step(page, "complaint-answered")
     finally:
         platform.advance_clock(0)

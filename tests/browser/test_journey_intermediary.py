@@ -143,6 +143,22 @@ def test_intermediary_journey(
         assert "未中选" in lost and "浙江示范测绘有限公司" in lost, lost
         journey.step(page, "my-signups")
 
+        # 消息中心: the header counts the unread notices; the loss names the winner; opening a
+        # notice marks it read and leads to its purchase.
+        assert page.locator("#unread-badge").is_visible()
+        page.locator("#inbox").click()
+        page.wait_for_load_state()
+        notices = page.locator("#notices tbody tr")
+        lost_notice = notices.filter(has_text="未中选：" + journey.tag("旅程lose项目地形图测绘"))
+        assert "中选机构：浙江示范测绘有限公司" in lost_notice.inner_text()
+        assert notices.filter(has_text="您已中选：" + journey.tag("旅程win项目地形图测绘")).count()
+        journey.step(page, "notices")
+        lost_notice.get_by_role("button").click()
+        page.wait_for_load_state()
+        assert page.url.endswith(f"/purchases/{ids['lose']}")
+        page.goto("/me/notices")
+        assert "已读" in page.locator("#notices tbody tr", has_text="未中选：").first.inner_text()
+
         # The contract: it uploads, the owner confirms; then its result, accepted.
         today = clock.local_today().date() + dt.timedelta(days=30)  # the platform is 30 days on
         upload_contract(
