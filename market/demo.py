@@ -24,9 +24,10 @@ import msgspec
 from accounts.api import SYSTEM, DemoOrganisation, add_demo_organisations, demo_organisations
 from kernel import audit, clock, db, outbox
 from kernel.db import is_postgres, transaction
-from market.rules import credit, deadlines, draw, selection, states
+from market.rules import credit, deadlines, draw, notice_texts, selection, states
 from market.rules.policy import DEFAULT_POLICY, METHODS
 from market.search_docs import PURCHASES_INDEX, REGISTRATIONS
+from market.services import notices
 from market.services.catalogue import load_catalog
 from market.services.json_columns import dumps, loads
 from market.services.policy_file import policy_for
@@ -988,6 +989,12 @@ async def purchase_in_service(
             published_at=started - dt.timedelta(days=14),
         )
         await row.save()
+        # What the winner would have been told on the way (消息中心 is not empty on a demo).
+        for text in (
+            notice_texts.selected(project_name, int(row.id)),
+            notice_texts.contract_confirmed(project_name, int(row.id)),
+        ):
+            await notices.send([winner.org_id], text)
         await outbox.index_later(PURCHASES_INDEX, row.id)
         await audit.record(
             actor=SYSTEM,

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from accounts.demo import load as accounts_demo
+from accounts.tables import Notice
 from kernel.platform import Platform
+from market.tables import Purchase
 from surveys import demo
 from surveys.tables import Certificate, Commission, DepartmentCheck, ResultPackage
 from tests.conftest import Database
@@ -27,3 +29,7 @@ async def test_demo_is_one_complete_joint_survey_and_idempotent(
     ]
     kinds = sorted(c["kind"] for c in await Certificate.select(Certificate.kind))
     assert kinds == ["land_verification", "planning_verification"]
+    # The surveyor's 消息中心 tells of its 54C selection and contract, once (idempotent load).
+    won = await Purchase.select(Purchase.winner).where(Purchase.id == commissions[0]["purchase"])
+    told = await Notice.select(Notice.kind).where(Notice.recipient == won[0]["winner"])
+    assert sorted(n["kind"] for n in told) == ["contract_confirmed", "selected"]
