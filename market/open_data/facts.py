@@ -52,12 +52,14 @@ class AmendmentFacts:
 
 @dataclass(frozen=True)
 class CorrectionFacts:
-    """A correction of the announcement published with the answer to a complaint."""
+    """A correction of the announcement (更正公告): the owner's own, or one published with the
+    answer to a complaint. ``key`` makes its release id: the complaint's id (as published since
+    the first release) or ``owner-<correction id>``."""
 
-    complaint_id: int
+    key: str
     at: dt.datetime
-    subject: str
-    correction: str
+    rationale: str
+    description: str
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ purchase is one release dated when it happened: ``tender`` at publication, ``awa
 selection, ``contract`` at the confirmed signing, ``contractAmendment`` for each approved
 extension, ``implementation`` at the owner's acceptance (with the rating and the credit effects).
 A cancelled purchase adds ``tenderCancellation``, a failed one (流标) a ``tenderUpdate``, and each
-correction of the announcement published with a complaint's answer a ``tenderAmendment``.
+correction of the announcement (the owner's 更正公告, or one published with a complaint's answer)
+a ``tenderAmendment``.
 """
 
 from __future__ import annotations
@@ -405,16 +406,16 @@ def _tender_status_at(facts: PurchaseFacts, at: dt.datetime) -> str:
 
 def _amendment_releases(facts: PurchaseFacts, publisher: Publisher) -> list[Release]:
     out = []
-    for fix in facts.corrections:
+    for fix in sorted(facts.corrections, key=lambda c: c.at):
         data = _base(facts, publisher, "tenderAmendment", fix.at)
-        data["id"] = f"{data['ocid']}-tenderAmendment-{fix.complaint_id}"
+        data["id"] = f"{data['ocid']}-tenderAmendment-{fix.key}"
         data["tender"] = _tender(facts, publisher, _tender_status_at(facts, fix.at))
         data["tender"]["amendments"] = [
             {
-                "id": f"correction-{fix.complaint_id}",
+                "id": f"correction-{fix.key}",
                 "date": timestamp(fix.at),
-                "rationale": f"答复投诉（{fix.subject}）时更正采购公告",
-                "description": fix.correction,
+                "rationale": fix.rationale,
+                "description": fix.description,
             }
         ]
         out.append(_release(data, fix.at))

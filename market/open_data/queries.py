@@ -24,6 +24,7 @@ from market.tables import (
     Extension,
     NegativeRecord,
     Purchase,
+    PurchaseCorrection,
     PurchaseHistory,
     Rating,
     ServiceResult,
@@ -152,6 +153,12 @@ async def load_facts(
         .order_by(Complaint.id),
         "purchase",
     )
+    owner_corrections = _group(
+        await PurchaseCorrection.select()
+        .where(PurchaseCorrection.purchase.is_in(ids))
+        .order_by(PurchaseCorrection.id),
+        "purchase",
+    )
     now = clock.now()
     return [
         _facts(
@@ -165,6 +172,7 @@ async def load_facts(
             ratings=ratings.get(row["id"], []),
             effects=effects.get(row["id"], []),
             corrections=corrections.get(row["id"], []),
+            owner_corrections=owner_corrections.get(row["id"], []),
         )
         for row in rows
     ]
@@ -182,6 +190,7 @@ def _facts(
     ratings: list[dict[str, Any]],
     effects: list[dict[str, Any]],
     corrections: list[dict[str, Any]],
+    owner_corrections: list[dict[str, Any]],
 ) -> facts.PurchaseFacts:
     owner = _org(row["owner"], row["owner_name"], row["owner_uscc"])
     assert owner is not None  # noqa: S101 - a purchase always has its owner (NOT NULL)
@@ -274,14 +283,28 @@ def _facts(
             for e in effects
         ],
         corrections=[
-            facts.CorrectionFacts(
-                complaint_id=int(c["id"]),
-                at=c["responded_at"],
-                subject=str(c["subject"]),
-                correction=str(c["correction"]),
-            )
-            for c in corrections
-            if c["responded_at"] is not None
+            *(
+                facts.CorrectionFacts(
+                    key=str(c["id"]),
+                    at=c["responded_at"],
+                    rationale=f"答复投诉（{c['subject']}）时更正采购公告",
+                    description=str(c["correction"]),
+                )
+                for c in corrections
+                if c["responded_at"] is not None
+            ),
+            *(
+                facts.CorrectionFacts(
+                    key=f"owner-{c['id']}",
+                    at=c["at"],
+                    rationale=str(c["reason"]),
+                    description="；".join(
+                        f"{ch['label']}：由 {ch['before']} 更正为 {ch['after']}"
+                        for ch in loads(c["changes"], [])
+                    ),
+                )
+                for c in owner_corrections
+            ),
         ],
     )
 

@@ -23,9 +23,11 @@ from referencing.jsonschema import DRAFT4
 from kernel.settings import load_settings
 from market.api import export_ocds
 from market.open_data import coverage, facts, ocds, queries
+from market.schemas import CorrectionIn
 from market.services import (
     award,
     complaints,
+    corrections,
     delivery,
     evidence,
     purchases,
@@ -462,12 +464,20 @@ async def test_a_correction_of_the_announcement_is_a_tender_amendment(
     )
     await complaints.answer_complaint(world.operator, kept, outcome="不予支持")  # no correction
     answered_at = fake_clock.now()
+    fake_clock.advance(hours=1)  # then the owner's own 更正公告
+    own = await corrections.correct(
+        platform, world.owner, pid, CorrectionIn(reason="联系人变更", contact="李经理 13900000000")
+    )
     r = await client.get(f"/api/v1/open-data/ocds/records/{PREFIX}-{pid}")
     assert r.status_code == 200, r.text
     package = r.json()
     validate(package, "record-package-schema.json")
     record = package["records"][0]
-    assert [rel["tag"] for rel in record["releases"]] == [["tender"], ["tenderAmendment"]]
+    assert [rel["tag"] for rel in record["releases"]] == [
+        ["tender"],
+        ["tenderAmendment"],
+        ["tenderAmendment"],
+    ]
     tender = record["compiledRelease"]["tender"]
     assert tender["status"] == "active"
     assert tender["amendments"] == [
@@ -476,13 +486,22 @@ async def test_a_correction_of_the_announcement_is_a_tender_amendment(
             "date": ocds.timestamp(answered_at),
             "rationale": "答复投诉（资质要求过高）时更正采购公告",
             "description": "资质要求更正为丙级及以上",
-        }
+        },
+        {
+            "id": f"correction-owner-{own.id}",
+            "date": ocds.timestamp(own.at),
+            "rationale": "联系人变更",
+            "description": f"联系人及电话：由 {own.changes[0].before} 更正为 李经理 13900000000",
+        },
     ]
     official = ocdsmerge.Merger(schema=SCHEMAS["release-schema.json"])
     assert official.create_compiled_release(record["releases"]) == record["compiledRelease"]
     page = (await client.get("/api/v1/open-data/ocds/releases")).json()
     validate_releases(page)
-    assert page["releases"][0]["id"] == f"{PREFIX}-{pid}-tenderAmendment-{fixed}"
+    assert [rel["id"] for rel in page["releases"][:2]] == [  # newest first
+        f"{PREFIX}-{pid}-tenderAmendment-owner-{own.id}",
+        f"{PREFIX}-{pid}-tenderAmendment-{fixed}",
+    ]
 
 
 async def test_the_date_window_is_found_in_the_database(
