@@ -73,6 +73,12 @@ def test_chinese_sheet_compared_with_its_text_and_project_code(
     svg = base64.b64decode(src.split(",", 1)[1]).decode("utf-8")
     assert len(re.findall(r"[Mm] ", svg)) > 5_500
     journey.step(page, "overlay")
+    # The whole sheet opens inside the box (a portrait sheet at the box's width was cut off).
+    waits.until(page, "document.getElementById('overlay').naturalWidth > 0")
+    sheet = page.locator("#overlay").bounding_box()
+    box = page.locator("#overlay-viewer").bounding_box()
+    assert sheet is not None and box is not None
+    assert sheet["height"] <= box["height"] + 1 and sheet["width"] <= box["width"] + 1, (sheet, box)
     # Zoomed on the title block, for the eye (the screenshot is the evidence).
     viewer = page.locator("#overlay-viewer")
     viewer.scroll_into_view_if_needed()

@@ -15,7 +15,17 @@
       const next = Math.min(40, Math.max(0.2, scale * factor));
       tx = x - ((x - tx) * next) / scale; ty = y - ((y - ty) * next) / scale; scale = next; apply();
     };
-    const reset = () => { scale = 1; tx = 0; ty = 0; apply(); };
+    // The whole sheet in the box, centred: a portrait sheet drawn at the box's width was cut
+    // off below its top third. 0 and 复位 come back here.
+    const reset = () => {
+      const box = viewer.getBoundingClientRect(), h = stage.offsetHeight;
+      scale = h > box.height && box.height > 0 ? box.height / h : 1;
+      tx = (box.width - box.width * scale) / 2; ty = (box.height - h * scale) / 2;
+      apply();
+    };
+    const img = stage.querySelector("img");
+    if (img && !img.complete) img.addEventListener("load", reset, { once: true });
+    else reset();
     viewer.addEventListener("wheel", (e) => {
       e.preventDefault();
       const rect = viewer.getBoundingClientRect();
