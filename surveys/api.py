@@ -55,8 +55,10 @@ from surveys.services.commissions import (
     create_commission,
     department_choices,
     grant_department,
+    grantable_departments,
     list_commissions,
     my_commissions,
+    owner_registrable_purchases,
     registrable_purchases,
 )
 from surveys.services.package_views import (
@@ -111,6 +113,7 @@ __all__ = [
     "department_choices",
     "figure",
     "grant_department",
+    "grantable_departments",
     "history",
     "issue_certificate",
     "list_certificates",
@@ -119,6 +122,7 @@ __all__ = [
     "measure_dxf",
     "measure_file",
     "my_commissions",
+    "owner_registrable_purchases",
     "package_versions",
     "package_view",
     "permitted_fields",

@@ -1,4 +1,5 @@
-"""Commissions: register, list, read, grant departments, and the audit trail."""
+"""Commissions: register (and what the owner registers: its registrable purchases, the
+departments it may grant), list, read, grant departments, and the audit trail."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from accounts.api import Actor
-from surveys.schemas import CommissionIn, CommissionOut, GrantIn, HistoryOut
+from kernel.platform import Platform
+from market.api import PurchaseOut
+from surveys.schemas import CommissionIn, CommissionOut, GrantIn, HistoryOut, OrganisationChoice
 from surveys.services import commissions, package_views
 
 
@@ -25,6 +28,24 @@ async def create_commission(
         items=data.items,
         departments=data.departments,
     )
+
+
+@get("/registrable-purchases", operation_id="listRegistrableSurveyPurchases")
+async def list_registrable_purchases(actor: NamedDependency[Actor]) -> list[PurchaseOut]:
+    """The calling enterprise's published 联合测绘 (54C) purchases not yet registered as a
+    commission: what 联合测绘 offers to register (``/surveys/new?purchase=…``). Enterprises only;
+    each sees its own."""
+    return await commissions.owner_registrable_purchases(actor)
+
+
+@get("/grantable-departments", operation_id="listGrantableSurveyDepartments")
+async def list_grantable_departments(
+    actor: NamedDependency[Actor], platform: NamedDependency[Platform]
+) -> list[OrganisationChoice]:
+    """The approval departments an owner may grant a commission's checks to, by name (the
+    ``departments`` of ``createSurveyCommission``, the ``orgId`` of ``grantSurveyDepartment``).
+    Enterprises only: every commission's owner is one."""
+    return await commissions.grantable_departments(platform, actor)
 
 
 @get("/commissions", operation_id="listSurveyCommissions")
@@ -69,6 +90,8 @@ async def get_history(
 
 
 HANDLERS = [
+    list_registrable_purchases,
+    list_grantable_departments,
     create_commission,
     list_commissions,
     list_my_commissions,

@@ -242,6 +242,23 @@ async def registrable_purchases(actor: Actor) -> list[market.PurchaseOut]:
     return [p for p in open_items if p.id not in linked]
 
 
+async def owner_registrable_purchases(actor: Actor) -> list[market.PurchaseOut]:
+    """The registrable purchases over the API: the calling enterprise's own (another
+    enterprise's never appear); any other kind of organisation is refused, as on
+    ``/surveys/new``, rather than answered with an empty list."""
+    actor.require_kind(OrgKind.ENTERPRISE)
+    return await registrable_purchases(actor)
+
+
+async def grantable_departments(platform: Platform, actor: Actor) -> list[OrganisationChoice]:
+    """The departments an owner may grant a check to, for enterprises only: every commission's
+    owner is one, and it names them before its commission exists (registering with grants) as
+    well as after (``grant_department``). Other kinds of organisation are refused. The names
+    themselves are no secret: the public directory lists every department."""
+    actor.require_kind(OrgKind.ENTERPRISE)
+    return await department_choices(platform)
+
+
 async def department_choices(platform: Platform) -> list[OrganisationChoice]:
     """The approval departments an owner may grant a check to, by name."""
     found = await search_organisations(

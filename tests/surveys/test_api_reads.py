@@ -1,6 +1,7 @@
 """The reads the joint-survey pages make, over the API with the pages' access rules: one's own
-commissions, the package's versions, every department's check rows, and a department's own
-permitted values (that department only)."""
+commissions, the package's versions, every department's check rows, a department's own
+permitted values (that department only), and what an owner registers from (its registrable
+purchases, the departments it may grant: enterprises only)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
+from kernel import outbox
 from kernel.platform import Platform
+from oneset.wiring import index_registrations
 from surveys import api as surveys
 from surveys.formats.sample import sample_dxf, sample_report_pdf
 from tests.conftest import Database
 from tests.helpers import login
-from tests.market.world import FakeClock
-from tests.surveys.world import DECLARED, QC, make_survey_world
+from tests.market.world import FakeClock, new_org
+from tests.surveys.world import CORE_ITEMS, DECLARED, QC, make_survey_world
 
 API = "/api/v1/surveys"
 
@@ -91,3 +94,73 @@ async def test_survey_reads_over_http_follow_the_pages_access(
         "listSurveyChecks",
         "getSurveyPermittedValues",
     } <= operations
+
+
+async def test_what_the_owner_registers_from_over_http_is_the_enterprises(
+    db: Database, platform: Platform, client: AsyncTestClient[Any], fake_clock: FakeClock
+) -> None:
+    sw = await make_survey_world(platform, fake_clock)
+    other = await new_org("enterprise", "示范市另一建设单位")
+    while await outbox.dispatch(platform, index_registrations(), send=lambda _n, _a: None):
+        pass  # the organisation directory the department list is read from
+    owner, stranger = await login(client, sw.owner.username), await login(client, other.username)
+    surveyor, planning = (
+        await login(client, sw.surveyor.username),
+        await login(client, sw.planning.username),
+    )
+    operator = await login(client, sw.market.operator.username)
+
+    # The owner's own published 54C purchase is offered; another enterprise lists its own (none).
+    offered = await client.get(f"{API}/registrable-purchases", headers=owner)
+    assert offered.status_code == 200, offered.text
+    assert [(p["id"], p["itemCode"], p["ownerId"]) for p in offered.json()] == [
+        (sw.purchase_id, "54C", sw.owner.org_id)
+    ]
+    assert (await client.get(f"{API}/registrable-purchases", headers=stranger)).json() == []
+
+    # The departments by name, for any enterprise; no enterprise or firm among them.
+    listed = await client.get(f"{API}/grantable-departments", headers=owner)
+    assert listed.status_code == 200, listed.text
+    ids = {d["orgName"]: d["orgId"] for d in listed.json()}
+    assert {
+        ids.get("示范市自然资源和规划局"),
+        ids.get("示范市自然资源局土地利用处"),
+        ids.get("示范市不动产登记中心"),
+    } == {sw.planning.org_id, sw.land.org_id, sw.registration.org_id}
+    assert not {sw.owner.org_id, other.org_id, sw.surveyor.org_id} & set(ids.values())
+    assert (await client.get(f"{API}/grantable-departments", headers=stranger)).json() == (
+        listed.json()
+    )
+
+    # Registered with the listed departments, the purchase is no longer offered.
+    created = await client.post(
+        f"{API}/commissions",
+        json={
+            "purchaseId": sw.purchase_id,
+            "items": CORE_ITEMS,
+            "departments": {"planning": ids["示范市自然资源和规划局"]},
+        },
+        headers=owner,
+    )
+    assert created.status_code == 201, created.text
+    assert [d["orgId"] for d in created.json()["departments"]] == [sw.planning.org_id]
+    assert (await client.get(f"{API}/registrable-purchases", headers=owner)).json() == []
+
+    # Any other kind of organisation is refused; so is an anonymous caller.
+    for path in ("registrable-purchases", "grantable-departments"):
+        for caller in (surveyor, planning, operator):
+            refused = await client.get(f"{API}/{path}", headers=caller)
+            assert refused.status_code == 403, (path, refused.text)
+            assert refused.json()["code"] == "wrong_org_kind"
+        anonymous = await client.get(f"{API}/{path}")
+        assert anonymous.status_code == 401, (path, anonymous.text)
+        assert anonymous.headers["content-type"].startswith("application/problem+json")
+    schema = (await client.get("/schema/openapi.json")).json()
+    operations = {
+        op["operationId"]: (path, set(op["responses"]))
+        for path, item in schema["paths"].items()
+        for op in item.values()
+    }
+    for operation_id in ("listRegistrableSurveyPurchases", "listGrantableSurveyDepartments"):
+        path, statuses = operations[operation_id]
+        assert path.startswith(API) and {"200", "401", "403"} <= statuses, (operation_id, statuses)

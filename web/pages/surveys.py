@@ -78,7 +78,10 @@ async def _commission_form(
         department_labels=surveys.DEPARTMENT_LABELS,
         org_options=[
             ("", "暂不授权"),
-            *((str(c.org_id), c.org_name) for c in await surveys.department_choices(platform)),
+            *(
+                (str(c.org_id), c.org_name)
+                for c in await surveys.grantable_departments(platform, actor)
+            ),
         ],
         error=error.detail if error else None,
         status_code=error.status if error else 200,
