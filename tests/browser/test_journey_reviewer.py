@@ -112,7 +112,10 @@ def test_department_reviewer_journey(browser: Any, shared_set: RunningPlatform, 
     # A comment pinned on the drawing by clicking it.
     page.goto(dxf_url)
     waits.until(page, "document.getElementById('drawing').complete")
-    page.locator("#viewer").click(position={"x": 60, "y": 60})
+    page.locator("#viewer").scroll_into_view_if_needed()
+    sheet = page.locator("#drawing").bounding_box()  # the sheet opens centred in its box
+    assert sheet is not None
+    page.mouse.click(sheet["x"] + 60, sheet["y"] + sheet["height"] / 2)
     assert page.get_by_label("X 坐标").input_value()
     body = journey.tag("请补充疏散楼梯净宽标注")
     page.get_by_label("意见内容").fill(body)
