@@ -21,6 +21,7 @@ from market import api as market
 from market.api import CorrectionIn, PurchaseIn, QualificationRuleIn, RequiredQualificationIn
 from web import forms, session
 from web.forms import Form
+from web.pages.enterprise import requirement_choices
 from web.render import done, page
 
 FIELDS = (
@@ -113,8 +114,7 @@ async def _form(
         pid=purchase_id,
         view=await market.purchase_view(purchase_id, actor),
         values=values,
-        qualification_types=[("", "不限"), *((t, t) for t in await market.qualification_types())],
-        grades=[("", "不限"), *((g, g) for g in market.qualification_grades(platform))],
+        **await requirement_choices(platform),
         error=error.detail if error else None,
         status_code=error.status if error else 200,
     )

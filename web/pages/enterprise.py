@@ -95,6 +95,16 @@ def _draft_values(draft: PurchaseIn, platform: Platform) -> tuple[dict[str, str]
     return values, "原报名截止时间已不满足报名期要求，已改为建议时间，请核对后发布。"
 
 
+async def requirement_choices(platform: Platform) -> dict[str, list[tuple[str, str]]]:
+    """The qualification type and grade selects of a purchase's requirement (不限 first), shared
+    by the draft wizard and the 更正公告 form."""
+    types = await market.qualification_types()
+    return {
+        "qualification_types": [("", "不限"), *((t, t) for t in types)],
+        "grades": [("", "不限"), *((g, g) for g in market.qualification_grades(platform))],
+    }
+
+
 async def _wizard(
     request: Request[Any, Any, Any],
     platform: Platform,
@@ -115,8 +125,7 @@ async def _wizard(
         hint=hint,
         saved=saved,
         catalog=await market.list_catalog(),
-        qualification_types=[("", "不限"), *((t, t) for t in await market.qualification_types())],
-        grades=[("", "不限"), *((g, g) for g in market.qualification_grades(platform))],
+        **await requirement_choices(platform),
         error=error.detail if error else None,
         error_field=error.field if error else None,
         status_code=error.status if error else 200,
