@@ -70,7 +70,7 @@ _POINTER_KEY = "x-amz-meta-blob-key"
 _POINTER_SIZE = "x-amz-meta-blob-size"
 _RESOLVED_CACHE = 4096  # pointers remembered per process (content addresses never change)
 # Waits before reading again an object that a pointer names but a node cannot find (see open).
-_REJOIN_PAUSES = (0.25, 0.5, 1.0)
+_REJOIN_PAUSES = (0.25, 0.5, 1.0, 2.0, 4.0)  # 7.75 s in all
 _NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError, ServerError, InvalidResponseError)
 
 log = logging.getLogger(__name__)
@@ -313,10 +313,12 @@ class MinioBlobStore:
                 return self._stream(response, located.key)
             except BlobNotFound:
                 # Either a remembered pointer whose blob was deleted and stored anew, or a node
-                # that has just rejoined a cluster: it finds the pointer (metadata only) yet
-                # answers NoSuchKey for the object's data for a moment (seen 1 in 24 rejoins,
-                # gone 0.5 s later). A pointer is written only after its object is complete, so
-                # a pointer that still resolves is worth a short wait.
+                # that has just rejoined a cluster: it finds the pointer yet answers NoSuchKey for
+                # the object for a while (most likely MinIO ignoring the peers' drives it has not
+                # reconnected to yet, its own lacking what was written while it was away; seen 1 in
+                # 24 rejoins for 0.5 s, once in CI for over 1.75 s). A pointer is written only
+                # after its object is complete, so a pointer that still resolves is worth waiting
+                # for; a pointer to nothing ends in BlobNotFound after the pauses.
                 self._forget(sha256)
                 located = self._locate(sha256)
                 if located is None or pause is None:
