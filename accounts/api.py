@@ -40,6 +40,7 @@ from accounts.services import (
     login,
     logout,
     organisation,
+    organisation_names,
     search_organisations,
 )
 
@@ -73,6 +74,7 @@ __all__ = [
     "mark_notice_read",
     "notices_of",
     "organisation",
+    "organisation_names",
     "provide_actor",
     "provide_optional_actor",
     "search_organisations",

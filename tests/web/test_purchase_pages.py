@@ -96,6 +96,8 @@ async def test_purchase_lifecycle_pages(
     winner_uscc = re.search(r'id="winner">([0-9A-Z]{18})<', text)
     assert winner_uscc
     winner = next(f for f in firms if f.uscc == winner_uscc.group(1))
+    bidders = re.findall(r'<td class="bidder">([^<]+)<br>', text)  # the opened list, by name
+    assert sorted(bidders) == sorted(f.org_name for f in firms), bidders
     # 我的报名: every bidder learns the outcome, a losing one with the winner's name.
     for firm in firms:
         _as(client, tokens[firm.username])

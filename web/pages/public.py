@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from accounts.api import Actor, OrgKind
+from accounts.api import Actor, OrgKind, organisation_names
 from kernel import regions
 from kernel.errors import DomainError, Forbidden, NotFound
 from kernel.platform import Platform
@@ -197,6 +197,7 @@ async def purchase_page(
         complaints = await market.public_complaints(purchase_id)
     except DomainError:
         complaints = []
+    signups = await _signups(viewer, purchase_id)
     flags = None
     if viewer is not None and viewer.is_supervisor and view.published_at is not None:
         flags = await market.purchase_red_flags(platform.settings, viewer, purchase_id)
@@ -209,7 +210,8 @@ async def purchase_page(
         role=role,
         history=await market.history(purchase_id),
         proof=await _proof(purchase_id),
-        signups=await _signups(viewer, purchase_id),
+        signups=signups,
+        firm_names=await organisation_names(s.intermediary_id for s in signups or []),
         complaints=complaints,
         winner_is_me=viewer is not None and view.winner_uscc == viewer.uscc,
         obstacles=await _obstacles(platform, viewer, view),
