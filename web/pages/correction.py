@@ -14,14 +14,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Response, Template
 
-from accounts.api import Actor, OrgKind
+from accounts.api import Actor
 from kernel.errors import DomainError, Invalid
 from kernel.platform import Platform
 from market import api as market
 from market.api import CorrectionIn, PurchaseIn, QualificationRuleIn, RequiredQualificationIn
-from web import forms, session
+from web import forms
 from web.forms import Form
-from web.pages.enterprise import requirement_choices
+from web.pages.enterprise import enterprise_actor, requirement_choices
 from web.render import done, page
 
 FIELDS = (
@@ -38,12 +38,6 @@ FIELDS = (
     "complaint_phone",
 )
 _RULE = ("rule_kind", "rule_type", "rule_grade")
-
-
-def _owner(viewer: Actor | None) -> Actor:
-    actor = session.require(viewer)
-    actor.require_kind(OrgKind.ENTERPRISE)
-    return actor
 
 
 def _values(now: PurchaseIn) -> dict[str, str]:
@@ -127,7 +121,7 @@ async def correction_form(
     platform: NamedDependency[Platform],
     purchase_id: FromPath[int],
 ) -> Template:
-    actor = _owner(viewer)
+    actor = enterprise_actor(viewer)
     values = _values(await market.announcement_now(actor, purchase_id))
     return await _form(request, platform, actor, purchase_id, values | {"reason": ""})
 
@@ -140,7 +134,7 @@ async def correct(
     data: Form,
     purchase_id: FromPath[int],
 ) -> Response[Any]:
-    actor = _owner(viewer)
+    actor = enterprise_actor(viewer)
     was = _values(await market.announcement_now(actor, purchase_id))
     typed = {k: forms.text(data, k) for k in (*FIELDS, "reason")}
     try:

@@ -26,7 +26,8 @@ from web.forms import Form
 from web.render import done, page
 
 
-def _owner(viewer: Actor | None) -> Actor:
+def enterprise_actor(viewer: Actor | None) -> Actor:
+    """The signed-in enterprise (an owner's pages), else 401/403."""
     actor = session.require(viewer)
     actor.require_kind(OrgKind.ENTERPRISE)
     return actor
@@ -36,7 +37,7 @@ def _owner(viewer: Actor | None) -> Actor:
 async def my_purchases(
     request: Request[Any, Any, Any], viewer: NamedDependency[Actor | None]
 ) -> Template:
-    actor = _owner(viewer)
+    actor = enterprise_actor(viewer)
     items, total = await market.list_purchases(owner=actor.org_id, limit=200, viewer=actor)
     return page("me_purchases.html", request, actor, items=items, total=total)
 
@@ -138,7 +139,7 @@ async def new_purchase(
     viewer: NamedDependency[Actor | None],
     platform: NamedDependency[Platform],
 ) -> Template:
-    return await _wizard(request, platform, _owner(viewer), _defaults(platform))
+    return await _wizard(request, platform, enterprise_actor(viewer), _defaults(platform))
 
 
 def _avoided(raw: str) -> list[AvoidedIn]:
@@ -193,7 +194,7 @@ async def create_purchase(
     platform: NamedDependency[Platform],
     data: Form,
 ) -> Response[Any]:
-    actor = _owner(viewer)
+    actor = enterprise_actor(viewer)
     values = {k: forms.text(data, k) for k in data if k != "_csrf_token"}
     try:
         purchase_id = await market.create(platform, actor, _purchase_in(data))
@@ -230,7 +231,7 @@ async def edit_purchase(
     platform: NamedDependency[Platform],
     purchase_id: FromPath[int],
 ) -> Template:
-    actor = _owner(viewer)
+    actor = enterprise_actor(viewer)
     values, hint = _draft_values(await market.draft(actor, purchase_id), platform)
     return await _wizard(request, platform, actor, values, editing=purchase_id, hint=hint)
 
@@ -243,7 +244,7 @@ async def update_purchase(
     data: Form,
     purchase_id: FromPath[int],
 ) -> Response[Any]:
-    actor = _owner(viewer)
+    actor = enterprise_actor(viewer)
     values = {k: forms.text(data, k) for k in data if k != "_csrf_token"}
     try:
         await market.update_draft(platform, actor, purchase_id, _purchase_in(data))
