@@ -80,8 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seeded in {time.monotonic() - began:.0f} s", flush=True)
         if args.burst_only:
             result = burst.run(cluster, world["burstPurchase"], world["burst"], size["burst"], 15)
-            print(f"burst: sent {result.sent} ({result.in_time} before the deadline), "
-                  f"acknowledged {len(result.acked)}, answers {result.codes}")  # fmt: skip
+            print(result.summary())
             for p in result.problems:
                 print(f"PROBLEM {p}")
             return 1 if result.problems or result.server_errors else 0
@@ -133,9 +132,7 @@ def report(size, schedule, injector, result, judged, figs, restored) -> int:  # 
               f"recovered in {f.recovery_s:6.1f} s  ({f.note})")  # fmt: skip
     for e in injector.errors:
         print(f"  FAULT ERROR {e}")
-    print(f"burst: sent {result.sent} ({result.in_time} before the deadline), "
-          f"acknowledged {len(result.acked)}, answers {result.codes}, "
-          f"p95 {figures.percentile(result.duration_ms, 0.95):.0f} ms")  # fmt: skip
+    print(result.summary())
     print(f"acknowledged writes: {judged.counts}")
     problems = judged.problems + result.problems + restored + injector.errors
     for p in problems:

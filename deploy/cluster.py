@@ -138,6 +138,7 @@ class Cluster:
             sys.executable, "-m", "uvicorn", "--factory", "oneset.app:app_from_env",
             "--host", "127.0.0.1", "--port", str(self.port),
             "--workers", str(self.topology.web_processes),
+            "--http", "oneset.serving:ArrivalStampingProtocol",
             "--no-access-log", "--log-level", "warning",
             # A busy worker answers the supervisor's ping late; 5 s (the default) kills it.
             "--timeout-worker-healthcheck", "30",

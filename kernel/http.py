@@ -23,17 +23,18 @@ if TYPE_CHECKING:
 
     from storage.ports import BlobStore
 
-_RECEIVED_AT = "oneset.received_at"
+RECEIVED_AT = "oneset.received_at"
 
 
 def stamp_arrival(app: ASGIApp) -> ASGIApp:
     """Middleware: note when each request reached the application, before authentication, the
-    database pool or any queue inside the process can delay it. A deadline is judged by this
+    database pool or any queue inside the process can delay it (unless the server stamped it
+    earlier, as ``oneset.serving.ArrivalStampingProtocol`` does). A deadline is judged by this
     moment, so 1,000 sign-ups sent in the last second are not refused for the platform's own
     slowness in handling them (the deadline rule: received before it, accepted)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        cast("dict[str, Any]", scope)[_RECEIVED_AT] = clock.now()
+        cast("dict[str, Any]", scope).setdefault(RECEIVED_AT, clock.now())
         await app(scope, receive, send)
 
     return middleware
@@ -41,7 +42,7 @@ def stamp_arrival(app: ASGIApp) -> ASGIApp:
 
 def received_at(request: Request[Any, Any, Any]) -> dt.datetime:
     """When the request reached the application (now, where no middleware stamped it)."""
-    stamped = cast("dict[str, Any]", request.scope).get(_RECEIVED_AT)
+    stamped = cast("dict[str, Any]", request.scope).get(RECEIVED_AT)
     return stamped if stamped is not None else clock.now()
 
 

@@ -40,6 +40,7 @@ class Settings:
     ocds_publisher: str = "OneSet 中介服务网上交易平台"
     max_upload_bytes: int = 2 * 1024**3
     max_json_bytes: int = 1024**2
+    public_cache_seconds: int = 2  # the board and directory answered from memory (0: off)
     token_ttl_minutes: int = 12 * 60
     login_max_failures: int = 5  # per (user name, address) in the window, before delays
     login_window_seconds: int = 15 * 60
@@ -227,6 +228,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ocds_publisher=get("OCDS_PUBLISHER", "OneSet 中介服务网上交易平台") or "",
         max_upload_bytes=int(get("MAX_UPLOAD_BYTES", str(2 * 1024**3)) or 0),
         max_json_bytes=int(get("MAX_JSON_BYTES", str(1024**2)) or 0),
+        public_cache_seconds=int(get("PUBLIC_CACHE_SECONDS", "2") or 0),
         token_ttl_minutes=int(get("TOKEN_TTL_MINUTES", "720") or 720),
         login_max_failures=int(get("LOGIN_MAX_FAILURES", "5") or 5),
         login_window_seconds=int(get("LOGIN_WINDOW_SECONDS", "900") or 900),

@@ -20,6 +20,8 @@ from kernel import db
 from kernel.errors import DomainError
 from kernel.http import stamp_arrival
 from kernel.platform import Platform, build_platform
+from kernel.response_cache import STORE as PUBLIC_READS
+from kernel.response_cache import BoundedMemoryStore, public_read_cache
 from kernel.settings import get_settings
 from oneset import bootstrap, health
 from oneset.api_docs import SECURITY_COMPONENTS, ProblemResponses, reference_viewer
@@ -94,6 +96,8 @@ def create_app(platform: Platform | None = None, *, bind_database: bool = True) 
         state=State({"platform": plat}),
         lifespan=[lifespan],
         request_max_body_size=plat.settings.max_json_bytes,
+        response_cache_config=public_read_cache(plat.settings.public_cache_seconds),
+        stores={PUBLIC_READS: BoundedMemoryStore()},
         openapi_config=OpenAPIConfig(
             title="OneSet API",
             version="1",

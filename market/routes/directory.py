@@ -1,4 +1,7 @@
-"""Public reads: the service item catalogue, the intermediary directory and profiles, the board."""
+"""Public reads: the service item catalogue, the intermediary directory and profiles, the board.
+
+The directory and the board are micro-cached (``kernel.response_cache``): the same query within
+``public_cache_seconds`` is answered from memory."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ async def catalog(stage: FromQuery[str | None] = None) -> list[CatalogEntryOut]:
     return await catalogue.list_catalog(stage)
 
 
-@get("/intermediaries", operation_id="marketDirectory")
+@get("/intermediaries", operation_id="marketDirectory", cache=True)
 async def search_directory(
     platform: NamedDependency[Platform],
     q: FromQuery[str] = "",
@@ -48,7 +51,7 @@ async def profile(platform: NamedDependency[Platform], org_id: FromPath[int]) ->
     return await directory.public_profile(platform, org_id)
 
 
-@get("/board", operation_id="marketBoard")
+@get("/board", operation_id="marketBoard", cache=True)
 async def board(
     platform: NamedDependency[Platform],
     q: FromQuery[str] = "",

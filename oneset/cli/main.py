@@ -16,6 +16,7 @@ import uvicorn
 
 from kernel.platform import Platform, current
 from oneset.bootstrap import start_command
+from oneset.serving import ArrivalStampingProtocol
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -366,6 +367,7 @@ def serve(host: str, port: int, with_worker: bool) -> None:
     config = uvicorn.Config(
         "oneset.app:app_from_env",
         factory=True,
+        http=ArrivalStampingProtocol,
         host=host,
         port=port,
         log_level="info",
