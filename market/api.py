@@ -24,6 +24,7 @@ from market.read_models import (
     QualificationRecord,
 )
 from market.rules.catalog import parse_catalog
+from market.rules.deadlines import SIGNUPS_AT_ONCE
 from market.rules.draw import DrawProof, proof_to_dict, verify_proof
 from market.rules.eligibility import quote_text
 from market.rules.labels import (
@@ -156,6 +157,7 @@ __all__ = [
     "RATING_DIMENSIONS",
     "RED_FLAG_RULES",
     "REVIEW_STATUS_LABELS",
+    "SIGNUPS_AT_ONCE",
     "STATS_RULES",
     "STATUS_LABELS",
     "Application",

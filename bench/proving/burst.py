@@ -120,7 +120,7 @@ async def _run(
     cluster: Cluster, pid: int, firms: list[dict[str, Any]], n: int, seed: int
 ) -> BurstResult:
     """Every request goes out at its instant from one sender over a connection opened before
-    the window, so the client's own load (TLS-less connects, a pool, a thousand timers) cannot
+    the window, so the client's own work (connecting, a pool, a thousand timers) cannot
     push a request meant for the last second past the deadline."""
     assert cluster.postgres is not None
     rng = random.Random(seed)
@@ -132,7 +132,7 @@ async def _run(
         planned += [(firm, offset)] * (2 if i % 10 == 0 else 1)  # a tenth fire twice at once
     planned += [(firm, rng.uniform(0.001, 0.3)) for firm in firms[n:]]  # just too late
     connections = await _open(host, port, len(planned))
-    lead = 3.0  # the UPDATE below must fit well before the window
+    lead = 5.0  # the UPDATE below must fit well before the window
     deadline_wall = clock.now() + dt.timedelta(seconds=lead)
     cluster.postgres.psql(
         "oneset",

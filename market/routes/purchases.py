@@ -10,8 +10,9 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from accounts.api import Actor
 from kernel.errors import Invalid
-from kernel.http import received_at
+from kernel.http import admitted, received_at
 from kernel.platform import Platform
+from market.rules import deadlines
 from market.rules.draw import DrawProof
 from market.schemas import (
     BeaconIn,
@@ -135,7 +136,12 @@ async def set_beacon(
     await purchases.set_beacon(actor, pid, data.beacon)
 
 
-@post("/purchases/{pid:int}/signups", operation_id="marketSignUp", status_code=201)
+@post(
+    "/purchases/{pid:int}/signups",
+    operation_id="marketSignUp",
+    status_code=201,
+    middleware=[admitted(deadlines.SIGNUPS_AT_ONCE)],
+)
 async def sign_up(
     request: Request[Any, Any, Any],
     pid: FromPath[int],

@@ -10,7 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from accounts.api import Actor
-from kernel.http import received_at
+from kernel.http import admitted, received_at
 from kernel.platform import Platform
 from market import api as market
 from web import forms, session
@@ -62,7 +62,7 @@ async def choose(
     return done(_back(purchase_id), "已选定中选机构")
 
 
-@post("/purchases/{purchase_id:int}/signup")
+@post("/purchases/{purchase_id:int}/signup", middleware=[admitted(market.SIGNUPS_AT_ONCE)])
 async def sign_up(
     request: Request[Any, Any, Any],
     viewer: NamedDependency[Actor | None],
