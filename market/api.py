@@ -24,7 +24,6 @@ from market.read_models import (
     QualificationRecord,
 )
 from market.rules.catalog import parse_catalog
-from market.rules.deadlines import SIGNUPS_AT_ONCE
 from market.rules.draw import DrawProof, proof_to_dict, verify_proof
 from market.rules.eligibility import quote_text
 from market.rules.labels import (
@@ -136,7 +135,7 @@ from market.services.ratings import rate
 from market.services.red_flags import flagged_purchases
 from market.services.red_flags import purchase_flags as purchase_red_flags
 from market.services.red_flags import review as review_red_flags
-from market.services.signups import list_signups, sign_up, submit_quote
+from market.services.signups import SIGNUPS_AT_ONCE, list_signups, sign_up, submit_quote
 from market.services.stats import Query as StatsQuery
 from market.services.stats import all_rules as stats_rules
 from market.services.stats import catalogue_labels as stats_item_labels

@@ -12,7 +12,6 @@ from accounts.api import Actor
 from kernel.errors import Invalid
 from kernel.http import admitted, received_at
 from kernel.platform import Platform
-from market.rules import deadlines
 from market.rules.draw import DrawProof
 from market.schemas import (
     BeaconIn,
@@ -140,7 +139,7 @@ async def set_beacon(
     "/purchases/{pid:int}/signups",
     operation_id="marketSignUp",
     status_code=201,
-    middleware=[admitted(deadlines.SIGNUPS_AT_ONCE)],
+    middleware=[admitted(signups.SIGNUPS_AT_ONCE)],
 )
 async def sign_up(
     request: Request[Any, Any, Any],

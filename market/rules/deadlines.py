@@ -251,11 +251,6 @@ def suggested_signup_deadline(
 # front of the platform lets live (the proving ground's 1,000-firm burst under its full load,
 # admitted a few at a time, answered 95 % within 44 s on its 2-core machine).
 IN_FLIGHT_GRACE = dt.timedelta(seconds=60)
-# Sign-ups one web process works on at once per route (kernel.http.admitted); the rest wait
-# before doing any work, so a burst cannot stall the event loop that stamps arrivals. Two
-# routes (API and page) stay below the database pool's ten connections; sign-ups serialise on
-# the audit chain's lock anyway, so more at once would not be faster.
-SIGNUPS_AT_ONCE = 4
 
 
 def selection_due(

@@ -23,6 +23,13 @@ if TYPE_CHECKING:
     from kernel.platform import Platform
 
 
+# Sign-ups one web process works on at once per route (kernel.http.admitted); the rest wait
+# before doing any work, so a burst cannot stall the event loop that stamps arrivals. Two
+# routes (API and page) stay below the database pool's ten connections; sign-ups serialise on
+# the audit chain's lock anyway, so more at once would not be faster.
+SIGNUPS_AT_ONCE = 4
+
+
 async def sign_up(
     platform: Platform,
     actor: Actor,

@@ -10,7 +10,7 @@ from litestar import Litestar, post
 
 from kernel.http import admitted
 from market.routes.purchases import sign_up
-from market.rules.deadlines import SIGNUPS_AT_ONCE
+from market.services.signups import SIGNUPS_AT_ONCE
 
 
 async def test_a_crowd_is_worked_on_a_few_at_a_time_and_all_answered() -> None:
