@@ -117,12 +117,14 @@ def serve(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
 
 
 def _warm_up() -> None:
-    """Analyse a tiny drawing once here, so font tables and other lazy caches are loaded
-    before forking instead of in every child."""
+    """Load the common fonts and glyphs and analyse a tiny drawing once here, so fonts and
+    other lazy caches are in memory before forking instead of loaded in every child."""
     import ezdxf
 
     from drawings.formats.analysis import analyse_file
+    from drawings.formats.cjk_font import warm_fonts
 
+    warm_fonts()
     with tempfile.TemporaryDirectory(prefix="oneset-warmup-") as tmp:
         doc = ezdxf.new("R2010")  # type: ignore[attr-defined]
         msp = doc.modelspace()
@@ -159,8 +161,10 @@ def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
 
             limit = int(limit_mb) * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        from drawings.formats import split_drawing
         from drawings.formats.analysis import analyse_file
 
+        split_drawing.allow()  # single-threaded, one file: may fork a drawing helper
         # A child lives for one file: raise the collector's first threshold so it does not
         # rescan the document's young objects over and over (cycles are still collected).
         gc.set_threshold(50_000, 20, 100)

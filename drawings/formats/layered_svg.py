@@ -19,27 +19,33 @@ This module runs only inside the isolated processing child (``drawings.isolation
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
-from ezdxf.addons.drawing import layout, svg
+from ezdxf.addons import acadctb
+from ezdxf.addons.drawing import layout, recorder, svg
 from ezdxf.addons.drawing.config import BackgroundPolicy, Configuration
 from ezdxf.addons.drawing.frontend import Frontend
-from ezdxf.addons.drawing.properties import RenderContext
+from ezdxf.addons.drawing.properties import BackendProperties, RenderContext
 from ezdxf.lldxf.encoding import decode_dxf_unicode
-from ezdxf.math import Vec2
+from ezdxf.math import BoundingBox2d, Matrix44, Vec2
 
+from drawings.formats import split_drawing
 from drawings.formats.cjk_font import use_cjk_text
+from drawings.formats.svg_paths import drawn_box, record_path
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
-    from ezdxf.addons.drawing.properties import BackendProperties
     from ezdxf.document import Drawing
     from ezdxf.layouts.layout import Layout
+
+    from drawings.formats.split_drawing import SvgPath
 
 LAYER_ATTRIBUTE = "data-layer"
 PAGE_LONG_MM = 1000.0  # the preview page's long side
@@ -110,20 +116,6 @@ class _GroupingBackend(svg.SVGRenderBackend):
         super().add_filling(d, properties)
 
 
-class _LayeredSvgBackend(svg.SVGBackend):
-    def __init__(self, names: LayerNames) -> None:
-        super().__init__()
-        self.names = names
-        self.writer: _GroupingBackend | None = None
-
-    # ezdxf declares this hook a staticmethod but calls it as self.make_backend(page, settings).
-    def make_backend(  # type: ignore[override]
-        self, page: layout.Page, settings: layout.Settings
-    ) -> _GroupingBackend:
-        self.writer = _GroupingBackend(page, settings, self.names)
-        return self.writer
-
-
 def page_mm(width: float, height: float) -> tuple[float, float]:
     """The SVG page for drawn extents ``width`` x ``height``: the long side ``PAGE_LONG_MM``,
     the short side in proportion (at least ``PAGE_SHORT_MIN_MM``), 2 mm margins included.
@@ -142,33 +134,99 @@ def page_mm(width: float, height: float) -> tuple[float, float]:
     return w, h
 
 
-def render_layered_svg(doc: Drawing, source: Layout | None = None) -> LayeredSvg:
-    """A layout (modelspace by default) as an SVG grouped by layer, on a page of sane size.
+@dataclass(frozen=True)
+class _Placement:
+    """Where the drawn extents go: the page (ezdxf's final page for it) and the matrix from
+    drawing to SVG coordinates; ``box`` is the extents, padded for a line or a point."""
 
-    Raises ``ValueError("empty bounding box")`` when nothing renderable is in the layout.
-    """
-    names = LayerNames(doc)
-    backend = _LayeredSvgBackend(names)
-    config = Configuration(background_policy=BackgroundPolicy.WHITE)
-    # The frontend prints some proxy-graphic errors to stdout; keep stdout for our JSON.
-    front = Frontend(RenderContext(doc), backend, config=config)
-    use_cjk_text(front)  # Chinese text in a font the server has, not .notdef boxes
-    with contextlib.redirect_stdout(io.StringIO()):
-        front.draw_layout(source if source is not None else doc.modelspace())
-    box = backend.player().bbox()  # computed once: handed to get_string, reported as extents
-    if not box.has_data:
-        raise ValueError("empty bounding box")
+    box: BoundingBox2d
+    page: layout.Page
+    matrix: Matrix44
+
+
+def _place(drawn: BoundingBox2d) -> _Placement:
+    """Fit the extents into a page of sane size (``page_mm``), as ezdxf's ``SVGBackend``
+    would fit them (no cropping at the margins). A pure function of the box: the drawing
+    helper (``split_drawing``) and its parent each compute the same placement."""
+    box = BoundingBox2d([drawn.extmin, drawn.extmax])
     size = box.size
     if size.x <= 0 or size.y <= 0:  # a single line or point: give the page a second dimension
         pad = max(size.x, size.y) / 20 or 1.0
         box.extend([box.extmin - Vec2(pad, pad), box.extmax + Vec2(pad, pad)])
         size = box.size
     width, height = page_mm(size.x, size.y)
-    text = backend.get_string(
-        layout.Page(width, height, layout.Units.mm, margins=layout.Margins.all(MARGIN_MM)),
-        render_box=box,
+    page = layout.Page(width, height, layout.Units.mm, margins=layout.Margins.all(MARGIN_MM))
+    settings = layout.Settings()
+    fitted = layout.Layout(box, flip_y=True)  # SVG's y axis points down
+    page = fitted.get_final_page(page, settings)
+    matrix = fitted.get_placement_matrix(page, settings=settings, top_origin=True)
+    return _Placement(box, page, matrix)
+
+
+def _paths(records: list[recorder.DataRecord], drawn: BoundingBox2d) -> list[SvgPath]:
+    """Each recording placed on the page (transformed in place) as SVG path data."""
+    matrix = _place(drawn).matrix
+    paths = []
+    for record in records:
+        record.transform_inplace(matrix)
+        data, filled = record_path(record)
+        paths.append((data, filled, record.property_hash, record.handle))
+    return paths
+
+
+def _write(
+    paths: list[SvgPath], recording: recorder.Recorder, page: layout.Page, names: LayerNames
+) -> _GroupingBackend:
+    """The paths as SVG elements, each in its layer group (ezdxf's SVG writer otherwise)."""
+    writer = _GroupingBackend(page, layout.Settings(), names)
+    writer.configure(recording.config)
+    writer.set_background(recording.background)
+    known = recording.properties
+    for data, filled, properties_hash, handle in paths:
+        properties = BackendProperties(*known[properties_hash][:4], handle)
+        if filled:
+            writer.add_filling(data, properties)
+        else:
+            writer.add_strokes(data, properties)
+    return writer
+
+
+@functools.cache
+def default_plot_styles() -> acadctb.ColorDependentPlotStyles:
+    """The plot style table ezdxf falls back to when a layout's (a Windows ``.ctb`` file) is not
+    on the server, as it never is: made once per process (the fork server's warm-up) instead of
+    three times per preview (~10 ms). Drawing only reads it after its first use."""
+    return acadctb.new_ctb()
+
+
+def render_layered_svg(doc: Drawing, source: Layout | None = None) -> LayeredSvg:
+    """A layout (modelspace by default) as an SVG grouped by layer, on a page of sane size.
+
+    Raises ``ValueError("empty bounding box")`` when nothing renderable is in the layout.
+    """
+    names = LayerNames(doc)
+    recording = recorder.Recorder()
+    config = Configuration(background_policy=BackgroundPolicy.WHITE)
+    # The frontend prints some proxy-graphic errors to stdout; keep stdout for our JSON.
+    front = Frontend(RenderContext(doc, ctb=default_plot_styles()), recording, config=config)
+    use_cjk_text(front)  # Chinese text in a font the server has, not .notdef boxes
+    source = source if source is not None else doc.modelspace()
+    with contextlib.redirect_stdout(io.StringIO()):
+        if split_drawing.can_split(source):  # on both cores, in the isolated child
+            box, paths = split_drawing.draw(front, recording, source, _paths)
+        else:
+            front.draw_layout(source)
+            box = drawn_box(recording.records)
+            paths = _paths(recording.records, box) if box.has_data else []
+    if not box.has_data:
+        raise ValueError("empty bounding box")
+    placed = _place(box)
+    writer = _write(paths, recording, placed.page, names)
+    text = ElementTree.tostring(
+        writer.get_xml_root_element(), encoding="unicode", xml_declaration=True
     )
-    handles = backend.writer.handles if backend.writer is not None else {}
+    handles = writer.handles
+    box = placed.box
     extents = [
         [round(box.extmin.x, 6), round(box.extmin.y, 6)],
         [round(box.extmax.x, 6), round(box.extmax.y, 6)],
