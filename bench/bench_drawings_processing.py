@@ -3,9 +3,10 @@
 Issue 4 item 12(a) set ≤ 1.3× the time and ≤ 1.3× the peak memory; issue 13 asks ≤ 1.0× the
 time. DXF and DWG files are two separate comparisons (each its own rounds and report).
 Follows bench/README.md: each side runs in a fresh interpreter per round, sets itself up, warms
-up on the same small file, then processes the same files one after another while
-``bench.harness`` samples the summed PSS of every process it uses; rounds alternate which side
-goes first.
+up on the same small file, then processes the same files one after another; it runs twice per
+round, timed, then again while ``bench.harness`` samples the summed PSS of every process it uses
+(``timed_then_sampled``: the sampler slows what it samples); rounds alternate which side goes
+first.
 
 - baseline: one interpreter; for each file ``ezdxf.readfile`` then the drawing add-on's SVG
   backend on modelspace (files the strict reader rejects count as attempted); a DWG is first
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import os
 import shutil
@@ -48,6 +50,7 @@ from bench.harness import (  # noqa: E402
     child_result,
     machine_note,
     report,
+    timed_then_sampled,
 )
 from tests.paths import SHARED_DATA  # noqa: E402
 
@@ -207,8 +210,12 @@ def compare(fmt: str, limit: int | None, rounds: int, seed: int | None) -> None:
         path.read_bytes()
     side_args = ["--format", fmt, *(["--files", str(limit)] if limit else [])]
     sides = {
-        BASELINE: Child([sys.executable, __file__, "--side", "baseline", *side_args]).run,
-        JOB: Child([sys.executable, __file__, "--side", "job", *side_args]).run,
+        BASELINE: functools.partial(
+            timed_then_sampled, Child([sys.executable, __file__, "--side", "baseline", *side_args])
+        ),
+        JOB: functools.partial(
+            timed_then_sampled, Child([sys.executable, __file__, "--side", "job", *side_args])
+        ),
     }
     print(f"== {fmt.upper()} files; before: {machine_note()}", flush=True)
     results = alternate(sides, rounds=rounds, seed=seed)

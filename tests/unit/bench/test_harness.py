@@ -6,8 +6,10 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
-from bench.harness import MB, Metric, TreeMemory, alternate, report
+from bench.harness import MB, Child, Metric, TreeMemory, alternate, report, timed_then_sampled
+from tests.paths import REPO_ROOT
 
 # A child that forks a grandchild; each then holds 60 MB of its own, touched, until stdin closes.
 _TREE = textwrap.dedent(
@@ -94,3 +96,30 @@ def test_report_gives_medians_spreads_and_per_round_ratios() -> None:
     assert "ours  s 2.00 [2.00–5.00]" in text
     # per round: 2/1, 2/2, 5/4 → median 1.25, not the ratio of medians (2/2 = 1.00)
     assert "s ratio, ours vs baseline (side/baseline): 1.25 [1.00–2.00]" in text
+
+
+def test_time_unsampled_memory_from_a_second_run(tmp_path: Path) -> None:
+    """``timed_then_sampled``: the time figures are the first run's, taken without the memory
+    sampler; the memory figures come from a second, sampled run of the same side."""
+    runs = tmp_path / "runs"
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        sys.path.insert(0, {str(REPO_ROOT)!r})
+        from bench.harness import child_ready, child_result
+        runs = Path({str(runs)!r})
+        run = len(runs.read_text()) + 1 if runs.exists() else 1
+        runs.write_text("x" * run)
+        child_ready()
+        held = bytes([run]) * (80 * 1024 * 1024)
+        child_result({{"run": run, "held": len(held)}})
+        sys.stdin.read()  # held until the parent has taken its last sample
+        """
+    )
+    unsampled = Child([sys.executable, "-c", script], sample=False).run()
+    assert unsampled["run"] == 1 and "peak_mb" not in unsampled and "cpu_s" in unsampled
+    result = timed_then_sampled(Child([sys.executable, "-c", script], interval=0.005))
+    assert result["run"] == 2  # the timed (unsampled) run's own figures
+    assert runs.read_text() == "xxx"  # and a second run sampled
+    assert result["peak_mb"] > 80 and result["samples"] >= 1 and result["processes"] >= 1
