@@ -25,6 +25,7 @@ def render_overlay(old_doc: Drawing, new_doc: Drawing, diff: DxfDiff) -> str | N
     from ezdxf.addons.drawing.properties import RenderContext
 
     from drawings.formats.cjk_font import use_cjk_text
+    from drawings.formats.layered_svg import default_plot_styles
 
     # Entities a DWG conversion could not carry are drawn as they are, unchanged.
     grey = {id(new.entity) for _, new in diff.unchanged} | {id(r.entity) for r in diff.uncompared}
@@ -37,8 +38,9 @@ def render_overlay(old_doc: Drawing, new_doc: Drawing, diff: DxfDiff) -> str | N
 
     backend = svg.SVGBackend()
     config = Configuration(background_policy=BackgroundPolicy.WHITE, color_policy=ColorPolicy.COLOR)
-    new_front = Frontend(RenderContext(new_doc), backend, config=config)
-    old_front = Frontend(RenderContext(old_doc), backend, config=config)
+    styles = default_plot_styles()
+    new_front = Frontend(RenderContext(new_doc, ctb=styles), backend, config=config)
+    old_front = Frontend(RenderContext(old_doc, ctb=styles), backend, config=config)
     use_cjk_text(new_front, old_front)  # the same glyphs as the preview draws
     for front in (new_front, old_front):
         front.push_property_override_function(paint)
