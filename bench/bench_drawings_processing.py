@@ -210,12 +210,10 @@ def compare(fmt: str, limit: int | None, rounds: int, seed: int | None) -> None:
         path.read_bytes()
     side_args = ["--format", fmt, *(["--files", str(limit)] if limit else [])]
     sides = {
-        BASELINE: functools.partial(
-            timed_then_sampled, Child([sys.executable, __file__, "--side", "baseline", *side_args])
-        ),
-        JOB: functools.partial(
-            timed_then_sampled, Child([sys.executable, __file__, "--side", "job", *side_args])
-        ),
+        name: functools.partial(
+            timed_then_sampled, Child([sys.executable, __file__, "--side", side, *side_args])
+        )
+        for name, side in ((BASELINE, "baseline"), (JOB, "job"))
     }
     print(f"== {fmt.upper()} files; before: {machine_note()}", flush=True)
     results = alternate(sides, rounds=rounds, seed=seed)

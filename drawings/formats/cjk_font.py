@@ -99,6 +99,9 @@ COMMON_FONT_NAMES = (
 )
 
 
+ASCII = "".join(map(chr, range(0x20, 0x7F)))  # printable
+
+
 def common_characters() -> str:
     """Printable ASCII, GB 2312's symbols and its 3,755 level-1 hanzi (the characters of
     nearly all Chinese drawing text)."""
@@ -108,7 +111,7 @@ def common_characters() -> str:
     for code in gb2312:
         with contextlib.suppress(UnicodeDecodeError):
             decoded.append(code.decode("gb2312"))
-    return "".join(map(chr, range(0x20, 0x7F))) + "".join(decoded)
+    return ASCII + "".join(decoded)
 
 
 def warm_fonts() -> None:
@@ -128,7 +131,7 @@ def warm_fonts() -> None:
         glyphs: Any = getattr(font, "glyph_cache", None)
         if not hasattr(glyphs, "get_glyph_path"):  # a stroke or monospace font: nothing to draw
             continue
-        for char in characters if font is cjk else characters[:95]:
+        for char in characters if font is cjk else ASCII:
             glyphs.get_glyph_path(char)
             glyphs.get_glyph_width(char)
 

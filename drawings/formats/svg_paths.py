@@ -99,14 +99,15 @@ def path(shape: NumpyPath2d, *, close: bool = False) -> str:
     commands = np.asarray(shape.command_codes(), dtype=np.int64)
     if len(commands) == 0:
         return ""
-    grid = _grid(shape.np_vertices())
+    vertices = shape.np_vertices()
+    if (commands == Command.LINE_TO).all() and len(vertices) == len(commands) + 1:
+        return polyline(vertices, close=close)  # the common case: one polyline
+    grid = _grid(vertices)
     if grid is None or commands.min() < 0 or commands.max() >= len(_CODES):
         return ""
     counts = _VERTICES[commands]
     if not counts.all() or len(grid) != 1 + int(counts.sum()):
         return ""  # malformed: the vertices do not match the commands
-    if (commands == Command.LINE_TO).all():
-        return polyline(shape.np_vertices(), close=close)
     ends = np.cumsum(counts)
     starts = np.concatenate(([0], ends[:-1]))  # the current point before each command
     steps = (grid[1:] - grid[np.repeat(starts, counts)]).tolist()
