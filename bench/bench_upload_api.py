@@ -15,8 +15,9 @@ client in its own interpreter:
 - ``API upload, ?sha256=``: the same with the declared hash (bytes straight to the content
   address; the plain upload writes them under a unique key and then a pointer, no copy either).
 
-Memory: peak summed PSS of the client, the app server (API sides) and MinIO, sampled together;
-the app server's own growth during the upload is printed beside it.
+Each side runs twice per round: timed, then again for its memory (bench/README rule 4): peak summed
+PSS of the client, the app server (API sides) and MinIO, sampled together; the app server's own
+growth during the upload is printed beside it.
 
     .venv/bin/python bench/bench_upload_api.py                 # 1 GiB, 3 rounds
     .venv/bin/python bench/bench_upload_api.py --quick         # 64 MiB, 2 rounds (CI size)
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -58,6 +59,7 @@ from bench.harness import (  # noqa: E402
     child_result,
     machine_note,
     report,
+    timed_with_memory_of,
 )
 from tests.support.servers import MINIO_PASSWORD, MINIO_USER, MinioServer, free_port  # noqa: E402
 
@@ -174,22 +176,34 @@ class Bench:
                 bucket_name=bucket, object_name=obj.object_name or "", version_id=obj.version_id
             )
 
-    def client(self, side: str, job: dict[str, Any], servers: dict[str, int]) -> dict[str, Any]:
+    def client(
+        self, side: str, job: Callable[[], dict[str, Any]], servers: dict[str, int]
+    ) -> dict[str, Any]:
+        """The side timed without the memory sampler, then run again for its memory (bench/README
+        rule 4), each run on the emptied bucket with its own ``job()``."""
         assert self.minio.process is not None
-        self.empty_bucket()
-        command = [sys.executable, __file__, "--client", side, json.dumps(job)]
-        try:
-            return Child(command, extra={"minio": self.minio.process.pid, **servers}).run()
-        finally:
+        extra = {"minio": self.minio.process.pid, **servers}
+
+        def run(*, sample: bool) -> dict[str, Any]:
             self.empty_bucket()
+            command = [sys.executable, __file__, "--client", side, json.dumps(job())]
+            try:
+                return Child(command, extra=extra, sample=sample).run()
+            finally:
+                self.empty_bucket()
+
+        return timed_with_memory_of(run(sample=False), run(sample=True))
 
     def raw(self) -> dict[str, Any]:
         job = {"endpoint": self.minio.endpoint, "bucket": self.app.bucket, "size": self.size}
-        return self.client("raw", job, {})
+        return self.client("raw", lambda: job, {})
 
     def api(self, *, declare: bool) -> dict[str, Any]:
+        return self.client("api", lambda: self._api_job(declare), {"app server": self.app.pid})
+
+    def _api_job(self, declare: bool) -> dict[str, Any]:
         self.uploads += 1  # a new sheet each time: the same bytes again on a sheet are refused
-        job = {
+        return {
             "base": self.app.base,
             "path": f"/api/v1/drawings/projects/{self.code}/sheets/A-{self.uploads:02d}/revisions",
             "params": {"sha256": sha256_of(self.size)} if declare else {},
@@ -197,7 +211,6 @@ class Bench:
             "size": self.size,
             "sha256": sha256_of(self.size),
         }
-        return self.client("api", job, {"app server": self.app.pid})
 
 
 class AppServer:

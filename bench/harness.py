@@ -208,8 +208,12 @@ def timed_then_sampled(child: Child) -> dict[str, Any]:
     ~20 % on either side (17.5 → 21.5 s bare, 14 → 17 s through the fork server), and more
     the side with more processes to walk. The time and CPU figures come from the first run,
     the memory figures from the second; a side must start from the same state both times."""
-    timed = replace(child, sample=False).run()
-    sampled = child.run()
+    return timed_with_memory_of(replace(child, sample=False).run(), child.run())
+
+
+def timed_with_memory_of(timed: dict[str, Any], sampled: dict[str, Any]) -> dict[str, Any]:
+    """The figures of an unsampled run, with the memory figures of a sampled run of the same
+    side (for a side that must be set up anew between its two runs)."""
     memory = {key: value for key, value in sampled.items() if key not in timed}
     return {**timed, **memory}
 
