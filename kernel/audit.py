@@ -25,7 +25,7 @@ from kernel.audit_chain import (
 )
 from kernel.db import is_postgres, transaction
 from kernel.settings import get_settings
-from kernel.tables import AuditEntry
+from kernel.tables import AuditEntry, AuditPending
 from storage.errors import RecordExists
 
 if TYPE_CHECKING:
@@ -49,39 +49,46 @@ def public_key() -> str:
 
 async def record(
     *, actor: str, action: str, subject: str, payload: Mapping[str, Any] | None = None
-) -> str:
-    """Append one entry; call inside the transaction of the state change it records."""
-    async with transaction():
-        if is_postgres():
-            await AuditEntry.raw(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
-        last = await _head()
-        seq = int(last["seq"]) + 1 if last else 1
-        prev = str(last["digest"]) if last else GENESIS
-        at = clock.now().isoformat(timespec="microseconds")
-        body = canonical_json(payload or {})
-        digest = entry_hash(
-            chain_key(),
-            seq=seq,
-            prev_hash=prev,
-            at=at,
+) -> None:
+    """Record one entry; call inside the transaction of the state change it records.
+
+    The entry is written as pending and joins the chain when ``seal`` next runs (beat runs it
+    every few seconds, and everything that reads the chain runs it first), so audited writes
+    never wait for each other: linking under one lock inside every write transaction
+    serialised them all (a last-second burst of sign-ups ran at ~9 per second). Until sealed an
+    entry is protected like any row; a sealed one is protected by the keyed chain.
+    """
+    await AuditPending.insert(
+        AuditPending(
+            at=clock.now().isoformat(timespec="microseconds"),
             actor=actor,
             action=action,
             subject=subject,
-            payload=body,
+            payload=canonical_json(payload or {}),
         )
-        await AuditEntry.insert(
-            AuditEntry(
-                seq=seq,
-                at=at,
-                actor=actor,
-                action=action,
-                subject=subject,
-                payload=body,
-                prev_hash=prev,
-                digest=digest,
-            )
-        )
-        return digest
+    )
+
+
+async def seal(batch: int = 2000) -> int:
+    """Link every committed pending entry into the chain, in ``id`` order; returns how many.
+
+    Any number of sealers may run: they take turns under the chain's lock, and each entry
+    moves exactly once (inserted into the chain and deleted from pending in one transaction).
+    """
+    sealed = 0
+    while await AuditPending.select(AuditPending.id).first() is not None:
+        async with transaction():
+            await _lock_head()  # before reading: a rival sealer's moves are then visible
+            rows = await AuditPending.select().order_by(AuditPending.id).limit(batch)
+            if rows:
+                await _append([_Draft(**{k: str(r[k]) for k in _Draft._fields}) for r in rows])
+                await AuditPending.delete().where(
+                    AuditPending.id.is_in([int(r["id"]) for r in rows])
+                )
+        sealed += len(rows)
+        if len(rows) < batch:
+            break
+    return sealed
 
 
 class PastEntry(NamedTuple):
@@ -96,48 +103,70 @@ class PastEntry(NamedTuple):
 
 async def record_past(entries: Sequence[PastEntry], chunk: int = 400) -> int:
     """Append ``entries`` in the given order, each dated by its own ``at`` (a bulk load of
-    synthesised history such as the demo's, instead of one ``record`` per entry): one head read,
-    the digests chained in memory, chunked inserts in one transaction. Returns how many."""
+    synthesised history such as the demo's): chained at once, in one transaction. Returns how
+    many."""
     if not entries:
         return 0
-    key = chain_key()
     async with transaction():
-        if is_postgres():
-            await AuditEntry.raw(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
-        last = await _head()
-        seq = int(last["seq"]) if last else 0
-        prev = str(last["digest"]) if last else GENESIS
-        rows: list[AuditEntry] = []
-        for e in entries:
-            seq += 1
-            at = e.at.astimezone(UTC).isoformat(timespec="microseconds")
-            body = canonical_json(e.payload)
-            digest = entry_hash(
-                key,
-                seq=seq,
-                prev_hash=prev,
-                at=at,
-                actor=e.actor,
-                action=e.action,
-                subject=e.subject,
-                payload=body,
-            )
-            rows.append(
-                AuditEntry(
-                    seq=seq,
-                    at=at,
+        await _lock_head()
+        await _append(
+            [
+                _Draft(
+                    at=e.at.astimezone(UTC).isoformat(timespec="microseconds"),
                     actor=e.actor,
                     action=e.action,
                     subject=e.subject,
-                    payload=body,
-                    prev_hash=prev,
-                    digest=digest,
+                    payload=canonical_json(e.payload),
                 )
-            )
-            prev = digest
-        for start in range(0, len(rows), chunk):
-            await AuditEntry.insert(*rows[start : start + chunk])
-    return len(rows)
+                for e in entries
+            ],
+            chunk=chunk,
+        )
+    return len(entries)
+
+
+class _Draft(NamedTuple):
+    """An entry's own fields, before it has a place in the chain."""
+
+    at: str
+    actor: str
+    action: str
+    subject: str
+    payload: str
+
+
+async def _lock_head() -> None:
+    """Serialise appends: PostgreSQL's advisory lock (SQLite's IMMEDIATE transaction already
+    serialises writers). Call inside the appending transaction."""
+    if is_postgres():
+        await AuditEntry.raw(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+
+
+async def _append(drafts: Sequence[_Draft], chunk: int = 400) -> None:
+    """Chain ``drafts`` on from the head (under ``_lock_head``, in the caller's transaction)."""
+    key = chain_key()
+    last = await _head()
+    seq = int(last["seq"]) if last else 0
+    prev = str(last["digest"]) if last else GENESIS
+    rows: list[AuditEntry] = []
+    for draft in drafts:
+        seq += 1
+        digest = entry_hash(key, seq=seq, prev_hash=prev, **draft._asdict())
+        rows.append(AuditEntry(seq=seq, prev_hash=prev, digest=digest, **draft._asdict()))
+        prev = digest
+    for start in range(0, len(rows), chunk):
+        await AuditEntry.insert(*rows[start : start + chunk])
+
+
+async def pending() -> int:
+    """How many recorded entries wait for ``seal``."""
+    return int(await AuditPending.count())
+
+
+async def oldest_pending() -> datetime | None:
+    """When the oldest entry still waiting for ``seal`` was recorded."""
+    row = await AuditPending.select(AuditPending.at).order_by(AuditPending.id).first()
+    return datetime.fromisoformat(str(row["at"])) if row else None
 
 
 async def _head() -> dict[str, Any] | None:
@@ -151,12 +180,14 @@ async def _head() -> dict[str, Any] | None:
 
 async def head() -> tuple[int, str] | None:
     """The chain's newest entry as (seq, digest), for people to compare with a checkpoint."""
+    await seal()
     row = await _head()
     return (int(row["seq"]), str(row["digest"])) if row else None
 
 
 async def checkpoint(blobs: BlobStore) -> Checkpoint | None:
     """Sign the chain's head and keep it outside the database (None: empty or unchanged)."""
+    await seal()
     head = await _head()
     if head is None:
         return None
@@ -190,7 +221,8 @@ async def checkpoints(blobs: BlobStore) -> list[Checkpoint | str]:
 
 
 async def verify(batch: int = 5000) -> tuple[int, ChainBreak | None]:
-    """Recompute the whole chain in storage order: (entries checked, first break or None)."""
+    """Recompute the whole chain in storage order: (entries checked, first break or None).
+    Pending entries are not part of it yet (``verify_anchored`` seals them first)."""
     verifier = ChainVerifier(chain_key())
     async for row in _rows(batch):
         broken = verifier.check(row)
@@ -201,6 +233,7 @@ async def verify(batch: int = 5000) -> tuple[int, ChainBreak | None]:
 
 async def verify_anchored(blobs: BlobStore) -> tuple[int, list[str]]:
     """The chain and its checkpoints: (entries checked, every problem found, in words)."""
+    await seal()
     count, broken = await verify()
     problems = [] if broken is None else [f"seq={broken.seq} (id={broken.id}): {broken.reason}"]
     head = await _head()
@@ -250,6 +283,7 @@ async def _rows(batch: int) -> AsyncIterator[ChainRow]:
 
 async def entries_for(subject_prefix: str) -> list[dict[str, Any]]:
     """Entries whose subject starts with ``subject_prefix`` (e.g. ``purchase:42``), in order."""
+    await seal()
     rows = (
         await AuditEntry.select()
         .where(AuditEntry.subject.like(f"{subject_prefix}%"))
@@ -260,5 +294,6 @@ async def entries_for(subject_prefix: str) -> list[dict[str, Any]]:
 
 async def entries_with_action(action: str) -> list[dict[str, Any]]:
     """Entries of one action (e.g. ``red_flags.reviewed``), in order."""
+    await seal()
     rows = await AuditEntry.select().where(AuditEntry.action == action).order_by(AuditEntry.seq)
     return [dict(r) for r in rows]

@@ -1,4 +1,4 @@
-"""Kernel tables: the audit chain and the outbox."""
+"""Kernel tables: the audit chain (and its entries awaiting a link), the outbox, heartbeats."""
 
 from __future__ import annotations
 
@@ -20,6 +20,18 @@ class AuditEntry(Table, tablename="oneset_audit"):
     payload = Text()  # canonical JSON
     prev_hash = Varchar(length=64)
     digest = Varchar(length=64)
+
+
+class AuditPending(Table, tablename="oneset_audit_pending"):
+    """Entries recorded in their change's transaction, not yet chained: ``audit.seal`` moves
+    them, in ``id`` order, into ``AuditEntry``. Kept apart so the chain's rows are all linked."""
+
+    id = Serial(primary_key=True)
+    at = Varchar(length=40)
+    actor = Varchar(length=200)
+    action = Varchar(length=100)
+    subject = Varchar(length=200)
+    payload = Text()
 
 
 class OutboxEntry(Table, tablename="oneset_outbox"):

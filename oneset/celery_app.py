@@ -66,6 +66,10 @@ def configure(app: Celery[Any], settings: Settings) -> None:
                 "task": "oneset.dispatch_outbox",
                 "schedule": settings.outbox_interval_seconds,
             },
+            "audit-seal": {
+                "task": "oneset.audit_seal",
+                "schedule": settings.outbox_interval_seconds,
+            },
             "audit-checkpoint": {
                 "task": "oneset.audit_checkpoint",
                 "schedule": settings.audit_checkpoint_seconds,

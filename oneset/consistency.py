@@ -8,13 +8,14 @@ Each check returns the named mismatches it found (empty: consistent):
 - ``search``: every registered index holds exactly the documents its builder makes from the
   database (ids compared both ways);
 - ``outbox``: no entry waits longer than ``max_age`` and none is failing;
-- ``audit``: the audit chain verifies.
+- ``audit``: the audit chain verifies, and no recorded entry waits longer than ``max_age`` to
+  be sealed into it.
 
 ``repair`` fixes what can be fixed without losing anything (``check-consistency --repair``):
 search documents are written again from their rows or deleted when no row builds them, stuck
-outbox entries are made due again and dispatched, unreferenced blobs past the grace period are
-collected. A missing or corrupt blob and a broken audit chain need a person (a backup); rows
-are never deleted.
+outbox entries are made due again and dispatched, waiting audit entries are sealed,
+unreferenced blobs past the grace period are collected. A missing or corrupt blob and a broken
+audit chain need a person (a backup); rows are never deleted.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ ORPHAN_BLOB = "orphan_blob"  # key: (sha256,)
 SEARCH_MISSING = "search_missing"  # key: (index, document id)
 SEARCH_EXTRA = "search_extra"  # key: (index, document id)
 OUTBOX_STUCK = "outbox_stuck"  # key: (entry id,)
+AUDIT_UNSEALED = "audit_unsealed"  # key: ()
 
 
 @dataclass(frozen=True)
@@ -205,11 +207,16 @@ async def outbox(*, max_age: timedelta = timedelta(minutes=5)) -> list[Mismatch]
 # -- audit ------------------------------------------------------------------------------------
 
 
-async def audit_chain() -> list[Mismatch]:
+async def audit_chain(*, max_age: timedelta = timedelta(minutes=5)) -> list[Mismatch]:
+    found = []
     _, broken = await audit.verify()
-    if broken is None:
-        return []
-    return [Mismatch("audit", f"entry seq={broken.seq} (id={broken.id})", broken.reason)]
+    if broken is not None:
+        found.append(Mismatch("audit", f"entry seq={broken.seq} (id={broken.id})", broken.reason))
+    oldest = await audit.oldest_pending()
+    if oldest is not None and clock.now() - oldest > max_age:
+        detail = f"{await audit.pending()} recorded entries not sealed, the oldest since {oldest}"
+        found.append(Mismatch("audit", "pending entries", detail, kind=AUDIT_UNSEALED))
+    return found
 
 
 # -- repair -------------------------------------------------------------------------------------
@@ -240,6 +247,8 @@ async def repair(platform: Platform, found: list[Mismatch]) -> list[Repaired]:
         elif mismatch.kind == OUTBOX_STUCK:
             stuck.append(mismatch)
             continue
+        elif mismatch.kind == AUDIT_UNSEALED:
+            action = f"sealed {await audit.seal()} entries into the chain"
         else:
             continue
         done.append(Repaired(mismatch, action))

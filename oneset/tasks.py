@@ -49,6 +49,16 @@ def audit_checkpoint() -> None:
     jobs.run(_checkpoint)
 
 
+async def _seal(_: Platform) -> int:
+    return await audit.seal()
+
+
+@shared_task(name="oneset.audit_seal", ignore_result=True, acks_late=True, expires=60)
+def audit_seal() -> int:
+    """Sent by beat every few seconds: link the recorded audit entries into the chain."""
+    return jobs.run(_seal)
+
+
 async def _sweep(platform: Platform) -> dict[str, int]:
     counts: dict[str, int] = {}
     for sweep in in_flight_sweeps():

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from deploy.cluster import Cluster
 
 COUNTED = ("market_signup", "market_purchase", "drawings_revision", "drawings_comment",
-           "oneset_audit", "accounts_organisation")  # fmt: skip
+           "oneset_audit", "oneset_audit_pending", "accounts_organisation")  # fmt: skip
 
 
 def _mirror(src: Minio, dst: Minio) -> int:

@@ -25,8 +25,7 @@ if TYPE_CHECKING:
 
 # Sign-ups one web process works on at once per route (kernel.http.admitted); the rest wait
 # before doing any work, so a burst cannot stall the event loop that stamps arrivals. Two
-# routes (API and page) stay below the database pool's ten connections; sign-ups serialise on
-# the audit chain's lock anyway, so more at once would not be faster.
+# routes (API and page) stay below the database pool's ten connections.
 SIGNUPS_AT_ONCE = 4
 
 

@@ -51,6 +51,7 @@ async def test_register_login_me(client: AsyncTestClient[Any], db: Database) -> 
 async def test_invalid_uscc_is_422_naming_the_field_and_changes_nothing(
     client: AsyncTestClient[Any], db: Database
 ) -> None:
+    await audit.seal()
     before = await AuditEntry.count()
     wrong_check_digit = demo_uscc(2)[:-1] + ("0" if demo_uscc(2)[-1] != "0" else "1")
     response = await client.post(
@@ -59,6 +60,7 @@ async def test_invalid_uscc_is_422_naming_the_field_and_changes_nothing(
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["field"] == "uscc"
+    await audit.seal()
     assert await AuditEntry.count() == before
 
 
@@ -111,6 +113,7 @@ async def test_failed_logins_are_rate_limited_and_audited(
     )
     assert throttled.status_code == 429
     assert "retry-after" in throttled.headers
+    await audit.seal()
     failures = await AuditEntry.count().where(AuditEntry.action == "login.failed")
     assert failures == 5
     count, broken = await audit.verify()
@@ -124,6 +127,7 @@ async def test_oversize_json_body_is_413_problem(
     response = await client.post("/api/v1/accounts/register", json=huge)
     assert response.status_code == 413
     assert response.headers["content-type"].startswith("application/problem+json")
+    await audit.seal()
     assert await AuditEntry.count() == 0
 
 
@@ -147,6 +151,7 @@ async def test_logout_revokes_the_token_until_it_expires(
     other_device = await helpers.login(client, session.username)
     me = "/api/v1/accounts/me"
     assert (await client.get(me, headers=session.headers)).status_code == 200
+    await audit.seal()
     before = await AuditEntry.count()
     out = await client.post("/api/v1/accounts/logout", headers=session.headers)
     assert out.status_code == 204, out.text
@@ -157,6 +162,7 @@ async def test_logout_revokes_the_token_until_it_expires(
     again = await client.post("/api/v1/accounts/logout", headers=session.headers)
     assert again.status_code == 401
     assert (await client.get(me, headers=other_device)).status_code == 200  # only that token
+    await audit.seal()
     entries = await AuditEntry.select().where(AuditEntry.seq > before)
     assert [e["action"] for e in entries] == ["session.revoked"]
     token_id = _token_id(session.headers)

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from accounts import services
 from accounts.tables import LoginAttempt, LoginThrottle
-from kernel import clock
+from kernel import audit, clock
 from kernel.errors import NotAuthenticated, RateLimited
 from kernel.platform import build_platform
 from kernel.tables import AuditEntry
@@ -48,6 +48,7 @@ def moved(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 async def _audited(action: str) -> int:
+    await audit.seal()
     return int(await AuditEntry.count().where(AuditEntry.action == action))
 
 

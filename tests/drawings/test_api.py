@@ -10,6 +10,7 @@ from litestar.testing import AsyncTestClient
 from drawings.formats.qr import qr_png
 from drawings.services import processing, sheets
 from drawings.tables import Revision
+from kernel import audit
 from kernel.platform import build_platform
 from kernel.tables import AuditEntry
 from oneset.app import create_app
@@ -71,12 +72,14 @@ async def test_same_bytes_twice_is_one_revision(world: World, db: Database) -> N
 
 
 async def test_unknown_format_is_415_and_stores_nothing(world: World, db: Database) -> None:
+    await audit.seal()
     before = await AuditEntry.count()
     response = await world.upload("S-1", b"\x89PNG\r\n\x1a\n" + b"\x00" * 10_000)
     assert response.status_code == 415
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "DXF" in response.json()["detail"]
     assert await Revision.count() == 0
+    await audit.seal()
     assert await AuditEntry.count() == before
     assert (await world.upload("S-1", b"")).status_code == 422
 
@@ -283,6 +286,7 @@ async def test_other_domains_add_revisions_under_the_owners_delegation(
         "竣工测量.dxf",
         "ready",
     )
+    await audit.seal()
     uploaded = (
         await AuditEntry.select(AuditEntry.payload)
         .where(AuditEntry.action == "drawings.revision_uploaded")

@@ -14,7 +14,7 @@ from drawings.rules.sweep import INTERRUPTED
 from drawings.services import processing
 from drawings.services.sweep import sweep_processing
 from drawings.tables import Revision
-from kernel import clock
+from kernel import audit, clock
 from kernel.tables import AuditEntry, OutboxEntry
 from tests.market.world import FakeClock
 
@@ -59,6 +59,7 @@ async def test_a_lost_run_is_requeued_once_per_stale_period(
     assert await sweep_processing(world.platform) == {"requeued": 1, "failed": 0}
     assert await sweep_processing(world.platform) == {"requeued": 0, "failed": 0}  # idempotent
     assert await _process_tasks(revision_id) == 2
+    await audit.seal()
     actions = await AuditEntry.select(AuditEntry.action).where(
         AuditEntry.action == "drawings.revision_requeued"
     )

@@ -109,8 +109,10 @@ def _revision(database: Path, revision_id: int) -> dict[str, Any]:
 
 
 def _audit_actions(database: Path) -> list[str]:
+    """Recorded actions, chained or still waiting for the seal."""
+    query = "SELECT action FROM oneset_audit UNION ALL SELECT action FROM oneset_audit_pending"
     with sqlite3.connect(database, timeout=30) as conn:
-        return [r[0] for r in conn.execute("SELECT action FROM oneset_audit ORDER BY id")]
+        return [r[0] for r in conn.execute(query)]
 
 
 def _analysing(data_dir: Path) -> bool:

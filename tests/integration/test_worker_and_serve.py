@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -155,13 +156,22 @@ def test_serve_runs_on_embedded_defaults(tmp_path: Path) -> None:
             60,
             "the embedded worker to index the new organisation",
         )
-        assert (tmp_path / "var" / "oneset.sqlite3").exists()
+        database = tmp_path / "var" / "oneset.sqlite3"
+        _wait(lambda: _audit_counts(database) == (1, 0), 60, "beat to seal the audit entry")
     finally:
         server.send_signal(signal.SIGINT)
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def _audit_counts(database: Path) -> tuple[int, int]:
+    """(entries in the chain, entries still waiting for the seal)."""
+    with sqlite3.connect(database, timeout=30) as conn:
+        chained = conn.execute("SELECT count(*) FROM oneset_audit").fetchone()[0]
+        waiting = conn.execute("SELECT count(*) FROM oneset_audit_pending").fetchone()[0]
+    return int(chained), int(waiting)
 
 
 def _celery_children(server: subprocess.Popen[bytes], kind: str) -> list[psutil.Process]:

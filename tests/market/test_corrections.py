@@ -10,7 +10,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from accounts import api as accounts
-from kernel import outbox
+from kernel import audit, outbox
 from kernel.platform import Platform
 from kernel.tables import AuditEntry, OutboxEntry
 from market.schemas import CorrectionIn
@@ -33,6 +33,7 @@ async def _row(pid: int) -> dict[str, Any]:
 
 
 async def _audited(pid: int) -> int:
+    await audit.seal()
     return int(
         await AuditEntry.count().where(
             AuditEntry.action == "purchase.corrected", AuditEntry.subject == f"purchase:{pid}"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import os
 import subprocess
 import sys
+
+import anyio
+import pytest
 
 from kernel import audit
 from kernel.audit_chain import GENESIS, entry_hash
@@ -16,15 +20,27 @@ from kernel.tables import AuditEntry
 from tests.conftest import REPO_ROOT, Database
 
 
+async def _record(i: int) -> None:
+    async with transaction():
+        await audit.record(
+            actor="user:1:tester",
+            action="test.step",
+            subject=f"thing:{i}",
+            payload={"i": i, "说明": "测试"},
+        )
+
+
+async def _failed_change() -> None:
+    async with transaction():
+        await audit.record(actor="user:1:tester", action="test.undone", subject="thing:x")
+        raise RuntimeError("the change failed")
+
+
 async def _entries(n: int) -> None:
+    """``n`` entries recorded, each in its own transaction, then sealed into the chain."""
     for i in range(n):
-        async with transaction():
-            await audit.record(
-                actor="user:1:tester",
-                action="test.step",
-                subject=f"thing:{i}",
-                payload={"i": i, "说明": "测试"},
-            )
+        await _record(i)
+    await audit.seal()
 
 
 def _verify_cli(db: Database, platform: Platform | None = None) -> subprocess.CompletedProcess[str]:
@@ -89,13 +105,56 @@ async def test_past_entries_join_the_chain_with_their_own_moments(db: Database) 
 
 
 async def test_concurrent_appends_keep_one_chain(db: Database) -> None:
-    import anyio
-
+    """Twenty writers, each sealing right after its own entry: sealers take turns, every entry
+    is chained exactly once."""
     async with anyio.create_task_group() as group:
         for _ in range(20):
             group.start_soon(_entries, 1)
     count, broken = await audit.verify()
     assert (count, broken) == (20, None)
+    assert await audit.pending() == 0
+    assert await audit.seal() == 0
+
+
+async def test_recorded_entries_wait_for_the_seal_in_the_order_recorded(db: Database) -> None:
+    for i in range(3):
+        await _record(i)
+    with pytest.raises(RuntimeError):
+        await _failed_change()  # a change that is rolled back records nothing
+    await _record(3)
+    assert await audit.pending() == 4
+    assert await audit.verify() == (0, None)  # not chained yet
+    assert await audit.seal(batch=3) == 4  # in batches, oldest first
+    assert await audit.pending() == 0
+    rows = await AuditEntry.select().order_by(AuditEntry.seq)
+    assert [r["subject"] for r in rows] == [f"thing:{i}" for i in range(4)]
+    assert await audit.verify() == (4, None)
+    await _record(4)
+    entries = await audit.entries_for("thing:4")  # readers seal first: nothing is missed
+    assert [e["seq"] for e in entries] == [5]
+
+
+async def test_recording_never_waits_for_the_chain(db: Database) -> None:
+    """Writers record while a sealer holds the chain's lock (on SQLite the engine's own write
+    lock serialises writers anyway, so this is PostgreSQL's case)."""
+    if db.kind != "postgres":
+        pytest.skip("PostgreSQL only: SQLite serialises every writer")
+    import asyncpg
+
+    holder = await asyncpg.connect(db.url)
+    try:
+        await holder.execute("SELECT pg_advisory_lock($1)", audit._PG_LOCK)
+        with anyio.fail_after(5):  # red when a writer takes the chain's lock
+            for i in range(3):
+                await _record(i)
+        assert await audit.pending() == 3
+        sealing = asyncio.create_task(audit.seal())
+        await asyncio.sleep(0.5)
+        assert not sealing.done()  # the sealer does wait for it
+    finally:
+        await holder.close()
+    assert await sealing == 3
+    assert await audit.verify() == (3, None)
 
 
 async def test_truncation_after_a_checkpoint_is_named(db: Database, platform: Platform) -> None:

@@ -7,12 +7,13 @@ import io
 import os
 from datetime import timedelta
 
+import pytest
 from click.testing import CliRunner
 
 from accounts.search_docs import ORGANISATIONS
 from drawings.rules.search_text import DRAWING_TEXT_INDEX
 from drawings.tables import Revision
-from kernel import clock
+from kernel import audit, clock
 from kernel.platform import Platform
 from kernel.tables import AuditEntry, OutboxEntry
 from oneset import consistency
@@ -94,10 +95,28 @@ async def test_stuck_and_failing_outbox_entries_are_named(platform: Platform) ->
 async def test_broken_audit_chain_is_named(platform: Platform) -> None:
     await _register(32)
     assert await consistency.audit_chain() == []
+    await audit.seal()
     await AuditEntry.update({AuditEntry.payload: '{"forged": true}'}).where(AuditEntry.seq == 1)
     [broken] = await consistency.audit_chain()
     assert broken.check == "audit"
     assert broken.subject.startswith("entry seq=1 ")
+
+
+async def test_audit_entries_left_unsealed_are_named_and_repaired(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _register(33)
+    assert await consistency.audit_chain() == []  # just recorded: the seal comes within seconds
+    later = clock.now() + timedelta(minutes=6)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    [waiting] = await consistency.audit_chain()
+    assert waiting.kind == consistency.AUDIT_UNSEALED
+    assert "not sealed" in waiting.detail
+    [repaired] = await consistency.repair(platform, [waiting])
+    assert repaired.action.startswith("sealed ")
+    assert await consistency.audit_chain() == []
+    assert await audit.pending() == 0
+    assert (await audit.verify())[1] is None
 
 
 def test_command_exits_1_naming_each_mismatch(platform: Platform) -> None:
@@ -193,6 +212,7 @@ def test_repair_command_fixes_and_checks_again(platform: Platform) -> None:
 
     # What repair cannot fix is still named, and the command still exits 1.
     async def forge() -> None:
+        await audit.seal()
         await AuditEntry.update({AuditEntry.payload: '{"forged": true}'}).where(AuditEntry.seq == 1)
 
     asyncio.run(forge())

@@ -292,6 +292,7 @@ async def test_scenario_20_resubmission_reopens_only_changed_sections(
     assert "规划核实确认书" in text
     assert planning_cert.number in text
     assert "部门改判" in text
+    await audit.seal()
     actions = [r["action"] for r in await AuditEntry.select(AuditEntry.action)]
     assert actions.count("survey.certificate_issued") == 2
     assert "survey.check_reopened" in actions
