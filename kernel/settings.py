@@ -55,6 +55,9 @@ class Settings:
     outbox_interval_seconds: float = 5.0
     audit_secret: str = ""  # keys the audit chain; default: the secret key
     audit_checkpoint_seconds: float = 60.0
+    # Added to each Celery worker's CPU niceness at its start (its pool and drawing children
+    # inherit it): on a machine shared with web processes, interactive requests win the CPU.
+    worker_niceness: int = 10
     heartbeat_interval_seconds: float = 10.0
     heartbeat_stale_seconds: float = 60.0  # /health: "worker" fails when older; 0 = no check
     sweep_interval_seconds: float = 60.0  # how often beat sweeps in-flight rows
@@ -176,6 +179,14 @@ def _count(value: str | None, name: str, default: str) -> int:
     return int(text)
 
 
+def _niceness(value: str | None) -> int:
+    """An increment of CPU niceness, 0 (as started) to 19 (Linux's lowest priority)."""
+    text = (value or "10").strip()
+    if not text.isdigit() or int(text) > 19:
+        raise ValueError(f"ONESET_WORKER_NICENESS must be a whole number 0-19, not {value!r}")
+    return int(text)
+
+
 def _secret(data_dir: Path) -> str:
     """A per-installation signing key kept beside the embedded data (created on first use)."""
     path = data_dir / "secret.key"
@@ -247,6 +258,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         outbox_interval_seconds=float(get("OUTBOX_INTERVAL_SECONDS", "5") or 5),
         audit_secret=get("AUDIT_KEY") or secret_key,
         audit_checkpoint_seconds=float(get("AUDIT_CHECKPOINT_SECONDS", "60") or 60),
+        worker_niceness=_niceness(get("WORKER_NICENESS")),
         heartbeat_interval_seconds=float(get("HEARTBEAT_INTERVAL_SECONDS", "10") or 10),
         heartbeat_stale_seconds=float(get("HEARTBEAT_STALE_SECONDS", "60") or 0),
         sweep_interval_seconds=float(get("SWEEP_INTERVAL_SECONDS", "60") or 60),

@@ -57,6 +57,12 @@ def start_worker_process(**_: Any) -> None:
     _started_in[:] = [os.getpid()]
 
 
+def lower_worker_priority(**_: Any) -> None:
+    """Celery's worker_init: background work yields the CPU to web requests on a shared machine
+    (the pool and the drawing fork server are forked later and inherit it)."""
+    os.nice(current().settings.worker_niceness)
+
+
 def clean_at_worker_start(**_: Any) -> None:
     """Celery's worker_init: remove what a killed worker left (``oneset.hygiene``)."""
     from oneset.hygiene import remove_stale_temp

@@ -208,9 +208,12 @@ def test_serve_restarts_a_dead_worker_and_health_sees_a_stuck_one(tmp_path: Path
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    server_niceness = psutil.Process(server.pid).nice()
     try:
         _wait(lambda: _get(f"{base}/health")[0] == 200, 180, f"/health ({log.read_text()[-2000:]})")
         (first,) = _celery_children(server, "worker")
+        # Background work yields the CPU to web requests: the worker and its pool run niced.
+        assert {p.nice() for p in [first, *first.children()]} == {min(server_niceness + 10, 19)}
         first.send_signal(signal.SIGKILL)  # as the kernel's OOM killer or a crash would
         _wait(
             lambda: [w.pid for w in _celery_children(server, "worker")] not in ([], [first.pid]),
