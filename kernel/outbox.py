@@ -33,8 +33,12 @@ Sender = Callable[[str, Sequence[Any]], None]
 DISPATCH_TASK = "oneset.dispatch_outbox"
 
 
-async def index_later(index: str, doc_id: str | int) -> None:
-    await OutboxEntry.insert(OutboxEntry(kind="index", target=index, payload=str(doc_id)))
+async def index_later(index: str, *doc_ids: str | int) -> None:
+    """(Re)index these documents once the transaction commits (one insert for all of them)."""
+    if doc_ids:
+        await OutboxEntry.insert(
+            *(OutboxEntry(kind="index", target=index, payload=str(d)) for d in doc_ids)
+        )
 
 
 async def task_later(name: str, *args: Any) -> None:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 SYSTEM_ACTOR = "system:drawings.process_revision"
 _MAX_MEMORY_MB = 4096  # per analysis child
+_ROWS_PER_INSERT = 500  # text chunks per statement, well below SQLite's bound variables
 
 
 async def process_revision(platform: Platform, revision_id: int) -> str:
@@ -42,12 +43,8 @@ async def process_revision(platform: Platform, revision_id: int) -> str:
     Returns the final status. Safe to run twice (Celery redelivery): the second run sees a
     finished revision and stops; concurrent runs are settled by the guarded update.
     """
-    row = await Revision.select().where(Revision.id == revision_id).first()
-    if row is None:
-        return "missing"
-    if row["status"] != Status.PROCESSING.value:
-        return str(row["status"])
-    if not await _start_attempt(revision_id):  # finished meanwhile by a concurrent run
+    row = await _start_attempt(revision_id)
+    if row is None:  # finished (by an earlier or a concurrent run), or missing
         return await _status(revision_id)
     earlier = await _earlier_result(str(row["sha256"]), revision_id)
     if earlier is not None:
@@ -59,17 +56,18 @@ async def process_revision(platform: Platform, revision_id: int) -> str:
     return await _finish(int(row["project"]), revision_id, analysis, preview_sha, texts)
 
 
-async def _start_attempt(revision_id: int) -> bool:
-    """Count this run and note its start: the in-flight sweep re-queues a revision whose run
-    started longer ago than the task time limit allows (``drawings.rules.sweep``)."""
+async def _start_attempt(revision_id: int) -> dict[str, Any] | None:
+    """Count this run and note its start, if the revision is still ``processing``: the in-flight
+    sweep re-queues a revision whose run started longer ago than the task time limit allows
+    (``drawings.rules.sweep``). The revision's fields the job needs, or None."""
     started = (
         await Revision.update(
             {Revision.attempts: Revision.attempts + 1, Revision.attempted_at: clock.now()}
         )
         .where(Revision.id == revision_id, Revision.status == Status.PROCESSING.value)
-        .returning(Revision.id)
+        .returning(Revision.project, Revision.sha256, Revision.format, Revision.filename)
     )
-    return bool(started)
+    return started[0] if started else None
 
 
 async def _status(revision_id: int) -> str:
@@ -162,12 +160,14 @@ async def _finish(
         if not updated:  # a concurrent run finished first
             return await _status(revision_id)
         await RevisionText.delete().where(RevisionText.revision == revision_id)
-        for number, text in enumerate(texts if status == Status.READY else []):
-            key = f"{revision_id}-{number}"
+        chunks = list(enumerate(texts if status == Status.READY else []))
+        for start in range(0, len(chunks), _ROWS_PER_INSERT):  # not one statement per chunk
+            batch = chunks[start : start + _ROWS_PER_INSERT]
+            part = [(f"{revision_id}-{n}", n, text) for n, text in batch]
             await RevisionText.insert(
-                RevisionText(key=key, revision=revision_id, chunk=number, text=text)
+                *(RevisionText(key=k, revision=revision_id, chunk=n, text=t) for k, n, t in part)
             )
-            await outbox.index_later(DRAWING_TEXT_INDEX, key)
+            await outbox.index_later(DRAWING_TEXT_INDEX, *(k for k, _, _ in part))
         await audit.record(
             actor=SYSTEM_ACTOR,
             action=f"drawings.revision_{status.value}",

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from drawings.formats.preview_geometry import page_size
+from drawings.rules.search_text import DRAWING_TEXT_INDEX
 from drawings.services import processing
-from drawings.tables import Revision
+from drawings.tables import Revision, RevisionText
+from kernel.tables import OutboxEntry
 from tests.conftest import Database
 from tests.drawings.conftest import World
 from tests.paths import SHARED_DATA
@@ -162,3 +164,23 @@ async def test_previews_an_older_pipeline_drew_are_drawn_again(world: World) -> 
     body = (await world.get(f"/revisions/{empty}")).json()
     assert body["preview"] is True and body["metadata"]["entityCount"] == 0
     assert any("空白图纸" in w for w in body["warnings"])
+
+
+async def test_text_longer_than_one_insert_is_stored_whole_and_queued_for_search(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(processing, "_ROWS_PER_INSERT", 3)
+    revision = await world.uploaded("说明-01", "pdf/pdflatex-4-pages.pdf")  # ~14,000 characters
+    rows = (
+        await RevisionText.select(RevisionText.key, RevisionText.chunk, RevisionText.text)
+        .where(RevisionText.revision == revision)
+        .order_by(RevisionText.chunk)
+    )
+    assert len(rows) > 6  # three inserts at least
+    keys = [f"{revision}-{n}" for n in range(len(rows))]
+    assert [(r["key"], r["chunk"]) for r in rows] == list(zip(keys, range(len(rows)), strict=True))
+    assert "Lorem" in "".join(r["text"] for r in rows)
+    queued = await OutboxEntry.select(OutboxEntry.payload).where(
+        OutboxEntry.target == DRAWING_TEXT_INDEX
+    )
+    assert sorted(q["payload"] for q in queued) == sorted(keys)
