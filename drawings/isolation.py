@@ -196,7 +196,13 @@ def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
 
 
 def _diff_job(request: dict[str, Any]) -> Analysis:
-    """Diff two DXF or DWG files; the summary travels as ``metadata``, the overlay SVG as a file."""
+    """Diff two DXF or DWG files (the summary travels as ``metadata``, the overlay SVG as a file),
+    or the text of two PDFs (named ``*.pdf``)."""
+    if Path(request["path"]).suffix == Path(request["other"]).suffix == ".pdf":
+        from drawings.formats.pdf_diff import diff_pdf_files
+
+        summary = diff_pdf_files(Path(request["path"]), Path(request["other"]))
+        return Analysis(status="ready", format="pdf", metadata=summary)
     from drawings.formats.diff_overlay import render_overlay
     from drawings.formats.dwg import load_document
     from drawings.formats.dxf import DxfLoadError
@@ -390,7 +396,8 @@ class ForkServerClient:
         overlay_path: Path | None = None,
         max_memory_mb: int | None = None,
     ) -> Analysis:
-        """Entity diff of two DXF files in a child: the summary is ``metadata``."""
+        """Entity diff of two DXF/DWG files, or text diff of two PDFs, in a child: the summary
+        is ``metadata``."""
         return self._call(
             {
                 "op": "diff",

@@ -104,6 +104,7 @@ from market.services.evidence import attach_evidence, evidence_for_reading, my_e
 from market.services.guides import item_guides, my_guides, upsert_guide
 from market.services.onboarding import apply, my_application, onboarding_queue, review
 from market.services.purchase_views import (
+    MAX_PAGE,
     board_purchases,
     draw_proof,
     eligible_open_purchases,
@@ -149,6 +150,7 @@ __all__ = [
     "EVIDENCE_KINDS",
     "FUND_LABELS",
     "LIGHT_LABELS",
+    "MAX_PAGE",
     "METHOD_LABELS",
     "NEGATIVE_KINDS",
     "PURPOSE_LABELS",

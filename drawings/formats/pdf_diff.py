@@ -7,6 +7,33 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
+
+
+def diff_pdf_files(old: Path, new: Path) -> dict[str, Any]:
+    """Read both PDFs' text and page sizes and diff them (``DiffOut``'s fields). Parses untrusted
+    files: run it in the isolated runner (``drawings.isolation``), never in a web process."""
+    from drawings.formats.pdf import analyse_pdf
+
+    pages: list[list[str]] = []
+    sizes: list[list[Any]] = []
+    for path in (old, new):
+        analysis = analyse_pdf(path)
+        by_page = {int(t.where): t.text for t in analysis.texts}
+        pages.append(
+            [by_page.get(n, "") for n in range(1, int(analysis.metadata.get("pages", 0)) + 1)]
+        )
+        sizes.append(
+            [(p.get("widthMm"), p.get("heightMm")) for p in analysis.metadata.get("pageSizes", [])]
+        )
+    result = diff_pdf_text(pages[0], pages[1], sizes[0], sizes[1])
+    return {
+        "added": sum(len(p["addedLines"]) for p in result["pages"]),
+        "removed": sum(len(p["removedLines"]) for p in result["pages"]),
+        "modified": len(result["changedPages"]),
+        "layers": {},
+        **result,
+    }
 
 
 def diff_pdf_text(

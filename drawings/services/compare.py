@@ -36,12 +36,9 @@ async def compare(platform: Platform, actor: Actor, revision_id: int, other_id: 
         if rev.status != Status.READY:
             raise Conflict(f"版本 {rev.id} 尚未解析成功，不能比较。", code="revision_not_ready")
     formats = {old.format, new.format}
-    if formats <= CAD_FORMATS:
-        result = await anyio.to_thread.run_sync(_compare_dxf, platform, old, new)
-    elif formats == {"pdf"}:
-        result = await anyio.to_thread.run_sync(_compare_pdf, platform, old, new)
-    else:
+    if not (formats <= CAD_FORMATS or formats == {"pdf"}):
         raise Invalid("只能比较两个 DXF/DWG 版本或两个 PDF 版本。", field="otherId")
+    result = await anyio.to_thread.run_sync(_compare_isolated, platform, old, new)
     return msgspec.convert(
         {"revisionId": revision_id, "otherId": other_id, "format": old.format, **result}, DiffOut
     )
@@ -70,8 +67,12 @@ def _download(platform: Platform, sha256: str, folder: Path, name: str) -> Path:
     return path
 
 
-def _compare_dxf(platform: Platform, old: RevisionRecord, new: RevisionRecord) -> dict[str, Any]:
-    """In a fork-server child, like the analysis: time and memory limits, crash isolation."""
+def _compare_isolated(
+    platform: Platform, old: RevisionRecord, new: RevisionRecord
+) -> dict[str, Any]:
+    """In a fork-server child, like the analysis: time and memory limits, crash isolation, and
+    the parsing off this process (a web process's threads share its interpreter lock with the
+    event loop, which would stall every other request meanwhile)."""
     from drawings.isolation import client
 
     scratch = platform.settings.data_dir / "tmp"
@@ -93,35 +94,3 @@ def _compare_dxf(platform: Platform, old: RevisionRecord, new: RevisionRecord) -
             with overlay_path.open("rb") as handle:
                 summary["overlaySha256"] = platform.blobs.put(handle).sha256
     return summary
-
-
-def _compare_pdf(platform: Platform, old: RevisionRecord, new: RevisionRecord) -> dict[str, Any]:
-    from drawings.formats.pdf import analyse_pdf
-    from drawings.formats.pdf_diff import diff_pdf_text
-
-    scratch = platform.settings.data_dir / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    pages: list[list[str]] = []
-    sizes: list[list[Any]] = []
-    with tempfile.TemporaryDirectory(prefix="oneset-diff-", dir=scratch) as tmp:
-        for name, rev in (("old.pdf", old), ("new.pdf", new)):
-            analysis = analyse_pdf(_download(platform, rev.sha256, Path(tmp), name))
-            count = int(analysis.metadata.get("pages", 0))
-            by_page = {int(t.where): t.text for t in analysis.texts}
-            pages.append([by_page.get(n, "") for n in range(1, count + 1)])
-            sizes.append(
-                [
-                    (p.get("widthMm"), p.get("heightMm"))
-                    for p in analysis.metadata.get("pageSizes", [])
-                ]
-            )
-    result = diff_pdf_text(pages[0], pages[1], sizes[0], sizes[1])
-    added = sum(len(p["addedLines"]) for p in result["pages"])
-    removed = sum(len(p["removedLines"]) for p in result["pages"])
-    return {
-        "added": added,
-        "removed": removed,
-        "modified": len(result["changedPages"]),
-        "layers": {},
-        **result,
-    }

@@ -77,10 +77,14 @@ async def my_purchases(
 
 @get("/purchases/eligible", operation_id="marketEligiblePurchases")
 async def eligible(
-    actor: NamedDependency[Actor], platform: NamedDependency[Platform]
+    actor: NamedDependency[Actor],
+    platform: NamedDependency[Platform],
+    offset: FromQuery[int] = 0,
+    limit: FromQuery[int] = 50,
 ) -> list[PurchaseOut]:
-    """可报名: open purchases the calling intermediary qualifies for."""
-    return await purchase_views.eligible_open_purchases(platform, actor)
+    """可报名: open purchases the calling intermediary qualifies for, the soonest deadline first
+    (``limit`` at most 200)."""
+    return await purchase_views.eligible_open_purchases(platform, actor, offset=offset, limit=limit)
 
 
 @get("/purchases/{pid:int}", operation_id="marketGetPurchase")

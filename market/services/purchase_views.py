@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 import msgspec
+from piccolo.query.functions.aggregate import Count
 
 from accounts import api as accounts
 from accounts.api import Actor, OrgKind
@@ -70,9 +71,12 @@ async def _views(rows: list[dict[str, Any]], viewer: Actor | None) -> list[Purch
     today = deadlines.local_date(now)
     supervisor = viewer is not None and viewer.is_supervisor
     ids = [r["id"] for r in rows]
-    counts: dict[int, int] = {}
-    for s in await Signup.select(Signup.purchase).where(Signup.purchase.is_in(ids)):
-        counts[s["purchase"]] = counts.get(s["purchase"], 0) + 1
+    counts = {
+        int(s["purchase"]): int(s["count"])
+        for s in await Signup.select(Signup.purchase, Count())
+        .where(Signup.purchase.is_in(ids))
+        .group_by(Signup.purchase)
+    }
     corrections = await correction_history(ids)
     return [
         PurchaseOut(
@@ -121,6 +125,9 @@ async def _views(rows: list[dict[str, Any]], viewer: Actor | None) -> list[Purch
     ]
 
 
+MAX_PAGE = 200  # purchases per page of a list
+
+
 async def _select(*conditions: Any) -> list[dict[str, Any]]:
     """Purchases with their owner's and item's names, newest first."""
     query = Purchase.select(*Purchase.all_columns(), *_JOINED).where(*conditions)
@@ -156,7 +163,7 @@ async def list_purchases(
         raise Invalid("未知的状态", field="status")
     if offset < 0:
         raise Invalid("分页参数超出范围", field="offset")
-    if not 0 < limit <= 200:
+    if not 0 < limit <= MAX_PAGE:
         raise Invalid("分页参数超出范围", field="limit")
     conditions: list[Any] = []
     if method:
@@ -178,9 +185,14 @@ async def list_purchases(
     return await _views([dict(r) for r in rows], viewer), total
 
 
-async def eligible_open_purchases(platform: Platform, actor: Actor) -> list[PurchaseOut]:
-    """可报名: open purchases this intermediary currently qualifies for."""
+async def eligible_open_purchases(
+    platform: Platform, actor: Actor, *, offset: int = 0, limit: int = 50
+) -> list[PurchaseOut]:
+    """可报名: open purchases this intermediary currently qualifies for, the soonest deadline
+    first; a page of them (a busy city has hundreds open at once)."""
     actor.require_kind(OrgKind.INTERMEDIARY)
+    if offset < 0 or not 0 < limit <= MAX_PAGE:
+        raise Invalid("分页参数超出范围", field="limit" if offset >= 0 else "offset")
     now = clock.now()
     today = deadlines.local_date(now)
     who = await applicant(actor.org_id, actor.uscc, today)
@@ -195,7 +207,7 @@ async def eligible_open_purchases(platform: Platform, actor: Actor) -> list[Purc
         for r in rows
         if not eligibility.signup_problems(who, signup_terms(dict(r)), now, policy)
     ]
-    return await _views(ok, actor)
+    return await _views(ok[offset : offset + limit], actor)
 
 
 async def signup_obstacles(platform: Platform, actor: Actor, purchase_id: int) -> list[str]:

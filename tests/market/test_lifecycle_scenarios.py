@@ -38,6 +38,7 @@ from market.tables import (
 )
 from tests.conftest import Database
 from tests.market.world import (
+    DEADLINE,
     SELECTION,
     SHANGHAI,
     SURVEY,
@@ -436,3 +437,30 @@ async def test_idle_owner_covers_the_pick_not_the_service(
     assert await award.run_selection(platform, pick) == "selecting"  # waits for the owner
     fake_clock.advance(days=181)
     assert await supervision.flag_idle_owners(platform) == [pick]  # a long service is not idle
+
+
+async def test_eligible_purchases_come_a_page_at_a_time_soonest_deadline_first(
+    db: Database, platform: Platform, fake_clock: FakeClock
+) -> None:
+    w = await make_world(platform)
+    firm = await w.firm("甲级")
+    later = [
+        await w.purchase(
+            signup_deadline=DEADLINE + dt.timedelta(hours=h),
+            selection_time=SELECTION + dt.timedelta(hours=h),
+        )
+        for h in (2, 1)
+    ]
+    soonest = await w.purchase()
+    await signups.sign_up(platform, firm, soonest, 6 * WAN)
+    await signups.sign_up(platform, await w.firm("乙级"), soonest, 7 * WAN)
+    page = await purchase_views.eligible_open_purchases(platform, firm, limit=2)
+    assert [p.id for p in page] == [soonest, later[1]]
+    assert page[0].signup_count is None  # before the deadline the count stays hidden
+    counted, _ = await purchase_views.list_purchases(viewer=w.operator)  # a supervisor sees it
+    assert {p.id: p.signup_count for p in counted} == {soonest: 2, later[0]: 0, later[1]: 0}
+    rest = await purchase_views.eligible_open_purchases(platform, firm, offset=2, limit=2)
+    assert [p.id for p in rest] == [later[0]]
+    for bad in ({"limit": 0}, {"limit": 201}, {"offset": -1}):
+        with pytest.raises(Invalid):
+            await purchase_views.eligible_open_purchases(platform, firm, **bad)

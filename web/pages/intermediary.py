@@ -116,7 +116,7 @@ async def open_purchases(
     platform: NamedDependency[Platform],
 ) -> Template:
     actor = _intermediary(viewer)
-    items = await market.eligible_open_purchases(platform, actor)
+    items = await market.eligible_open_purchases(platform, actor, limit=market.MAX_PAGE)
     return page("me_open.html", request, actor, items=items)
 
 

@@ -161,3 +161,20 @@ def test_fork_server_diff_reads_dwg_on_either_side(tmp_path: Path) -> None:
     old = client().diff(SHARED_DATA / "dwg/r2.10_entities.dwg", dwg, timeout_s=60)
     assert old.status == "failed"
     assert old.error is not None and "AC2.10" in old.error
+
+
+def test_fork_server_diffs_pdf_text_in_a_child(tmp_path: Path) -> None:
+    """Two PDFs are parsed in the child too (never on a web process's threads): the flange's
+    A4 → A3 page and its dropped trial-version watermark; the time limit holds as for DXF."""
+    result = client().diff(
+        SHARED_DATA / "pdf/flange.v1.pdf", SHARED_DATA / "pdf/flange.v2.pdf", timeout_s=60
+    )
+    assert result.status == "ready", result.error
+    assert result.format == "pdf"
+    assert result.metadata["changedPages"] == [1]
+    assert result.metadata["pages"][0]["sizeChanged"] is True
+    assert result.metadata["removed"] >= 1
+    large = SHARED_DATA / "pdf/GeoTopo-komprimiert.pdf"  # 117 pages of text
+    slow = client().diff(large, large, timeout_s=0.05)
+    assert slow.status == "failed"
+    assert slow.error is not None and "超时" in slow.error
