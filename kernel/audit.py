@@ -292,6 +292,18 @@ async def entries_for(subject_prefix: str) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+async def trail(subject: str) -> list[dict[str, Any]]:
+    """Entries about ``subject`` (e.g. ``survey:7``) or anything under it (``survey:7:...``),
+    in order; unlike a bare prefix, ``survey:7`` does not take in ``survey:70``."""
+    await seal()
+    rows = (
+        await AuditEntry.select()
+        .where((AuditEntry.subject == subject) | AuditEntry.subject.like(f"{subject}:%"))
+        .order_by(AuditEntry.seq)
+    )
+    return [dict(r) for r in rows]
+
+
 async def entries_with_action(action: str) -> list[dict[str, Any]]:
     """Entries of one action (e.g. ``red_flags.reviewed``), in order."""
     await seal()

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from kernel import audit
 from kernel.errors import NotFound
-from kernel.tables import AuditEntry
 from surveys.rules import access as access_rules
 from surveys.rules.commissions import subject
 from surveys.schemas import (
@@ -111,19 +111,7 @@ async def history(actor: Actor, commission_id: int) -> list[HistoryOut]:
     """The commission's audit trail: commission, grants, versions, decisions, re-openings."""
     commission = await records.commission_record(commission_id)
     await access.require_reader(actor, commission)
-    prefix = subject(commission_id)
-    entries = (
-        await AuditEntry.select(
-            AuditEntry.seq,
-            AuditEntry.at,
-            AuditEntry.actor,
-            AuditEntry.action,
-            AuditEntry.subject,
-            AuditEntry.payload,
-        )
-        .where((AuditEntry.subject == prefix) | AuditEntry.subject.like(f"{prefix}:%"))
-        .order_by(AuditEntry.seq)
-    )
+    entries = await audit.trail(subject(commission_id))
     return [
         HistoryOut(
             seq=int(e["seq"]),

@@ -132,6 +132,10 @@ async def test_recorded_entries_wait_for_the_seal_in_the_order_recorded(db: Data
     await _record(4)
     entries = await audit.entries_for("thing:4")  # readers seal first: nothing is missed
     assert [e["seq"] for e in entries] == [5]
+    for tail in ("40", "4:sheet:1"):
+        await audit.record(actor="a", action="x", subject=f"thing:{tail}")
+    trail = await audit.trail("thing:4")  # the subject and what is under it, not thing:40
+    assert [e["subject"] for e in trail] == ["thing:4", "thing:4:sheet:1"]
 
 
 async def test_recording_never_waits_for_the_chain(db: Database) -> None:
