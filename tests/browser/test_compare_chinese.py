@@ -14,6 +14,7 @@ from accounts.demo import demo_uscc
 from tests.browser import waits
 from tests.browser.journeys import WIDTHS, Journey, crumbs, upload_drawing
 from tests.browser.platform import PASSWORD, RunningPlatform, sign_in
+from tests.conftest import missing_service
 from tests.paths import SHARED_DATA
 
 pytestmark = pytest.mark.browser
@@ -32,7 +33,7 @@ def platform_settings() -> dict[str, str]:
 def compare_url(browser: Any, running_platform: RunningPlatform) -> str:
     for path in (V1, V2):
         if not path.exists():
-            pytest.skip(reason=f"shared test data missing: {path}")
+            missing_service(f"shared test data missing: {path}")
     running_platform.cli(
         "create-org", "--kind", "enterprise", "--name", "杭州某某煤业有限公司",
         "--uscc", demo_uscc(890_101), "--username", "owner-cn", "--password", PASSWORD,

@@ -12,6 +12,7 @@ from accounts.demo import demo_uscc
 from tests.browser import waits
 from tests.browser.conftest import screenshot
 from tests.browser.platform import PASSWORD, RunningPlatform, sign_in
+from tests.conftest import missing_service
 from tests.paths import SHARED_DATA
 
 pytestmark = pytest.mark.browser
@@ -49,7 +50,7 @@ def _upload(page: Any, sheet: str, path: Any) -> None:
 
 def test_reviewer_views_compares_and_pins(browser: Any, running_platform: RunningPlatform) -> None:
     if not V1.exists() or not V2.exists():
-        pytest.skip(reason=f"shared test data missing: {V1.parent}")
+        missing_service(f"shared test data missing: {V1.parent}")
     platform = running_platform
     platform.cli(
         "create-org",

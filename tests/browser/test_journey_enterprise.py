@@ -31,6 +31,7 @@ from tests.browser.journeys import (
     upload_drawing,
 )
 from tests.browser.platform import RunningPlatform
+from tests.conftest import missing_service
 from tests.paths import SHARED_DATA
 
 pytestmark = pytest.mark.browser
@@ -54,7 +55,7 @@ def test_enterprise_journey(
     browser: Any, demo_platform: RunningPlatform, width: int, tmp_path: Path
 ) -> None:
     if not DXF.exists():
-        pytest.skip(reason=f"shared test data missing: {DXF}")
+        missing_service(f"shared test data missing: {DXF}")
     platform = demo_platform
     journey = Journey(browser, platform, "enterprise", width)
     company = journey.tag("钱江旅程置业有限公司")

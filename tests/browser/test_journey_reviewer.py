@@ -12,6 +12,7 @@ from drawings.demo import PROJECT_CODE, PROJECT_NAME
 from tests.browser import waits
 from tests.browser.journeys import WIDTHS, Journey, crumbs, sign_in, upload_drawing
 from tests.browser.platform import RunningPlatform
+from tests.conftest import missing_service
 from tests.paths import SHARED_DATA
 
 pytestmark = pytest.mark.browser
@@ -25,7 +26,7 @@ def shared_set(browser: Any, demo_platform: RunningPlatform) -> RunningPlatform:
     shares them (its own journey is test_journey_enterprise; here it only sets the table)."""
     for path in (DWG, PDF_V1, PDF_V2):
         if not path.exists():
-            pytest.skip(reason=f"shared test data missing: {path}")
+            missing_service(f"shared test data missing: {path}")
     owner = Journey(browser, demo_platform, "reviewer-setup", 1366).page()
     sign_in(owner, "enterprise")
     for sheet, title, path in (

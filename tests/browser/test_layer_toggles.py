@@ -13,6 +13,7 @@ from accounts.demo import demo_uscc
 from tests.browser import waits
 from tests.browser.conftest import screenshot
 from tests.browser.platform import PASSWORD, RunningPlatform, sign_in
+from tests.conftest import missing_service
 from tests.paths import SHARED_DATA
 
 pytestmark = pytest.mark.browser
@@ -67,7 +68,7 @@ def test_reviewer_hides_a_layer_in_the_browser(
     browser: Any, running_platform: RunningPlatform
 ) -> None:
     if not DXF.exists():
-        pytest.skip(reason=f"shared test data missing: {DXF}")
+        missing_service(f"shared test data missing: {DXF}")
     platform = running_platform
     platform.cli(
         "create-org",

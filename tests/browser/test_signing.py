@@ -14,6 +14,7 @@ from accounts.demo import demo_uscc
 from tests.browser import waits
 from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.browser.platform import PASSWORD, RunningPlatform, sign_in
+from tests.conftest import missing_service
 from tests.paths import SHARED_DATA
 
 pytestmark = pytest.mark.browser
@@ -50,7 +51,7 @@ def test_designer_seals_a_sheet_and_sees_the_panel(
     browser: Any, running_platform: RunningPlatform
 ) -> None:
     if not PDF.exists():
-        pytest.skip(reason=f"shared test data missing: {PDF}")
+        missing_service(f"shared test data missing: {PDF}")
     platform = running_platform
     _org(platform, "enterprise", "杭州签章置业有限公司", 890_301, "owner-s")
     _org(platform, "intermediary", DESIGN_INSTITUTE, 890_302, "designer-s")

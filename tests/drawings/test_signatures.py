@@ -11,7 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import anyio.to_thread
-import pytest
 from cryptography import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -19,7 +18,7 @@ from drawings.formats.signature import validate_bytes
 from drawings.tables import Revision
 from kernel import pki
 from tests import helpers
-from tests.conftest import Database
+from tests.conftest import Database, missing_service
 from tests.drawings.conftest import World
 from tests.web import a11y
 from tests.web.pages import form, sign_in
@@ -271,12 +270,13 @@ print("|".join(f"{c.valid}:{c.problem}" for c in checks))
 """
 
 
-@pytest.mark.skipif(shutil.which("faketime") is None, reason="needs Debian's faketime")
 async def test_a_seal_stays_valid_after_its_certificate_expires(
     world: World, db: Database, tmp_path: Path
 ) -> None:
     """Archives are kept 30 years, personal certificates 3: validation judges the certificate at
     the signing time, so the archived seal still verifies four years on (machine clock moved)."""
+    if shutil.which("faketime") is None:
+        missing_service("faketime (Debian package faketime)")
     designer = await designer_of(world)
     rev = await world.uploaded("建施-07", "pdf/flange.v1.pdf")
     await world.post(

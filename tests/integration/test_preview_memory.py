@@ -22,6 +22,7 @@ import pytest
 
 from accounts.demo import demo_uscc
 from tests.browser.platform import PASSWORD, RunningPlatform, start
+from tests.conftest import missing_service
 from tests.paths import SHARED_DATA
 
 BIGGEST_DXF = SHARED_DATA / "dxf" / "新大地公司井下供电系统图 - 副本.dxf"
@@ -102,7 +103,7 @@ class PeakRss:
 
 def test_concurrent_layer_previews_leave_web_memory_flat(served: RunningPlatform) -> None:
     if not BIGGEST_DXF.exists():
-        pytest.skip(reason=f"shared test data missing: {BIGGEST_DXF}")
+        missing_service(f"shared test data missing: {BIGGEST_DXF}")
     served.cli(
         "create-org",
         "--kind",

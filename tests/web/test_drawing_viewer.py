@@ -24,6 +24,7 @@ from drawings.services import processing
 from drawings.tables import Revision
 from kernel.platform import Platform
 from tests import helpers
+from tests.conftest import missing_service
 from tests.paths import SHARED_DATA
 from tests.web import a11y
 from tests.web.pages import sign_in
@@ -76,7 +77,7 @@ async def test_layers_toggle_on_the_stored_preview_without_rendering(
     client: AsyncTestClient[Any], platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if not DXF.exists():
-        pytest.skip(reason=f"shared test data missing: {DXF}")
+        missing_service(f"shared test data missing: {DXF}")
     username, revision_id = await _processed(client, platform)
     _trip_renderers(monkeypatch)
     await sign_in(client, username)
@@ -133,7 +134,7 @@ async def test_preview_without_layer_groups_shows_no_toggles_until_refreshed(
     shows the plain preview and says why there are no toggles; ``refresh_preview`` (the child
     draws it again) brings them."""
     if not DXF.exists():
-        pytest.skip(reason=f"shared test data missing: {DXF}")
+        missing_service(f"shared test data missing: {DXF}")
     username, revision_id = await _processed(client, platform)
     row = await Revision.select().where(Revision.id == revision_id).first()
     assert row is not None

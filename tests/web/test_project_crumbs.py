@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from litestar.testing import AsyncTestClient
 
 from accounts.demo import DEMO_PASSWORD
@@ -16,6 +15,7 @@ from drawings.tables import Revision
 from kernel.platform import Platform
 from surveys import demo as surveys_demo
 from tests import helpers
+from tests.conftest import missing_service
 from tests.paths import SHARED_DATA
 from tests.web import a11y
 from tests.web.pages import form, sign_in
@@ -42,7 +42,7 @@ async def test_drawing_pages_name_the_project_by_code_and_name(
     client: AsyncTestClient[Any], platform: Platform
 ) -> None:
     if not V1.exists():
-        pytest.skip(reason=f"shared test data missing: {V1}")
+        missing_service(f"shared test data missing: {V1}")
     owner = await helpers.login_as(client, "enterprise")
     created = await client.post(
         f"{API}/projects", json={"projectCode": CODE, "name": NAME}, headers=owner.headers

@@ -23,9 +23,16 @@ from drawings.formats.diff_overlay import render_overlay
 from drawings.formats.dxf import BLANK_SVG
 from drawings.formats.dxf_diff import diff_dxf
 from drawings.formats.layered_svg import render_layered_svg
+from tests.conftest import missing_service
 from tests.paths import SHARED_DATA
 
-pytestmark = pytest.mark.skipif(cjk_font() is None, reason="no CJK font installed")
+
+@pytest.fixture(autouse=True)
+def _a_cjk_font() -> None:
+    if cjk_font() is None:
+        missing_service("no CJK font installed (Debian package fonts-wqy-microhei)")
+
+
 WORDS = "叠加对比"
 NOTDEF_CONTOURS = 2  # DejaVu's .notdef: a box inside a box
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from surveys.formats.indicators import measure_file
+from tests.conftest import missing_service
 from tests.paths import SHARED_DATA
 
 if TYPE_CHECKING:
@@ -15,7 +16,11 @@ if TYPE_CHECKING:
 FILES = sorted(p for p in SHARED_DATA.glob("*/*") if p.is_file() and p.suffix != ".md")
 
 
-@pytest.mark.skipif(not FILES, reason=f"shared corpus not found at {SHARED_DATA}")
+def test_the_shared_corpus_is_there() -> None:
+    if not FILES:
+        missing_service(f"shared corpus not found at {SHARED_DATA}")
+
+
 @pytest.mark.parametrize("path", FILES, ids=[f"{p.parent.name}/{p.name}" for p in FILES])
 def test_real_file_gives_result_or_reason(path: Path) -> None:
     ind = measure_file(str(path)).indicators
