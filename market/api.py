@@ -104,10 +104,10 @@ from market.services.evidence import attach_evidence, evidence_for_reading, my_e
 from market.services.guides import item_guides, my_guides, upsert_guide
 from market.services.onboarding import apply, my_application, onboarding_queue, review
 from market.services.purchase_views import (
-    MAX_PAGE,
     board_purchases,
     draw_proof,
     eligible_open_purchases,
+    eligible_page,
     history,
     list_purchases,
     my_signups,
@@ -150,7 +150,6 @@ __all__ = [
     "EVIDENCE_KINDS",
     "FUND_LABELS",
     "LIGHT_LABELS",
-    "MAX_PAGE",
     "METHOD_LABELS",
     "NEGATIVE_KINDS",
     "PURPOSE_LABELS",
@@ -215,6 +214,7 @@ __all__ = [
     "draft",
     "draw_proof",
     "eligible_open_purchases",
+    "eligible_page",
     "evidence_for_reading",
     "export_ocds",
     "extend",

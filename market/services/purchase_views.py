@@ -190,6 +190,14 @@ async def eligible_open_purchases(
 ) -> list[PurchaseOut]:
     """可报名: open purchases this intermediary currently qualifies for, the soonest deadline
     first; a page of them (a busy city has hundreds open at once)."""
+    items, _ = await eligible_page(platform, actor, offset=offset, limit=limit)
+    return items
+
+
+async def eligible_page(
+    platform: Platform, actor: Actor, *, offset: int = 0, limit: int = 50
+) -> tuple[list[PurchaseOut], int]:
+    """``eligible_open_purchases`` and how many there are in all (the page's pager)."""
     actor.require_kind(OrgKind.INTERMEDIARY)
     if offset < 0 or not 0 < limit <= MAX_PAGE:
         raise Invalid("分页参数超出范围", field="limit" if offset >= 0 else "offset")
@@ -207,7 +215,7 @@ async def eligible_open_purchases(
         for r in rows
         if not eligibility.signup_problems(who, signup_terms(dict(r)), now, policy)
     ]
-    return await _views(ok[offset : offset + limit], actor)
+    return await _views(ok[offset : offset + limit], actor), len(ok)
 
 
 async def signup_obstacles(platform: Platform, actor: Actor, purchase_id: int) -> list[str]:

@@ -403,3 +403,31 @@ async def test_qualification_types_come_from_the_catalogue_list(
         {"type": "测绘资质", "grade": "乙级", "certificate_no": "乙测资字1", "valid_until": ""},
     )
     assert declared.status_code == 422 and "不在清单中" in declared.text
+
+
+async def test_eligible_purchases_page_by_page(
+    client: AsyncTestClient[Any], platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from web.pages import intermediary
+
+    monkeypatch.setattr(intermediary, "OPEN_PAGE", 2)
+    fake = FakeClock(clock.now())
+    monkeypatch.setattr(clock, "now", fake.now)
+    world = await make_world(platform)
+    firm = await world.firm()
+    first = deadlines.earliest_signup_deadline(fake.now()) + dt.timedelta(hours=10)
+    pids = [
+        await world.purchase(
+            signup_deadline=first + dt.timedelta(hours=h),
+            selection_time=first + dt.timedelta(hours=h + 1),
+        )
+        for h in (2, 0, 1)
+    ]
+    _as(client, await _token(client, firm.username))
+    text = await _page(client, "/me/open")
+    shown = [int(p) for p in re.findall(r'href="/purchases/(\d+)"', text)]
+    assert shown == [pids[1], pids[2]]  # the soonest deadline first
+    assert "第 1–2 条，共 3 条" in text and 'href="?offset=2"' in text
+    text = await _page(client, "/me/open?offset=2")
+    assert [int(p) for p in re.findall(r'href="/purchases/(\d+)"', text)] == [pids[0]]
+    assert 'id="open-next"' not in text and 'href="?offset=0">上一页' in text

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from accounts.api import Actor, OrgKind
@@ -15,6 +16,7 @@ from web import forms, session
 from web.forms import Form
 from web.render import done, page
 
+OPEN_PAGE = 20  # eligible purchases per page
 ONBOARDING_EVIDENCE = (
     "business_licence",
     "legal_rep_id",
@@ -114,10 +116,14 @@ async def open_purchases(
     request: Request[Any, Any, Any],
     viewer: NamedDependency[Actor | None],
     platform: NamedDependency[Platform],
+    offset: FromQuery[int] = 0,
 ) -> Template:
     actor = _intermediary(viewer)
-    items = await market.eligible_open_purchases(platform, actor, limit=market.MAX_PAGE)
-    return page("me_open.html", request, actor, items=items)
+    offset = max(offset, 0)
+    items, total = await market.eligible_page(platform, actor, offset=offset, limit=OPEN_PAGE)
+    return page(
+        "me_open.html", request, actor, items=items, total=total, offset=offset, page_size=OPEN_PAGE
+    )
 
 
 @get("/me/commissions")
