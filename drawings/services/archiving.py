@@ -18,7 +18,7 @@ from drawings.rules.project_codes import normalize_project_code
 from drawings.rules.sheets import archive_segment
 from drawings.rules.signing import Purpose, missing_roles, role_label
 from drawings.rules.states import Stage, State
-from drawings.rules.subjects import belongs_to_set, subject
+from drawings.rules.subjects import subject
 from drawings.schemas import ArchiveOut
 from drawings.services import signing
 from drawings.services.access import require_access
@@ -292,9 +292,7 @@ async def change_catalogue(project_id: int) -> list[dict[str, Any]]:
 
 async def set_audit_entries(project_id: int) -> list[dict[str, Any]]:
     """Every audit entry of the set, in chain order (subject ``drawings:<id>`` or below)."""
-    rows = await audit.entries_for(subject(project_id))  # a LIKE prefix: drawings:<id>0 too
     return [
         {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k != "id"}
-        for row in rows
-        if belongs_to_set(str(row["subject"]), project_id)
+        for row in await audit.trail(subject(project_id))
     ]

@@ -14,7 +14,7 @@ from drawings.rules.access import (
     resolve,
 )
 from drawings.rules.states import State
-from drawings.rules.subjects import belongs_to_set, subject
+from drawings.rules.subjects import subject
 
 
 def test_access_comes_from_supervision_then_ownership_then_the_grant() -> None:
@@ -57,9 +57,6 @@ def test_comment_answers_and_closing() -> None:
 
 def test_audit_subjects_of_a_set() -> None:
     assert subject(7, "revision", 42) == "drawings:7:revision:42"
-    assert belongs_to_set("drawings:7", 7)
-    assert belongs_to_set("drawings:7:revision:42", 7)
-    assert not belongs_to_set("drawings:70:revision:1", 7)
 
 
 @pytest.mark.parametrize("access", list(Access))
