@@ -246,16 +246,26 @@ def suggested_signup_deadline(
 
 
 # Sign-ups are judged by when their request reached the platform (kernel.http.received_at), so
-# one that arrived just before the deadline may still be in flight after it. The candidates are
-# frozen only once such requests have had time to finish: a minute covers any request a proxy in
-# front of the platform lets live (the proving ground's 1,000-firm burst under its full load,
-# admitted a few at a time, answered 95 % within 44 s on its 2-core machine).
+# one that arrived just before the deadline may still be queued after it: the proving ground's
+# 1,000-firm burst under its full load took two minutes to work through on its 2-core machine.
+# The candidates are frozen no earlier than IN_FLIGHT_GRACE after the deadline, and then only once
+# no sign-up has been recorded for SIGNUPS_SETTLED (the queue has drained); a queue that never
+# drains holds the selection at most IN_FLIGHT_LIMIT, after which what is still queued is refused.
 IN_FLIGHT_GRACE = dt.timedelta(seconds=60)
+SIGNUPS_SETTLED = dt.timedelta(seconds=15)
+IN_FLIGHT_LIMIT = dt.timedelta(minutes=15)
 
 
 def selection_due(
-    selection_time: dt.datetime, signup_deadline: dt.datetime, now: dt.datetime
+    selection_time: dt.datetime,
+    signup_deadline: dt.datetime,
+    now: dt.datetime,
+    last_recorded: dt.datetime | None = None,
 ) -> bool:
     """Whether the selection may run: its time has come and the sign-ups received before the
-    deadline have had ``IN_FLIGHT_GRACE`` to finish."""
-    return now >= max(selection_time, signup_deadline + IN_FLIGHT_GRACE)
+    deadline have had time to finish. ``last_recorded``: when the purchase's latest sign-up was
+    written (not when it was received), None if none was."""
+    if now < max(selection_time, signup_deadline + IN_FLIGHT_GRACE):
+        return False
+    settled = last_recorded is None or now - last_recorded >= SIGNUPS_SETTLED
+    return settled or now >= signup_deadline + IN_FLIGHT_LIMIT

@@ -6,6 +6,7 @@ Time comes from ``kernel.clock.now()`` only, so the beat jobs and the tests see 
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,17 @@ class _Pool(msgspec.Struct):
 
     candidates: list[selection.Candidate]
     orgs: dict[str, int]
+
+
+async def _last_recorded(purchase_id: int) -> dt.datetime | None:
+    """When the purchase's latest sign-up was written (a queue of them still draining)."""
+    latest = (
+        await Signup.select(Signup.recorded_at)
+        .where(Signup.purchase == purchase_id)
+        .order_by(Signup.recorded_at, ascending=False)
+        .first()
+    )
+    return None if latest is None else latest["recorded_at"]
 
 
 async def _pool(row: dict[str, Any], usccs: list[str] | None) -> _Pool:
@@ -157,7 +169,9 @@ async def _select(platform: Platform, purchase_id: int) -> str:
     async with transaction():
         row = await purchase_row(purchase_id, lock=True)
         now = clock.now()
-        due = deadlines.selection_due(row["selection_time"], row["signup_deadline"], now)
+        due = deadlines.selection_due(
+            row["selection_time"], row["signup_deadline"], now, await _last_recorded(purchase_id)
+        )
         if row["status"] != S.SIGNUP_CLOSED or not due:
             return str(row["status"])
         await change_status(row, E.START_SELECTION, actor=SYSTEM, at=now, reason="到达选取时间")

@@ -10,6 +10,7 @@ import pytest
 
 from kernel import clock
 from kernel.errors import Forbidden
+from market.rules import deadlines
 from market.services import award, purchase_views, purchases, signups
 from tests import helpers
 from tests.market.world import DEADLINE, SELECTION, WAN, FakeClock, World, make_world
@@ -178,6 +179,28 @@ async def test_the_selection_waits_for_sign_ups_still_in_flight(
         platform, firms[2], pid, quote=6 * WAN, received=DEADLINE - dt.timedelta(seconds=1)
     )
     fake_clock.set(DEADLINE + dt.timedelta(seconds=61))
+    assert await award.run_selection(platform, pid) == "selected"
+    proof = await purchase_views.draw_proof(pid)
+    assert sorted(proof.candidates) == sorted(f.uscc for f in firms)
+
+
+async def test_the_selection_waits_until_queued_sign_ups_are_recorded(
+    platform: Platform, fake_clock: FakeClock
+) -> None:
+    """Sign-ups received before the deadline still being recorded after the grace: the
+    candidates are frozen only once none has been recorded for a while, and include them all."""
+    world = await make_world(platform)
+    firms = [await world.firm() for _ in range(3)]
+    pid = await world.purchase(selection_time=DEADLINE + dt.timedelta(seconds=2))
+    received = DEADLINE - dt.timedelta(seconds=1)
+    grace_over = DEADLINE + deadlines.IN_FLIGHT_GRACE
+    for i, firm in enumerate(firms[:2]):  # the queue draining after the grace
+        fake_clock.set(grace_over + dt.timedelta(seconds=5 * i))
+        await signups.sign_up(platform, firm, pid, quote=6 * WAN, received=received)
+        assert await award.run_selection(platform, pid) == "signup_closed"  # not yet
+    fake_clock.set(grace_over + dt.timedelta(seconds=10))
+    await signups.sign_up(platform, firms[2], pid, quote=6 * WAN, received=received)
+    fake_clock.set(grace_over + dt.timedelta(seconds=10) + deadlines.SIGNUPS_SETTLED)
     assert await award.run_selection(platform, pid) == "selected"
     proof = await purchase_views.draw_proof(pid)
     assert sorted(proof.candidates) == sorted(f.uscc for f in firms)

@@ -191,3 +191,24 @@ def test_the_selection_waits_for_sign_ups_received_before_the_deadline() -> None
     later = deadline + dt.timedelta(hours=1)  # the usual case: the selection time decides
     assert not deadlines.selection_due(later, deadline, later - dt.timedelta(seconds=1))
     assert deadlines.selection_due(later, deadline, later)
+
+
+def test_the_selection_waits_while_sign_ups_are_still_being_recorded() -> None:
+    """The full proving ground's burst under load: 1,100 sign-ups received in the last second
+    took two minutes to record, and those still queued a minute after the deadline were refused
+    as not open."""
+    deadline = dt.datetime(2026, 12, 4, 17, 0, tzinfo=deadlines.SHANGHAI)
+    at = deadline + dt.timedelta(seconds=2)
+    grace_over = deadline + deadlines.IN_FLIGHT_GRACE
+    just_now = grace_over - dt.timedelta(seconds=1)
+    assert not deadlines.selection_due(at, deadline, grace_over, last_recorded=just_now)
+    quiet = just_now + deadlines.SIGNUPS_SETTLED
+    assert not deadlines.selection_due(at, deadline, quiet - dt.timedelta(seconds=1), just_now)
+    assert deadlines.selection_due(at, deadline, quiet, last_recorded=just_now)
+    # Recorded before the deadline: nothing is queued.
+    assert deadlines.selection_due(at, deadline, grace_over, last_recorded=deadline)
+    # A queue that never drains holds the selection no longer than the limit.
+    limit = deadline + deadlines.IN_FLIGHT_LIMIT
+    busy = limit - dt.timedelta(seconds=1)
+    assert not deadlines.selection_due(at, deadline, busy, last_recorded=busy)
+    assert deadlines.selection_due(at, deadline, limit, last_recorded=limit)
