@@ -22,11 +22,15 @@ import httpx
 
 from bench.proving.figures import percentile
 from kernel import clock
+from market.rules import deadlines
 
 if TYPE_CHECKING:
     from deploy.cluster import Cluster
 
 MARKET = "/api/v1/market"
+# A timely sign-up is answered however long it queues, up to the selection's limit (then it is
+# refused); the client waits that long and a little more.
+ANSWER_WITHIN = (deadlines.IN_FLIGHT_LIMIT + dt.timedelta(minutes=1)).total_seconds()
 
 
 @dataclass
@@ -41,6 +45,8 @@ class BurstResult:
     # How long before the deadline each refused-as-late request was sent: the server judges by
     # when the application saw it, which trails the client under a saturated event loop.
     closed_lead_ms: list[float] = field(default_factory=list)
+    # Sent in time and refused because the selection had already frozen the candidates.
+    shut_out: int = 0
 
     def summary(self) -> str:
         p95 = percentile(self.duration_ms, 0.95)
@@ -77,7 +83,7 @@ def _request(host: str, pid: int, token: str) -> bytes:
 async def _answer(shot: _Shot, sent: float, deadline: float, out: BurstResult) -> None:
     """Read one response (the server closes the connection after it) and tally it."""
     try:
-        raw = await asyncio.wait_for(shot.reader.read(), timeout=180)
+        raw = await asyncio.wait_for(shot.reader.read(), timeout=ANSWER_WITHIN)
         head, _, body = raw.partition(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
     except (OSError, TimeoutError, IndexError, ValueError) as exc:
@@ -94,6 +100,7 @@ async def _answer(shot: _Shot, sent: float, deadline: float, out: BurstResult) -
             key = f"{status} {code}"
             if code == "signup_closed" and sent < deadline:
                 out.closed_lead_ms.append((deadline - sent) * 1000)
+            out.shut_out += code == "signup_not_open" and sent < deadline
             out.server_errors += status >= 500
     finally:
         shot.writer.close()
@@ -178,6 +185,10 @@ async def _run(
         out.problems.append("burst: a firm is recorded twice")
     if any(r.split("|")[1] != "t" for r in rows):
         out.problems.append("burst: a sign-up was recorded at or after the deadline")
+    if out.shut_out:
+        out.problems.append(
+            f"burst: {out.shut_out} sign-ups sent in time were refused: the selection had begun"
+        )
     if late & set(recorded):
         out.problems.append(f"burst: {len(late & set(recorded))} late sign-ups were accepted")
     out.problems += await _check_proof(cluster, pid, sorted(out.acked))

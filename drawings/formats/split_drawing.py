@@ -151,11 +151,13 @@ class _Split:
             return
         self.first = place
         if pid == 0:
+            # First of all: whatever fails from here on (even a MemoryError under the child's
+            # limit) must end the helper, never run the parent's error path in its place.
+            self.is_helper = True
             os.close(from_helper)
             os.close(to_helper)
             if not _die_with_parent(parent):
                 os._exit(1)
-            self.is_helper = True
             self.recording.records = []  # what was drawn before the split is the parent's
             self.marks = []
             self.incoming, self.outgoing = os.fdopen(from_parent, "rb"), os.fdopen(to_parent, "wb")

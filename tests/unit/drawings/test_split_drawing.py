@@ -36,6 +36,10 @@ SCRIPT = textwrap.dedent(
     os.fork = counted_fork
     if sys.argv[2] == "helper-fails":
         split_drawing._die_with_parent = lambda parent: False
+    if sys.argv[2] == "helper-out-of-memory":
+        def no_memory(parent):
+            raise MemoryError
+        split_drawing._die_with_parent = no_memory
     split = render_layered_svg(doc)
     try:
         os.waitpid(-1, os.WNOHANG)
@@ -53,7 +57,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("case", ["helper-works", "helper-fails"])
+@pytest.mark.parametrize("case", ["helper-works", "helper-fails", "helper-out-of-memory"])
 def test_split_preview_is_the_single_process_preview(case: str) -> None:
     """A real Chinese drawing with blocks, fills and CJK text (2,006 entities)."""
     source = SHARED_DATA / "dxf/新大地8号煤有线通讯系统图.v1.dxf"
@@ -66,6 +70,8 @@ def test_split_preview_is_the_single_process_preview(case: str) -> None:
         check=True,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
+    # A failing helper ends quietly; it never carries on as the parent would (a traceback).
+    assert "Traceback" not in done.stderr, done.stderr
     assert result == {
         "same": True,
         "layers": True,
