@@ -4,15 +4,17 @@ closes costs one search per query and interval instead of one per reader.
 
 Only handlers declared with ``cache=True`` are cached, and only their 2xx answers. The store is
 per process, bounded in entries (a query string is the key, and queries are the public's to
-choose) and times entries by ``kernel.clock``.
+choose) and times entries by ``kernel.clock``. A page whose frame depends on who reads it (the
+home page) keeps only its public part there, through ``remembered``.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import msgspec
 from litestar.config.response_cache import ResponseCacheConfig, default_do_cache_predicate
 from litestar.stores.base import Store
 
@@ -20,9 +22,12 @@ from kernel import clock
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Awaitable, Callable
 
+    from litestar import Request
     from litestar.types import HTTPScope
 
+T = TypeVar("T")
 STORE = "public_reads"
 MAX_ENTRIES = 2048
 
@@ -83,3 +88,21 @@ def public_read_cache(seconds: int) -> ResponseCacheConfig:
     return ResponseCacheConfig(
         default_expiration=max(seconds, 1), store=STORE, cache_response_filter=worth_keeping
     )
+
+
+async def remembered(
+    request: Request[Any, Any, Any],
+    key: str,
+    seconds: int,
+    kind: type[T],
+    produce: Callable[[], Awaitable[T]],
+) -> T:
+    """A public value kept in the application's public-read store for ``seconds`` (0: produced
+    every time). ``key`` must not look like a path, which the response cache's keys are."""
+    store = request.app.stores.get(STORE)
+    if seconds > 0 and (kept := await store.get(key)) is not None:
+        return msgspec.json.decode(kept, type=kind)
+    value = await produce()
+    if seconds > 0:
+        await store.set(key, msgspec.json.encode(value), expires_in=seconds)
+    return value

@@ -40,7 +40,7 @@ class Settings:
     ocds_publisher: str = "OneSet 中介服务网上交易平台"
     max_upload_bytes: int = 2 * 1024**3
     max_json_bytes: int = 1024**2
-    public_cache_seconds: int = 2  # the board and directory answered from memory (0: off)
+    public_cache_seconds: int = 2  # board, directory, home figures from memory (0: off)
     token_ttl_minutes: int = 12 * 60
     login_max_failures: int = 5  # per (user name, address) in the window, before delays
     login_window_seconds: int = 15 * 60

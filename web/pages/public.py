@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
@@ -13,7 +14,9 @@ from accounts.api import Actor, OrgKind, organisation_names
 from kernel import regions
 from kernel.errors import DomainError, Forbidden, NotFound
 from kernel.platform import Platform
+from kernel.response_cache import remembered
 from market import api as market
+from market.api import PurchaseOut
 from web import stats_charts
 from web.render import page
 
@@ -27,15 +30,27 @@ async def home(
     viewer: NamedDependency[Actor | None],
     platform: NamedDependency[Platform],
 ) -> Template:
+    if viewer is not None and viewer.is_supervisor:  # sees sign-up counts the public may not
+        front = await _front_page(platform, viewer)
+    else:  # what everyone else sees, remembered for as long as the board it summarises
+        seconds = platform.settings.public_cache_seconds
+        front = await remembered(
+            request, "front:home", seconds, _Front, lambda: _front_page(platform, None)
+        )
+    return page("home.html", request, viewer, figures=front.figures, latest=front.latest)
+
+
+class _Front(msgspec.Struct, frozen=True):
+    figures: dict[str, int]
+    latest: list[PurchaseOut]
+
+
+async def _front_page(platform: Platform, viewer: Actor | None) -> _Front:
     latest, published = await market.list_purchases(limit=6, viewer=viewer)
     _, open_count = await market.list_purchases(status="signup_open", limit=1)
     directory = await market.search_directory(platform, limit=1)
-    figures = {
-        "intermediaries": directory.total,
-        "published": published,
-        "open": open_count,
-    }
-    return page("home.html", request, viewer, figures=figures, latest=latest)
+    figures = {"intermediaries": directory.total, "published": published, "open": open_count}
+    return _Front(figures, latest)
 
 
 @get("/directory")
