@@ -31,9 +31,9 @@ from deploy.cluster import Cluster, stopped_on_signals  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 SIZES = {
-    "quick": {"owners": 3, "firms": 40, "burst": 100, "purchases": 10, "users": 30,
+    "quick": {"owners": 3, "firms": 40, "burst": 100, "purchases": 10, "rateable": 2, "users": 30,
               "duration": 150, "max_file": 120_000},
-    "full": {"owners": 8, "firms": 200, "burst": 1000, "purchases": 40, "users": 100,
+    "full": {"owners": 8, "firms": 200, "burst": 1000, "purchases": 40, "rateable": 5, "users": 100,
              "duration": 1080, "max_file": 1_500_000},
 }  # fmt: skip
 # A task taken by the SIGKILLed worker comes back after the visibility timeout: short enough to be

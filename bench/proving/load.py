@@ -33,7 +33,9 @@ DRAWINGS = "/api/v1/drawings"
 CONFIG: dict[str, Any] = {}
 WORLD: dict[str, Any] = {}
 RNG = random.Random(0)
-ACKED: dict[str, list[Any]] = {"signups": [], "uploads": [], "comments": [], "purchases": []}
+ACKED: dict[str, list[Any]] = {
+    "signups": [], "uploads": [], "comments": [], "purchases": [], "ratings": [],
+}  # fmt: skip
 REVISIONS: list[dict[str, Any]] = []  # acknowledged uploads the reviewers open
 LOG: list[Any] = []  # the open request log (one element)
 
@@ -130,7 +132,8 @@ class Firm(HttpUser):
 
 
 class Owner(HttpUser):
-    """A project owner: uploads DXF/PDF revisions, now and then publishes a purchase."""
+    """A project owner: uploads DXF/PDF revisions, now and then publishes a purchase or rates a
+    service it has accepted."""
 
     weight = 1
     wait_time = between(2.0, 5.0)
@@ -139,6 +142,23 @@ class Owner(HttpUser):
         i = RNG.randrange(len(WORLD["owners"]))
         self.owner = WORLD["owners"][i]
         self.project = WORLD["projects"][i]
+        self.rateable: list[int] = WORLD["rateable"][i]  # shared by this owner's users
+
+    @task(1)
+    def rate(self) -> None:
+        if not self.rateable:
+            return
+        pid = self.rateable.pop()
+        scores = {k: RNG.randint(3, 5) for k in ("quality", "timeliness", "attitude", "fee",
+                                                  "compliance")}  # fmt: skip
+        r = self.client.post(
+            f"{MARKET}/purchases/{pid}/rating", json={**scores, "comment": "按期交付，成果完整"},
+            headers=_headers(self.owner["token"]), name="rating",
+        )  # fmt: skip
+        if r.status_code == 201:
+            ACKED["ratings"].append(pid)
+        elif r.status_code != 409:  # no answer, or 503 during a fault: rate it again later
+            self.rateable.insert(0, pid)
 
     @task(4)
     def upload(self) -> None:

@@ -4,9 +4,10 @@
 
 Through the real services: an operator, project owners with a drawing project each (granted to a
 review agency), intermediaries who log in over HTTP during the load, open purchases to sign up
-for, and the burst's firms. The burst's firms (up to 1,000) are bulk-inserted with one shared
-password hash (hashing 1,000 passwords would take minutes on two cores) and get minted tokens; the
-search index is rebuilt by the launcher afterwards (``oneset reindex``).
+for, purchases whose service each owner has accepted (验收) and rates during the load, and the
+burst's firms. The burst's firms (up to 1,000) are bulk-inserted with one shared password hash
+(hashing 1,000 passwords would take minutes on two cores) and get minted tokens; the search index
+is rebuilt by the launcher afterwards (``oneset reindex``).
 """
 
 from __future__ import annotations
@@ -26,12 +27,15 @@ from accounts.tables import Organisation, User
 from drawings.services import grants as drawings_grants
 from drawings.services import projects as drawings_projects
 from kernel import clock
+from market.rules import deadlines
 from market.schemas import PurchaseIn, QualificationRuleIn, RequiredQualificationIn, WitnessIn
-from market.services import catalogue, purchases
-from market.tables import Intermediary, Qualification
+from market.services import award, catalogue, delivery, evidence, purchases, signups
+from market.tables import Intermediary, Purchase, Qualification
 from oneset.bootstrap import start_command
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from kernel.platform import Platform
 
 PASSWORD = "proving-pass-2026"
@@ -95,14 +99,83 @@ async def bulk_firms(start: int, n: int, prefix: str) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def purchase_in(deadline: dt.datetime, n: int) -> PurchaseIn:
+def _firm_actor(f: dict[str, Any]) -> Actor:
+    return Actor(
+        f["userId"], f["username"], f["orgId"], OrgKind.INTERMEDIARY, "", f["uscc"], "admin"
+    )
+
+
+async def _one_chunk(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+class Deliveries:
+    """Purchases taken through the services to 验收, one firm signed up to each, awaiting their
+    owner's rating. The only step not taken through the services: the sign-up deadline is moved
+    to the moment after the sign-ups (the rules allow none sooner than three working days), as the
+    burst does; the selection then waits its in-flight grace, which the rest of the seeding uses.
+    """
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.plan: list[tuple[Actor, Actor, int]] = []  # (owner, firm, purchase)
+        self.closed = clock.now()
+
+    async def start(
+        self, owners: list[dict[str, Any]], firms: list[dict[str, Any]], n: int
+    ) -> None:
+        far = clock.now() + dt.timedelta(days=20)
+        for i in range(n):
+            owner, firm = _actor(owners[i % len(owners)]), _firm_actor(firms[i % len(firms)])
+            # Private funds: the one sign-up is drawn outright (state funds need three).
+            terms = purchase_in(far, 500 + i, fund_type="private")
+            pid = await purchases.create(self.platform, owner, terms)
+            await purchases.publish(self.platform, owner, pid)
+            await signups.sign_up(self.platform, firm, pid, quote=6 * WAN)
+            self.plan.append((owner, firm, pid))
+        self.closed = clock.now()
+        await Purchase.update(
+            {Purchase.signup_deadline: self.closed, Purchase.selection_time: self.closed}
+        ).where(Purchase.id.is_in([pid for *_, pid in self.plan] or [0]))
+
+    async def finish(self) -> dict[int, list[int]]:
+        """Draw, contract, deliver and accept each; the accepted purchases by owner org."""
+        due = self.closed + deadlines.IN_FLIGHT_GRACE + dt.timedelta(seconds=1)
+        await asyncio.sleep(max(0.0, (due - clock.now()).total_seconds()))
+        today = clock.local_today().date()
+        accepted: dict[int, list[int]] = {}
+        for owner, firm, pid in self.plan:
+            status = await award.run_selection(self.platform, pid)
+            assert status == "selected", (pid, status)  # one candidate, drawn
+            contract = await self._file(firm, pid, "contract")
+            await delivery.upload_contract(
+                firm, pid, evidence_sha256=contract, amount_fen=6 * WAN,
+                start_on=today, end_on=today + dt.timedelta(days=30),
+            )  # fmt: skip
+            await delivery.confirm_contract(owner, pid)
+            result = await self._file(firm, pid, "result")
+            await delivery.submit_result(firm, pid, evidence_sha256=result)
+            await delivery.accept_result(owner, pid)
+            accepted.setdefault(owner.org_id, []).append(pid)
+        return accepted
+
+    async def _file(self, firm: Actor, pid: int, kind: str) -> str:
+        body = f"压力测试 {kind} purchase:{pid}".encode()
+        _, sha = await evidence.store_evidence(
+            self.platform, firm.org_id, subject=f"purchase:{pid}", kind=kind,
+            chunks=_one_chunk(body), filename=f"{kind}-{pid}.pdf",
+        )  # fmt: skip
+        return sha
+
+
+def purchase_in(deadline: dt.datetime, n: int, fund_type: str = "state") -> PurchaseIn:
     return PurchaseIn(
         project_code=f"2026-330100-48-01-{600000 + n:06d}",
         project_name=f"压力测试产业园{n}期",
         item_code="54C",
         content="竣工联合测绘：规划核实、土地核验、房产测绘",
         method="random_draw",
-        fund_type="state",
+        fund_type=fund_type,
         signup_deadline=deadline,
         selection_time=deadline + dt.timedelta(hours=1),
         service_working_days=20,
@@ -121,6 +194,8 @@ async def seed(platform: Platform, size: dict[str, int]) -> dict[str, Any]:
               range(size["owners"])]  # fmt: skip
     reviewer = await _org("department", 800_050, "压力测试施工图审查中心")
     firms = await bulk_firms(810_000, size["firms"], "负载")
+    deliveries = Deliveries(platform)
+    await deliveries.start(owners, firms, size["rateable"] * len(owners))
     burst = await bulk_firms(830_000, size["burst"] + size["burst"] // 10, "冲刺")
     far = clock.now() + dt.timedelta(days=20)
     open_pids: list[int] = []
@@ -140,9 +215,11 @@ async def seed(platform: Platform, size: dict[str, int]) -> dict[str, Any]:
     burst_owner = _actor(owners[0])
     burst_pid = await purchases.create(platform, burst_owner, purchase_in(far, 999))
     await purchases.publish(platform, burst_owner, burst_pid)
+    accepted = await deliveries.finish()
     for person in [operator, *owners, reviewer, *burst]:
         person["token"] = tokens.issue(person["userId"], secret=secret, ttl=TOKEN_TTL)[0]
     return {
+        "rateable": [accepted.get(o["orgId"], []) for o in owners],  # by owner, as "owners"
         "operator": operator, "owners": owners, "reviewer": reviewer, "firms": firms,
         "burst": burst, "openPurchases": open_pids, "projects": projects,
         "burstPurchase": burst_pid,

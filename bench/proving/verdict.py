@@ -103,6 +103,9 @@ def judge(cluster: Cluster, acked: dict[str, list[Any]], settle_timeout: float =
     comments = [int(c[1]) for c in acked["comments"]]
     rows = _rows(cluster, f"SELECT id FROM drawings_comment WHERE id IN ({_ids(comments)})")
     _exactly_once(v, "comments", comments, [int(r[0]) for r in rows])
+    rated = [int(pid) for pid in acked["ratings"]]
+    rows = _rows(cluster, f"SELECT purchase FROM market_rating WHERE purchase IN ({_ids(rated)})")
+    _exactly_once(v, "ratings", rated, [int(r[0]) for r in rows])
     created = [int(p[0]) for p in acked["purchases"]]
     rows = _rows(cluster, f"SELECT id FROM market_purchase WHERE id IN ({_ids(created)})")
     _exactly_once(v, "purchases", created, [int(r[0]) for r in rows])
