@@ -86,15 +86,17 @@ async def dispatch(
     send: Sender = send_task,
     *,
     limit: int = 500,
+    claimant: str = "",
 ) -> int:
     """Claim up to ``limit`` due entries and apply them; returns how many were completed.
 
     Any number of dispatchers may run at once (beat, kicks, several workers): each entry is
     claimed by exactly one of them, and a claim left by a crashed dispatcher lapses after
-    ``CLAIM_FOR``.
+    ``CLAIM_FOR``, or as soon as its worker node (``claimant``) starts again
+    (``release_claims``).
     """
     by_name = {r.spec.name: r for r in registrations}
-    rows = await _claim(limit)
+    rows = await _claim(limit, claimant)
     done: list[int] = []
     indexed: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
@@ -117,7 +119,7 @@ async def dispatch(
     return len(done)
 
 
-async def _claim(limit: int) -> list[dict[str, Any]]:
+async def _claim(limit: int, claimant: str = "") -> list[dict[str, Any]]:
     """Atomically take due entries: their ``available_at`` moves to the end of the claim.
 
     One UPDATE … RETURNING: on PostgreSQL its subquery skips rows another dispatcher has
@@ -129,15 +131,38 @@ async def _claim(limit: int) -> list[dict[str, Any]]:
     skip_locked = " FOR UPDATE SKIP LOCKED" if is_postgres() else ""
     async with transaction():
         rows = await OutboxEntry.raw(
-            f"UPDATE {table} SET available_at = {{}} WHERE id IN ("  # noqa: S608
+            f"UPDATE {table} SET available_at = {{}}, claimed_by = {{}} WHERE id IN ("  # noqa: S608
             f"SELECT id FROM {table} WHERE done_at IS NULL AND available_at <= {{}} "
             f"ORDER BY id LIMIT {{}}{skip_locked}) "
             "RETURNING id, kind, target, payload, attempts",
             now + CLAIM_FOR,
+            claimant,
             now,
             limit,
         )
     return sorted(rows, key=lambda row: int(row["id"]))
+
+
+async def release_claims(claimant: str) -> int:
+    """Make the entries ``claimant`` claimed and never finished due now: called when that worker
+    node starts, so whatever its previous run held when it was killed waits no ``CLAIM_FOR``.
+    Node names are unique per running worker (``oneset worker --name``), so no live dispatcher
+    loses a claim; an entry applied twice is harmless either way (index writes are upserts,
+    tasks idempotent). Returns how many were released."""
+    if not claimant:
+        return 0
+    released = (
+        await OutboxEntry.update(
+            {OutboxEntry.available_at: clock.now(), OutboxEntry.claimed_by: ""}
+        )
+        .where(
+            OutboxEntry.claimed_by == claimant,
+            OutboxEntry.done_at.is_null(),
+            OutboxEntry.available_at > clock.now(),
+        )
+        .returning(OutboxEntry.id)
+    )
+    return len(released)
 
 
 async def _retry_later(entry_id: int, attempts: int, exc: Exception) -> None:
@@ -148,6 +173,7 @@ async def _retry_later(entry_id: int, attempts: int, exc: Exception) -> None:
             OutboxEntry.available_at: clock.now()
             + min(timedelta(seconds=2**attempts), MAX_BACKOFF),
             OutboxEntry.last_error: f"{type(exc).__name__}: {exc}"[:2000],
+            OutboxEntry.claimed_by: "",  # waiting out its backoff, no longer anyone's claim
         }
     ).where(OutboxEntry.id == entry_id)
 

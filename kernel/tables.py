@@ -46,6 +46,7 @@ class OutboxEntry(Table, tablename="oneset_outbox"):
     attempts = Integer(default=0)
     done_at = Timestamptz(null=True, default=None, index=True)
     last_error = Text(default="")
+    claimed_by = Varchar(length=200, default="")  # the worker node that last claimed it
 
 
 class Heartbeat(Table, tablename="oneset_heartbeat"):

@@ -6,10 +6,11 @@ know which domains exist.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import TYPE_CHECKING, Any
 
-from kernel import db, figures, outbox
+from kernel import db, figures, jobs, outbox
 from kernel.platform import Platform, build_platform, current, set_current
 from oneset.wiring import all_tables, figure_sources
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
     from kernel.settings import Settings
 
+log = logging.getLogger(__name__)
 _started_in: list[int] = []  # pid of the process the worker set-up last ran in
 
 
@@ -61,6 +63,24 @@ def lower_worker_priority(**_: Any) -> None:
     """Celery's worker_init: background work yields the CPU to web requests on a shared machine
     (the pool and the drawing fork server are forked later and inherit it)."""
     os.nice(current().settings.worker_niceness)
+
+
+def release_outbox_claims(sender: Any = None, **_: Any) -> None:
+    """Celery's worker_init: outbox entries this node's previous run claimed and never finished
+    (it was killed) are due again now instead of after ``outbox.CLAIM_FOR``. A database that is
+    not there yet only leaves them to lapse; the worker starts regardless."""
+    node = str(getattr(sender, "hostname", "") or "")
+    try:
+        released = jobs.run(_release_claims, node)
+    except Exception as exc:
+        log.warning("outbox claims of %s not released: %s", node, exc)
+        return
+    if released:
+        log.warning("released %s outbox claims of %s (its previous run was killed)", released, node)
+
+
+async def _release_claims(_: Platform, node: str) -> int:
+    return await outbox.release_claims(node)
 
 
 def clean_at_worker_start(**_: Any) -> None:

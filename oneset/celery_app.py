@@ -11,7 +11,12 @@ from celery.signals import setup_logging, worker_init, worker_process_init
 from kernel.errors import database_unavailable
 from kernel.settings import Settings, get_settings
 from oneset import broker
-from oneset.bootstrap import clean_at_worker_start, lower_worker_priority, start_worker_process
+from oneset.bootstrap import (
+    clean_at_worker_start,
+    lower_worker_priority,
+    release_outbox_claims,
+    start_worker_process,
+)
 from oneset.wiring import TASK_PACKAGES, beat_schedule
 
 
@@ -105,6 +110,7 @@ app.autodiscover_tasks(list(TASK_PACKAGES))
 # The pool's processes bind their own database and platform (prefork children after the fork).
 worker_init.connect(start_worker_process, weak=False)
 worker_init.connect(clean_at_worker_start, weak=False)  # after the platform is bound
+worker_init.connect(release_outbox_claims, weak=False)
 worker_init.connect(lower_worker_priority, weak=False)
 # Workers and beat log one event per line like the web process (Celery then keeps its hands off).
 setup_logging.connect(_configure_logging, weak=False)

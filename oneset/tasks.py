@@ -16,17 +16,22 @@ if TYPE_CHECKING:
     from kernel.platform import Platform
 
 
-async def _dispatch(platform: Platform) -> int:
+async def _dispatch(platform: Platform, node: str) -> int:
     total = 0
-    while done := await outbox.dispatch(platform, index_registrations()):
+    while done := await outbox.dispatch(platform, index_registrations(), claimant=node):
         total += done
     return total
 
 
-@shared_task(name="oneset.dispatch_outbox", acks_late=True, ignore_result=True)
-def dispatch_outbox() -> int:
+@shared_task(name="oneset.dispatch_outbox", bind=True, acks_late=True, ignore_result=True)
+def dispatch_outbox(self: Task[[], int]) -> int:
     """Apply pending outbox entries (kicked after commits and run by beat)."""
-    return jobs.run(_dispatch)
+    return jobs.run(_dispatch, _node(self))
+
+
+def _node(task: Task[..., object]) -> str:
+    """This worker's node name (``oneset worker --name``)."""
+    return str(task.request.hostname or socket.gethostname())
 
 
 async def _heartbeat(_: Platform, name: str) -> None:
@@ -36,7 +41,7 @@ async def _heartbeat(_: Platform, name: str) -> None:
 @shared_task(name="oneset.heartbeat", bind=True, ignore_result=True, expires=60)
 def worker_heartbeat(self: Task[[], None]) -> None:
     """Sent by beat; the worker that runs it records that the chain is alive."""
-    jobs.run(_heartbeat, str(self.request.hostname or socket.gethostname()))
+    jobs.run(_heartbeat, _node(self))
 
 
 async def _checkpoint(platform: Platform) -> None:

@@ -20,6 +20,7 @@ from celery import Celery
 from accounts import services
 from accounts.demo import demo_uscc
 from accounts.search_docs import ORGANISATIONS
+from kernel import outbox
 from kernel.platform import Platform
 from search.ports import SearchQuery
 from tests.conftest import REPO_ROOT, Database
@@ -51,6 +52,16 @@ async def test_worker_applies_outbox_through_redis(
         ONESET_INDEX_PREFIX=settings.index_prefix,
         ONESET_SECRET_KEY=settings.secret_key,
     )
+    await services.create_organisation(
+        kind="intermediary",
+        name="杭州联合测绘研究院",
+        uscc=demo_uscc(41),
+        username="worker-test",
+        password="a-long-password",
+    )
+    # A previous run of this node claimed the entry and was killed: its restart releases it
+    # (otherwise it would wait outbox.CLAIM_FOR, five minutes).
+    assert len(await outbox._claim(10, "tested@here")) == 1
     log = tmp_path / "worker.log"
     with log.open("wb") as out:
         worker = subprocess.Popen(  # noqa: ASYNC220 - started once, then polled
@@ -67,6 +78,8 @@ async def test_worker_applies_outbox_through_redis(
                 "--without-gossip",
                 "--loglevel",
                 "INFO",
+                "--hostname",
+                "tested@here",
             ],
             env=env,
             cwd=REPO_ROOT,
@@ -75,13 +88,7 @@ async def test_worker_applies_outbox_through_redis(
         )
     try:
         _wait(lambda: b"ready" in log.read_bytes(), 60, "the worker to start")
-        await services.create_organisation(
-            kind="intermediary",
-            name="杭州联合测绘研究院",
-            uscc=demo_uscc(41),
-            username="worker-test",
-            password="a-long-password",
-        )
+        assert b"released 1 outbox claims of tested@here" in log.read_bytes()
         sender = Celery("test-sender", broker=redis_url)
         sender.send_task("oneset.dispatch_outbox")
 

@@ -212,3 +212,26 @@ async def test_reindex_answers_meanwhile_and_keeps_changes_made_during_it(
     # The rename made during the build survived the swap.
     assert _names(platform, "改名后") == ["改名后的测绘机构"]
     assert len(_names(platform, "联合测绘")) == 2
+
+
+async def test_a_restarted_worker_node_releases_what_its_killed_run_claimed(
+    platform: Platform, db: Database
+) -> None:
+    """The proving ground's killed worker held its claims for CLAIM_FOR (5 min): the outbox took
+    153 s to drain after a quick run. Its restart (the same node name) makes them due at once;
+    another node's claims and entries waiting out a backoff keep their time."""
+    async with transaction():
+        for n in range(3):
+            await outbox.task_later("test.noop", n)
+    assert len(await outbox._claim(1, "worker1@host")) == 1  # then the node was killed
+    assert len(await outbox._claim(1, "worker2@host")) == 1  # alive, still working on it
+    sent: list[Any] = []
+
+    def failing(name: str, args: Any) -> None:
+        raise ConnectionError("broker away")
+
+    assert await outbox.dispatch(platform, [], failing, claimant="worker1@host") == 0  # backoff
+    assert await outbox.release_claims("") == 0
+    assert await outbox.release_claims("worker1@host") == 1
+    assert await outbox.dispatch(platform, [], lambda n, a: sent.append(a), claimant="w3") == 1
+    assert sent == [[0]]  # worker2's claim and the entry in its backoff wait their turn
