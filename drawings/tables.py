@@ -209,6 +209,17 @@ class PendingUpload(Table, tablename="drawings_pending_upload"):
     done = Boolean(default=False)
 
 
+class Comparison(Table, tablename="drawings_comparison"):
+    """A finished comparison of two files, kept by their content: two revisions holding the same
+    two files compare the same way for as long as the comparing code is the same."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=255, unique=True)  # "<engine>/<old sha256>/<new sha256>"
+    summary = Text()  # the comparison's JSON (DiffOut's fields but the two revision ids)
+    overlay_sha256 = Varchar(length=64, default="")
+    created_at = Timestamptz(default=ClockNow())
+
+
 TABLES = (
     DrawingProject,
     DrawingGrant,
@@ -220,6 +231,7 @@ TABLES = (
     ReviewComment,
     PendingUpload,
     RevisionSignature,
+    Comparison,
 )
 
 # Columns holding a blob's SHA-256 ("" = none); ``oneset check-consistency`` finds each blob.
@@ -230,4 +242,5 @@ BLOB_COLUMNS = (
     Revision.stamped_sha256,
     Revision.signed_sha256,
     RevisionSignature.signed_sha256,
+    Comparison.overlay_sha256,
 )

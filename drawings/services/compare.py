@@ -1,9 +1,13 @@
 """Comparing two revisions of a set: DXF entities (in an isolated child, like the analysis) or
-PDF text page by page."""
+PDF text page by page. A comparison is kept by the two files' content (``Comparison``), so
+opening it again, or its overlay after its summary, costs a lookup instead of parsing both files
+again."""
 
 from __future__ import annotations
 
+import json
 import tempfile
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +19,7 @@ from drawings.rules.states import Status
 from drawings.schemas import DiffOut
 from drawings.services.access import require_access
 from drawings.services.records import BlobRef, load_revision, project_by_id
+from drawings.tables import Comparison
 from kernel.errors import Conflict, Invalid, NotFound
 
 if TYPE_CHECKING:
@@ -24,6 +29,10 @@ if TYPE_CHECKING:
 
 _MAX_MEMORY_MB = 4096  # per diff child
 CAD_FORMATS = frozenset({"dxf", "dwg"})  # compared entity by entity (a DWG through its DXF)
+# What a kept comparison was made by: change the first part whenever the comparing code's output
+# changes (drawings.formats.diff, pdf_diff, the isolation's diff job); the parser's version is
+# part of it by itself.
+ENGINE = f"diff-1/ezdxf-{version('ezdxf')}/ezdwg-{version('ezdwg')}/pypdf-{version('pypdf')}"
 
 
 async def compare(platform: Platform, actor: Actor, revision_id: int, other_id: int) -> DiffOut:
@@ -38,10 +47,28 @@ async def compare(platform: Platform, actor: Actor, revision_id: int, other_id: 
     formats = {old.format, new.format}
     if not (formats <= CAD_FORMATS or formats == {"pdf"}):
         raise Invalid("只能比较两个 DXF/DWG 版本或两个 PDF 版本。", field="otherId")
-    result = await anyio.to_thread.run_sync(_compare_isolated, platform, old, new)
+    key = f"{ENGINE}/{old.sha256}/{new.sha256}"
+    result = await _kept(key)
+    if result is None:
+        result = await anyio.to_thread.run_sync(_compare_isolated, platform, old, new)
+        await _keep(key, result)
     return msgspec.convert(
         {"revisionId": revision_id, "otherId": other_id, "format": old.format, **result}, DiffOut
     )
+
+
+async def _kept(key: str) -> dict[str, Any] | None:
+    row = await Comparison.select(Comparison.summary).where(Comparison.key == key).first()
+    return None if row is None else dict(json.loads(row["summary"]))
+
+
+async def _keep(key: str, summary: dict[str, Any]) -> None:
+    """Keep a finished comparison (a failed one is not kept: it may have been the machine's
+    load); two requests finishing the same one at once keep the first."""
+    row = Comparison(
+        key=key, summary=json.dumps(summary), overlay_sha256=summary.get("overlaySha256") or ""
+    )
+    await Comparison.insert(row).on_conflict(target=Comparison.key, action="DO NOTHING")
 
 
 def overlay(diff: DiffOut) -> BlobRef:

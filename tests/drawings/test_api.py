@@ -8,7 +8,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from drawings.formats.qr import qr_png
-from drawings.services import processing, sheets
+from drawings.services import compare, processing, sheets
 from drawings.tables import Revision
 from kernel import audit
 from kernel.platform import build_platform
@@ -161,6 +161,38 @@ async def test_diff_endpoint_on_real_pair(world: World, db: Database) -> None:
     overlay = await world.get(f"/revisions/{v1}/diff/{v2}/overlay.svg")
     assert overlay.status_code == 200
     assert b"#e00000" in overlay.content  # the removed lines, in red
+
+
+async def test_a_comparison_is_made_once_per_pair_of_files(
+    world: World, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The overlay after the summary, the same comparison opened again, and two other revisions
+    holding the same two files: one parse of both files, not one per request."""
+    runs: list[tuple[int, int]] = []
+    real = compare._compare_isolated
+
+    def counted(platform: Any, old: Any, new: Any) -> dict[str, Any]:
+        runs.append((old.id, new.id))
+        return real(platform, old, new)
+
+    monkeypatch.setattr(compare, "_compare_isolated", counted)
+    v1 = await world.uploaded("M-01", "dxf/flange.v1.dxf")
+    v2 = await world.uploaded("M-01", "dxf/flange.v2.dxf")
+    first = (await world.get(f"/revisions/{v1}/diff/{v2}")).json()
+    assert (await world.get(f"/revisions/{v1}/diff/{v2}/overlay.svg")).status_code == 200
+    again = (await world.get(f"/revisions/{v1}/diff/{v2}")).json()
+    assert again == first
+    c1 = await world.uploaded("M-02", "dxf/flange.v1.dxf")
+    c2 = await world.uploaded("M-02", "dxf/flange.v2.dxf")
+    copy = (await world.get(f"/revisions/{c1}/diff/{c2}")).json()
+    assert (copy["revisionId"], copy["otherId"]) == (c1, c2)
+    assert {k: v for k, v in copy.items() if k not in {"revisionId", "otherId"}} == {
+        k: v for k, v in first.items() if k not in {"revisionId", "otherId"}
+    }
+    assert runs == [(v1, v2)]
+    backwards = (await world.get(f"/revisions/{v2}/diff/{v1}")).json()  # another comparison
+    assert (backwards["added"], backwards["removed"]) == (11, 0)
+    assert runs == [(v1, v2), (v2, v1)]
 
 
 async def test_pdf_diff_and_mixed_formats(world: World, db: Database) -> None:
