@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 _MAX_MEMORY_MB = 4096  # per diff child
 CAD_FORMATS = frozenset({"dxf", "dwg"})  # compared entity by entity (a DWG through its DXF)
 # What a kept comparison was made by: change the first part whenever the comparing code's output
-# changes (drawings.formats.diff, pdf_diff, the isolation's diff job); the parser's version is
-# part of it by itself.
+# changes (formats.dxf_diff, diff_overlay, pdf_diff, the isolation's diff job); the parsers'
+# versions are part of it by themselves.
 ENGINE = f"diff-1/ezdxf-{version('ezdxf')}/ezdwg-{version('ezdwg')}/pypdf-{version('pypdf')}"
 
 
