@@ -151,14 +151,13 @@ async def release_claims(claimant: str) -> int:
     tasks idempotent). Returns how many were released."""
     if not claimant:
         return 0
+    now = clock.now()
     released = (
-        await OutboxEntry.update(
-            {OutboxEntry.available_at: clock.now(), OutboxEntry.claimed_by: ""}
-        )
+        await OutboxEntry.update({OutboxEntry.available_at: now, OutboxEntry.claimed_by: ""})
         .where(
             OutboxEntry.claimed_by == claimant,
             OutboxEntry.done_at.is_null(),
-            OutboxEntry.available_at > clock.now(),
+            OutboxEntry.available_at > now,
         )
         .returning(OutboxEntry.id)
     )

@@ -94,15 +94,9 @@ async def bulk_firms(start: int, n: int, prefix: str) -> list[dict[str, Any]]:
     by_org = {u["organisation"]: u["id"] for u in users}
     return [
         {"orgId": r["id"], "uscc": r["uscc"], "userId": by_org[r["id"]],
-         "username": f"pg-burst-{r['id']}", "password": PASSWORD}
+         "username": f"pg-burst-{r['id']}", "password": PASSWORD, "kind": "intermediary"}
         for r in rows
     ]  # fmt: skip
-
-
-def _firm_actor(f: dict[str, Any]) -> Actor:
-    return Actor(
-        f["userId"], f["username"], f["orgId"], OrgKind.INTERMEDIARY, "", f["uscc"], "admin"
-    )
 
 
 async def _one_chunk(data: bytes) -> AsyncIterator[bytes]:
@@ -126,7 +120,7 @@ class Deliveries:
     ) -> None:
         far = clock.now() + dt.timedelta(days=20)
         for i in range(n):
-            owner, firm = _actor(owners[i % len(owners)]), _firm_actor(firms[i % len(firms)])
+            owner, firm = _actor(owners[i % len(owners)]), _actor(firms[i % len(firms)])
             # Private funds: the one sign-up is drawn outright (state funds need three).
             terms = purchase_in(far, 500 + i, fund_type="private")
             pid = await purchases.create(self.platform, owner, terms)
