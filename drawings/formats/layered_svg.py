@@ -37,7 +37,7 @@ from ezdxf.math import BoundingBox2d, Matrix44, Vec2
 
 from drawings.formats import split_drawing
 from drawings.formats.cjk_font import use_cjk_text
-from drawings.formats.svg_paths import drawn_box, record_path
+from drawings.formats.svg_paths import drawn_box, record_paths
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
@@ -166,12 +166,12 @@ def _place(drawn: BoundingBox2d) -> _Placement:
 def _paths(records: list[recorder.DataRecord], drawn: BoundingBox2d) -> list[SvgPath]:
     """Each recording placed on the page (transformed in place) as SVG path data."""
     matrix = _place(drawn).matrix
-    paths = []
     for record in records:
         record.transform_inplace(matrix)
-        data, filled = record_path(record)
-        paths.append((data, filled, record.property_hash, record.handle))
-    return paths
+    return [
+        (data, filled, record.property_hash, record.handle)
+        for (data, filled), record in zip(record_paths(records), records, strict=True)
+    ]
 
 
 def _write(

@@ -7,8 +7,10 @@ long as the frontend that produced the shapes. Here a shape's vertices are round
 output grid at once and the relative steps are taken between rounded points, so a long
 polyline does not drift either (ezdxf rounds each relative step, and the errors add up).
 
-The data is what ezdxf's ``SVGRenderBackend`` writes: an absolute ``M`` to a shape's start,
-relative commands after it (``l``, ``m``, ``q``, ``c``), ``Z`` for filled outlines.
+The data draws what ezdxf's ``SVGRenderBackend`` writes: an absolute ``M`` to a shape's start,
+relative commands after it (``l``, ``m``, ``q``, ``c``), ``Z`` for filled outlines; a letter
+that repeats the one before is left out, as SVG allows. Paths (a text's glyphs are many small
+ones) are formatted in batches, with a fixed number of numpy calls per batch.
 """
 
 from __future__ import annotations
@@ -35,10 +37,15 @@ _COMMANDS: dict[int, tuple[str, int]] = {
     Command.MOVE_TO: ("m", 1),
 }
 _CODES = range(max(_COMMANDS) + 1)
-_LETTERS = np.array([_COMMANDS[c][0] if c in _COMMANDS else "" for c in _CODES])
+_LETTERS = np.array([_COMMANDS[c][0] if c in _COMMANDS else "" for c in _CODES], dtype=object)
 _VERTICES = np.array([_COMMANDS[c][1] if c in _COMMANDS else 0 for c in _CODES], dtype=np.int64)
+# "-32767" … "32767" as str objects, shared by every process forked after import (~2 MB):
+# looking a step's text up is ~20x faster than making it.
+_SMALL_NUMBERS = 32_768
+_NUMBER_TEXT = np.array([str(n) for n in range(-_SMALL_NUMBERS, _SMALL_NUMBERS)], dtype=object)
 _SMALL = 16  # shapes of up to this many vertices are formatted without numpy
 _BOX_BATCH = 4096  # shapes bounded together: one concatenation per batch bounds the memory
+_FORMAT_BATCH = 65_536  # vertices formatted together (their number strings are ~100 bytes each)
 
 
 def _grid(vertices: npt.NDArray[np.float64]) -> npt.NDArray[np.int64] | None:
@@ -94,49 +101,140 @@ def line_segments(vertices: npt.NDArray[np.float64]) -> str:
     return " ".join([head, *(f"m {a} {b} {c} {d}" for a, b, c, d in rest)])
 
 
-def path(shape: NumpyPath2d, *, close: bool = False) -> str:
-    """A path's commands, each relative to the end of the one before."""
-    commands = np.asarray(shape.command_codes(), dtype=np.int64)
-    if len(commands) == 0:
-        return ""
-    vertices = shape.np_vertices()
-    if (commands == Command.LINE_TO).all() and len(vertices) == len(commands) + 1:
-        return polyline(vertices, close=close)  # the common case: one polyline
-    grid = _grid(vertices)
-    if grid is None or commands.min() < 0 or commands.max() >= len(_CODES):
-        return ""
-    counts = _VERTICES[commands]
-    if not counts.all() or len(grid) != 1 + int(counts.sum()):
-        return ""  # malformed: the vertices do not match the commands
-    ends = np.cumsum(counts)
-    starts = np.concatenate(([0], ends[:-1]))  # the current point before each command
-    steps = (grid[1:] - grid[np.repeat(starts, counts)]).tolist()
-    parts = [f"M {grid[0, 0]} {grid[0, 1]}"]
-    first = 0
-    for letter, count in zip(_LETTERS[commands].tolist(), counts.tolist(), strict=True):
-        parts.append(letter)
-        parts.extend(f"{x} {y}" for x, y in steps[first : first + count])
-        first += count
-    if close:
-        parts.append("Z")
-    return " ".join(parts)
+def path_data(shapes: Sequence[NumpyPath2d], closed: Sequence[bool]) -> list[str]:
+    """Each path's data (``Z`` at the end of a ``closed`` one), formatted in batches: a text's
+    glyph outline has a few dozen vertices, and numpy's per-call cost made formatting each on
+    its own cost as much as drawing it.
+
+    A path is an absolute ``M`` to its start, then its commands relative to the current point;
+    a command's letter is written where it changes (SVG repeats the previous one for further
+    numbers) and for every ``m`` (numbers after an ``m`` are lines). A path without commands,
+    with a point that is not finite or with vertices that do not match its commands is ``""``.
+    """
+    found = [""] * len(shapes)
+    batch: list[int] = []
+    vertices = 0
+
+    def format_batch() -> None:
+        formatted = _formatted([shapes[i] for i in batch], np.array([closed[i] for i in batch]))
+        for i, data in zip(batch, formatted, strict=True):
+            found[i] = data
+        batch.clear()
+
+    for index, shape in enumerate(shapes):
+        if len(shape):
+            batch.append(index)
+            vertices += len(shape.np_vertices())
+        if vertices >= _FORMAT_BATCH:
+            format_batch()
+            vertices = 0
+    if batch:
+        format_batch()
+    return found
 
 
-def record_path(record: recorder.DataRecord) -> tuple[str, bool]:
-    """A recording's path data and whether it is filled (else stroked), as ezdxf's player
+def _formatted(shapes: Sequence[NumpyPath2d], closed: npt.NDArray[np.bool_]) -> list[str]:
+    """``path_data`` of non-empty paths, with a fixed number of numpy calls for all of them."""
+    # The array itself: command_codes() copies it into a list of numpy scalars.
+    commands = np.concatenate([s._commands for s in shapes]).astype(np.int64)
+    vertices = np.concatenate([s.np_vertices() for s in shapes])
+    path_commands = np.array([len(s) for s in shapes])
+    path_vertices = np.array([len(s.np_vertices()) for s in shapes])
+    first_command = np.cumsum(path_commands) - path_commands
+    first_vertex = np.cumsum(path_vertices) - path_vertices
+    known = (commands >= 0) & (commands < len(_CODES))
+    counts = np.where(known, _VERTICES[np.where(known, commands, 0)], 0)
+    finite = np.isfinite(vertices).all(axis=1)
+    drawable = (
+        (np.add.reduceat(counts, first_command) + 1 == path_vertices)
+        & np.logical_and.reduceat(counts > 0, first_command)
+        & np.logical_and.reduceat(finite, first_vertex)
+    )
+    if not drawable.all():  # leave those out and format the rest
+        keep = np.flatnonzero(drawable).tolist()
+        rest = _formatted([shapes[i] for i in keep], closed[keep]) if keep else []
+        found = [""] * len(shapes)
+        for i, data in zip(keep, rest, strict=True):
+            found[i] = data
+        return found
+    grid = np.rint(vertices).astype(np.int64)
+    path_of = np.repeat(np.arange(len(shapes)), path_commands)  # each command's path
+    before = np.cumsum(counts) - counts  # the vertices of earlier commands, starts not counted
+    current = before + path_of  # the point each command starts from: its first vertex less one
+    drawn = np.ones(len(grid), dtype=bool)
+    drawn[first_vertex] = False
+    steps = grid[drawn] - grid[np.repeat(current, counts)]
+    lettered = np.ones(len(commands), dtype=bool)
+    lettered[1:] = commands[1:] != commands[:-1]
+    lettered[first_command] = True
+    lettered |= commands == Command.MOVE_TO
+    # Where each token goes: a path is "M x y", its commands' letters and numbers, "Z" if closed.
+    command_tokens = lettered + 2 * counts
+    path_tokens = 3 + closed + np.add.reduceat(command_tokens, first_command)
+    path_place = np.cumsum(path_tokens) - path_tokens
+    command_place = np.cumsum(command_tokens) - command_tokens
+    command_place += (path_place - command_place[first_command] + 3)[path_of]
+    tokens = np.empty(int(path_tokens.sum()), dtype=object)
+    tokens[path_place] = "M"
+    tokens[path_place + 1] = _strings(grid[first_vertex, 0])
+    tokens[path_place + 2] = _strings(grid[first_vertex, 1])
+    tokens[command_place[lettered]] = _LETTERS[commands[lettered]]
+    numbers = 2 * counts
+    number_place = np.repeat(command_place + lettered - 2 * before, numbers) + np.arange(
+        int(numbers.sum())
+    )
+    tokens[number_place] = _strings(steps)
+    ends = path_place + path_tokens
+    tokens[ends[closed] - 1] = "Z"
+    flat = tokens.tolist()
+    return [" ".join(flat[a:b]) for a, b in zip(path_place.tolist(), ends.tolist(), strict=True)]
+
+
+def _strings(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+    """The numbers as ``str`` objects in an object array: small ones (most relative steps)
+    looked up in a table made once per process, the rest converted one by one."""
+    flat = numbers.ravel()
+    small = np.abs(flat) < _SMALL_NUMBERS
+    if small.all():
+        return _NUMBER_TEXT[flat + _SMALL_NUMBERS]
+    found = np.empty(len(flat), dtype=object)
+    found[small] = _NUMBER_TEXT[flat[small] + _SMALL_NUMBERS]
+    large = ~small
+    found[large] = np.fromiter(map(str, flat[large].tolist()), dtype=object, count=int(large.sum()))
+    return found
+
+
+def record_paths(records: Sequence[recorder.DataRecord]) -> list[tuple[str, bool]]:
+    """Each recording's path data and whether it is filled (else stroked), as ezdxf's player
     would hand it to the SVG writer; ``""`` for what the SVG writer does not draw (images)."""
-    if isinstance(record, recorder.PointsRecord):
-        points = record.points.np_vertices()
-        if len(points) > 2:
-            return polyline(points, close=True), True
-        return polyline(points), False
-    if isinstance(record, recorder.SolidLinesRecord):
-        return line_segments(record.lines.np_vertices()), False
-    if isinstance(record, recorder.PathRecord):
-        return path(record.path), False
-    if isinstance(record, recorder.FilledPathsRecord):
-        return " ".join(path(p, close=True) for p in record.paths if len(p)), True
-    return "", False
+    found: list[tuple[str, bool]] = []
+    shapes: list[NumpyPath2d] = []
+    owners: list[int] = []  # each shape's record
+    for index, record in enumerate(records):
+        if isinstance(record, recorder.PointsRecord):
+            points = record.points.np_vertices()
+            filled = len(points) > 2
+            found.append((polyline(points, close=filled), filled))
+        elif isinstance(record, recorder.SolidLinesRecord):
+            found.append((line_segments(record.lines.np_vertices()), False))
+        elif isinstance(record, recorder.PathRecord):
+            found.append(("", False))
+            shapes.append(record.path)
+            owners.append(index)
+        elif isinstance(record, recorder.FilledPathsRecord):
+            found.append(("", True))
+            shapes.extend(record.paths)
+            owners.extend([index] * len(record.paths))
+        else:
+            found.append(("", False))
+    closed = [found[owner][1] for owner in owners]  # a filled record's outlines are closed
+    pieces: dict[int, list[str]] = {}
+    for owner, data in zip(owners, path_data(shapes, closed), strict=True):
+        if data:
+            pieces.setdefault(owner, []).append(data)
+    for owner, parts in pieces.items():
+        found[owner] = (" ".join(parts), found[owner][1])
+    return found
 
 
 def _shapes(record: recorder.DataRecord) -> Sequence[NumpyShape2d]:
