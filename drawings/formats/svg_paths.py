@@ -39,9 +39,10 @@ _COMMANDS: dict[int, tuple[str, int]] = {
 _CODES = range(max(_COMMANDS) + 1)
 _LETTERS = np.array([_COMMANDS[c][0] if c in _COMMANDS else "" for c in _CODES], dtype=object)
 _VERTICES = np.array([_COMMANDS[c][1] if c in _COMMANDS else 0 for c in _CODES], dtype=np.int64)
-# "-32767" … "32767" as str objects, shared by every process forked after import (~2 MB):
-# looking a step's text up is ~20x faster than making it.
-_SMALL_NUMBERS = 32_768
+# "-4095" … "4095" as str objects, shared by every process forked after import (~0.5 MB):
+# looking a step's text up is ~20x faster than making it, and 96 % of the corpus's steps are
+# that small.
+_SMALL_NUMBERS = 4096
 _NUMBER_TEXT = np.array([str(n) for n in range(-_SMALL_NUMBERS, _SMALL_NUMBERS)], dtype=object)
 _SMALL = 16  # shapes of up to this many vertices are formatted without numpy
 _BOX_BATCH = 4096  # shapes bounded together: one concatenation per batch bounds the memory
@@ -102,9 +103,9 @@ def line_segments(vertices: npt.NDArray[np.float64]) -> str:
 
 
 def path_data(shapes: Sequence[NumpyPath2d], closed: Sequence[bool]) -> list[str]:
-    """Each path's data (``Z`` at the end of a ``closed`` one), formatted in batches: a text's
+    """Each path's data (``Z`` at the end of a ``closed`` one), formatted together: a text's
     glyph outline has a few dozen vertices, and numpy's per-call cost made formatting each on
-    its own cost as much as drawing it.
+    its own cost as much as drawing it. The caller bounds how many (``record_paths``).
 
     A path is an absolute ``M`` to its start, then its commands relative to the current point;
     a command's letter is written where it changes (SVG repeats the previous one for further
@@ -112,24 +113,11 @@ def path_data(shapes: Sequence[NumpyPath2d], closed: Sequence[bool]) -> list[str
     with a point that is not finite or with vertices that do not match its commands is ``""``.
     """
     found = [""] * len(shapes)
-    batch: list[int] = []
-    vertices = 0
-
-    def format_batch() -> None:
-        formatted = _formatted([shapes[i] for i in batch], np.array([closed[i] for i in batch]))
-        for i, data in zip(batch, formatted, strict=True):
+    drawable = [i for i, shape in enumerate(shapes) if len(shape)]
+    if drawable:
+        formatted = _formatted([shapes[i] for i in drawable], np.array(closed)[drawable])
+        for i, data in zip(drawable, formatted, strict=True):
             found[i] = data
-        batch.clear()
-
-    for index, shape in enumerate(shapes):
-        if len(shape):
-            batch.append(index)
-            vertices += len(shape.np_vertices())
-        if vertices >= _FORMAT_BATCH:
-            format_batch()
-            vertices = 0
-    if batch:
-        format_batch()
     return found
 
 
@@ -206,34 +194,46 @@ def _strings(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
 
 def record_paths(records: Sequence[recorder.DataRecord]) -> list[tuple[str, bool]]:
     """Each recording's path data and whether it is filled (else stroked), as ezdxf's player
-    would hand it to the SVG writer; ``""`` for what the SVG writer does not draw (images)."""
+    would hand it to the SVG writer; ``""`` for what the SVG writer does not draw (images).
+    Paths are formatted in batches of whole records, joined per record after each batch."""
     found: list[tuple[str, bool]] = []
     shapes: list[NumpyPath2d] = []
     owners: list[int] = []  # each shape's record
+    vertices = 0
+
+    def format_batch() -> None:
+        closed = [found[owner][1] for owner in owners]  # a filled record's outlines are closed
+        pieces: dict[int, list[str]] = {}
+        for owner, data in zip(owners, path_data(shapes, closed), strict=True):
+            if data:
+                pieces.setdefault(owner, []).append(data)
+        for owner, parts in pieces.items():
+            found[owner] = (" ".join(parts), found[owner][1])
+        shapes.clear()
+        owners.clear()
+
     for index, record in enumerate(records):
         if isinstance(record, recorder.PointsRecord):
             points = record.points.np_vertices()
             filled = len(points) > 2
             found.append((polyline(points, close=filled), filled))
-        elif isinstance(record, recorder.SolidLinesRecord):
+            continue
+        if isinstance(record, recorder.SolidLinesRecord):
             found.append((line_segments(record.lines.np_vertices()), False))
-        elif isinstance(record, recorder.PathRecord):
-            found.append(("", False))
-            shapes.append(record.path)
-            owners.append(index)
+            continue
+        own: Sequence[NumpyPath2d] = ()
+        if isinstance(record, recorder.PathRecord):
+            own = (record.path,)
         elif isinstance(record, recorder.FilledPathsRecord):
-            found.append(("", True))
-            shapes.extend(record.paths)
-            owners.extend([index] * len(record.paths))
-        else:
-            found.append(("", False))
-    closed = [found[owner][1] for owner in owners]  # a filled record's outlines are closed
-    pieces: dict[int, list[str]] = {}
-    for owner, data in zip(owners, path_data(shapes, closed), strict=True):
-        if data:
-            pieces.setdefault(owner, []).append(data)
-    for owner, parts in pieces.items():
-        found[owner] = (" ".join(parts), found[owner][1])
+            own = record.paths
+        found.append(("", isinstance(record, recorder.FilledPathsRecord)))
+        shapes.extend(own)
+        owners.extend([index] * len(own))
+        vertices += sum(len(shape.np_vertices()) for shape in own)
+        if vertices >= _FORMAT_BATCH:
+            format_batch()
+            vertices = 0
+    format_batch()
     return found
 
 

@@ -86,9 +86,10 @@ def test_a_letter_only_where_the_command_changes_and_for_every_move() -> None:
     assert svg_paths.path_data([moves], [False]) == ["M 0 0 m 1 0 m 2 0"]
     far = Path((100_000.4, -70_000))  # past the table of small numbers' text
     far.line_to((200_000, 5))
-    far.line_to((200_001, -32_768))
+    far.line_to((200_001, -4091))
+    far.line_to((200_000, -8186))
     assert svg_paths.path_data([NumpyPath2d(far)], [True]) == [
-        "M 100000 -70000 l 100000 70005 1 -32773 Z"
+        "M 100000 -70000 l 100000 70005 1 -4096 -1 -4095 Z"
     ]
 
 
