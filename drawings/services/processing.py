@@ -43,10 +43,11 @@ async def process_revision(platform: Platform, revision_id: int) -> str:
     Returns the final status. Safe to run twice (Celery redelivery): the second run sees a
     finished revision and stops; concurrent runs are settled by the guarded update.
     """
-    row = await _start_attempt(revision_id)
+    async with transaction():  # one connection for both (SQLite opens one per statement)
+        row = await _start_attempt(revision_id)
+        earlier = await _earlier_result(str(row["sha256"]), revision_id) if row else None
     if row is None:  # finished (by an earlier or a concurrent run), or missing
         return await _status(revision_id)
-    earlier = await _earlier_result(str(row["sha256"]), revision_id)
     if earlier is not None:
         analysis, preview_sha, texts = earlier
     else:
