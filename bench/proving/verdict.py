@@ -114,13 +114,27 @@ def judge(cluster: Cluster, acked: dict[str, list[Any]], settle_timeout: float =
     return v
 
 
+_PENDING = (
+    "SELECT id, kind, target, attempts, claimed_by,"
+    " round(extract(epoch FROM available_at - now())), left(last_error, 160)"
+    " FROM oneset_outbox WHERE done_at IS NULL ORDER BY available_at DESC LIMIT 8"
+)
+_SLOW_OUTBOX_S = 30
+
+
 def _outbox_and_stores(cluster: Cluster, v: Verdict, timeout: float = 300) -> None:
     started = time.monotonic()
+    pending = _rows(cluster, _PENDING)  # what the wait is for, should it be long
     while time.monotonic() - started < timeout:
         if _rows(cluster, "SELECT count(*) FROM oneset_outbox WHERE done_at IS NULL")[0][0] == "0":
             break
         time.sleep(2)
     v.counts["outbox_wait_s"] = round(time.monotonic() - started)
+    if v.counts["outbox_wait_s"] > _SLOW_OUTBOX_S:
+        print("outbox entries pending when the verdict began, latest due first")
+        print("(id | kind | target | attempts | claimed by | due in s | last error):")
+        for row in pending:
+            print("  " + " | ".join(row))
     for argv in (("check-consistency", "--deep", "--outbox-max-age", "0"), ("verify-audit",)):
         try:
             cluster.oneset(*argv)
