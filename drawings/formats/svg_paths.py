@@ -109,11 +109,12 @@ def path_data(shapes: Sequence[NumpyPath2d], closed: Sequence[bool]) -> list[str
 
     A path is an absolute ``M`` to its start, then its commands relative to the current point;
     a command's letter is written where it changes (SVG repeats the previous one for further
-    numbers) and for every ``m`` (numbers after an ``m`` are lines). A path without commands,
-    with a point that is not finite or with vertices that do not match its commands is ``""``.
+    numbers) and for every ``m`` (numbers after an ``m`` are lines). A path without commands or
+    vertices, with a point that is not finite or with vertices that do not match its commands is
+    ``""``.
     """
     found = [""] * len(shapes)
-    drawable = [i for i, shape in enumerate(shapes) if len(shape)]
+    drawable = [i for i, shape in enumerate(shapes) if len(shape) and len(shape.np_vertices())]
     if drawable:
         formatted = _formatted([shapes[i] for i in drawable], np.array(closed)[drawable])
         for i, data in zip(drawable, formatted, strict=True):

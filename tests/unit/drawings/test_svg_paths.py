@@ -133,6 +133,11 @@ def test_many_paths_formatted_together_as_each_alone() -> None:
     shapes[5:5] = [broken, NumpyPath2d(infinite)]
     closed[5:5] = [True, False]
     expected[5:5] = ["", ""]
+    bare = NumpyPath2d(None)  # commands without a single vertex, last in the batch
+    bare._commands = np.array([Command.LINE_TO], dtype=np.int8)
+    shapes.append(bare)
+    closed.append(False)
+    expected.append("")
     assert svg_paths.path_data(shapes, closed) == expected
     assert sum(1 for d in expected if d) == 300 - 43  # n % 7 == 0 has no commands
     assert expected[10] == "M 8 -8 l 0 8 Z"
