@@ -22,6 +22,7 @@ from storage.errors import (
     RecordExists,
     StorageUnavailable,
 )
+from storage.file_writes import write_synced
 from storage.ports import (
     CHUNK,
     BlobInfo,
@@ -68,11 +69,10 @@ class LocalBlobStore:
         fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
         tmp = Path(tmp_name)
         try:
-            with os.fdopen(fd, "wb") as out:
-                while chunk := reader.read(CHUNK):
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+            try:
+                write_synced(fd, reader, CHUNK)
+            finally:
+                os.close(fd)
             if expected_sha256 is not None and reader.sha256 != expected_sha256:
                 raise hash_mismatch()
             target = self._path(reader.sha256)
