@@ -6,8 +6,9 @@ is ever parsed in a worker's own process. The worker keeps one helper process (s
 running ``serve()``, which imports ezdxf/pypdf once (a fresh interpreter per file would cost
 ~0.5 s of imports, more than analysing most drawings). For each request the helper forks a
 child that applies the memory limit, runs the job (``analyse_file`` or a DXF diff), writes the
-JSON result to a file and exits; the helper enforces the time limit (SIGKILL) and reports
-crashes, so a hostile file can take down only its own child. The helper is single-threaded
+JSON result to a file and exits; the helper enforces the time limit (SIGKILL), ends a child
+stuck at its memory limit and reports crashes, so a hostile file can take down only its own
+child. The helper is single-threaded
 (forking from a threaded process is unsafe) and handles many requests at once; it answers on a
 private copy of fd 1 and decodes requests incrementally.
 
@@ -44,6 +45,12 @@ log = logging.getLogger(__name__)
 
 _OUT_OF_MEMORY = "图纸解析所需内存超过限制，文件可能过大或已损坏。"
 _GRACE_S = 15.0  # client-side margin over the server-enforced limit
+# A child at its address-space limit is looked at this often, and killed as out of memory once
+# it has stayed there this long (see _stuck_at_limit); below the headroom no arena can be mapped.
+_MEMORY_CHECK_S = 0.25
+_STUCK_AT_LIMIT_S = 1.0
+_LIMIT_HEADROOM = 2 * 1024 * 1024
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 # -- server (runs in the helper process) ----------------------------------------------------------
@@ -56,6 +63,8 @@ class _Job:
     deadline: float
     result_path: str
     timeout: float
+    memory_limit: int | None = None  # bytes of address space (RLIMIT_AS)
+    at_limit_since: float | None = None
 
 
 def serve(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
@@ -96,6 +105,8 @@ def serve(stdin: IO[str] | None = None, stdout: IO[str] | None = None) -> None:
     while open_input or jobs:
         deadlines = [job.deadline for job in jobs.values()]
         timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+        if any(job.memory_limit for job in jobs.values()):
+            timeout = _MEMORY_CHECK_S if timeout is None else min(timeout, _MEMORY_CHECK_S)
         for key, _ in selector.select(timeout=timeout):
             if key.data == "wake":
                 with contextlib.suppress(BlockingIOError):
@@ -142,7 +153,19 @@ def _start(request: dict[str, Any], scratch: str, protocol_fd: int) -> _Job:
     if pid == 0:  # child: never returns
         _child(request, result_path, protocol_fd)
     timeout = float(request["timeout"])
-    return _Job(int(request["id"]), pid, time.monotonic() + timeout, result_path, timeout)
+    return _Job(
+        int(request["id"]),
+        pid,
+        time.monotonic() + timeout,
+        result_path,
+        timeout,
+        memory_limit=_memory_limit(request),
+    )
+
+
+def _memory_limit(request: dict[str, Any]) -> int | None:
+    limit_mb = request.get("maxMemoryMb")
+    return int(limit_mb) * 1024 * 1024 if limit_mb else None
 
 
 def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
@@ -155,11 +178,10 @@ def _child(request: dict[str, Any], result_path: str, protocol_fd: int) -> None:
             os.close(protocol_fd)  # only the server answers on the protocol pipe
         os.dup2(devnull, 1)
         os.dup2(devnull, 0)
-        limit_mb = request.get("maxMemoryMb")
-        if limit_mb:
+        limit = _memory_limit(request)
+        if limit:
             import resource
 
-            limit = int(limit_mb) * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         from drawings.formats import split_drawing
         from drawings.formats.analysis import analyse_file
@@ -248,9 +270,45 @@ def _reap(jobs: dict[int, _Job], stdout: IO[str]) -> None:
             continue
         done, status = os.waitpid(pid, os.WNOHANG)
         if done == 0:
+            if _stuck_at_limit(job, now):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                del jobs[pid]
+                _reply(stdout, job, failed(None, _OUT_OF_MEMORY))
             continue
         del jobs[pid]
         _reply(stdout, job, _outcome(job, status))
+
+
+def _stuck_at_limit(job: _Job, now: float) -> bool:
+    """Whether a child has stayed at its memory limit for ``_STUCK_AT_LIMIT_S``.
+
+    A child that cannot allocate normally fails at once with a MemoryError. But CPython 3.11 may
+    spin instead: when unwinding to an exception handler it allocates the saved instruction
+    offset (``PyLong_FromLong(lasti)`` in ceval.c) and on failure unwinds again, forever, while
+    nothing frees memory. Such a child would burn a core until its deadline and then be reported
+    as timed out (seen once in CI, and in 1 of ~25 runs of a 64 MB limit on a loaded machine);
+    it is ended here as what it is, out of memory.
+    """
+    if job.memory_limit is None:
+        return False
+    size = _address_space(job.pid)
+    if size is None or size < job.memory_limit - _LIMIT_HEADROOM:
+        job.at_limit_since = None
+        return False
+    if job.at_limit_since is None:
+        job.at_limit_since = now
+    return now - job.at_limit_since >= _STUCK_AT_LIMIT_S
+
+
+def _address_space(pid: int) -> int | None:
+    """A process's mapped address space (what RLIMIT_AS limits), or None where unknown."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[0]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _outcome(job: _Job, status: int) -> Analysis | bytes:

@@ -4,6 +4,9 @@ crashes and diffs in the fork server's children."""
 from __future__ import annotations
 
 import contextlib
+import io
+import os
+import signal
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +16,7 @@ from typing import TYPE_CHECKING
 import psutil
 import pytest
 
+from drawings import isolation
 from drawings.formats.analysis import analyse_file
 from drawings.isolation import analyse_isolated, client
 from tests.paths import SHARED_DATA
@@ -92,6 +96,42 @@ def test_fork_server_child_out_of_memory() -> None:
     assert result.status == "failed"
     assert result.error
     assert "内存" in result.error
+
+
+@pytest.mark.parametrize("at_limit", [True, False])
+def test_a_child_stuck_at_its_memory_limit_is_ended_as_out_of_memory(
+    at_limit: bool, tmp_path: Path
+) -> None:
+    """A child that stays at its address-space limit without exiting (CPython 3.11 can spin
+    there, see ``_stuck_at_limit``) is killed after ``_STUCK_AT_LIMIT_S`` and answered as out of
+    memory; one below its limit is left to run."""
+    pid = os.fork()
+    if pid == 0:  # the stand-in child: alive, neither exiting nor growing
+        time.sleep(30)
+        os._exit(0)
+    try:
+        size = isolation._address_space(pid)
+        assert size is not None
+        limit = size if at_limit else size + 64 * 1024 * 1024
+        job = isolation._Job(1, pid, time.monotonic() + 30, str(tmp_path / "r"), 30, limit)
+        jobs, replies = {pid: job}, io.StringIO()
+        started = time.monotonic()
+        while jobs and time.monotonic() - started < 2 * isolation._STUCK_AT_LIMIT_S:
+            isolation._reap(jobs, replies)
+            time.sleep(isolation._MEMORY_CHECK_S / 5)
+        if at_limit:
+            assert not jobs
+            assert time.monotonic() - started >= isolation._STUCK_AT_LIMIT_S
+            assert isolation._OUT_OF_MEMORY in replies.getvalue()
+            with pytest.raises(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)  # killed and reaped
+        else:
+            assert jobs
+            assert replies.getvalue() == ""
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
 
 
 def test_child_uses_this_interpreter(slow_dxf: Path) -> None:
