@@ -8,9 +8,9 @@ running ``serve()``, which imports ezdxf/pypdf once (a fresh interpreter per fil
 child that applies the memory limit, runs the job (``analyse_file`` or a DXF diff), writes the
 JSON result to a file and exits; the helper enforces the time limit (SIGKILL), ends a child
 stuck at its memory limit and reports crashes, so a hostile file can take down only its own
-child. The helper is single-threaded
-(forking from a threaded process is unsafe) and handles many requests at once; it answers on a
-private copy of fd 1 and decodes requests incrementally.
+child. The helper is single-threaded (forking from a threaded process is unsafe) and handles
+many requests at once; it answers on a private copy of fd 1 and decodes requests
+incrementally.
 
 Protocol: one JSON object per line. Request ``{"id", "path", "preview", "filename", "timeout",
 "maxMemoryMb"}`` (a diff adds ``"op": "diff"`` and ``"other"``; a DWG→DXF conversion is
@@ -258,27 +258,23 @@ def _reap(jobs: dict[int, _Job], stdout: IO[str]) -> None:
     now = time.monotonic()
     for pid, job in list(jobs.items()):
         if now > job.deadline:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            _reply(
-                stdout,
-                job,
-                failed(None, f"图纸解析超时（超过 {job.timeout:g} 秒），文件可能过大或结构异常。"),
-            )
-            del jobs[pid]
+            reason = f"图纸解析超时（超过 {job.timeout:g} 秒），文件可能过大或结构异常。"
+            _kill(jobs.pop(pid), stdout, reason)
             continue
         done, status = os.waitpid(pid, os.WNOHANG)
         if done == 0:
             if _stuck_at_limit(job, now):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                del jobs[pid]
-                _reply(stdout, job, failed(None, _OUT_OF_MEMORY))
+                _kill(jobs.pop(pid), stdout, _OUT_OF_MEMORY)
             continue
         del jobs[pid]
         _reply(stdout, job, _outcome(job, status))
+
+
+def _kill(job: _Job, stdout: IO[str], reason: str) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(job.pid, signal.SIGKILL)
+    os.waitpid(job.pid, 0)
+    _reply(stdout, job, failed(None, reason))
 
 
 def _stuck_at_limit(job: _Job, now: float) -> bool:
