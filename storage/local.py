@@ -70,7 +70,8 @@ class LocalBlobStore:
         tmp = Path(tmp_name)
         try:
             try:
-                write_synced(fd, reader, CHUNK)
+                with reader.hashing_aside():
+                    write_synced(fd, reader, CHUNK)
             finally:
                 os.close(fd)
             if expected_sha256 is not None and reader.sha256 != expected_sha256:
