@@ -25,6 +25,7 @@ import contextlib
 import gc
 import json
 import logging
+import mmap
 import os
 import selectors
 import signal
@@ -50,7 +51,7 @@ _GRACE_S = 15.0  # client-side margin over the server-enforced limit
 _MEMORY_CHECK_S = 0.25
 _STUCK_AT_LIMIT_S = 1.0
 _LIMIT_HEADROOM = 2 * 1024 * 1024
-_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_PAGE_SIZE = mmap.PAGESIZE  # /proc/<pid>/statm counts pages
 
 
 # -- server (runs in the helper process) ----------------------------------------------------------
