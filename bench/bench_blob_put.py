@@ -92,7 +92,7 @@ def _minio(endpoint: str) -> Minio:
 
 def case(name: str, job: dict[str, Any]) -> None:
     """One case in this interpreter: set up, report ready, time the put."""
-    size, workdir = int(job["size"]), Path(job["workdir"])
+    size, workdir = int(job["size"]), Path(job.get("workdir", "."))  # the local cases have one
     declared = _sha256(size) if name == "store-minio-declared" else None
     minio = _minio(job["endpoint"]) if name == "raw-minio" else None
     store = (
@@ -166,9 +166,9 @@ def _minio_results(size: int, rounds: int, seed: int | None) -> dict[str, list[d
 
     def side(name: str) -> Callable[[], dict[str, Any]]:
         def run() -> dict[str, Any]:
-            job = {"size": size, "workdir": "", "endpoint": server.endpoint, "bucket": bucket}
+            job = {"size": size, "endpoint": server.endpoint, "bucket": bucket}
             empty_bucket()
-            os.sync()
+            os.sync()  # as before a local case
             try:
                 return Child(
                     [sys.executable, __file__, "--case", name, json.dumps(job)], extra=extra
