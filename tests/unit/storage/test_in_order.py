@@ -38,14 +38,16 @@ def test_a_submitter_waits_once_limit_calls_wait() -> None:
 
     submitter = threading.Thread(target=submit_all)
     submitter.start()
-    deadline = time.monotonic() + 10
-    while len(submitted) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.2)
-    # one call running and one waiting: the third submit waits for the first call to end
-    assert submitted == [0, 1]
-    release.set()
-    submitter.join(timeout=10)
+    try:
+        deadline = time.monotonic() + 10
+        while len(submitted) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
+        # one call running and one waiting: the third submit waits for the first call to end
+        assert submitted == [0, 1]
+    finally:
+        release.set()  # a failed assertion must not leave both threads waiting forever
+    submitter.join()
     assert submitted == [0, 1, 2, 3, 4]
 
 
@@ -76,12 +78,19 @@ def test_leaving_on_the_callers_error_cancels_calls_not_started() -> None:
             calls.submit(lambda _: release.wait(), b"")
             for number in range(5):
                 calls.submit(ran.append, b"%d" % number)
-            threading.Timer(0.2, release.set).start()  # after the block began to leave
+            # after the block began to leave; not threading.Timer: its timed wait never ends
+            # under faketime (`make test-shifted`), whose clock the kernel's deadline does not share
+            threading.Thread(target=_set_after, args=(release, 0.2)).start()
             raise ValueError("client went away")
 
     with pytest.raises(ValueError, match="client went away"):
         fail_while_calls_wait()
     assert ran == []
+
+
+def _set_after(event: threading.Event, seconds: float) -> None:
+    time.sleep(seconds)
+    event.set()
 
 
 @pytest.mark.parametrize("size", [0, 1, 1024 * 1024, 5 * 1024 * 1024 + 3])
