@@ -47,15 +47,21 @@ lint: $(STAMP)
 # ONESET_SKIP_SETUP=1 opts out), then lint, the suite, and the shifted-clock run, with minio and
 # meilisearch on PATH.
 test: $(STAMP)
+	@date '+%T the services are set up, then lint'
 	@setup="$$(scripts/test-services)" && eval "$$setup" && $(MAKE) --no-print-directory test-suite
 
 # Two pytest workers, one test file each at a time (module fixtures stay per file); every worker
-# starts its own private servers.
+# starts its own private servers. The slowest tests and when each step starts are printed, so a
+# CI log shows where its budget went.
 PYTEST_PARALLEL ?= -n 2 --dist loadfile
 test-suite: lint
-	$(BIN)/pytest $(PYTEST_PARALLEL)
+	@date '+%T the suite starts'
+	$(BIN)/pytest $(PYTEST_PARALLEL) --durations=25
+	@date '+%T the shifted-clock run starts'
 	$(MAKE) test-shifted
+	@date '+%T the proving ground starts'
 	$(MAKE) proving-ground QUICK=1
+	@date '+%T done'
 
 # The time-sensitive suites again with the machine clock three years ahead (Debian's faketime), so
 # the next time bomb fails here and not in a user's hands. The MinIO and Meilisearch cases are left
