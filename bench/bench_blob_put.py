@@ -24,7 +24,6 @@ server for the MinIO cases.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -44,6 +43,7 @@ from minio import Minio  # noqa: E402
 from bench.harness import (  # noqa: E402
     Child,
     Metric,
+    UploadRun,
     alternate,
     child_ready,
     child_result,
@@ -187,21 +187,16 @@ def _minio_results(size: int, rounds: int, seed: int | None) -> dict[str, list[d
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size-mb", type=int, default=1024)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="64 MiB, 2 rounds")
-    parser.add_argument("--seed", type=int, default=None, help="shuffle each round's order")
-    args = parser.parse_args()
-    size_mb, rounds = (64, 2) if args.quick else (args.size_mb, args.rounds)
+    options = UploadRun.from_command_line(__doc__)
+    size_mb, rounds, seed = options.size_mb, options.rounds, options.seed
     size = size_mb * 1024 * 1024
     print(f"before: {machine_note()}", flush=True)
     # The local cases run before MinIO starts: its background work (the deferred removal of the
     # objects a case deleted, its scanner) would share the disk and the two cores with them.
     results = alternate(
-        {name: _local_side(name, size) for name in LOCAL_CASES}, rounds=rounds, seed=args.seed
+        {name: _local_side(name, size) for name in LOCAL_CASES}, rounds=rounds, seed=seed
     )
-    results.update(_minio_results(size, rounds, args.seed))
+    results.update(_minio_results(size, rounds, seed))
     for runs in results.values():
         for run in runs:
             run["mib_s"] = size_mb / run["seconds"]

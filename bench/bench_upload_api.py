@@ -26,7 +26,6 @@ growth during the upload is printed beside it.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import hashlib
 import json
@@ -54,6 +53,7 @@ from accounts.demo import demo_uscc  # noqa: E402
 from bench.harness import (  # noqa: E402
     Child,
     Metric,
+    UploadRun,
     alternate,
     child_ready,
     child_result,
@@ -305,13 +305,8 @@ class AppServer:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size-mb", type=int, default=1024)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="64 MiB, 2 rounds")
-    parser.add_argument("--seed", type=int, default=None, help="shuffle each round's order")
-    args = parser.parse_args()
-    size_mb, rounds = (64, 2) if args.quick else (args.size_mb, args.rounds)
+    options = UploadRun.from_command_line(__doc__)
+    size_mb, rounds, seed = options.size_mb, options.rounds, options.seed
     size = size_mb * 1024 * 1024
     sha256_of(size)
     minio = MinioServer()
@@ -329,7 +324,7 @@ def main() -> None:
                 API: lambda: bench.api(declare=False),
                 DECLARED: lambda: bench.api(declare=True),
             }
-            results = alternate(sides, rounds=rounds, seed=args.seed)
+            results = alternate(sides, rounds=rounds, seed=seed)
     finally:
         minio.stop()
         minio.cleanup()

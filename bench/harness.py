@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -219,6 +220,27 @@ def timed_with_memory_of(timed: dict[str, Any], sampled: dict[str, Any]) -> dict
 
 
 # -- rounds and reporting -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadRun:
+    """The upload benchmarks' command line: how many MiB, rounds and the optional shuffle seed."""
+
+    size_mb: int
+    rounds: int
+    seed: int | None
+
+    @classmethod
+    def from_command_line(cls, description: str) -> UploadRun:
+        parser = argparse.ArgumentParser(description=description.splitlines()[0])
+        parser.add_argument("--size-mb", type=int, default=1024)
+        parser.add_argument("--rounds", type=int, default=3)
+        parser.add_argument("--quick", action="store_true", help="64 MiB, 2 rounds")
+        parser.add_argument("--seed", type=int, default=None, help="shuffle each round's order")
+        args = parser.parse_args()
+        if args.quick:
+            return cls(64, 2, args.seed)
+        return cls(args.size_mb, args.rounds, args.seed)
 
 
 def alternate(

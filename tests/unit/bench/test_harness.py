@@ -8,7 +8,18 @@ import textwrap
 import time
 from pathlib import Path
 
-from bench.harness import MB, Child, Metric, TreeMemory, alternate, report, timed_then_sampled
+import pytest
+
+from bench.harness import (
+    MB,
+    Child,
+    Metric,
+    TreeMemory,
+    UploadRun,
+    alternate,
+    report,
+    timed_then_sampled,
+)
 from tests.paths import REPO_ROOT
 
 # A child that forks a grandchild; each then holds 60 MB of its own, touched, until stdin closes.
@@ -84,6 +95,21 @@ def test_alternate_rotates_who_goes_first() -> None:
     )
     assert calls == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]
     assert {name: len(runs) for name, runs in results.items()} == {"a": 3, "b": 3, "c": 3}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        ([], UploadRun(1024, 3, None)),
+        (["--size-mb", "8", "--rounds", "5", "--seed", "7"], UploadRun(8, 5, 7)),
+        (["--quick", "--rounds", "9", "--seed", "1"], UploadRun(64, 2, 1)),
+    ],
+)
+def test_upload_run_reads_the_command_line(
+    arguments: list[str], expected: UploadRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["bench", *arguments])
+    assert UploadRun.from_command_line("upload\nmore") == expected
 
 
 def test_report_gives_medians_spreads_and_per_round_ratios() -> None:
