@@ -93,9 +93,9 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def missing_service(reason: str, *, required: bool = True) -> None:
+def missing_service(reason: str) -> None:
     """Skip with the reason, or fail when CI requires every service (ONESET_REQUIRE_SERVICES=1)."""
-    if required and require_services():
+    if require_services():
         pytest.fail(f"required service missing: {reason}", pytrace=False)
     pytest.skip(reason=reason)
 
